@@ -1,0 +1,73 @@
+//! The library that compiled schemes link against.
+//!
+//! Everything a mapping needs at run time lives here, and nothing else: the
+//! scheme metadata the sync engine reads ([`SchemeMeta`]), the [`Mapper`]
+//! interface shared by compiled schemes and the interpreter, the error a
+//! record fails with ([`MapError`]), and the value functions of the `.map`
+//! language (exact decimals, date-times with explicit offsets, text).
+//! Both execution paths call the same functions, so they cannot disagree.
+
+pub mod meta;
+
+pub use meta::{ParamMeta, ParamValue, SchemeMeta, SourceMeta, TargetMeta, WindowMeta};
+
+use std::fmt;
+
+/// Why one source record could not be turned into a bill.
+///
+/// A failing record fails alone: the run records this error (a dead letter)
+/// and goes on with the next record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MapError {
+    /// The scheme that was mapping.
+    pub scheme: String,
+    /// The record's identity (the scheme's `id` field), when it could be read.
+    pub record_id: Option<String>,
+    /// The target field being computed, e.g. `FPOOrderEntry[2].FQty`; empty
+    /// for an error about the whole record.
+    pub target: String,
+    /// The source field involved, e.g. `details_list[2].num`; empty when none.
+    pub source: String,
+    /// What went wrong, for people.
+    pub reason: String,
+}
+
+impl fmt::Display for MapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.scheme)?;
+        if let Some(id) = &self.record_id {
+            write!(f, " record {id}")?;
+        }
+        if !self.target.is_empty() {
+            write!(f, ": {}", self.target)?;
+        }
+        if !self.source.is_empty() {
+            write!(f, " <- {}", self.source)?;
+        }
+        write!(f, ": {}", self.reason)
+    }
+}
+
+impl std::error::Error for MapError {}
+
+/// What mapping one record produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mapped {
+    /// A bill was appended to the output buffer.
+    Bill,
+    /// A record filter (`skip if …`) matched; nothing was appended.
+    Skipped {
+        /// The filter that matched, as written in the `.map` file.
+        reason: String,
+    },
+}
+
+/// One scheme, ready to map records: a compiled scheme or the interpreter.
+pub trait Mapper: Send + Sync {
+    /// The scheme's metadata: source API and request, target form and options.
+    fn meta(&self) -> &SchemeMeta;
+
+    /// Maps one source record, given as JSON text, and appends the bill (the
+    /// `Model` object, compact JSON) to `out`. On error nothing is appended.
+    fn map_record(&self, record: &str, out: &mut Vec<u8>) -> Result<Mapped, MapError>;
+}
