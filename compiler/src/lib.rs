@@ -2,3 +2,4 @@
 //! checked model, diagnostics, code generation and an interpreter.
 
 pub mod spec;
+pub mod model;

@@ -362,8 +362,9 @@ struct RawSpec {
     fields: Vec<RawField>,
     #[serde(default)]
     options: Vec<RawField>,
-    #[serde(default)]
-    note: Option<String>,
+    /// Free text for readers of the file.
+    #[serde(default, rename = "note")]
+    _note: Option<String>,
 }
 
 #[derive(Deserialize)]
