@@ -1,0 +1,9 @@
+//! The shared runtime: vendor connectors (signing, paging, errors), the state
+//! store and the sync engine.
+
+pub mod error;
+pub mod kingdee;
+pub mod qimen;
+pub mod secret;
+pub mod sign;
+pub mod wdt;
