@@ -7,3 +7,4 @@ pub mod qimen;
 pub mod secret;
 pub mod sign;
 pub mod wdt;
+pub mod state;

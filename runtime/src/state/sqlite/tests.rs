@@ -1,0 +1,543 @@
+use super::*;
+use chrono::TimeZone;
+
+fn t(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_700_000_000 + secs, 0).unwrap()
+}
+
+fn bill(id: &str, hash: &str) -> IngestRecord {
+    IngestRecord {
+        record_id: Some(id.into()),
+        source_json: format!(r#"{{"id":"{id}"}}"#),
+        result: IngestResult::Bill {
+            bill: format!(r#"{{"FBillNo":"{id}","h":"{hash}"}}"#),
+            number: Some(id.into()),
+            hash: hash.into(),
+        },
+    }
+}
+
+fn failed(id: &str, reason: &str) -> IngestRecord {
+    IngestRecord {
+        record_id: Some(id.into()),
+        source_json: format!(r#"{{"id":"{id}"}}"#),
+        result: IngestResult::Failed {
+            target: "FQty".into(),
+            source: "num".into(),
+            reason: reason.into(),
+        },
+    }
+}
+
+fn skipped(id: &str) -> IngestRecord {
+    IngestRecord {
+        record_id: Some(id.into()),
+        source_json: "{}".into(),
+        result: IngestResult::Skipped {
+            reason: "status = 10".into(),
+        },
+    }
+}
+
+const LEASE: Duration = Duration::from_secs(60);
+
+fn written(id: QueueId, fid: &str) -> (QueueId, WriteOutcome) {
+    (
+        id,
+        WriteOutcome::Written {
+            target_id: fid.into(),
+        },
+    )
+}
+
+#[test]
+fn migrations_apply_once_and_refuse_newer_files() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let s = SqliteStore::open(dir.path()).unwrap();
+        s.set_watermark("a", Some(t(5))).unwrap();
+    }
+    let s = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(s.watermark("a").unwrap(), Some(t(5)));
+    let v: i64 = s
+        .conn()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, MIGRATIONS.len() as i64);
+    let mode: String = s
+        .conn()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    s.conn().pragma_update(None, "user_version", 99).unwrap();
+    drop(s);
+    let err = SqliteStore::open(dir.path()).unwrap_err();
+    assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+}
+
+#[test]
+fn open_existing_does_not_create() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("data");
+    assert!(SqliteStore::open_existing(&sub).unwrap().is_none());
+    assert!(!sub.exists());
+}
+
+#[test]
+fn watermark_moves_only_when_the_piece_is_fully_written() {
+    let s = SqliteStore::open_in_memory().unwrap();
+    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
+    let p = s.add_piece(run, "po", 0, t(-100), t(-10), true).unwrap();
+    let sum = s
+        .ingest(
+            run,
+            "po",
+            Some(p),
+            IngestOptions::default(),
+            &[bill("A", "h1"), bill("B", "h1")],
+            t(1),
+        )
+        .unwrap();
+    assert_eq!(sum.queued, 2);
+    assert!(!s.finish_reading(p, t(2)).unwrap());
+    assert_eq!(s.watermark("po").unwrap(), None);
+
+    let items = s.claim("po", "w1", 20, LEASE, t(3)).unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(!items[0].verify);
+    // Nothing more to claim while they are in flight.
+    assert!(s.claim("po", "w1", 20, LEASE, t(3)).unwrap().is_empty());
+    s.record_outcomes(run, "po", &[written(items[0].id, "100")], t(4))
+        .unwrap();
+    assert_eq!(s.watermark("po").unwrap(), None, "B is not written yet");
+    s.record_outcomes(run, "po", &[written(items[1].id, "101")], t(5))
+        .unwrap();
+    assert_eq!(s.watermark("po").unwrap(), Some(t(-10)));
+    assert!(s.piece_complete(p).unwrap());
+    assert_eq!(
+        s.record_status("po", "B").unwrap(),
+        Some(("written".into(), Some("101".into())))
+    );
+
+    s.finish_run(run, RunOutcome::Succeeded, None, t(6))
+        .unwrap();
+    let o = s.overview("po", 5).unwrap();
+    assert_eq!(o.runs.len(), 1);
+    assert_eq!(o.runs[0].outcome, RunOutcome::Succeeded);
+    assert_eq!(o.runs[0].counts.read, 2);
+    assert_eq!(o.runs[0].counts.mapped, 2);
+    assert_eq!(o.runs[0].counts.written, 2);
+    assert_eq!(o.records.written, 2);
+    assert_eq!(o.queue.total(), 0);
+}
+
+#[test]
+fn an_empty_piece_completes_when_read() {
+    let s = SqliteStore::open_in_memory().unwrap();
+    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
+    let p = s.add_piece(run, "po", 0, t(-100), t(-10), true).unwrap();
+    s.ingest(
+        run,
+        "po",
+        Some(p),
+        IngestOptions::default(),
+        &[skipped("A")],
+        t(1),
+    )
+    .unwrap();
+    assert!(s.finish_reading(p, t(2)).unwrap());
+    assert_eq!(s.watermark("po").unwrap(), Some(t(-10)));
+}
+
+#[test]
+fn pieces_move_the_watermark_in_order_and_never_back() {
+    let s = SqliteStore::open_in_memory().unwrap();
+    s.set_watermark("po", Some(t(-50))).unwrap();
+    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
+    let p0 = s.add_piece(run, "po", 0, t(-300), t(-200), true).unwrap();
+    let p1 = s.add_piece(run, "po", 1, t(-200), t(-20), true).unwrap();
+    s.ingest(
+        run,
+        "po",
+        Some(p0),
+        IngestOptions::default(),
+        &[bill("A", "h")],
+        t(1),
+    )
+    .unwrap();
+    s.finish_reading(p0, t(1)).unwrap();
+    // p1 completes first: its end is not reached while p0 is open.
+    assert!(s.finish_reading(p1, t(2)).unwrap());
+    assert_eq!(s.watermark("po").unwrap(), Some(t(-50)));
+    let items = s.claim("po", "w", 20, LEASE, t(3)).unwrap();
+    s.record_outcomes(run, "po", &[written(items[0].id, "1")], t(4))
+        .unwrap();
+    assert_eq!(s.watermark("po").unwrap(), Some(t(-20)));
+
+    // A backfill piece never moves it; an older end never moves it back.
+    let run2 = s.begin_run("po", RunKind::Backfill, t(5)).unwrap();
+    let b = s.add_piece(run2, "po", 0, t(-900), t(10), false).unwrap();
+    assert!(s.finish_reading(b, t(6)).unwrap());
+    let run3 = s.begin_run("po", RunKind::Incremental, t(7)).unwrap();
+    let old = s.add_piece(run3, "po", 0, t(-900), t(-800), true).unwrap();
+    assert!(s.finish_reading(old, t(8)).unwrap());
+    assert_eq!(s.watermark("po").unwrap(), Some(t(-20)));
+}
+
+#[test]
+fn rereads_are_deduplicated_and_updates_carry_the_target_id() {
+    let s = SqliteStore::open_in_memory().unwrap();
+    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
+    s.ingest(
+        run,
+        "po",
+        None,
+        IngestOptions::default(),
+        &[bill("A", "h1")],
+        t(1),
+    )
+    .unwrap();
+    // Read again while still queued: the same bill is unchanged, a new
+    // version replaces the waiting one.
+    let sum = s
+        .ingest(
+            run,
+            "po",
+            None,
+            IngestOptions::default(),
+            &[bill("A", "h1")],
+            t(1),
+        )
+        .unwrap();
+    assert_eq!(sum.unchanged, 1);
+    let sum = s
+        .ingest(
+            run,
+            "po",
+            None,
+            IngestOptions::default(),
+            &[bill("A", "h2")],
+            t(1),
+        )
+        .unwrap();
+    assert_eq!(sum.queued, 1);
+    let items = s.claim("po", "w", 20, LEASE, t(2)).unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].hash, "h2");
+    s.record_outcomes(run, "po", &[written(items[0].id, "100")], t(3))
+        .unwrap();
+
+    // Written: skip mode ignores changes.
+    let sum = s
+        .ingest(
+            run,
+            "po",
+            None,
+            IngestOptions::default(),
+            &[bill("A", "h3")],
+            t(4),
+        )
+        .unwrap();
+    assert_eq!(sum.unchanged, 1);
+    assert_eq!(s.queue_depth("po").unwrap().total(), 0);
+
+    // Update mode: same content is unchanged, new content is queued as an
+    // update of FID 100.
+    let update = IngestOptions {
+        on_change: OnChange::Update,
+        force: false,
+    };
+    let sum = s
+        .ingest(run, "po", None, update, &[bill("A", "h2")], t(5))
+        .unwrap();
+    assert_eq!(sum.unchanged, 1);
+    let sum = s
+        .ingest(run, "po", None, update, &[bill("A", "h3")], t(5))
+        .unwrap();
+    assert_eq!(sum.queued, 1);
+    let items = s.claim("po", "w", 20, LEASE, t(6)).unwrap();
+    assert_eq!(items[0].target_id.as_deref(), Some("100"));
+}
+
+#[test]
+fn mapping_failures_are_dead_letters_once_per_record() {
+    let s = SqliteStore::open_in_memory().unwrap();
+    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
+    let sum = s
+        .ingest(
+            run,
+            "po",
+            None,
+            IngestOptions::default(),
+            &[failed("A", "not a decimal"), bill("B", "h")],
+            t(1),
+        )
+        .unwrap();
+    assert_eq!((sum.failed, sum.queued), (1, 1));
+    s.ingest(
+        run,
+        "po",
+        None,
+        IngestOptions::default(),
+        &[failed("A", "not a decimal")],
+        t(2),
+    )
+    .unwrap();
+    let dl = s.dead_letters("po", &DeadLetterFilter::default()).unwrap();
+    assert_eq!(dl.len(), 1);
+    assert_eq!(dl[0].occurrences, 2);
+    assert_eq!(dl[0].stage, DeadStage::Map);
+    assert_eq!(dl[0].target_field, "FQty");
+    assert_eq!(dl[0].source_json, r#"{"id":"A"}"#);
+    let o = s.overview("po", 1).unwrap();
+    assert_eq!(o.dead_letters, 1);
+    assert_eq!(
+        o.top_reasons,
+        vec![("map: FQty: not a decimal".to_string(), 1)]
+    );
+
+    // Fixed mapping: the record maps, is queued, the dead letter resolves.
+    s.ingest(
+        run,
+        "po",
+        None,
+        IngestOptions::default(),
+        &[bill("A", "h")],
+        t(3),
+    )
+    .unwrap();
+    assert!(s
+        .dead_letters("po", &DeadLetterFilter::default())
+        .unwrap()
+        .is_empty());
+    assert_eq!(s.queue_depth("po").unwrap().pending, 2);
+}
+
+#[test]
+fn records_without_id_are_dead_letters() {
+    let s = SqliteStore::open_in_memory().unwrap();
+    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
+    let mut r = failed("x", "the record has no `purchase_no`");
+    r.record_id = None;
+    s.ingest(
+        run,
+        "po",
+        None,
+        IngestOptions::default(),
+        &[r.clone(), r],
+        t(1),
+    )
+    .unwrap();
+    assert_eq!(
+        s.dead_letters("po", &DeadLetterFilter::default())
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn rejected_bills_stay_dead_until_changed_or_retried() {
+    let s = SqliteStore::open_in_memory().unwrap();
+    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
+    s.ingest(
+        run,
+        "po",
+        None,
+        IngestOptions::default(),
+        &[bill("A", "h")],
+        t(1),
+    )
+    .unwrap();
+    let items = s.claim("po", "w", 20, LEASE, t(2)).unwrap();
+    s.record_outcomes(
+        run,
+        "po",
+        &[(
+            items[0].id,
+            WriteOutcome::Failed {
+                reason: "物料不存在".into(),
+            },
+        )],
+        t(3),
+    )
+    .unwrap();
+    let dl = s.dead_letters("po", &DeadLetterFilter::default()).unwrap();
+    assert_eq!(dl[0].stage, DeadStage::Write);
+    assert_eq!(dl[0].bill.as_deref(), Some(r#"{"FBillNo":"A","h":"h"}"#));
+    // Read again, same bill: not sent again.
+    let sum = s
+        .ingest(
+            run,
+            "po",
+            None,
+            IngestOptions::default(),
+            &[bill("A", "h")],
+            t(4),
+        )
+        .unwrap();
+    assert_eq!(sum.failed, 1);
+    assert_eq!(s.queue_depth("po").unwrap().total(), 0);
+    // Retried: queued whatever its status.
+    let force = IngestOptions {
+        force: true,
+        ..Default::default()
+    };
+    let sum = s
+        .ingest(run, "po", None, force, &[bill("A", "h")], t(5))
+        .unwrap();
+    assert_eq!(sum.queued, 1);
+    assert!(s
+        .dead_letters("po", &DeadLetterFilter::default())
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn a_skip_of_a_newer_version_drops_the_waiting_bill() {
+    let s = SqliteStore::open_in_memory().unwrap();
+    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
+    let p = s.add_piece(run, "po", 0, t(-10), t(-1), true).unwrap();
+    s.ingest(
+        run,
+        "po",
+        Some(p),
+        IngestOptions::default(),
+        &[bill("A", "h")],
+        t(1),
+    )
+    .unwrap();
+    s.ingest(
+        run,
+        "po",
+        Some(p),
+        IngestOptions::default(),
+        &[skipped("A")],
+        t(1),
+    )
+    .unwrap();
+    assert_eq!(s.queue_depth("po").unwrap().total(), 0);
+    assert!(s.finish_reading(p, t(2)).unwrap());
+    assert_eq!(s.record_status("po", "A").unwrap().unwrap().0, "skipped");
+}
+
+#[test]
+fn retries_wait_and_expired_leases_come_back_to_verify() {
+    let s = SqliteStore::open_in_memory().unwrap();
+    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
+    s.ingest(
+        run,
+        "po",
+        None,
+        IngestOptions::default(),
+        &[bill("A", "h"), bill("B", "h")],
+        t(1),
+    )
+    .unwrap();
+    let items = s.claim("po", "w", 1, LEASE, t(2)).unwrap();
+    assert_eq!(items.len(), 1);
+    s.record_outcomes(
+        run,
+        "po",
+        &[(
+            items[0].id,
+            WriteOutcome::Retry {
+                at: t(30),
+                verify: true,
+                count_attempt: true,
+                error: "timed out".into(),
+            },
+        )],
+        t(3),
+    )
+    .unwrap();
+    assert_eq!(s.queue_depth("po").unwrap().to_verify, 1);
+    // B is due, A waits until t(30).
+    let b = s.claim("po", "w", 20, LEASE, t(4)).unwrap();
+    assert_eq!(b.len(), 1);
+    assert_eq!(b[0].record_id, "B");
+    assert_eq!(s.next_due("po").unwrap(), Some(t(30)));
+    let a = s.claim("po", "w", 20, LEASE, t(31)).unwrap();
+    assert_eq!(a.len(), 1);
+    assert!(a[0].verify);
+    assert_eq!(a[0].attempts, 1);
+    // B's writer died: after its lease expires B comes back to verify.
+    let b2 = s.claim("po", "w2", 20, LEASE, t(4 + 61)).unwrap();
+    assert_eq!(b2.len(), 1);
+    assert_eq!(b2[0].record_id, "B");
+    assert!(b2[0].verify);
+}
+
+#[test]
+fn recover_closes_what_a_dead_runner_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let (run, p0, p1) = {
+        let s = SqliteStore::open(dir.path()).unwrap();
+        let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
+        let p0 = s.add_piece(run, "po", 0, t(-100), t(-50), true).unwrap();
+        let p1 = s.add_piece(run, "po", 1, t(-50), t(-10), true).unwrap();
+        s.ingest(
+            run,
+            "po",
+            Some(p0),
+            IngestOptions::default(),
+            &[bill("A", "h")],
+            t(1),
+        )
+        .unwrap();
+        s.finish_reading(p0, t(1)).unwrap();
+        s.ingest(
+            run,
+            "po",
+            Some(p1),
+            IngestOptions::default(),
+            &[bill("B", "h")],
+            t(2),
+        )
+        .unwrap();
+        // A is claimed; the process dies before recording its outcome.
+        assert_eq!(s.claim("po", "w", 20, LEASE, t(3)).unwrap().len(), 2);
+        (run, p0, p1)
+    };
+    let s = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(s.recover("po", t(10)).unwrap(), 2);
+    let o = s.overview("po", 1).unwrap();
+    assert_eq!(o.runs[0].outcome, RunOutcome::Interrupted);
+    assert_eq!(o.queue.to_verify, 2);
+    let items = s.claim("po", "w", 20, LEASE, t(11)).unwrap();
+    assert!(items.iter().all(|i| i.verify));
+    let run2 = s.begin_run("po", RunKind::Incremental, t(11)).unwrap();
+    let outcomes: Vec<_> = items.iter().map(|i| written(i.id, "7")).collect();
+    s.record_outcomes(run2, "po", &outcomes, t(12)).unwrap();
+    // p0 was fully read: it completes; p1 was abandoned mid-read.
+    assert!(s.piece_complete(p0).unwrap());
+    assert!(!s.piece_complete(p1).unwrap());
+    assert_eq!(s.watermark("po").unwrap(), Some(t(-50)));
+    let _ = run;
+}
+
+#[test]
+fn a_scheme_has_one_runner_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = SqliteStore::open(dir.path()).unwrap();
+    let b = SqliteStore::open(dir.path()).unwrap();
+    let lock = a.lock_scheme("po").unwrap();
+    assert!(matches!(b.lock_scheme("po"), Err(StoreError::Busy { .. })));
+    let _other = b.lock_scheme("stockin").unwrap();
+    drop(lock);
+    let _again = b.lock_scheme("po").unwrap();
+
+    let m = SqliteStore::open_in_memory().unwrap();
+    let l = m.lock_scheme("po").unwrap();
+    assert!(m.lock_scheme("po").is_err());
+    drop(l);
+    assert!(m.lock_scheme("po").is_ok());
+}
+
+#[test]
+fn schemes_lists_what_the_store_knows() {
+    let s = SqliteStore::open_in_memory().unwrap();
+    s.begin_run("b", RunKind::Incremental, t(0)).unwrap();
+    s.set_watermark("a", Some(t(0))).unwrap();
+    assert_eq!(s.schemes().unwrap(), vec!["a".to_string(), "b".to_string()]);
+}
