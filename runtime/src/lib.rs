@@ -8,3 +8,4 @@ pub mod secret;
 pub mod sign;
 pub mod wdt;
 pub mod state;
+pub mod config;

@@ -1,0 +1,254 @@
+use super::*;
+
+const GOOD: &str = r#"
+[connections.wdt]
+kind = "wdt"
+base_url = "http://127.0.0.1:8090"
+sid = "apidevnew2"
+appkey = "rhsw02"
+appsecret_env = "DUIJIE_TEST_UNSET_VARIABLE"
+
+[connections.kingdee]
+kind = "kingdee"
+base_url = "http://127.0.0.1:8090/k3cloud"
+acct_id = "64f0c0ffee0001"
+user_name = "webapi"
+app_id = "123456_x"
+app_secret = "inline"
+
+[schemes.po]
+map = "wdt_po"
+source = "wdt"
+target = "kingdee"
+every = "1h30m"
+overlap = 120
+start = "2024-01-01"
+
+[schemes.another]
+source = "wdt"
+target = "kingdee"
+"#;
+
+fn parse(text: &str) -> Result<Config, ConfigError> {
+    Config::parse(text, Path::new("dir/duijie.toml"))
+}
+
+fn err(text: &str) -> String {
+    parse(text).unwrap_err().to_string()
+}
+
+#[test]
+fn a_good_file_loads_with_defaults() {
+    let c = parse(GOOD).unwrap();
+    assert_eq!(c.data_dir, Path::new("dir/.duijie"));
+    assert_eq!(c.scheme_names(), vec!["po", "another"], "file order");
+    let po = c.scheme("po").unwrap();
+    assert_eq!(po.map, "wdt_po");
+    assert_eq!(po.every, Duration::from_secs(5400));
+    assert_eq!(po.overlap, Duration::from_secs(120));
+    assert_eq!(po.lag, Duration::from_secs(60));
+    assert_eq!(po.batch_size, 20);
+    assert_eq!(po.concurrency, 2);
+    assert_eq!(po.on_change, OnChange::Skip);
+    assert_eq!(
+        po.start,
+        FirstStart::At(parse_start("2024-01-01 00:00:00").unwrap())
+    );
+    let another = c.scheme("another").unwrap();
+    assert_eq!(another.map, "another");
+    assert_eq!(another.start, FirstStart::DaysAgo(30));
+    let wdt = c.connection("wdt").unwrap();
+    assert_eq!(wdt.kind, ConnectionKind::Wdt);
+    assert_eq!(wdt.rate_limit_per_minute, 60);
+    assert_eq!(wdt.rate_key(), "wdt:apidevnew2");
+    let kd = c.connection("kingdee").unwrap();
+    let Account::Kingdee {
+        login,
+        lcid,
+        app_secret,
+        ..
+    } = &kd.account
+    else {
+        panic!()
+    };
+    assert_eq!((*login, *lcid), (KingdeeLogin::Sign, 2052));
+    assert_eq!(
+        app_secret.as_ref().unwrap().resolve().unwrap().expose(),
+        "inline"
+    );
+}
+
+#[test]
+fn secrets_come_from_the_environment_and_never_print() {
+    let c = parse(GOOD).unwrap();
+    let Account::Wdt { appsecret, .. } = &c.connection("wdt").unwrap().account else {
+        panic!()
+    };
+    let e = appsecret.resolve().unwrap_err().to_string();
+    assert_eq!(
+        e,
+        "dir/duijie.toml:7:17: connections.wdt.appsecret_env: environment variable \
+         DUIJIE_TEST_UNSET_VARIABLE is not set (it should hold the secret)"
+    );
+    let debug = format!("{c:?}");
+    assert!(!debug.contains("inline"), "{debug}");
+}
+
+#[test]
+fn errors_name_the_line_and_key() {
+    let bad_source = GOOD.replace(
+        "source = \"wdt\"\ntarget = \"kingdee\"\nevery",
+        "source = \"wdt2\"\ntarget = \"kingdee\"\nevery",
+    );
+    assert_eq!(
+        err(&bad_source),
+        "dir/duijie.toml:19:10: schemes.po.source: no connection named \"wdt2\" (there are: kingdee, wdt)"
+    );
+    let wrong_end = GOOD.replace(
+        "map = \"wdt_po\"\nsource = \"wdt\"\ntarget = \"kingdee\"",
+        "map = \"wdt_po\"\nsource = \"wdt\"\ntarget = \"wdt\"",
+    );
+    assert!(err(&wrong_end).contains(
+        "schemes.po.target: connection \"wdt\" is of kind wdt, which cannot be a target"
+    ));
+    let bad_dur = GOOD.replace("every = \"1h30m\"", "every = \"5 minutes\"");
+    let e = err(&bad_dur);
+    assert!(e.contains("line 21"), "{e}");
+    assert!(e.contains("unknown unit `minutes`"), "{e}");
+    let bad_start = GOOD.replace("start = \"2024-01-01\"", "start = \"yesterday\"");
+    assert!(err(&bad_start)
+        .starts_with("dir/duijie.toml:23:9: schemes.po.start: `yesterday` is not a date-time"));
+    let typo = GOOD.replace("every = \"1h30m\"", "evrey = \"1h\"");
+    let e = err(&typo);
+    assert!(e.contains("unknown field `evrey`"), "{e}");
+    let missing = GOOD.replace("sid = \"apidevnew2\"\n", "");
+    assert_eq!(
+        err(&missing),
+        "dir/duijie.toml:2:1: connections.wdt: `sid` is missing (the seller account)"
+    );
+    let no_secret = GOOD.replace("appsecret_env = \"DUIJIE_TEST_UNSET_VARIABLE\"\n", "");
+    assert!(err(&no_secret).contains("`appsecret_env` is missing"));
+    let both = GOOD.replace(
+        "app_secret = \"inline\"",
+        "app_secret = \"x\"\napp_secret_env = \"Y\"",
+    );
+    assert!(err(&both).contains("give either `app_secret` or `app_secret_env`"));
+    let kind = GOOD.replace("kind = \"wdt\"", "kind = \"erp\"");
+    assert_eq!(
+        err(&kind),
+        "dir/duijie.toml:3:8: connections.wdt.kind: unknown kind `erp` (use wdt, wdtqm or kingdee)"
+    );
+    let foreign = GOOD.replace(
+        "appkey = \"rhsw02\"",
+        "appkey = \"rhsw02\"\nacct_id = \"x\"",
+    );
+    assert!(err(&foreign).contains("`acct_id` does not apply to a connection of kind wdt"));
+    let batch = GOOD.replace("every = \"1h30m\"", "batch_size = 0");
+    assert!(err(&batch).contains("schemes.po.batch_size: must be between 1 and 1000"));
+    let on_change = GOOD.replace("every = \"1h30m\"", "on_change = \"merge\"");
+    assert!(err(&on_change).contains("unknown value `merge` (use skip or update)"));
+    let url = GOOD.replace(
+        "base_url = \"http://127.0.0.1:8090\"",
+        "base_url = \"127.0.0.1\"",
+    );
+    assert!(err(&url).contains("connections.wdt.base_url: must start with http:// or https://"));
+    let syntax = "[connections.wdt\nkind = 1";
+    let e = err(syntax);
+    assert!(
+        e.starts_with("dir/duijie.toml: TOML parse error at line 1"),
+        "{e}"
+    );
+}
+
+#[test]
+fn load_reports_a_missing_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Config::load(&dir.path().join("duijie.toml")).unwrap_err();
+    assert!(matches!(e, ConfigError::NotFound { .. }));
+    assert!(e.to_string().contains("run `duijie init`"));
+}
+
+#[test]
+fn durations_parse_and_print() {
+    for (text, secs) in [
+        ("30s", 30),
+        ("10m", 600),
+        ("2h", 7200),
+        ("1d", 86_400),
+        ("1h30m", 5400),
+        ("45", 45),
+    ] {
+        assert_eq!(
+            parse_duration(text).unwrap(),
+            Duration::from_secs(secs),
+            "{text}"
+        );
+    }
+    assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+    assert!(parse_duration("ten").is_err());
+    assert!(parse_duration("10").is_ok());
+    assert!(parse_duration("10x").is_err());
+    assert_eq!(format_duration(Duration::from_secs(5400)), "1h30m");
+    assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
+    assert_eq!(format_duration(Duration::from_secs(86_400 + 60)), "1d1m");
+}
+
+fn starter_schemes() -> Vec<StarterScheme> {
+    vec![
+        StarterScheme {
+            name: "wdt_po".into(),
+            title: Some("采购单 → 采购订单".into()),
+            source_system: "wdt".into(),
+        },
+        StarterScheme {
+            name: "qm_stockin".into(),
+            title: None,
+            source_system: "wdtqm".into(),
+        },
+    ]
+}
+
+#[test]
+fn the_starter_file_loads() {
+    let text = starter(&starter_schemes(), None);
+    let c = parse(&text).unwrap();
+    assert_eq!(c.scheme_names(), vec!["wdt_po", "qm_stockin"]);
+    assert_eq!(c.scheme("qm_stockin").unwrap().source, "wdtqm");
+    assert!(!text.contains("appsecret ="));
+
+    let sb = SandboxCredentials {
+        base_url: "http://127.0.0.1:8090".into(),
+        wdt_sid: "apidevnew2".into(),
+        wdt_appkey: "rhsw02".into(),
+        wdt_appsecret: "12345".into(),
+        qimen_app_key: "12345678".into(),
+        qimen_target_app_key: "23456789".into(),
+        qimen_app_secret: "qimensecret".into(),
+        kingdee_acct_id: "64f0c0ffee0001".into(),
+        kingdee_user_name: "webapi".into(),
+        kingdee_app_id: "123456_dGVzdHNlY3JldHRlc3RzZWNyZXR0ZXN0".into(),
+        kingdee_app_secret: "0123456789abcdef0123456789abcdef".into(),
+    };
+    let text = starter(&starter_schemes(), Some(&sb));
+    let c = parse(&text).unwrap();
+    let Account::WdtQm {
+        app_secret, sid, ..
+    } = &c.connection("wdtqm").unwrap().account
+    else {
+        panic!()
+    };
+    assert_eq!(sid, "apidevnew2");
+    assert_eq!(app_secret.resolve().unwrap().expose(), "qimensecret");
+    assert_eq!(
+        c.connection("kingdee").unwrap().base_url,
+        "http://127.0.0.1:8090/k3cloud"
+    );
+    // The two sources of one sid share one rate limit.
+    assert_eq!(
+        c.connection("wdt").unwrap().rate_key(),
+        c.connection("wdtqm").unwrap().rate_key()
+    );
+
+    let empty = starter(&[], None);
+    assert!(parse(&empty).unwrap().schemes.is_empty());
+}
