@@ -2,6 +2,7 @@
 //! store and the sync engine.
 
 pub mod error;
+pub mod http;
 pub mod kingdee;
 pub mod qimen;
 pub mod secret;

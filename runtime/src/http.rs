@@ -1,0 +1,194 @@
+//! What the three vendor clients share: the clock they sign with, the page of
+//! records a query returns, and the HTTP plumbing (one reqwest + rustls client
+//! per vendor client, a timeout on every call).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::value::RawValue;
+
+use crate::error::{excerpt, Error, Vendor};
+
+/// The source of "now" used for request timestamps and signatures.
+///
+/// [`Clock::system`] in production; [`Clock::fixed`] in tests, so that a
+/// request can be signed at a known time and compared with a test vector.
+#[derive(Clone)]
+pub struct Clock(Arc<dyn Fn() -> i64 + Send + Sync>);
+
+impl Clock {
+    /// The host's clock.
+    pub fn system() -> Self {
+        Clock(Arc::new(|| chrono::Utc::now().timestamp()))
+    }
+
+    /// Always the same instant (unix seconds).
+    pub fn fixed(unix_seconds: i64) -> Self {
+        Clock(Arc::new(move || unix_seconds))
+    }
+
+    /// Any function returning unix seconds.
+    pub fn from_fn(f: impl Fn() -> i64 + Send + Sync + 'static) -> Self {
+        Clock(Arc::new(f))
+    }
+
+    /// Now, in unix seconds.
+    pub fn now_unix(&self) -> i64 {
+        (self.0)()
+    }
+}
+
+impl Default for Clock {
+    fn default() -> Self {
+        Clock::system()
+    }
+}
+
+impl std::fmt::Debug for Clock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Clock(now={})", self.now_unix())
+    }
+}
+
+/// One page of a WDT or Qimen query.
+#[derive(Debug)]
+pub struct Page {
+    /// `total_count` as the vendor reported it (read it from page 0), when
+    /// present.
+    pub total_count: Option<u64>,
+    /// The records under the list key, each kept as its exact JSON text (the
+    /// mapper parses them; numbers never go through a binary float).
+    pub records: Vec<Box<RawValue>>,
+}
+
+/// Builds the HTTP client of one vendor client: rustls, the given overall
+/// timeout per call, a connect timeout of at most 10 s.
+pub(crate) fn build_http(vendor: Vendor, timeout: Duration) -> Result<reqwest::Client, Error> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .build()
+        .map_err(|e| Error::from_reqwest(vendor, "client setup", e))
+}
+
+/// An answer with a success status (2xx).
+pub(crate) struct Answer {
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+/// Sends `request`, reads the whole answer, and turns a non-2xx status into an
+/// [`Error`]. Logs the API, status and time taken at debug level — never the
+/// body or headers.
+pub(crate) async fn send(
+    vendor: Vendor,
+    api: &str,
+    request: reqwest::RequestBuilder,
+) -> Result<Answer, Error> {
+    let started = Instant::now();
+    let response = match request.send().await {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::debug!(%vendor, api, elapsed_ms = started.elapsed().as_millis() as u64, "request failed");
+            return Err(Error::from_reqwest(vendor, api, e));
+        }
+    };
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| Error::from_reqwest(vendor, api, e))?
+        .to_vec();
+    tracing::debug!(
+        %vendor,
+        api,
+        status,
+        bytes = body.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "vendor call"
+    );
+    if !(200..300).contains(&status) {
+        return Err(Error::from_status(
+            vendor,
+            api,
+            status,
+            &String::from_utf8_lossy(&body),
+        ));
+    }
+    Ok(Answer { headers, body })
+}
+
+/// Parses `body` as JSON, or says why it is not.
+pub(crate) fn parse_json<'a, T: serde::Deserialize<'a>>(
+    vendor: Vendor,
+    api: &str,
+    body: &'a [u8],
+) -> Result<T, Error> {
+    serde_json::from_slice(body).map_err(|e| {
+        let start = excerpt(String::from_utf8_lossy(body).trim(), 80);
+        Error::malformed(
+            vendor,
+            api,
+            format!("answer is not the expected JSON ({e}); it starts with: {start}"),
+        )
+        .with_outcome_unknown(true)
+    })
+}
+
+/// A JSON value that should be an integer code: a number or a string of
+/// digits (vendors send both).
+pub(crate) fn code_of(value: &serde_json::Value) -> Option<i64> {
+    match value {
+        serde_json::Value::Number(n) => n.as_i64().or_else(|| n.to_string().parse().ok()),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A JSON value as text: strings as they are, other scalars as their JSON
+/// text, `null` as `None`.
+pub(crate) fn text_of(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// Parses a `total_count`: a number or a string of digits.
+pub(crate) fn count_of(value: &serde_json::Value) -> Option<u64> {
+    match value {
+        serde_json::Value::Number(n) => n.as_u64().or_else(|| n.to_string().parse().ok()),
+        serde_json::Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_clock() {
+        assert_eq!(Clock::fixed(1_700_000_000).now_unix(), 1_700_000_000);
+        assert!(Clock::system().now_unix() > 1_700_000_000);
+    }
+
+    #[test]
+    fn codes_from_numbers_and_strings() {
+        use serde_json::json;
+        assert_eq!(code_of(&json!(100)), Some(100));
+        assert_eq!(code_of(&json!("100")), Some(100));
+        assert_eq!(code_of(&json!(null)), None);
+        assert_eq!(count_of(&json!("12")), Some(12));
+        assert_eq!(text_of(&json!(7)), Some("7".to_owned()));
+    }
+
+    #[test]
+    fn not_json_is_malformed() {
+        let e = parse_json::<serde_json::Value>(Vendor::Wdt, "x", b"<html>502</html>").unwrap_err();
+        assert_eq!(e.kind(), crate::error::ErrorKind::Malformed);
+        assert!(e.message().contains("<html>"), "{}", e.message());
+    }
+}
