@@ -9,7 +9,25 @@
 
 pub mod meta;
 
+pub mod dec;
+pub mod decode;
+pub mod error;
+pub mod json;
+pub mod kingdee;
+pub mod text;
+pub mod time;
+
 pub use meta::{ParamMeta, ParamValue, SchemeMeta, SourceMeta, TargetMeta, WindowMeta};
+
+pub use error::{element_path, fill_path, ValueError};
+pub use kingdee::{batch_save_body, save_body};
+pub use time::check_format;
+
+/// The crates whose types appear in this crate's API, for generated code
+/// (`::duijie_maplib::rust_decimal::Decimal`, …).
+pub use chrono;
+pub use rust_decimal;
+pub use serde_json;
 
 use std::fmt;
 

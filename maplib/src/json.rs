@@ -1,0 +1,525 @@
+//! Reading source records and writing bills, as JSON text.
+//!
+//! # Reading
+//!
+//! A record is read without building a tree: [`record`] scans the record's
+//! object once and keeps, for each key the mapping reads, the raw JSON text
+//! of its value (`&RawValue`, borrowed from the record); every other key is
+//! skipped. A nested object is read the same way with [`object`], an array's
+//! elements are listed with [`elements`], and a scalar's raw text is decoded
+//! only when an expression reads it ([`crate::decode`]). Both execution paths
+//! read records through these functions, so they accept and reject exactly
+//! the same input:
+//!
+//! - a record must be a JSON object, and valid JSON with nothing after it;
+//! - a key the mapping reads may appear once in its object (a repeated key is
+//!   an error: which value counts would be a guess); other keys are ignored,
+//!   repeated or not;
+//! - a missing or `null` nested object reads as an object whose fields are
+//!   all missing; a missing or `null` array has no elements; anything else
+//!   where an object or an array is expected is an error.
+//!
+//! Keys are matched after JSON unescaping (`"num"` and `"n\u0075m"` are the
+//! same key).
+//!
+//! # Writing
+//!
+//! [`write_str`], [`write_dec`], [`write_int`], … append compact JSON to a
+//! `Vec<u8>`. They produce exactly the bytes `serde_json` produces for a
+//! `#[derive(Serialize)]` struct written with `serde_json::to_writer`, where
+//! decimals go through [`ser::dec`] (a JSON number with the decimal's exact
+//! text: `10.0000` is written `10.0000`). Note that `rust_decimal`'s own
+//! `Serialize` writes a *string*: a target struct field of type `Decimal`
+//! must say `#[serde(serialize_with = "::duijie_maplib::json::ser::dec")]`.
+
+use std::io::Write as _;
+
+use rust_decimal::Decimal;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::error::ValueError;
+
+/// Maps the keys of an object the mapping reads to slots `0..len`.
+///
+/// Generated code implements it with a `match` on the key; a slice of names
+/// is an implementation by linear search.
+pub trait Keys {
+    /// The slot of `key`, or `None` for a key the mapping does not read.
+    fn index(&self, key: &str) -> Option<usize>;
+    /// The key of slot `i` (for error messages).
+    fn name(&self, i: usize) -> &str;
+}
+
+impl Keys for [&str] {
+    fn index(&self, key: &str) -> Option<usize> {
+        self.iter().position(|k| *k == key)
+    }
+
+    fn name(&self, i: usize) -> &str {
+        self.get(i).copied().unwrap_or("")
+    }
+}
+
+impl<const N: usize> Keys for [&str; N] {
+    fn index(&self, key: &str) -> Option<usize> {
+        self.as_slice().index(key)
+    }
+
+    fn name(&self, i: usize) -> &str {
+        self.as_slice().name(i)
+    }
+}
+
+/// What kind of JSON value a raw text is: `"a string"`, `"a number"`,
+/// `"a boolean"`, `"null"`, `"an object"`, `"an array"`.
+pub fn kind_of(raw: &str) -> &'static str {
+    match raw.trim_start().as_bytes().first() {
+        Some(b'"') => "a string",
+        Some(b'{') => "an object",
+        Some(b'[') => "an array",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'n') => "null",
+        Some(b'-' | b'0'..=b'9') => "a number",
+        _ => "nothing",
+    }
+}
+
+/// True when the raw text is JSON `null`.
+#[inline]
+pub fn is_null(raw: &RawValue) -> bool {
+    raw.get() == "null"
+}
+
+/// Reads a record: `json` must be one JSON object. Fills `out[i]` with the
+/// raw value of the key of slot `i` (`None` when missing; JSON `null` is
+/// kept as the raw text `null`). `out` must have one slot per key.
+pub fn record<'a, K: Keys + ?Sized>(
+    json: &'a str,
+    keys: &K,
+    out: &mut [Option<&'a RawValue>],
+) -> Result<(), ValueError> {
+    let kind = kind_of(json);
+    if kind != "an object" {
+        out.fill(None);
+        return Err(if kind == "nothing" {
+            match serde_json::from_str::<IgnoredAny>(json) {
+                Err(e) => ValueError::new(format!("the record is not valid JSON: {e}")),
+                Ok(_) => ValueError::new("the record is not a JSON object"),
+            }
+        } else {
+            ValueError::new(format!("the record is {kind}, not a JSON object"))
+        });
+    }
+    fields(json, keys, out).map_err(|e| match e {
+        FieldsError::Json(e) => ValueError::new(format!("the record is not valid JSON: {e}")),
+        FieldsError::Duplicate(key) => {
+            ValueError::new(format!("the record has the key {key:?} more than once"))
+        }
+    })
+}
+
+/// Reads a nested object (see [`record`]). A missing or `null` value gives
+/// all slots `None`; another kind of value is an error.
+pub fn object<'a, K: Keys + ?Sized>(
+    raw: Option<&'a RawValue>,
+    keys: &K,
+    out: &mut [Option<&'a RawValue>],
+) -> Result<(), ValueError> {
+    out.fill(None);
+    let Some(raw) = raw else {
+        return Ok(());
+    };
+    match kind_of(raw.get()) {
+        "null" => Ok(()),
+        "an object" => fields(raw.get(), keys, out).map_err(|e| match e {
+            FieldsError::Json(e) => ValueError::new(format!("not valid JSON: {e}")),
+            FieldsError::Duplicate(key) => {
+                ValueError::new(format!("the object has the key {key:?} more than once"))
+            }
+        }),
+        kind => Err(ValueError::new(format!("expected an object, found {kind}"))),
+    }
+}
+
+/// The elements of an array value: none for a missing or `null` value, an
+/// error for anything but an array.
+pub fn elements(raw: Option<&RawValue>) -> Result<Vec<&RawValue>, ValueError> {
+    let Some(raw) = raw else {
+        return Ok(Vec::new());
+    };
+    match kind_of(raw.get()) {
+        "null" => Ok(Vec::new()),
+        "an array" => serde_json::from_str::<Vec<&RawValue>>(raw.get())
+            .map_err(|e| ValueError::new(format!("not valid JSON: {e}"))),
+        kind => Err(ValueError::new(format!("expected an array, found {kind}"))),
+    }
+}
+
+/// Reads the record's identity for error reports: the value at the dotted
+/// path `id_field`, as text (a string unescaped, a number as written).
+/// `None` when the record is not an object or the value is missing, null
+/// or not a string or number.
+pub fn record_id(json: &str, id_field: &str) -> Option<String> {
+    if id_field.is_empty() {
+        return None;
+    }
+    let mut raw: Option<&RawValue> = None;
+    for (n, key) in id_field.split('.').enumerate() {
+        let keys = [key];
+        let mut slot = [None];
+        let ok = if n == 0 {
+            record(json, &keys, &mut slot).is_ok()
+        } else {
+            object(raw, &keys, &mut slot).is_ok()
+        };
+        if !ok {
+            return None;
+        }
+        raw = slot[0];
+        raw?;
+    }
+    let text = raw?.get();
+    match kind_of(text) {
+        "a string" => serde_json::from_str::<String>(text).ok(),
+        "a number" => Some(text.to_string()),
+        _ => None,
+    }
+}
+
+enum FieldsError {
+    Json(serde_json::Error),
+    Duplicate(String),
+}
+
+fn fields<'a, K: Keys + ?Sized>(
+    json: &'a str,
+    keys: &K,
+    out: &mut [Option<&'a RawValue>],
+) -> Result<(), FieldsError> {
+    out.fill(None);
+    let mut duplicate = None;
+    let mut de = serde_json::Deserializer::from_str(json);
+    FieldsSeed {
+        keys,
+        out,
+        duplicate: &mut duplicate,
+    }
+    .deserialize(&mut de)
+    .map_err(FieldsError::Json)?;
+    de.end().map_err(FieldsError::Json)?;
+    match duplicate {
+        Some(i) => Err(FieldsError::Duplicate(keys.name(i).to_string())),
+        None => Ok(()),
+    }
+}
+
+struct FieldsSeed<'k, 'o, 'a, K: ?Sized> {
+    keys: &'k K,
+    out: &'o mut [Option<&'a RawValue>],
+    duplicate: &'o mut Option<usize>,
+}
+
+impl<'de, K: Keys + ?Sized> DeserializeSeed<'de> for FieldsSeed<'_, '_, 'de, K> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, K: Keys + ?Sized> Visitor<'de> for FieldsSeed<'_, '_, 'de, K> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(slot) = map.next_key_seed(KeySeed(self.keys))? {
+            match slot {
+                Some(i) if i < self.out.len() => {
+                    let raw: &'de RawValue = map.next_value()?;
+                    if self.out[i].is_some() {
+                        if self.duplicate.is_none() {
+                            *self.duplicate = Some(i);
+                        }
+                    } else {
+                        self.out[i] = Some(raw);
+                    }
+                }
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct KeySeed<'k, K: ?Sized>(&'k K);
+
+impl<'de, K: Keys + ?Sized> DeserializeSeed<'de> for KeySeed<'_, K> {
+    type Value = Option<usize>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de, K: Keys + ?Sized> Visitor<'de> for KeySeed<'_, K> {
+    type Value = Option<usize>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Option<usize>, E> {
+        Ok(self.0.index(v))
+    }
+}
+
+/// The text of a JSON string's raw value, unescaped only when it has
+/// escapes. `None` when `raw` is not a string.
+pub fn string_text(raw: &RawValue) -> Option<std::borrow::Cow<'_, str>> {
+    let t = raw.get();
+    if t.len() < 2 || !t.starts_with('"') {
+        return None;
+    }
+    let inner = &t[1..t.len() - 1];
+    if inner.contains('\\') {
+        serde_json::from_str::<String>(t)
+            .ok()
+            .map(std::borrow::Cow::Owned)
+    } else {
+        Some(std::borrow::Cow::Borrowed(inner))
+    }
+}
+
+/// Appends a JSON string (serde_json's escaping: `"`, `\` and control
+/// characters; everything else as UTF-8).
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    // Writing to a Vec cannot fail, and a str always serializes.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// Appends an object key and its colon: `"FQty":`.
+pub fn write_key(out: &mut Vec<u8>, key: &str) {
+    write_str(out, key);
+    out.push(b':');
+}
+
+/// Appends a decimal as a JSON number with its exact text (`10.0000`).
+pub fn write_dec(out: &mut Vec<u8>, d: &Decimal) {
+    let _ = write!(out, "{d}");
+}
+
+/// Appends an integer.
+pub fn write_int(out: &mut Vec<u8>, i: i64) {
+    let _ = write!(out, "{i}");
+}
+
+/// Appends `true` or `false`.
+pub fn write_bool(out: &mut Vec<u8>, b: bool) {
+    out.extend_from_slice(if b { b"true" } else { b"false" });
+}
+
+/// Appends a JSON array of strings.
+pub fn write_list<S: AsRef<str>>(out: &mut Vec<u8>, list: &[S]) {
+    out.push(b'[');
+    for (i, s) in list.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_str(out, s.as_ref());
+    }
+    out.push(b']');
+}
+
+/// `serialize_with` functions for target structs, byte-identical to the
+/// `write_*` functions.
+pub mod ser {
+    use std::str::FromStr;
+
+    use rust_decimal::Decimal;
+    use serde::{Serialize, Serializer};
+
+    /// A decimal as a JSON number with its exact text.
+    pub fn dec<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        serde_json::Number::from_str(&d.to_string())
+            .map_err(serde::ser::Error::custom)?
+            .serialize(s)
+    }
+
+    /// An optional decimal (use with `skip_serializing_if = "Option::is_none"`;
+    /// `None` writes `null`).
+    pub fn opt_dec<S: Serializer>(d: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => dec(d, s),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(s: &str) -> &RawValue {
+        serde_json::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn reads_records() {
+        let json = r#" {"a":"1","skip":{"x":[1,2,{"y":null}]},"b":null,"n\u0075m":"10.0000","c":[{"d":1}]} "#;
+        let keys = ["num", "a", "b", "c", "missing"];
+        let mut out = [None; 5];
+        record(json, &keys, &mut out).unwrap();
+        let text: Vec<Option<&str>> = out.iter().map(|r| r.map(RawValue::get)).collect();
+        assert_eq!(
+            text,
+            [
+                Some("\"10.0000\""),
+                Some("\"1\""),
+                Some("null"),
+                Some("[{\"d\":1}]"),
+                None
+            ]
+        );
+        let els = elements(out[3]).unwrap();
+        assert_eq!(els.len(), 1);
+        let mut inner = [None];
+        object(Some(els[0]), &["d"], &mut inner).unwrap();
+        assert_eq!(inner[0].unwrap().get(), "1");
+    }
+
+    #[test]
+    fn rejects_bad_records() {
+        let keys = ["a"];
+        let mut out = [None];
+        let err = |json: &str| {
+            let mut out = [None];
+            record(json, &keys, &mut out).unwrap_err().reason
+        };
+        assert_eq!(err("[1]"), "the record is an array, not a JSON object");
+        assert_eq!(err("\"x\""), "the record is a string, not a JSON object");
+        assert_eq!(err("null"), "the record is null, not a JSON object");
+        assert!(err("").starts_with("the record is not valid JSON: EOF"));
+        assert!(err("{\"a\":1").starts_with("the record is not valid JSON"));
+        assert!(err("{\"a\":1} x").starts_with("the record is not valid JSON: trailing"));
+        assert_eq!(
+            err(r#"{"a":1,"a":2}"#),
+            "the record has the key \"a\" more than once"
+        );
+        // Repeated keys nobody reads are fine.
+        record(r#"{"b":1,"b":2,"a":3}"#, &keys, &mut out).unwrap();
+        assert_eq!(out[0].unwrap().get(), "3");
+    }
+
+    #[test]
+    fn nested_values() {
+        let mut out = [Some(raw("1"))];
+        object(None, &["a"], &mut out).unwrap();
+        assert!(out[0].is_none());
+        object(Some(raw("null")), &["a"], &mut out).unwrap();
+        assert_eq!(
+            object(Some(raw("\"x\"")), &["a"], &mut out)
+                .unwrap_err()
+                .reason,
+            "expected an object, found a string"
+        );
+        assert!(elements(None).unwrap().is_empty());
+        assert!(elements(Some(raw("null"))).unwrap().is_empty());
+        assert!(elements(Some(raw("[]"))).unwrap().is_empty());
+        assert_eq!(
+            elements(Some(raw("{}"))).unwrap_err().reason,
+            "expected an array, found an object"
+        );
+    }
+
+    #[test]
+    fn ids() {
+        assert_eq!(
+            record_id(r#"{"purchase_no":"CG001"}"#, "purchase_no").as_deref(),
+            Some("CG001")
+        );
+        assert_eq!(record_id(r#"{"id":12}"#, "id").as_deref(), Some("12"));
+        assert_eq!(
+            record_id(r#"{"a":{"b":"北\n"}}"#, "a.b").as_deref(),
+            Some("北\n")
+        );
+        assert_eq!(record_id(r#"{"a":null}"#, "a.b"), None);
+        assert_eq!(record_id(r#"{"id":true}"#, "id"), None);
+        assert_eq!(record_id("[", "id"), None);
+        assert_eq!(record_id(r#"{"id":"x"}"#, ""), None);
+    }
+
+    #[test]
+    fn writes_like_serde() {
+        #[derive(serde::Serialize)]
+        struct Bill {
+            #[serde(rename = "FNote")]
+            note: String,
+            #[serde(rename = "FQty", serialize_with = "ser::dec")]
+            qty: Decimal,
+            #[serde(
+                rename = "FPrice",
+                serialize_with = "ser::opt_dec",
+                skip_serializing_if = "Option::is_none"
+            )]
+            price: Option<Decimal>,
+            #[serde(rename = "FId")]
+            id: i64,
+            #[serde(rename = "FOk")]
+            ok: bool,
+            #[serde(rename = "FList")]
+            list: Vec<String>,
+        }
+        let note = "北京\"仓\"\n\t\u{1}\u{7f}\\/\u{2028}😀";
+        let qty: Decimal = crate::dec::parse_dec("10.0000").unwrap();
+        let bill = Bill {
+            note: note.to_string(),
+            qty,
+            price: None,
+            id: -42,
+            ok: true,
+            list: vec!["a".into(), "北".into()],
+        };
+        let by_serde = serde_json::to_vec(&bill).unwrap();
+        let mut mine = Vec::new();
+        mine.push(b'{');
+        write_key(&mut mine, "FNote");
+        write_str(&mut mine, note);
+        mine.push(b',');
+        write_key(&mut mine, "FQty");
+        write_dec(&mut mine, &qty);
+        mine.push(b',');
+        write_key(&mut mine, "FId");
+        write_int(&mut mine, -42);
+        mine.push(b',');
+        write_key(&mut mine, "FOk");
+        write_bool(&mut mine, true);
+        mine.push(b',');
+        write_key(&mut mine, "FList");
+        write_list(&mut mine, &["a", "北"]);
+        mine.push(b'}');
+        assert_eq!(
+            String::from_utf8(mine).unwrap(),
+            String::from_utf8(by_serde).unwrap()
+        );
+        assert!(String::from_utf8(serde_json::to_vec(&bill).unwrap())
+            .unwrap()
+            .contains(r#""FQty":10.0000,"#));
+    }
+
+    #[test]
+    fn strings() {
+        assert_eq!(string_text(raw(r#""abc""#)).unwrap(), "abc");
+        assert!(matches!(
+            string_text(raw(r#""abc""#)).unwrap(),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(string_text(raw(r#""a\"b\u4e2d""#)).unwrap(), "a\"b中");
+        assert_eq!(string_text(raw("12")), None);
+    }
+}
