@@ -1,5 +1,9 @@
 //! The `.map` compiler: specs, name resolution and type checking into a
 //! checked model, diagnostics, code generation and an interpreter.
 
-pub mod spec;
+pub mod check;
+pub mod diag;
 pub mod model;
+pub mod spec;
+
+pub use check::{check_file, check_source, CheckOutput};

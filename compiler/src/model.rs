@@ -94,6 +94,11 @@ pub enum Base {
 }
 
 impl Base {
+    /// `a str`, `an int`, … as in messages.
+    pub fn with_article(self) -> String {
+        Ty::of(self).with_article()
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Base::Str => "str",
@@ -134,6 +139,17 @@ impl Ty {
         base: Base::Null,
         nullable: true,
     };
+
+    /// `a str`, `an int?`, … as in messages.
+    pub fn with_article(self) -> String {
+        let d = self.describe();
+        let article = if d.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {d}")
+    }
 
     /// `str`, `dec?`, … as in messages.
     pub fn describe(self) -> String {

@@ -68,6 +68,9 @@ pub struct Field {
     pub note: Option<String>,
     /// Default of an operation option, as TOML text.
     pub default: Option<toml::Value>,
+    /// `connection` for a request parameter the connector fills in from the
+    /// connection's settings (Qimen's `sid`): a `.map` need not bind it.
+    pub supplied_by: Option<String>,
     /// Child fields of an object or array, in spec order.
     pub children: Vec<Field>,
 }
@@ -211,7 +214,9 @@ impl Specs {
         };
         match raw.role.as_str() {
             "source" => {
-                let api = raw.api.ok_or_else(|| invalid("a source spec needs `api`".into()))?;
+                let api = raw
+                    .api
+                    .ok_or_else(|| invalid("a source spec needs `api`".into()))?;
                 let spec = ApiSpec {
                     system: raw.system.clone(),
                     label: raw.label,
@@ -384,6 +389,7 @@ struct RawField {
     values: Vec<String>,
     note: Option<String>,
     default: Option<toml::Value>,
+    supplied_by: Option<String>,
 }
 
 /// Builds the field tree from flat rows with dotted names.
@@ -432,6 +438,7 @@ fn build_tree(rows: Vec<RawField>) -> Result<Vec<Field>, String> {
             values: row.values,
             note: row.note,
             default: row.default,
+            supplied_by: row.supplied_by,
             children: Vec::new(),
         });
     }
@@ -480,7 +487,10 @@ response = [
         );
         let mut specs = Specs::default();
         let err = specs.add_text("t.toml", &text).unwrap_err().to_string();
-        assert!(err.contains("before (or without) its parent `details_list`"), "{err}");
+        assert!(
+            err.contains("before (or without) its parent `details_list`"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -503,6 +513,9 @@ response = [
     #[test]
     fn the_embedded_specs_load() {
         let specs = Specs::embedded().unwrap();
-        assert_eq!(specs.apis().count() + specs.forms().count() + specs.operations().count(), EMBEDDED.len());
+        assert_eq!(
+            specs.apis().count() + specs.forms().count() + specs.operations().count(),
+            EMBEDDED.len()
+        );
     }
 }

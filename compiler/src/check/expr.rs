@@ -1,0 +1,924 @@
+//! Typing expressions: names, operators, calls, tables, `if` and `match`.
+
+use duijie_dsl::ast::{self, BinaryOp, Span};
+
+use super::{const_base, functions, Checker};
+use crate::diag::{closest, codes};
+use crate::model::{Base, Builtin, Const, Expr, ExprKind, Op, Ty};
+
+impl Checker<'_, '_> {
+    /// Types an expression; `None` when it has an error (already reported).
+    pub(crate) fn expr(&mut self, e: &ast::Expr) -> Option<Expr> {
+        match &e.kind {
+            ast::ExprKind::Lit(lit) => {
+                let c = self.literal(lit)?;
+                let ty = if c == Const::Null {
+                    Ty::NULL
+                } else {
+                    Ty::of(const_base(&c))
+                };
+                Some(Expr {
+                    kind: ExprKind::Const(c),
+                    ty,
+                })
+            }
+            ast::ExprKind::Path(p) => self.path_expr(p),
+            ast::ExprKind::Call { func, args } => self.call(func, args, e.span),
+            ast::ExprKind::Index { table, key } => self.lookup(table, key),
+            ast::ExprKind::Unary { op, op_span, expr } => {
+                let inner = self.expr(expr)?;
+                match op {
+                    ast::UnaryOp::Neg => {
+                        let inner = match inner.ty.base {
+                            Base::Int | Base::Dec | Base::Null => inner,
+                            _ => {
+                                self.type_error(
+                                    *op_span,
+                                    expr.span,
+                                    &inner.ty,
+                                    "a number",
+                                    "`-` negates decimals and integers",
+                                );
+                                return None;
+                            }
+                        };
+                        let ty = inner.ty;
+                        Some(Expr {
+                            kind: ExprKind::Neg(Box::new(inner)),
+                            ty,
+                        })
+                    }
+                    ast::UnaryOp::Not => {
+                        if !matches!(inner.ty.base, Base::Bool | Base::Null) {
+                            self.type_error(
+                                *op_span,
+                                expr.span,
+                                &inner.ty,
+                                "a bool",
+                                "`not` takes a condition",
+                            );
+                            return None;
+                        }
+                        Some(Expr {
+                            kind: ExprKind::Not(Box::new(inner)),
+                            ty: Ty::of(Base::Bool),
+                        })
+                    }
+                }
+            }
+            ast::ExprKind::Binary {
+                op,
+                op_span,
+                lhs,
+                rhs,
+            } => self.binary(*op, *op_span, lhs, rhs),
+            ast::ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                let c = self.expr(cond);
+                let t = self.expr(then);
+                let o = self.expr(otherwise);
+                let (c, t, o) = (c?, t?, o?);
+                if !matches!(c.ty.base, Base::Bool | Base::Null) {
+                    self.type_error(
+                        cond.span,
+                        cond.span,
+                        &c.ty,
+                        "a bool",
+                        "an `if` condition is a comparison or a bool",
+                    );
+                    return None;
+                }
+                let (t, o, ty) =
+                    self.unify(t, o, then.span, otherwise.span, "the two branches of `if`")?;
+                Some(Expr {
+                    kind: ExprKind::If {
+                        cond: Box::new(c),
+                        then: Box::new(t),
+                        otherwise: Box::new(o),
+                    },
+                    ty,
+                })
+            }
+            ast::ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms),
+            ast::ExprKind::List(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    let x = self.expr(item)?;
+                    let x = self.coerce(x, Base::Str, item.span, "a list element")?;
+                    out.push(x);
+                }
+                Some(Expr {
+                    kind: ExprKind::List(out),
+                    ty: Ty::of(Base::List),
+                })
+            }
+        }
+    }
+
+    fn path_expr(&mut self, p: &ast::Path) -> Option<Expr> {
+        let first = p.segments.first()?;
+        // A parameter of the `def` being expanded.
+        if let Some((_, params)) = self.def_stack.last() {
+            if let Some((_, arg)) = params.iter().find(|(n, _)| *n == first.name) {
+                if p.segments.len() > 1 {
+                    self.error(
+                        codes::SHAPE_SOURCE,
+                        p.span,
+                        format!("`{}` is a parameter, it has no fields", first.name),
+                    )
+                    .label("a value, not a record");
+                    return None;
+                }
+                return Some(arg.clone());
+            }
+        }
+        // A local.
+        if p.segments.len() == 1 {
+            for level in self.levels.iter_mut().rev() {
+                if let Some(local) = level.locals.iter_mut().find(|l| l.name == first.name) {
+                    local.used = true;
+                    return Some(Expr {
+                        kind: ExprKind::Local(local.slot),
+                        ty: local.ty,
+                    });
+                }
+            }
+        }
+        // A constant: `def NAME = expr`.
+        if p.segments.len() == 1 {
+            if let Some(def) = self
+                .defs
+                .get(&first.name)
+                .filter(|d| d.decl.params.is_empty())
+                .cloned()
+            {
+                if self
+                    .levels
+                    .iter()
+                    .any(|l| crate::spec::find(l.fields, &first.name).is_some())
+                {
+                    let (file, at) = (def.file, def.decl.name.span);
+                    self.error(
+                        codes::AMBIGUOUS_NAME,
+                        p.span,
+                        format!("`{}` is both a definition and a source field", first.name),
+                    )
+                    .label("which one?")
+                    .with(file, at, "the definition")
+                    .help(format!(
+                        "rename the definition, or write `record.{}` for the field",
+                        first.name
+                    ));
+                    return None;
+                }
+                return self.expand_def(&def, first, &[], p.span);
+            }
+        }
+        if functions::is_builtin(&first.name) || self.defs.contains_key(&first.name) {
+            if p.segments.len() == 1
+                && !self
+                    .levels
+                    .iter()
+                    .any(|l| crate::spec::find(l.fields, &first.name).is_some())
+            {
+                self.error(
+                    codes::UNKNOWN_SOURCE_FIELD,
+                    p.span,
+                    format!("`{}` is a function, not a field", first.name),
+                )
+                .label("used as a value")
+                .help(format!("call it: `{}(…)`", first.name));
+                return None;
+            }
+        }
+        if self.table_index.contains_key(&first.name)
+            && p.segments.len() == 1
+            && !self
+                .levels
+                .iter()
+                .any(|l| crate::spec::find(l.fields, &first.name).is_some())
+        {
+            self.error(
+                codes::UNKNOWN_SOURCE_FIELD,
+                p.span,
+                format!("`{}` is a table, not a field", first.name),
+            )
+            .label("used as a value")
+            .help(format!("look a key up: `{}[key]`", first.name));
+            return None;
+        }
+        let r = self.resolve_path(p, false)?;
+        let scalar = super::source_scalar(r.field, self.source_api);
+        let ty = Ty {
+            base: scalar.ty,
+            nullable: !scalar.required,
+        };
+        Some(Expr {
+            kind: ExprKind::Field {
+                field: r.field_ref,
+                scalar,
+            },
+            ty,
+        })
+    }
+
+    fn lookup(&mut self, table: &ast::Ident, key: &ast::Expr) -> Option<Expr> {
+        let k = self.expr(key);
+        let Some(&ti) = self.table_index.get(&table.name) else {
+            let names: Vec<String> = self.table_index.keys().cloned().collect();
+            let help = match closest(&table.name, names.iter().map(String::as_str)) {
+                Some(c) => format!("did you mean `{c}`?"),
+                None if names.is_empty() => {
+                    "declare it: `table NAME { \"key\" => \"value\" }`".into()
+                }
+                None => format!("the tables are: {}", names.join(", ")),
+            };
+            self.error(
+                codes::UNKNOWN_TABLE,
+                table.span,
+                format!("unknown table `{}`", table.name),
+            )
+            .label("no table of this name")
+            .help(help);
+            return None;
+        };
+        let k = k?;
+        let t = &self.tables[ti].table;
+        let (key_base, value_base, has_default) = (t.key, t.value, t.default.is_some());
+        let tname = t.name.clone();
+        let k = self.coerce(k, key_base, key.span, &format!("a key of table `{tname}`"))?;
+        let model_index = self.use_table(ti);
+        let nullable = k.ty.nullable
+            || value_base == Base::Null
+            || self.tables[ti]
+                .table
+                .entries
+                .iter()
+                .any(|(_, v)| *v == Const::Null)
+            || self.tables[ti].table.default.as_ref() == Some(&Const::Null);
+        let _ = has_default;
+        Some(Expr {
+            kind: ExprKind::Lookup {
+                table: model_index,
+                key: Box::new(k),
+            },
+            ty: Ty {
+                base: if value_base == Base::Null {
+                    Base::Null
+                } else {
+                    value_base
+                },
+                nullable,
+            },
+        })
+    }
+
+    fn match_expr(&mut self, scrutinee: &ast::Expr, arms: &[ast::MatchArm]) -> Option<Expr> {
+        let s = self.expr(scrutinee);
+        let mut out_arms: Vec<(Vec<Const>, Expr, Span)> = Vec::new();
+        let mut default: Option<(Expr, Span)> = None;
+        let mut ok = true;
+        for arm in arms {
+            let v = self.expr(&arm.value);
+            let mut pats = Vec::new();
+            for p in &arm.patterns {
+                match self.literal(p) {
+                    Some(c) => pats.push((c, p.span)),
+                    None => ok = false,
+                }
+            }
+            let Some(v) = v else {
+                ok = false;
+                continue;
+            };
+            if arm.wildcard {
+                default = Some((v, arm.value.span));
+            } else {
+                if let Some(s) = &s {
+                    for (c, span) in &pats {
+                        let b = const_base(c);
+                        let fits = b == s.ty.base
+                            || b == Base::Null
+                            || (b == Base::Int && s.ty.base == Base::Dec)
+                            || s.ty.base == Base::Null;
+                        if !fits {
+                            self.error(
+                                codes::TYPE_MISMATCH,
+                                *span,
+                                format!(
+                                    "{} pattern for a {} value",
+                                    b.with_article(),
+                                    s.ty.describe()
+                                ),
+                            )
+                            .label(format!("{}", b.with_article()))
+                            .help(format!(
+                                "`match` compares with `==`: write {} literals",
+                                s.ty.base.name()
+                            ));
+                            ok = false;
+                        }
+                    }
+                }
+                let consts = pats
+                    .into_iter()
+                    .map(|(c, _)| match (&c, s.as_ref().map(|s| s.ty.base)) {
+                        (Const::Int(i), Some(Base::Dec)) => Const::Dec(i.to_string()),
+                        _ => c,
+                    })
+                    .collect();
+                out_arms.push((consts, v, arm.value.span));
+            }
+        }
+        let s = s?;
+        if !ok {
+            return None;
+        }
+        // One type for every arm.
+        let mut values: Vec<(Expr, Span)> =
+            out_arms.iter().map(|(_, e, sp)| (e.clone(), *sp)).collect();
+        if let Some((d, sp)) = &default {
+            values.push((d.clone(), *sp));
+        }
+        let ty = self.common_type(&values, "the arms of `match`")?;
+        let mut arms_out = Vec::new();
+        for (consts, e, sp) in out_arms {
+            arms_out.push((consts, self.widen_to(e, ty, sp)?));
+        }
+        let default = match default {
+            Some((d, sp)) => Some(Box::new(self.widen_to(d, ty, sp)?)),
+            None => None,
+        };
+        Some(Expr {
+            kind: ExprKind::Match {
+                scrutinee: Box::new(s),
+                arms: arms_out,
+                default,
+            },
+            ty,
+        })
+    }
+
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        op_span: Span,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+    ) -> Option<Expr> {
+        if op == BinaryOp::In {
+            let v = self.expr(lhs);
+            let ast::ExprKind::List(items) = &rhs.kind else {
+                let r = self.expr(rhs)?;
+                self.error(
+                    codes::TYPE_MISMATCH,
+                    rhs.span,
+                    "`in` takes a list of values: `x in [\"40\", \"90\"]`",
+                )
+                .label(format!("{}, not a list", r.ty.with_article()))
+                .help("write the values in brackets");
+                return None;
+            };
+            let v = v?;
+            let mut out = Vec::new();
+            for item in items {
+                let x = self.expr(item)?;
+                let (_, x, _) =
+                    self.unify(v.clone(), x, lhs.span, item.span, "the value and the list")?;
+                out.push(x);
+            }
+            let value = match v.ty.base {
+                Base::Int if out.iter().any(|x| x.ty.base == Base::Dec) => {
+                    self.widen_to(v, Ty::of(Base::Dec), lhs.span)?
+                }
+                _ => v,
+            };
+            return Some(Expr {
+                kind: ExprKind::In {
+                    value: Box::new(value),
+                    items: out,
+                },
+                ty: Ty::of(Base::Bool),
+            });
+        }
+        let l = self.expr(lhs);
+        let r = self.expr(rhs);
+        let (l, r) = (l?, r?);
+        let bool_ty = Ty::of(Base::Bool);
+        match op {
+            BinaryOp::Or | BinaryOp::And => {
+                for (x, span) in [(&l, lhs.span), (&r, rhs.span)] {
+                    if !matches!(x.ty.base, Base::Bool | Base::Null) {
+                        self.type_error(
+                            op_span,
+                            span,
+                            &x.ty,
+                            "a bool",
+                            &format!("`{}` joins conditions", op.symbol()),
+                        );
+                        return None;
+                    }
+                }
+                let op = if op == BinaryOp::Or { Op::Or } else { Op::And };
+                Some(bin(op, l, r, bool_ty))
+            }
+            BinaryOp::Eq | BinaryOp::Ne => {
+                let (l, r, _) = self.unify(
+                    l,
+                    r,
+                    lhs.span,
+                    rhs.span,
+                    &format!("the two sides of `{}`", op.symbol()),
+                )?;
+                Some(bin(
+                    if op == BinaryOp::Eq { Op::Eq } else { Op::Ne },
+                    l,
+                    r,
+                    bool_ty,
+                ))
+            }
+            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                let (l, r, ty) = self.unify(
+                    l,
+                    r,
+                    lhs.span,
+                    rhs.span,
+                    &format!("the two sides of `{}`", op.symbol()),
+                )?;
+                if !matches!(
+                    ty.base,
+                    Base::Dec | Base::Int | Base::Str | Base::Date | Base::DateTime | Base::Null
+                ) {
+                    self.error(
+                        codes::TYPE_MISMATCH,
+                        op_span,
+                        format!("`{}` cannot order {} values", op.symbol(), ty.describe()),
+                    )
+                    .label("not ordered")
+                    .help("numbers, strings, dates and date-times can be ordered");
+                    return None;
+                }
+                let op = match op {
+                    BinaryOp::Lt => Op::Lt,
+                    BinaryOp::Le => Op::Le,
+                    BinaryOp::Gt => Op::Gt,
+                    _ => Op::Ge,
+                };
+                Some(bin(op, l, r, bool_ty))
+            }
+            BinaryOp::Coalesce => {
+                let (l, r, ty) = self.unify(l, r, lhs.span, rhs.span, "the two sides of `??`")?;
+                let ty = Ty {
+                    base: ty.base,
+                    nullable: r.ty.nullable && l.ty.nullable,
+                };
+                let ty = if ty.base == Base::Null { Ty::NULL } else { ty };
+                Some(bin(Op::Coalesce, l, r, ty))
+            }
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div => {
+                self.arith(op, op_span, l, r, lhs.span, rhs.span)
+            }
+            BinaryOp::In => None,
+        }
+    }
+
+    fn arith(
+        &mut self,
+        op: BinaryOp,
+        op_span: Span,
+        l: Expr,
+        r: Expr,
+        ls: Span,
+        rs: Span,
+    ) -> Option<Expr> {
+        let nullable = l.ty.nullable || r.ty.nullable;
+        let (lb, rb) = (l.ty.base, r.ty.base);
+        if op == BinaryOp::Add && (lb == Base::Str || rb == Base::Str) {
+            if matches!(
+                (lb, rb),
+                (Base::Str, Base::Str) | (Base::Str, Base::Null) | (Base::Null, Base::Str)
+            ) {
+                return Some(bin(
+                    Op::Concat,
+                    l,
+                    r,
+                    Ty {
+                        base: Base::Str,
+                        nullable,
+                    },
+                ));
+            }
+            let (other, span) = if lb == Base::Str {
+                (r.ty, rs)
+            } else {
+                (l.ty, ls)
+            };
+            self.error(codes::TYPE_MISMATCH, op_span, format!("`+` of a str and a {}", other.describe()))
+                .label("cannot add these")
+                .also(span, format!("this is a {}", other.describe()))
+                .help(match other.base {
+                    Base::Dec | Base::Int | Base::Bool => "to join text, convert it: `to_string(x)`; to add numbers, convert the text: `to_decimal(s)`",
+                    Base::Date | Base::DateTime => "to join text, format it: `format_datetime(t, \"%Y-%m-%d\")`",
+                    _ => "`+` adds two numbers or joins two strings",
+                });
+            return None;
+        }
+        let numeric = |b: Base| matches!(b, Base::Int | Base::Dec | Base::Null);
+        if !numeric(lb) || !numeric(rb) {
+            let (bad, span) = if !numeric(lb) { (l.ty, ls) } else { (r.ty, rs) };
+            self.error(codes::TYPE_MISMATCH, span, format!("`{}` needs numbers, this is a {}", op.symbol(), bad.describe()))
+                .label(format!("{}", bad.with_article()))
+                .also(op_span, "this operator")
+                .help(match bad.base {
+                    Base::Str => "convert the text: `to_decimal(x)` fails the record on bad text, `try_decimal(x)` gives null",
+                    _ => "arithmetic works on decimals and integers",
+                });
+            return None;
+        }
+        let both_int = lb != Base::Dec && rb != Base::Dec && (lb == Base::Int || rb == Base::Int);
+        if both_int && op != BinaryOp::Div {
+            let op = match op {
+                BinaryOp::Add => Op::AddInt,
+                BinaryOp::Sub => Op::SubInt,
+                _ => Op::MulInt,
+            };
+            return Some(bin(
+                op,
+                l,
+                r,
+                Ty {
+                    base: Base::Int,
+                    nullable,
+                },
+            ));
+        }
+        let dec = Ty {
+            base: Base::Dec,
+            nullable,
+        };
+        let (ln, rn) = (l.ty.nullable, r.ty.nullable);
+        let l = self.widen_to(
+            l,
+            Ty {
+                base: Base::Dec,
+                nullable: ln,
+            },
+            ls,
+        )?;
+        let r = self.widen_to(
+            r,
+            Ty {
+                base: Base::Dec,
+                nullable: rn,
+            },
+            rs,
+        )?;
+        let op = match op {
+            BinaryOp::Add => Op::AddDec,
+            BinaryOp::Sub => Op::SubDec,
+            BinaryOp::Mul => Op::MulDec,
+            _ => Op::DivDec,
+        };
+        Some(bin(op, l, r, dec))
+    }
+
+    /// Makes two expressions one type (ints widen to decimals, null joins
+    /// anything). Reports a mismatch.
+    pub(crate) fn unify(
+        &mut self,
+        a: Expr,
+        b: Expr,
+        sa: Span,
+        sb: Span,
+        what: &str,
+    ) -> Option<(Expr, Expr, Ty)> {
+        let ty = match join(a.ty, b.ty) {
+            Some(t) => t,
+            None => {
+                self.error(
+                    codes::TYPE_MISMATCH,
+                    sb,
+                    format!(
+                        "{what} have different types: {} and {}",
+                        a.ty.describe(),
+                        b.ty.describe()
+                    ),
+                )
+                .label(format!("{}", b.ty.with_article()))
+                .also(sa, format!("{}", a.ty.with_article()))
+                .help(conversion_help(b.ty.base, a.ty.base));
+                return None;
+            }
+        };
+        let a = self.widen_to(a, ty, sa)?;
+        let b = self.widen_to(b, ty, sb)?;
+        Some((a, b, ty))
+    }
+
+    fn common_type(&mut self, values: &[(Expr, Span)], what: &str) -> Option<Ty> {
+        let mut ty: Option<(Ty, Span)> = None;
+        for (e, sp) in values {
+            ty = match ty {
+                None => Some((e.ty, *sp)),
+                Some((t, first)) => match join(t, e.ty) {
+                    Some(j) => Some((j, first)),
+                    None => {
+                        self.error(
+                            codes::TYPE_MISMATCH,
+                            *sp,
+                            format!(
+                                "{what} have different types: {} and {}",
+                                t.describe(),
+                                e.ty.describe()
+                            ),
+                        )
+                        .label(format!("{}", e.ty.with_article()))
+                        .also(first, format!("{}", t.with_article()))
+                        .help(conversion_help(e.ty.base, t.base));
+                        return None;
+                    }
+                },
+            };
+        }
+        ty.map(|(t, _)| t)
+    }
+
+    /// Converts `e` to `ty` where that is implicit (int → dec); the types
+    /// must already agree otherwise.
+    pub(crate) fn widen_to(&mut self, e: Expr, ty: Ty, _span: Span) -> Option<Expr> {
+        if e.ty.base == Base::Int && ty.base == Base::Dec {
+            let nullable = e.ty.nullable;
+            return Some(Expr {
+                kind: match e.kind {
+                    ExprKind::Const(Const::Int(i)) => ExprKind::Const(Const::Dec(i.to_string())),
+                    kind => ExprKind::Call {
+                        func: Builtin::IntToDec,
+                        args: vec![Expr { kind, ty: e.ty }],
+                    },
+                },
+                ty: Ty {
+                    base: Base::Dec,
+                    nullable,
+                },
+            });
+        }
+        Some(e)
+    }
+
+    /// Checks that `e` can stand where a `want` is needed.
+    pub(crate) fn coerce(&mut self, e: Expr, want: Base, span: Span, place: &str) -> Option<Expr> {
+        if e.ty.base == want || e.ty.base == Base::Null {
+            return Some(e);
+        }
+        if e.ty.base == Base::Int && want == Base::Dec {
+            let nullable = e.ty.nullable;
+            return self.widen_to(
+                e,
+                Ty {
+                    base: Base::Dec,
+                    nullable,
+                },
+                span,
+            );
+        }
+        self.error(
+            codes::TYPE_MISMATCH,
+            span,
+            format!(
+                "{place} is {}, but this is {}",
+                want.with_article(),
+                e.ty.with_article()
+            ),
+        )
+        .label(format!(
+            "{}, where {} is needed",
+            e.ty.with_article(),
+            want.with_article()
+        ))
+        .help(conversion_help(e.ty.base, want));
+        None
+    }
+
+    pub(crate) fn type_error(&mut self, at: Span, operand: Span, got: &Ty, want: &str, help: &str) {
+        self.error(
+            codes::TYPE_MISMATCH,
+            operand,
+            format!("expected {want}, found {}", got.describe()),
+        )
+        .label(format!("{}", got.with_article()))
+        .also(at, "needed here")
+        .help(help.to_string());
+    }
+
+    fn call(&mut self, func: &ast::Ident, args: &[ast::Expr], span: Span) -> Option<Expr> {
+        if let Some(def) = self.defs.get(&func.name).cloned() {
+            return self.expand_def(&def, func, args, span);
+        }
+        if !functions::is_builtin(&func.name) {
+            let mut names: Vec<&str> = functions::NAMES.to_vec();
+            let defs: Vec<String> = self.defs.keys().cloned().collect();
+            names.extend(defs.iter().map(String::as_str));
+            let help = match closest(&func.name, names.iter().copied()) {
+                Some(c) => format!("did you mean `{c}`?"),
+                None => "see the functions in docs/language.md, or declare one with `def`".into(),
+            };
+            if self.table_index.contains_key(&func.name) {
+                self.error(
+                    codes::UNKNOWN_FUNCTION,
+                    func.span,
+                    format!("`{}` is a table, not a function", func.name),
+                )
+                .label("called like a function")
+                .help(format!("look a key up with brackets: `{}[key]`", func.name));
+                return None;
+            }
+            self.error(
+                codes::UNKNOWN_FUNCTION,
+                func.span,
+                format!("unknown function `{}`", func.name),
+            )
+            .label("no function of this name")
+            .help(help);
+            // Still check the arguments for their own mistakes.
+            for a in args {
+                let _ = self.expr(a);
+            }
+            return None;
+        }
+        let mut typed = Vec::new();
+        let mut ok = true;
+        for a in args {
+            match self.expr(a) {
+                Some(e) => typed.push((e, a.span)),
+                None => ok = false,
+            }
+        }
+        if !ok {
+            return None;
+        }
+        functions::check_call(self, func, typed, span)
+    }
+
+    fn expand_def(
+        &mut self,
+        def: &super::DefInfo,
+        func: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> Option<Expr> {
+        if self.def_stack.iter().any(|(n, _)| *n == func.name) {
+            self.error(
+                codes::RECURSIVE_DEF,
+                func.span,
+                format!("`{}` uses itself", func.name),
+            )
+            .label("called again while being expanded")
+            .help("a `def` is expanded where it is used, so it cannot call itself");
+            return None;
+        }
+        if args.len() != def.decl.params.len() {
+            let file = def.file;
+            self.error(
+                codes::ARITY,
+                span,
+                format!(
+                    "`{}` takes {} argument{}, {} given",
+                    func.name,
+                    def.decl.params.len(),
+                    plural(def.decl.params.len()),
+                    args.len()
+                ),
+            )
+            .label("in this call")
+            .help(format!(
+                "it is declared `{}({})`",
+                func.name,
+                def.decl
+                    .params
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+            let last = self.diags.len() - 1;
+            self.diags[last].with(file, def.decl.name.span, "declared here");
+            return None;
+        }
+        let mut bound = Vec::new();
+        for (p, a) in def.decl.params.iter().zip(args) {
+            bound.push((p.name.clone(), self.expr(a)?));
+        }
+        let saved = self.file;
+        self.file = def.file;
+        self.def_stack.push((func.name.clone(), bound));
+        let out = self.expr(&def.decl.body);
+        self.def_stack.pop();
+        self.file = saved;
+        out
+    }
+}
+
+fn bin(op: Op, lhs: Expr, rhs: Expr, ty: Ty) -> Expr {
+    Expr {
+        kind: ExprKind::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        },
+        ty,
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The common type of two types, if any.
+pub(crate) fn join(a: Ty, b: Ty) -> Option<Ty> {
+    let nullable = a.nullable || b.nullable;
+    let base = match (a.base, b.base) {
+        (x, y) if x == y => x,
+        (Base::Null, y) => y,
+        (x, Base::Null) => x,
+        (Base::Int, Base::Dec) | (Base::Dec, Base::Int) => Base::Dec,
+        _ => return None,
+    };
+    Some(Ty { base, nullable })
+}
+
+/// How to get from one type to another, for help lines.
+pub(crate) fn conversion_help(from: Base, to: Base) -> String {
+    match (from, to) {
+        (Base::Str, Base::Dec) => "convert it: `to_decimal(x)` fails the record on bad text, `try_decimal(x)` gives null instead".into(),
+        (Base::Str, Base::Int) => "convert it: `to_int(x)` fails the record on bad text, `try_int(x)` gives null instead".into(),
+        (Base::Dec, Base::Int) => "convert it: `to_int(x)` fails the record on a fraction; `to_int(round(x, 0))` rounds first".into(),
+        (Base::Dec | Base::Int | Base::Bool, Base::Str) => "convert it: `to_string(x)`".into(),
+        (Base::Date | Base::DateTime, Base::Str) => "format it: `format_datetime(x, \"%Y-%m-%d %H:%M:%S\")`".into(),
+        (Base::Str, Base::DateTime) => "parse it: `to_datetime(x, \"%Y-%m-%d %H:%M:%S\", \"+08:00\")`".into(),
+        (Base::Str, Base::Date) => "parse it: `to_date(x, \"%Y-%m-%d\")`".into(),
+        (Base::DateTime, Base::Date) => "take its date: `date(x)` (in the value's own zone; `date(x, \"+08:00\")` picks one)".into(),
+        (Base::List, Base::Str) => "join it: `join(x, \",\")`".into(),
+        (Base::Str, Base::List) => "split it: `split(x, \",\")`".into(),
+        (Base::Bool, _) | (_, Base::Bool) => "compare it to get a bool: `x == \"1\"`".into(),
+        (f, t) => format!("{} cannot be used as a {}", f.with_article(), t.name()),
+    }
+}
+
+/// The source fields an expression reads, by display path, in order.
+pub(crate) fn sources_of(e: &Expr) -> Vec<String> {
+    fn walk(e: &Expr, out: &mut Vec<String>) {
+        match &e.kind {
+            ExprKind::Field { field, .. } => {
+                if !out.contains(&field.display) {
+                    out.push(field.display.clone());
+                }
+            }
+            ExprKind::Const(_) | ExprKind::Local(_) => {}
+            ExprKind::Call { args, .. } | ExprKind::List(args) => {
+                args.iter().for_each(|a| walk(a, out))
+            }
+            ExprKind::Lookup { key, .. } => walk(key, out),
+            ExprKind::Neg(x) | ExprKind::Not(x) => walk(x, out),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                walk(lhs, out);
+                walk(rhs, out);
+            }
+            ExprKind::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                walk(cond, out);
+                walk(then, out);
+                walk(otherwise, out);
+            }
+            ExprKind::Match {
+                scrutinee,
+                arms,
+                default,
+            } => {
+                walk(scrutinee, out);
+                for (_, v) in arms {
+                    walk(v, out);
+                }
+                if let Some(d) = default {
+                    walk(d, out);
+                }
+            }
+            ExprKind::In { value, items } => {
+                walk(value, out);
+                items.iter().for_each(|i| walk(i, out));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(e, &mut out);
+    out
+}
