@@ -10,3 +10,5 @@ pub mod sign;
 pub mod wdt;
 pub mod state;
 pub mod config;
+pub mod engine;
+pub mod ratelimit;

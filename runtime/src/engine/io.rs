@@ -1,0 +1,75 @@
+//! What the engine needs of a source and a target, as two small traits.
+//!
+//! The vendor clients implement them through thin adapters
+//! ([`super::connect`]); tests implement them with fakes. Errors are the
+//! clients' [`crate::error::Error`], whose kind tells the engine what to do
+//! (retry, pause, verify, give up).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use serde_json::value::RawValue;
+
+use crate::error::Error;
+
+/// A boxed future, so the traits stay object-safe.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One page of source records.
+#[derive(Debug)]
+pub struct SourcePage {
+    /// The number of records matching the request, when the source says.
+    pub total_count: Option<u64>,
+    /// The records, as exact JSON text.
+    pub records: Vec<Box<RawValue>>,
+}
+
+/// Reads pages of one query API.
+pub trait Source: Send + Sync {
+    /// Sends one request with these business parameters (window, paging and
+    /// the scheme's constants; the client adds the common ones and signs).
+    fn query<'a>(
+        &'a self,
+        params: &'a [(String, String)],
+    ) -> BoxFuture<'a, Result<SourcePage, Error>>;
+}
+
+/// What happened to one bill of a save request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BillResult {
+    /// Saved; the target's id (FID).
+    Saved { id: String },
+    /// The target says the bill number is already used.
+    Duplicate { message: String },
+    /// The target rejected the bill (validation, missing base data, …).
+    Rejected { message: String },
+    /// Retryable for this bill alone (e.g. an edit conflict).
+    Transient { message: String },
+    /// The answer says nothing about this bill.
+    Unknown,
+}
+
+/// Writes bills to one target form and finds them again by number.
+pub trait Target: Send + Sync {
+    /// Saves `bills` (each a `Model` object, compact JSON) in one request
+    /// (BatchSave; or Save when one bill). Returns one result per bill, in
+    /// order.
+    fn save<'a>(
+        &'a self,
+        form_id: &'a str,
+        bills: &'a [&'a str],
+        options: &'a [(String, serde_json::Value)],
+    ) -> BoxFuture<'a, Result<Vec<BillResult>, Error>>;
+
+    /// Looks bills up by number (ExecuteBillQuery): the `(number, id)` of
+    /// those that exist.
+    fn find<'a>(
+        &'a self,
+        form_id: &'a str,
+        number_field: &'a str,
+        numbers: &'a [String],
+    ) -> BoxFuture<'a, Result<Vec<(String, String)>, Error>>;
+
+    /// Checks that the target answers and accepts the credentials (logs in).
+    fn check(&self) -> BoxFuture<'_, Result<(), Error>>;
+}

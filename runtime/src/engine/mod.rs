@@ -1,0 +1,695 @@
+//! The sync engine: keeps a target in step with a source, scheme by scheme,
+//! without losing or duplicating a document whatever fails.
+//!
+//! A run of a scheme ([`Engine::run`]):
+//!
+//! 1. takes the scheme's lock, closes what a dead runner left (bills it had
+//!    claimed come back marked *to verify*), and starts a run record;
+//! 2. checks the target answers and accepts the credentials;
+//! 3. writes what the queue still holds (earlier runs' leftovers);
+//! 4. plans the window (watermark − overlap … now − lag, pieces of at most
+//!    the API's span) and for each piece: reads every page, maps each
+//!    record, stores the page in one transaction (bills queued, skips,
+//!    dead letters, counts), then writes the queue;
+//! 5. the piece completes — and the watermark moves to its end — in the
+//!    transaction that records the last outcome of its bills.
+//!
+//! The write path is exactly-once: a bill is durably queued before it is
+//! sent; a bill whose outcome is unknown (timeout, dropped connection,
+//! crash) is looked up by its number before it is sent again; a
+//! "duplicate number" answer is resolved the same way. See `docs/sync.md`.
+
+mod io;
+mod reader;
+pub mod record;
+pub mod window;
+mod writer;
+
+pub use io::{BillResult, BoxFuture, Source, SourcePage, Target};
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use duijie_maplib::Mapper;
+use serde::Serialize;
+use tokio::sync::watch;
+
+use crate::config::{FirstStart, SchemeConfig};
+use crate::ratelimit::Bucket;
+use crate::state::{
+    Counts, DeadLetterFilter, DeadLetterId, IngestOptions, OnChange, RunId, RunKind, RunOutcome,
+    Store, StoreError,
+};
+use window::WindowSettings;
+
+/// The engine's clock.
+pub type Now = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// The system clock.
+pub fn system_clock() -> Now {
+    Arc::new(Utc::now)
+}
+
+/// How a failing call is retried.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts of one call (or one bill) in a run before the run stops
+    /// for now. Rate-limit answers do not count.
+    pub max_attempts: u32,
+    /// First delay, doubled at each attempt, with jitter.
+    pub base: Duration,
+    /// Longest delay.
+    pub max: Duration,
+    /// How long rate-limit answers may hold a run back in a row before it
+    /// stops for now.
+    pub rate_limit_patience: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 8,
+            base: Duration::from_millis(500),
+            max: Duration::from_secs(30),
+            rate_limit_patience: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The delay before attempt `attempt + 1` (attempt ≥ 1): `base × 2^(attempt−1)`
+    /// capped at `max`, then a random point of its upper half.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self
+            .base
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(20))
+            .min(self.max);
+        let half = exp / 2;
+        let jitter_ms = u64::try_from(half.as_millis()).unwrap_or(u64::MAX);
+        if jitter_ms == 0 {
+            return exp;
+        }
+        half + Duration::from_millis(rand::random_range(0..=jitter_ms))
+    }
+
+    /// The pause after the `streak`-th rate-limit answer in a row: twice the
+    /// backoff, at most a minute.
+    pub fn rate_limit_pause(&self, streak: u32) -> Duration {
+        self.backoff(streak.saturating_add(1))
+            .saturating_mul(2)
+            .min(Duration::from_secs(60))
+    }
+}
+
+/// How a scheme runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Records per page.
+    pub page_size: u32,
+    /// Bills per save request.
+    pub batch_size: usize,
+    /// Pages read at once.
+    pub concurrency: usize,
+    pub on_change: OnChange,
+    pub window: WindowSettings,
+    pub retry: RetryPolicy,
+    /// How long a claimed bill stays with its writer.
+    pub lease: Duration,
+    /// How many times a piece is read again when records moved while it
+    /// was read, before the run stops for now.
+    pub max_rereads: u32,
+}
+
+impl Settings {
+    /// The settings of a scheme from its metadata alone (defaults).
+    pub fn defaults(meta: &duijie_maplib::SchemeMeta) -> Self {
+        Settings {
+            page_size: meta.source.default_page_size.max(1),
+            batch_size: 20,
+            concurrency: 2,
+            on_change: OnChange::Skip,
+            window: WindowSettings::new(
+                &meta.source,
+                Duration::from_secs(600),
+                Duration::from_secs(60),
+                FirstStart::DaysAgo(30),
+            ),
+            retry: RetryPolicy::default(),
+            lease: Duration::from_secs(600),
+            max_rereads: 4,
+        }
+    }
+
+    /// The settings of a configured scheme.
+    pub fn from_config(cfg: &SchemeConfig, meta: &duijie_maplib::SchemeMeta) -> Self {
+        let mut s = Settings::defaults(meta);
+        s.page_size = cfg.page_size.unwrap_or(s.page_size);
+        s.batch_size = cfg.batch_size;
+        s.concurrency = cfg.concurrency;
+        s.on_change = cfg.on_change;
+        s.window = WindowSettings::new(&meta.source, cfg.overlap, cfg.lag, cfg.start);
+        s.retry.max_attempts = cfg.max_attempts;
+        s.retry.base = cfg.retry_base;
+        s.retry.max = cfg.retry_max;
+        s
+    }
+}
+
+/// A scheme ready to run: its mapping, settings, and connected ends.
+pub struct Scheme {
+    /// The scheme's name in the configuration and the state store.
+    pub name: String,
+    pub mapper: Arc<dyn Mapper>,
+    pub settings: Settings,
+    pub source: Arc<dyn Source>,
+    /// The rate limit of the source's account.
+    pub source_limit: Arc<Bucket>,
+    pub target: Arc<dyn Target>,
+    /// The rate limit of the target's account.
+    pub target_limit: Arc<Bucket>,
+}
+
+impl std::fmt::Debug for Scheme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scheme")
+            .field("name", &self.name)
+            .field("map", &self.mapper.meta().name)
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+/// Asks running work to stop after the batch in flight.
+#[derive(Debug, Clone)]
+pub struct ShutdownTrigger(Arc<watch::Sender<bool>>);
+
+impl ShutdownTrigger {
+    /// Requests the stop.
+    pub fn trigger(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+/// Tells running work whether to stop.
+#[derive(Debug, Clone)]
+pub struct Shutdown(Option<watch::Receiver<bool>>);
+
+impl Shutdown {
+    /// A trigger and the signal it sets.
+    pub fn new() -> (ShutdownTrigger, Shutdown) {
+        let (tx, rx) = watch::channel(false);
+        (ShutdownTrigger(Arc::new(tx)), Shutdown(Some(rx)))
+    }
+
+    /// A signal that never fires.
+    pub fn never() -> Shutdown {
+        Shutdown(None)
+    }
+
+    /// Whether a stop was requested.
+    pub fn requested(&self) -> bool {
+        self.0.as_ref().is_some_and(|rx| *rx.borrow())
+    }
+
+    /// Resolves when a stop is requested (never if the trigger was dropped
+    /// without firing).
+    pub async fn wait(&self) {
+        let Some(rx) = &self.0 else {
+            return std::future::pending::<()>().await;
+        };
+        let mut rx = rx.clone();
+        loop {
+            if *rx.borrow_and_update() {
+                return;
+            }
+            if rx.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}
+
+/// What a long run tells a progress display. Every method has a default
+/// that does nothing.
+pub trait Progress: Send + Sync {
+    /// A window piece starts.
+    fn piece(
+        &self,
+        _scheme: &str,
+        _index: usize,
+        _count: usize,
+        _start: DateTime<Utc>,
+        _end: DateTime<Utc>,
+    ) {
+    }
+    /// The source says the piece holds `total` records.
+    fn total(&self, _scheme: &str, _total: u64) {}
+    /// `n` records read.
+    fn read(&self, _scheme: &str, _n: u64) {}
+    /// `n` bills written.
+    fn written(&self, _scheme: &str, _n: u64) {}
+    /// `n` bills wait in the queue.
+    fn queued(&self, _scheme: &str, _n: u64) {}
+    /// The run is over.
+    fn done(&self, _scheme: &str) {}
+}
+
+/// A [`Progress`] that shows nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {}
+
+/// Options of one run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Re-read from the start of the day this many days ago, without moving
+    /// the watermark (`run --backfill-days N`).
+    pub backfill_days: Option<u32>,
+}
+
+/// Which dead letters `retry` takes.
+#[derive(Debug, Clone)]
+pub enum RetrySelection {
+    All,
+    Ids(Vec<DeadLetterId>),
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub scheme: String,
+    pub run_id: RunId,
+    pub kind: RunKind,
+    pub outcome: RunOutcome,
+    pub window_start: Option<DateTime<Utc>>,
+    pub window_end: Option<DateTime<Utc>>,
+    pub counts: Counts,
+    /// Why the run did not succeed.
+    pub error: Option<String>,
+    /// Bills left in the queue.
+    pub queue_left: i64,
+    /// Bills a dead runner had left claimed, put back to verify.
+    pub recovered: i64,
+}
+
+/// What keeps a run from being recorded at all.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why a run stopped early.
+#[derive(Debug)]
+pub(crate) enum Stop {
+    /// Shutdown requested: finish cleanly, the next run goes on.
+    Shutdown,
+    /// Work is left (retries exhausted for now); the next run goes on.
+    Incomplete(String),
+    /// An error that needs someone: bad credentials, a rejected request…
+    Failed(String),
+    /// The state store failed.
+    Store(StoreError),
+}
+
+impl From<StoreError> for Stop {
+    fn from(e: StoreError) -> Self {
+        Stop::Store(e)
+    }
+}
+
+/// Runs schemes against a state store.
+pub struct Engine {
+    store: Arc<dyn Store>,
+    clock: Now,
+    shutdown: Shutdown,
+    progress: Arc<dyn Progress>,
+    owner: String,
+}
+
+impl Engine {
+    /// An engine on `store`, with the system clock, no shutdown signal and
+    /// no progress display.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        let owner = format!(
+            "pid{}-{:08x}",
+            std::process::id(),
+            rand::random_range(0..u32::MAX)
+        );
+        Engine {
+            store,
+            clock: system_clock(),
+            shutdown: Shutdown::never(),
+            progress: Arc::new(NoProgress),
+            owner,
+        }
+    }
+
+    /// Replaces the clock (tests).
+    pub fn with_clock(mut self, clock: Now) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Stops runs after the batch in flight when `shutdown` fires.
+    pub fn with_shutdown(mut self, shutdown: Shutdown) -> Self {
+        self.shutdown = shutdown;
+        self
+    }
+
+    /// Reports progress to `progress`.
+    pub fn with_progress(mut self, progress: Arc<dyn Progress>) -> Self {
+        self.progress = progress;
+        self
+    }
+
+    /// The state store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    /// Sleeps `d`, or less if a shutdown is requested (then `Err`).
+    pub(crate) async fn sleep(&self, d: Duration) -> Result<(), Stop> {
+        if self.shutdown.requested() {
+            return Err(Stop::Shutdown);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(d) => Ok(()),
+            _ = self.shutdown.wait() => Err(Stop::Shutdown),
+        }
+    }
+
+    /// Waits for a call slot of `bucket`, or a shutdown (then `Err`).
+    pub(crate) async fn acquire(&self, bucket: &Bucket) -> Result<(), Stop> {
+        tokio::select! {
+            _ = bucket.acquire() => Ok(()),
+            _ = self.shutdown.wait() => Err(Stop::Shutdown),
+        }
+    }
+
+    /// Runs `scheme` once: leftovers, then the window.
+    pub async fn run(
+        &self,
+        scheme: &Scheme,
+        options: &RunOptions,
+    ) -> Result<RunReport, EngineError> {
+        let kind = if options.backfill_days.is_some() {
+            RunKind::Backfill
+        } else {
+            RunKind::Incremental
+        };
+        let _lock = self.store.lock_scheme(&scheme.name)?;
+        let recovered = self.store.recover(&scheme.name, self.now())?;
+        if recovered > 0 {
+            tracing::warn!(
+                scheme = %scheme.name,
+                bills = recovered,
+                "an earlier run stopped while writing; its bills will be looked up before being sent again"
+            );
+        }
+        let run = self.store.begin_run(&scheme.name, kind, self.now())?;
+        tracing::info!(scheme = %scheme.name, run, kind = kind.as_str(), "run started");
+        let mut tries = HashMap::new();
+        let result = self.run_inner(scheme, run, options, &mut tries).await;
+        self.finish(scheme, run, kind, recovered, result)
+    }
+
+    async fn run_inner(
+        &self,
+        scheme: &Scheme,
+        run: RunId,
+        options: &RunOptions,
+        tries: &mut HashMap<i64, u32>,
+    ) -> Result<(), Stop> {
+        self.check_target(scheme).await?;
+        self.drain(scheme, run, tries).await?;
+        let watermark = self.store.watermark(&scheme.name)?;
+        let plan = window::plan(
+            &scheme.settings.window,
+            watermark,
+            self.now(),
+            options.backfill_days,
+        );
+        self.store.set_run_window(run, plan.start, plan.end)?;
+        tracing::info!(
+            scheme = %scheme.name,
+            start = %plan.start,
+            end = %plan.end,
+            pieces = plan.pieces.len(),
+            "window planned"
+        );
+        let count = plan.pieces.len();
+        for (i, piece) in plan.pieces.iter().enumerate() {
+            if self.shutdown.requested() {
+                return Err(Stop::Shutdown);
+            }
+            self.progress
+                .piece(&scheme.name, i, count, piece.start, piece.end);
+            let pid = self.store.add_piece(
+                run,
+                &scheme.name,
+                i as i64,
+                piece.start,
+                piece.end,
+                plan.advances,
+            )?;
+            self.read_piece(scheme, run, piece, pid).await?;
+            self.store.finish_reading(pid, self.now())?;
+            self.drain(scheme, run, tries).await?;
+        }
+        Ok(())
+    }
+
+    /// Re-maps dead letters with the current mapping, queues them and
+    /// writes the queue (unless `write` is false).
+    pub async fn retry(
+        &self,
+        scheme: &Scheme,
+        selection: &RetrySelection,
+        write: bool,
+    ) -> Result<RunReport, EngineError> {
+        let _lock = self.store.lock_scheme(&scheme.name)?;
+        let recovered = self.store.recover(&scheme.name, self.now())?;
+        let run = self
+            .store
+            .begin_run(&scheme.name, RunKind::Retry, self.now())?;
+        let mut tries = HashMap::new();
+        let result = async {
+            let letters = match selection {
+                RetrySelection::All => self
+                    .store
+                    .dead_letters(&scheme.name, &DeadLetterFilter::default())?,
+                RetrySelection::Ids(ids) => {
+                    let mut all = Vec::new();
+                    for id in ids {
+                        let found = self.store.dead_letters(
+                            &scheme.name,
+                            &DeadLetterFilter {
+                                id: Some(*id),
+                                limit: 1,
+                            },
+                        )?;
+                        if found.is_empty() {
+                            return Err(Stop::Failed(format!(
+                                "no open dead letter {id} for scheme `{}`",
+                                scheme.name
+                            )));
+                        }
+                        all.extend(found);
+                    }
+                    all
+                }
+            };
+            let meta = scheme.mapper.meta();
+            let mut buf = Vec::new();
+            let mut records = Vec::new();
+            for dl in &letters {
+                if dl.record_id.is_none() {
+                    tracing::warn!(
+                        scheme = %scheme.name,
+                        dead_letter = dl.id,
+                        "the record has no id and cannot be retried"
+                    );
+                    continue;
+                }
+                records.push(record::map_one(
+                    scheme.mapper.as_ref(),
+                    meta,
+                    &dl.source_json,
+                    &mut buf,
+                ));
+            }
+            for chunk in records.chunks(200) {
+                self.store.ingest(
+                    run,
+                    &scheme.name,
+                    None,
+                    IngestOptions {
+                        on_change: scheme.settings.on_change,
+                        force: true,
+                    },
+                    chunk,
+                    self.now(),
+                )?;
+            }
+            if write {
+                self.check_target(scheme).await?;
+                self.drain(scheme, run, &mut tries).await?;
+            }
+            Ok(())
+        }
+        .await;
+        self.finish(scheme, run, RunKind::Retry, recovered, result)
+    }
+
+    fn finish(
+        &self,
+        scheme: &Scheme,
+        run: RunId,
+        kind: RunKind,
+        recovered: i64,
+        result: Result<(), Stop>,
+    ) -> Result<RunReport, EngineError> {
+        let (outcome, error) = match result {
+            Ok(()) => (RunOutcome::Succeeded, None),
+            Err(Stop::Shutdown) => (
+                RunOutcome::Incomplete,
+                Some("stopped on request; the next run goes on from here".to_string()),
+            ),
+            Err(Stop::Incomplete(m)) => (RunOutcome::Incomplete, Some(m)),
+            Err(Stop::Failed(m)) => (RunOutcome::Failed, Some(m)),
+            Err(Stop::Store(e)) => {
+                // Try to record the failure; the store may be unusable.
+                let _ = self.store.finish_run(
+                    run,
+                    RunOutcome::Failed,
+                    Some(&e.to_string()),
+                    self.now(),
+                );
+                self.progress.done(&scheme.name);
+                return Err(EngineError::Store(e));
+            }
+        };
+        self.store
+            .finish_run(run, outcome, error.as_deref(), self.now())?;
+        self.progress.done(&scheme.name);
+        let overview = self.store.overview(&scheme.name, 1)?;
+        let summary = overview.runs.into_iter().find(|r| r.id == run);
+        let report = RunReport {
+            scheme: scheme.name.clone(),
+            run_id: run,
+            kind,
+            outcome,
+            window_start: summary.as_ref().and_then(|s| s.window_start),
+            window_end: summary.as_ref().and_then(|s| s.window_end),
+            counts: summary.map(|s| s.counts).unwrap_or_default(),
+            error,
+            queue_left: overview.queue.total(),
+            recovered,
+        };
+        match outcome {
+            RunOutcome::Succeeded => tracing::info!(
+                scheme = %scheme.name,
+                run,
+                read = report.counts.read,
+                written = report.counts.written,
+                failed = report.counts.failed,
+                "run succeeded"
+            ),
+            _ => tracing::warn!(
+                scheme = %scheme.name,
+                run,
+                outcome = outcome.as_str(),
+                error = report.error.as_deref().unwrap_or(""),
+                "run did not complete"
+            ),
+        }
+        Ok(report)
+    }
+
+    /// Checks the target once (login), retrying transient failures.
+    async fn check_target(&self, scheme: &Scheme) -> Result<(), Stop> {
+        let policy = scheme.settings.retry;
+        let mut attempts = 0;
+        let mut streak = 0;
+        let started = tokio::time::Instant::now();
+        loop {
+            self.acquire(&scheme.target_limit).await?;
+            match scheme.target.check().await {
+                Ok(()) => return Ok(()),
+                Err(e) if e.is_rate_limited() => {
+                    streak += 1;
+                    if started.elapsed() > policy.rate_limit_patience {
+                        return Err(Stop::Incomplete(format!("target still rate-limited: {e}")));
+                    }
+                    scheme.target_limit.pause(policy.rate_limit_pause(streak));
+                }
+                Err(e) if e.is_transient() || e.kind() == crate::error::ErrorKind::SessionLost => {
+                    attempts += 1;
+                    if attempts >= policy.max_attempts {
+                        return Err(Stop::Incomplete(format!(
+                            "target unavailable: {e} (after {attempts} attempts)"
+                        )));
+                    }
+                    self.sleep(policy.backoff(attempts)).await?;
+                }
+                Err(e) => return Err(Stop::Failed(format!("target: {e}"))),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_caps() {
+        let p = RetryPolicy {
+            base: Duration::from_millis(100),
+            max: Duration::from_secs(1),
+            ..RetryPolicy::default()
+        };
+        for _ in 0..50 {
+            let d1 = p.backoff(1);
+            assert!(
+                d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100),
+                "{d1:?}"
+            );
+            let d3 = p.backoff(3);
+            assert!(
+                d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(400),
+                "{d3:?}"
+            );
+            let d9 = p.backoff(9);
+            assert!(
+                d9 >= Duration::from_millis(500) && d9 <= Duration::from_secs(1),
+                "{d9:?}"
+            );
+        }
+        assert!(p.rate_limit_pause(40) <= Duration::from_secs(60));
+    }
+
+    #[tokio::test]
+    async fn shutdown_wakes_waiters() {
+        let (trigger, signal) = Shutdown::new();
+        assert!(!signal.requested());
+        let waiter = tokio::spawn({
+            let s = signal.clone();
+            async move { s.wait().await }
+        });
+        trigger.trigger();
+        waiter.await.unwrap();
+        assert!(signal.requested());
+        let never = Shutdown::never();
+        let r = tokio::time::timeout(Duration::from_millis(20), never.wait()).await;
+        assert!(r.is_err());
+    }
+}

@@ -1,0 +1,212 @@
+//! Reading one window piece: every page, several at once, within the
+//! account's rate limit, without losing a record that moves between pages.
+//!
+//! Page 0 comes first and gives `total_count`; the other pages follow,
+//! highest first, `concurrency` at a time; each page is mapped and stored
+//! in one transaction as it arrives. Then page 0 is asked again: if the
+//! total changed, or the pages did not add up to it, records moved while
+//! we read (a record modified during the read leaves the window, and the
+//! records after it shift one place down, possibly onto a page already
+//! read), so the whole piece is read again — the records already stored
+//! are recognised and cost nothing. A piece that keeps moving stops the run
+//! for now; the watermark stays, the next run reads the piece again.
+
+use futures_util::stream::{self, StreamExt};
+use serde_json::value::RawValue;
+
+use super::record::map_one;
+use super::window::{page_params, Piece};
+use super::{Engine, Scheme, SourcePage, Stop};
+use crate::error::ErrorKind;
+use crate::state::{IngestOptions, PieceId, RunId};
+
+impl Engine {
+    pub(crate) async fn read_piece(
+        &self,
+        s: &Scheme,
+        run: RunId,
+        piece: &Piece,
+        pid: PieceId,
+    ) -> Result<(), Stop> {
+        let meta = &s.mapper.meta().source;
+        let windowed = meta.window.is_some();
+        let piece_arg = windowed.then_some(piece);
+        let first = meta.first_page;
+        let page_size = s.settings.page_size.max(1);
+        let mut last_reason = String::new();
+        for attempt in 0..=s.settings.max_rereads {
+            if attempt > 0 {
+                tracing::info!(
+                    scheme = %s.name,
+                    attempt,
+                    reason = %last_reason,
+                    "records moved while the window was read; reading it again"
+                );
+            }
+            let page0 = self.fetch(s, piece_arg, first, page_size).await?;
+            let n0 = page0.records.len() as u64;
+            self.ingest_page(s, run, pid, &page0.records)?;
+            let Some(total) = page0.total_count else {
+                // No total: read on until a short page.
+                return self
+                    .read_until_short(s, run, pid, piece_arg, first, page_size, n0)
+                    .await;
+            };
+            self.progress.total(&s.name, total);
+            if n0 < total.min(u64::from(page_size)) {
+                return Err(Stop::Failed(format!(
+                    "{} returned {n0} records on its first page although {total} match and page_size is {page_size}: \
+                     the API may cap the page size; set a smaller page_size for scheme `{}` (or max_page_size on its connection)",
+                    meta.api, s.name
+                )));
+            }
+            let pages = total.div_ceil(u64::from(page_size)).max(1);
+            if pages == 1 {
+                // One answer holds every record: nothing could move.
+                return Ok(());
+            }
+            let last = u64::from(first) + pages - 1;
+            let Ok(last) = u32::try_from(last) else {
+                return Err(Stop::Failed(format!(
+                    "{} reports {total} records: too many pages",
+                    meta.api
+                )));
+            };
+            let rest: Vec<u32> = ((first + 1)..=last).rev().collect();
+            let mut received = n0;
+            {
+                let mut pages_stream = stream::iter(rest)
+                    .map(|p| self.fetch(s, piece_arg, p, page_size))
+                    .buffer_unordered(s.settings.concurrency.max(1));
+                while let Some(page) = pages_stream.next().await {
+                    let page = page?;
+                    received += page.records.len() as u64;
+                    self.ingest_page(s, run, pid, &page.records)?;
+                    if self.shutdown.requested() {
+                        return Err(Stop::Shutdown);
+                    }
+                }
+            }
+            let check = self.fetch(s, piece_arg, first, page_size).await?;
+            match check.total_count {
+                Some(t) if t == total && received == total => return Ok(()),
+                Some(t) if t != total => {
+                    last_reason = format!("total_count went from {total} to {t}");
+                }
+                _ => {
+                    last_reason = format!("{received} records received, total_count {total}");
+                }
+            }
+        }
+        Err(Stop::Incomplete(format!(
+            "records kept moving while window {} … {} was read ({last_reason}); the next run reads it again",
+            piece.start, piece.end
+        )))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn read_until_short(
+        &self,
+        s: &Scheme,
+        run: RunId,
+        pid: PieceId,
+        piece: Option<&Piece>,
+        first: u32,
+        page_size: u32,
+        mut last_len: u64,
+    ) -> Result<(), Stop> {
+        let mut page_no = first;
+        while last_len >= u64::from(page_size) {
+            page_no += 1;
+            let page = self.fetch(s, piece, page_no, page_size).await?;
+            last_len = page.records.len() as u64;
+            self.ingest_page(s, run, pid, &page.records)?;
+            if self.shutdown.requested() {
+                return Err(Stop::Shutdown);
+            }
+        }
+        Ok(())
+    }
+
+    /// Maps a page and stores it in one transaction.
+    fn ingest_page(
+        &self,
+        s: &Scheme,
+        run: RunId,
+        pid: PieceId,
+        records: &[Box<RawValue>],
+    ) -> Result<(), Stop> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let meta = s.mapper.meta();
+        let mut buf = Vec::new();
+        let mapped: Vec<_> = records
+            .iter()
+            .map(|r| map_one(s.mapper.as_ref(), meta, r.get(), &mut buf))
+            .collect();
+        let sum = self.store.ingest(
+            run,
+            &s.name,
+            Some(pid),
+            IngestOptions {
+                on_change: s.settings.on_change,
+                force: false,
+            },
+            &mapped,
+            self.now(),
+        )?;
+        self.progress.read(&s.name, records.len() as u64);
+        if sum.queued > 0 {
+            self.progress.queued(&s.name, sum.queued as u64);
+        }
+        Ok(())
+    }
+
+    /// Fetches one page, waiting for the rate limit, pausing on rate-limit
+    /// answers and retrying transient failures with backoff.
+    async fn fetch(
+        &self,
+        s: &Scheme,
+        piece: Option<&Piece>,
+        page_no: u32,
+        page_size: u32,
+    ) -> Result<SourcePage, Stop> {
+        let meta = &s.mapper.meta().source;
+        let params = page_params(meta, piece, page_no, page_size, self.now());
+        let policy = s.settings.retry;
+        let mut attempts = 0u32;
+        let mut streak = 0u32;
+        let started = tokio::time::Instant::now();
+        loop {
+            self.acquire(&s.source_limit).await?;
+            match s.source.query(&params).await {
+                Ok(page) => return Ok(page),
+                Err(e) if e.is_rate_limited() => {
+                    streak += 1;
+                    if started.elapsed() > policy.rate_limit_patience {
+                        return Err(Stop::Incomplete(format!(
+                            "reading page {page_no}: still rate-limited after {:?}: {e}",
+                            policy.rate_limit_patience
+                        )));
+                    }
+                    let pause = policy.rate_limit_pause(streak);
+                    tracing::info!(scheme = %s.name, page = page_no, ?pause, "source rate limit: pausing");
+                    s.source_limit.pause(pause);
+                }
+                Err(e) if e.is_transient() || e.kind() == ErrorKind::SessionLost => {
+                    attempts += 1;
+                    if attempts >= policy.max_attempts {
+                        return Err(Stop::Incomplete(format!(
+                            "reading page {page_no}: {e} (after {attempts} attempts)"
+                        )));
+                    }
+                    let wait = policy.backoff(attempts);
+                    tracing::info!(scheme = %s.name, page = page_no, attempt = attempts, ?wait, error = %e, "source call failed; retrying");
+                    self.sleep(wait).await?;
+                }
+                Err(e) => return Err(Stop::Failed(format!("reading page {page_no}: {e}"))),
+            }
+        }
+    }
+}

@@ -1,0 +1,380 @@
+//! Writing the queue: batches of bills to the target, each bill's outcome
+//! recorded by its position (DIndex), exactly once.
+//!
+//! For each batch claimed from the queue:
+//!
+//! 1. bills marked *to verify* (an earlier attempt's outcome is unknown)
+//!    are looked up by number; those found are recorded as written, the
+//!    others are sent;
+//! 2. the rest is sent in one save request; each bill's result is
+//!    recorded: saved → written (with the target's id); duplicate number →
+//!    looked up by number and recorded as written if found; rejected →
+//!    dead letter with the target's message; no result → to verify;
+//! 3. a failure of the whole request puts the bills back: to verify when
+//!    the request may have been carried out, after a backoff with jitter
+//!    (or a pause of the account for a rate-limit answer, which is not
+//!    counted as an attempt).
+//!
+//! Outcomes are recorded in one transaction per batch, which also completes
+//! the window pieces they finish. Nothing is ever sent without first being
+//! durably queued, and nothing claimed is forgotten: a dead writer's bills
+//! come back to verify.
+
+use std::collections::HashMap;
+
+use super::record::with_target_id;
+use super::{BillResult, Engine, Scheme, Stop};
+use crate::error::{Error, ErrorKind};
+use crate::state::{QueueId, QueueItem, RunId, WriteOutcome};
+
+/// Per-run attempt counts of queued bills.
+pub(crate) type Tries = HashMap<QueueId, u32>;
+
+impl Engine {
+    /// Writes every due bill of the scheme's queue, waiting for bills in
+    /// backoff, until the queue is empty.
+    pub(crate) async fn drain(
+        &self,
+        s: &Scheme,
+        run: RunId,
+        tries: &mut Tries,
+    ) -> Result<(), Stop> {
+        let meta = s.mapper.meta();
+        let batch = if meta.target.operation.eq_ignore_ascii_case("Save") {
+            1
+        } else {
+            s.settings.batch_size.max(1)
+        };
+        let mut streak = 0u32;
+        let mut limited_since: Option<tokio::time::Instant> = None;
+        loop {
+            if self.shutdown.requested() {
+                return Err(Stop::Shutdown);
+            }
+            let items =
+                self.store
+                    .claim(&s.name, &self.owner, batch, s.settings.lease, self.now())?;
+            if items.is_empty() {
+                match self.store.next_due(&s.name)? {
+                    None => return Ok(()),
+                    Some(at) => {
+                        let wait = (at - self.now()).to_std().unwrap_or_default();
+                        self.sleep(wait).await?;
+                        continue;
+                    }
+                }
+            }
+            let (outcomes, stop, rate_limited) = self.write_batch(s, &items, tries, streak).await;
+            let written = outcomes
+                .iter()
+                .filter(|(_, o)| matches!(o, WriteOutcome::Written { .. }))
+                .count();
+            self.store
+                .record_outcomes(run, &s.name, &outcomes, self.now())?;
+            if written > 0 {
+                self.progress.written(&s.name, written as u64);
+            }
+            if let Some(stop) = stop {
+                return Err(stop);
+            }
+            if rate_limited {
+                streak += 1;
+                let since = *limited_since.get_or_insert_with(tokio::time::Instant::now);
+                if since.elapsed() > s.settings.retry.rate_limit_patience {
+                    return Err(Stop::Incomplete(format!(
+                        "the target kept answering \"too many calls\" for {:?}; the bills stay queued",
+                        s.settings.retry.rate_limit_patience
+                    )));
+                }
+            } else {
+                streak = 0;
+                limited_since = None;
+            }
+        }
+    }
+
+    /// Writes one claimed batch. Returns the outcome of every item, a stop
+    /// if the run must stop, and whether the target rate-limited us.
+    async fn write_batch(
+        &self,
+        s: &Scheme,
+        items: &[QueueItem],
+        tries: &mut Tries,
+        streak: u32,
+    ) -> (Vec<(QueueId, WriteOutcome)>, Option<Stop>, bool) {
+        let meta = s.mapper.meta();
+        let form = meta.target.form_id.as_str();
+        let number_field = meta.number_target.as_deref().unwrap_or("FBillNo");
+        let mut out: Vec<(QueueId, WriteOutcome)> = Vec::with_capacity(items.len());
+
+        // 1. Look up bills whose earlier outcome is unknown. An update
+        //    (target id known) is safe to send again as is.
+        let mut send: Vec<&QueueItem> = Vec::with_capacity(items.len());
+        let mut verify: Vec<&QueueItem> = Vec::new();
+        for item in items {
+            if item.verify && item.target_id.is_none() {
+                if item.number.is_some() {
+                    verify.push(item);
+                } else {
+                    out.push((
+                        item.id,
+                        WriteOutcome::Failed {
+                            reason: "an earlier write of this bill may have succeeded, and the bill has no number to look it up by; \
+                                     check the target, then retry the dead letter"
+                                .into(),
+                        },
+                    ));
+                }
+            } else {
+                send.push(item);
+            }
+        }
+        if !verify.is_empty() {
+            let numbers: Vec<String> = verify.iter().filter_map(|i| i.number.clone()).collect();
+            match self.find(s, form, number_field, &numbers).await {
+                Ok(found) => {
+                    for item in verify {
+                        match item.number.as_ref().and_then(|n| found.get(n)) {
+                            Some(id) => {
+                                tracing::info!(scheme = %s.name, number = item.number.as_deref().unwrap_or(""), "bill found in the target: not sent again");
+                                out.push((
+                                    item.id,
+                                    WriteOutcome::Written {
+                                        target_id: id.clone(),
+                                    },
+                                ));
+                            }
+                            None => send.push(item),
+                        }
+                    }
+                }
+                Err(e) => {
+                    // Nothing was sent: the bills keep their need to be verified.
+                    let rest: Vec<&QueueItem> = verify.into_iter().chain(send).collect();
+                    let (stop, limited) =
+                        self.put_back(s, &rest, &e, tries, streak, &|i| i.verify, &mut out);
+                    return (out, stop, limited);
+                }
+            }
+        }
+        if send.is_empty() {
+            return (out, None, false);
+        }
+
+        // 2. Send.
+        let bills: Vec<String> = send
+            .iter()
+            .map(|i| match &i.target_id {
+                Some(id) => with_target_id(&i.bill, id),
+                None => i.bill.clone(),
+            })
+            .collect();
+        let refs: Vec<&str> = bills.iter().map(String::as_str).collect();
+        if let Err(stop) = self.acquire(&s.target_limit).await {
+            // Shutdown before sending: nothing was sent.
+            for item in &send {
+                out.push((item.id, retry_now(self.now(), false, "not sent: stopping")));
+            }
+            return (out, Some(stop), false);
+        }
+        let results = match s.target.save(form, &refs, &meta.target.options).await {
+            Ok(r) => r,
+            Err(e) => {
+                // Sent: the bills may be in the target if the request may
+                // have been carried out.
+                let unknown = e.outcome_unknown();
+                let (stop, limited) =
+                    self.put_back(s, &send, &e, tries, streak, &|_| unknown, &mut out);
+                return (out, stop, limited);
+            }
+        };
+        let mut duplicates: Vec<(&QueueItem, String)> = Vec::new();
+        let mut stop = None;
+        for (i, item) in send.iter().enumerate() {
+            match results.get(i).cloned().unwrap_or(BillResult::Unknown) {
+                BillResult::Saved { id } => {
+                    out.push((item.id, WriteOutcome::Written { target_id: id }))
+                }
+                BillResult::Duplicate { message } => duplicates.push((item, message)),
+                BillResult::Rejected { message } => {
+                    tracing::warn!(scheme = %s.name, record = %item.record_id, reason = %message, "bill rejected by the target");
+                    out.push((item.id, WriteOutcome::Failed { reason: message }));
+                }
+                BillResult::Transient { message } => {
+                    let o = self.retry_later(s, item, tries, false, &message, &mut stop);
+                    out.push((item.id, o));
+                }
+                BillResult::Unknown => {
+                    let o = self.retry_later(
+                        s,
+                        item,
+                        tries,
+                        true,
+                        "the answer says nothing of this bill",
+                        &mut stop,
+                    );
+                    out.push((item.id, o));
+                }
+            }
+        }
+
+        // 3. A duplicate number: is it our own earlier write?
+        if !duplicates.is_empty() {
+            let numbers: Vec<String> = duplicates
+                .iter()
+                .filter_map(|(i, _)| i.number.clone())
+                .collect();
+            let found = if numbers.is_empty() {
+                Ok(HashMap::new())
+            } else {
+                self.find(s, form, number_field, &numbers).await
+            };
+            match found {
+                Ok(found) => {
+                    for (item, message) in duplicates {
+                        match item.number.as_ref().and_then(|n| found.get(n)) {
+                            Some(id) => out.push((
+                                item.id,
+                                WriteOutcome::Written {
+                                    target_id: id.clone(),
+                                },
+                            )),
+                            None => out.push((
+                                item.id,
+                                WriteOutcome::Failed {
+                                    reason: format!(
+                                        "{message} (and no bill with this number was found)"
+                                    ),
+                                },
+                            )),
+                        }
+                    }
+                }
+                Err(e) => {
+                    let items: Vec<&QueueItem> = duplicates.into_iter().map(|(i, _)| i).collect();
+                    // The target has a bill with this number: look again later.
+                    let (s2, limited) =
+                        self.put_back(s, &items, &e, tries, streak, &|_| true, &mut out);
+                    return (out, stop.or(s2), limited);
+                }
+            }
+        }
+        (out, stop, false)
+    }
+
+    /// Looks bills up by number: number → target id.
+    async fn find(
+        &self,
+        s: &Scheme,
+        form: &str,
+        number_field: &str,
+        numbers: &[String],
+    ) -> Result<HashMap<String, String>, Error> {
+        // A shutdown while waiting: go on, one lookup is quick.
+        let _ = self.acquire(&s.target_limit).await;
+        let rows = s.target.find(form, number_field, numbers).await?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// The outcome of a bill to try again later, counting the attempt.
+    fn retry_later(
+        &self,
+        s: &Scheme,
+        item: &QueueItem,
+        tries: &mut Tries,
+        verify: bool,
+        error: &str,
+        stop: &mut Option<Stop>,
+    ) -> WriteOutcome {
+        let policy = s.settings.retry;
+        let n = tries.entry(item.id).or_insert(0);
+        *n += 1;
+        if *n >= policy.max_attempts && stop.is_none() {
+            *stop = Some(Stop::Incomplete(format!(
+                "writing {}: {error} (after {n} attempts); it stays queued for the next run",
+                item.number.as_deref().unwrap_or(&item.record_id)
+            )));
+        }
+        WriteOutcome::Retry {
+            at: self.now() + chrono::Duration::from_std(policy.backoff(*n)).unwrap_or_default(),
+            verify,
+            count_attempt: true,
+            error: error.to_string(),
+        }
+    }
+
+    /// Puts `items` back in the queue after a failure of the whole request
+    /// `e`; `verify` tells whether a bill may be in the target unknown to
+    /// us. Returns a stop and whether it was a rate limit.
+    #[allow(clippy::too_many_arguments)]
+    fn put_back(
+        &self,
+        s: &Scheme,
+        items: &[&QueueItem],
+        e: &Error,
+        tries: &mut Tries,
+        streak: u32,
+        verify: &dyn Fn(&QueueItem) -> bool,
+        out: &mut Vec<(QueueId, WriteOutcome)>,
+    ) -> (Option<Stop>, bool) {
+        let now = self.now();
+        let unknown = |i: &QueueItem| verify(i);
+        match e.kind() {
+            ErrorKind::RateLimited => {
+                let pause = s.settings.retry.rate_limit_pause(streak + 1);
+                tracing::info!(scheme = %s.name, ?pause, "target rate limit: pausing");
+                s.target_limit.pause(pause);
+                for i in items {
+                    out.push((
+                        i.id,
+                        WriteOutcome::Retry {
+                            at: now,
+                            verify: unknown(i),
+                            count_attempt: false,
+                            error: e.to_string(),
+                        },
+                    ));
+                }
+                (None, true)
+            }
+            ErrorKind::Transient | ErrorKind::SessionLost | ErrorKind::Malformed => {
+                tracing::info!(scheme = %s.name, error = %e, bills = items.len(), "target call failed; will retry");
+                let mut stop = None;
+                for i in items {
+                    let o = self.retry_later(s, i, tries, unknown(i), &e.to_string(), &mut stop);
+                    out.push((i.id, o));
+                }
+                (stop, false)
+            }
+            ErrorKind::Auth | ErrorKind::Permanent => {
+                for i in items {
+                    out.push((
+                        i.id,
+                        WriteOutcome::Retry {
+                            at: now,
+                            verify: unknown(i),
+                            count_attempt: false,
+                            error: e.to_string(),
+                        },
+                    ));
+                }
+                (
+                    Some(Stop::Failed(format!(
+                        "writing to {}: {e}; the bills stay queued",
+                        s.mapper.meta().target.form_id
+                    ))),
+                    false,
+                )
+            }
+        }
+    }
+}
+
+fn retry_now(now: chrono::DateTime<chrono::Utc>, verify: bool, error: &str) -> WriteOutcome {
+    WriteOutcome::Retry {
+        at: now,
+        verify,
+        count_attempt: false,
+        error: error.to_string(),
+    }
+}
