@@ -88,6 +88,7 @@ fn check_text(mut files: SourceFiles, path: &Path, text: String, specs: &Specs) 
         source_api: None,
         form: None,
         file: main,
+        failed_include: None,
     };
     let scheme = cx.run(path, main);
     let mut diags = std::mem::take(&mut cx.diags);
@@ -199,6 +200,9 @@ pub(crate) struct Checker<'s, 'f> {
     form: Option<&'s FormSpec>,
     /// The file the node being checked comes from.
     file: FileId,
+    /// An include that could not be read or parsed: names it would have
+    /// declared are unknown, and the help lines say so.
+    failed_include: Option<String>,
 }
 
 /// Header items of a scheme file.
@@ -349,6 +353,7 @@ impl<'s> Checker<'s, '_> {
                     )
                     .label("included here")
                     .help("include paths are relative to the including file");
+                    self.failed_include = Some(inc.path.value.clone());
                     continue;
                 }
             };
@@ -1893,9 +1898,12 @@ impl<'s> Checker<'s, '_> {
                             _ => format!("did you mean `{c}`?"),
                         }
                     }
-                    None => match self.locals_named_like(&first.name) {
-                        Some(l) => format!("did you mean the local `{l}`?"),
-                        None => "see the API's fields in its spec under specs/".into(),
+                    None => match (self.locals_named_like(&first.name), &self.failed_include) {
+                        (Some(l), _) => format!("did you mean the local `{l}`?"),
+                        (None, Some(inc)) => {
+                            format!("it may be declared in \"{inc}\", which could not be loaded")
+                        }
+                        (None, None) => "see the API's fields in its spec under specs/".into(),
                     },
                 };
                 self.error(
