@@ -1,0 +1,540 @@
+//! 金蝶云星空 WebAPI: `POST …/Kingdee.BOS.WebApi.ServicesStub.{Service}.{Method}.common.kdsvc`
+//! (protocols.md §3). Any path ending in `.common.kdsvc` is served (the usual
+//! one starts with `/k3cloud/`); answers are JSON with HTTP 200, business
+//! errors included.
+//!
+//! | service.method | does |
+//! |---|---|
+//! | `AuthService.ValidateUser` / `LoginByAppSecret` / `LoginBySign` | log in ([`auth`]) |
+//! | `AuthService.Logout` | forget the caller's session |
+//! | `DynamicFormService.BatchSave` / `Save` | check and store bills of `PUR_PurchaseOrder`, `STK_MISCELLANEOUS` |
+//! | `DynamicFormService.ExecuteBillQuery` / `BillQuery` | query stored bills ([`query`]) |
+//! | `DynamicFormService.View` | one bill by `Number` or `Id` |
+//!
+//! The body may be `{"formid":…,"data":{…}}`, the same with `data` a JSON
+//! string, or positional `{"parameters":[formid, data]}`
+//! (`{"parameters":[data]}` for the queries).
+//!
+//! BatchSave is not atomic: each bill of `Model` is checked
+//! ([`forms::FormSpec::check`]) and saved alone; the answer lists
+//! `SuccessEntitys` (`Id`, `Number`, `DIndex`) and `Errors` (`FieldName`,
+//! `Message`, `DIndex`) and is `IsSuccess:false`, `ErrorCode:500`, `MsgCode:11`
+//! when any bill failed. A duplicate `FBillNo` gets Kingdee's captured error
+//! `违反字段唯一性要求：编码唯一。[CG001]在当前系统中已经被使用。`.
+//!
+//! Other answers in the ResponseStatus shape (wrapped `[[{"Result":…}]]` for
+//! the queries): MsgCode 1 `会话信息已丢失，请重新登录` (no valid auth, expired
+//! session, session-loss fault), 4 (unknown form or operation, bad filter),
+//! 5 (form id empty), 8 (malformed request), 9 (unknown query field), 10 (View
+//! found nothing), 14 `接口调用频率超出限制，请稍后重试` (rate-limit fault).
+
+pub(crate) mod auth;
+pub(crate) mod forms;
+pub(crate) mod masterdata;
+pub(crate) mod query;
+pub(crate) mod store;
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, Uri};
+use axum::response::Response;
+use axum::Extension;
+use serde_json::{json, Map, Value};
+
+use crate::clock::fmt_cst;
+use crate::config::{KingdeeConfig, Service};
+use crate::faults::Fault;
+use crate::http::{http_500, json_value, KillSwitch};
+use crate::App;
+use auth::{Login, Sessions};
+use forms::{flag, get_ci, value_text, FormSpec, Rules};
+pub use masterdata::{MasterData, MasterDataError};
+use query::QueryRequest;
+use store::{BillStore, SaveError};
+
+pub(crate) const SESSION_LOST: &str = "会话信息已丢失，请重新登录";
+pub(crate) const RATE_LIMITED: &str = "接口调用频率超出限制，请稍后重试";
+
+/// Kingdee's state: sessions, stored bills, form specs.
+#[derive(Debug)]
+pub(crate) struct KingdeeState {
+    pub config: KingdeeConfig,
+    pub sessions: Sessions,
+    pub store: BillStore,
+    pub forms: Vec<FormSpec>,
+}
+
+impl KingdeeState {
+    pub(crate) fn new(config: KingdeeConfig, salt: u64) -> Self {
+        KingdeeState {
+            sessions: Sessions::new(config.session_idle, salt),
+            store: BillStore::new(),
+            forms: FormSpec::builtin(),
+            config,
+        }
+    }
+
+    fn form(&self, id: &str) -> Option<&FormSpec> {
+        self.forms
+            .iter()
+            .find(|f| f.form_id.eq_ignore_ascii_case(id))
+    }
+}
+
+/// The operations served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    Login(Login),
+    Logout,
+    Save,
+    BatchSave,
+    ExecuteBillQuery,
+    BillQuery,
+    View,
+    Unknown,
+}
+
+impl Op {
+    fn parse(path: &str) -> (Op, String) {
+        let last = path.rsplit('/').next().unwrap_or_default();
+        let stem = last.strip_suffix(".common.kdsvc").unwrap_or(last);
+        let mut parts = stem.rsplit('.');
+        let method = parts.next().unwrap_or_default();
+        let service = parts.next().unwrap_or_default();
+        let name = format!("{service}.{method}");
+        let op = match (
+            service.to_ascii_lowercase().as_str(),
+            method.to_ascii_lowercase().as_str(),
+        ) {
+            ("authservice", "logout") => Op::Logout,
+            ("authservice", m) => Login::from_method(m).map_or(Op::Unknown, Op::Login),
+            ("dynamicformservice", "save") => Op::Save,
+            ("dynamicformservice", "batchsave") => Op::BatchSave,
+            ("dynamicformservice", "executebillquery") => Op::ExecuteBillQuery,
+            ("dynamicformservice", "billquery") => Op::BillQuery,
+            ("dynamicformservice", "view") => Op::View,
+            _ => Op::Unknown,
+        };
+        (op, name)
+    }
+
+    fn is_query(self) -> bool {
+        matches!(self, Op::ExecuteBillQuery | Op::BillQuery)
+    }
+}
+
+/// `{"Result":{"ResponseStatus":{…error…}}}`.
+fn status_error(msg_code: i64, message: &str) -> Value {
+    json!({"Result": {"ResponseStatus": {
+        "ErrorCode": 500,
+        "IsSuccess": false,
+        "Errors": [{"FieldName": null, "Message": message, "DIndex": 0}],
+        "SuccessEntitys": [],
+        "SuccessMessages": [],
+        "MsgCode": msg_code
+    }}})
+}
+
+/// An error answer of `op` (queries wrap it in `[[…]]`).
+fn error_response(op: Op, msg_code: i64, message: &str) -> Response {
+    let v = status_error(msg_code, message);
+    json_value(&if op.is_query() { json!([[v]]) } else { v })
+}
+
+fn with_cookie(mut response: Response, session: Option<String>) -> Response {
+    if let Some(s) = session {
+        if let Ok(v) =
+            HeaderValue::from_str(&format!("{}={s}; path=/; HttpOnly", auth::SESSION_COOKIE))
+        {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+/// Axum handler of every `….common.kdsvc` path.
+pub(crate) async fn handle(
+    State(app): State<Arc<App>>,
+    Extension(kill): Extension<KillSwitch>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    app.stats.count(Service::Kingdee);
+    let (op, name) = Op::parse(uri.path());
+    let fault = app.faults.roll(Service::Kingdee);
+    match fault {
+        Some(Fault::Http500) => return http_500(),
+        Some(Fault::RateLimit) => return error_response(op, 14, RATE_LIMITED),
+        Some(Fault::SessionLoss) if !matches!(op, Op::Login(_)) => {
+            if let Some(s) = auth::session_id(&headers) {
+                app.kingdee.sessions.remove(&s);
+            }
+            return error_response(op, 1, SESSION_LOST);
+        }
+        Some(Fault::Drop {
+            after_processing: false,
+        }) => return kill.drop_connection().await,
+        Some(Fault::Slow {
+            after_processing: false,
+            delay,
+        }) => tokio::time::sleep(delay).await,
+        _ => {}
+    }
+    let path = uri
+        .path_and_query()
+        .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
+    let response = process(&app, op, &name, &path, &headers, &body);
+    match fault {
+        Some(Fault::Drop {
+            after_processing: true,
+        }) => kill.drop_connection().await,
+        Some(Fault::Slow {
+            after_processing: true,
+            delay,
+        }) => {
+            tokio::time::sleep(delay).await;
+            response
+        }
+        _ => response,
+    }
+}
+
+fn process(
+    app: &App,
+    op: Op,
+    name: &str,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let k = &app.kingdee;
+    let now = app.clock.now();
+    let body: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(_) if body.iter().all(u8::is_ascii_whitespace) => Value::Object(Map::new()),
+        Err(e) => return error_response(op, 8, &format!("请求数据不是有效的JSON：{e}")),
+    };
+    if let Op::Login(login) = op {
+        return match auth::check_login(&k.config, login, &body, now, app.config.max_skew_secs) {
+            Ok(()) => {
+                let session = k.sessions.create();
+                with_cookie(
+                    json_value(&auth::login_success(&k.config, &session)),
+                    Some(session),
+                )
+            }
+            Err((code, message)) => json_value(&auth::login_failure(code, &message)),
+        };
+    }
+    if op == Op::Logout {
+        if let Some(s) = auth::session_id(headers) {
+            k.sessions.remove(&s);
+        }
+        return json_value(&Value::Bool(true));
+    }
+
+    // Everything else needs a session or valid signed headers.
+    let mut new_session = None;
+    if auth::has_signed_headers(headers) {
+        if let Err(reason) =
+            auth::verify_signed_headers(&k.config, headers, path, now, app.config.max_skew_secs)
+        {
+            tracing::warn!("kingdee sandbox: signed headers rejected: {reason}");
+            return error_response(op, 1, SESSION_LOST);
+        }
+        if !auth::session_id(headers).is_some_and(|s| k.sessions.touch(&s)) {
+            new_session = Some(k.sessions.create());
+        }
+    } else if !auth::session_id(headers).is_some_and(|s| k.sessions.touch(&s)) {
+        return error_response(op, 1, SESSION_LOST);
+    }
+
+    let (form_id, data) = form_and_data(&body, op);
+    let now_text = fmt_cst(now).replacen(' ', "T", 1);
+    let answer = match op {
+        Op::Save | Op::BatchSave => save(k, op, form_id.as_deref(), data, &now_text),
+        Op::ExecuteBillQuery | Op::BillQuery => bill_query(k, op, data),
+        Op::View => view(k, form_id.as_deref(), data),
+        _ => error_response(op, 4, &format!("沙箱未提供服务方法“{name}”。")),
+    };
+    with_cookie(answer, new_session)
+}
+
+/// `(formid, data)` of a body; `data` parsed when sent as a JSON string.
+fn form_and_data(body: &Value, op: Op) -> (Option<String>, Value) {
+    let parse = |v: &Value| match v {
+        Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
+        other => other.clone(),
+    };
+    let Some(obj) = body.as_object() else {
+        return (None, Value::Null);
+    };
+    if let Some(params) = get_ci(obj, "parameters") {
+        let params = parse(params);
+        let items = params.as_array().cloned().unwrap_or_default();
+        return if op.is_query() {
+            (None, items.first().map(parse).unwrap_or(Value::Null))
+        } else {
+            (
+                items.first().and_then(value_text),
+                items.get(1).map(parse).unwrap_or(Value::Null),
+            )
+        };
+    }
+    let form = get_ci(obj, "formid").and_then(value_text);
+    let data = get_ci(obj, "data").map(parse).unwrap_or(Value::Null);
+    (form, data)
+}
+
+fn list_of_strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(a)) => a.iter().filter_map(value_text).collect(),
+        Some(Value::String(s)) => s
+            .split(',')
+            .map(|x| x.trim().to_owned())
+            .filter(|x| !x.is_empty())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn need_return(bill: &store::Bill, fields: &[String]) -> Value {
+    let mut out = Map::new();
+    for f in fields {
+        match f.split_once('.') {
+            None => {
+                let v = if f.eq_ignore_ascii_case("FID") {
+                    Value::from(bill.id)
+                } else {
+                    get_ci(&bill.data, f).cloned().unwrap_or(Value::Null)
+                };
+                out.insert(f.clone(), v);
+            }
+            Some((entity, child)) => {
+                let rows: Vec<Value> = get_ci(&bill.data, entity)
+                    .and_then(Value::as_array)
+                    .map(|rows| {
+                        rows.iter()
+                            .filter_map(Value::as_object)
+                            .map(|r| {
+                                json!({ child: get_ci(r, child).cloned().unwrap_or(Value::Null) })
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let slot = out
+                    .entry(entity.to_owned())
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(existing) = slot {
+                    if existing.is_empty() {
+                        *existing = rows;
+                    } else {
+                        for (e, r) in existing.iter_mut().zip(rows) {
+                            if let (Value::Object(e), Value::Object(r)) = (e, r) {
+                                e.extend(r);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+fn save(k: &KingdeeState, op: Op, form_id: Option<&str>, data: Value, now: &str) -> Response {
+    let Some(form_id) = form_id.map(str::trim).filter(|f| !f.is_empty()) else {
+        return error_response(op, 5, "表单Id（formid）不能为空。");
+    };
+    let Some(spec) = k.form(form_id) else {
+        return error_response(
+            op,
+            4,
+            &format!(
+                "业务对象“{form_id}”不存在（沙箱提供 PUR_PurchaseOrder、STK_MISCELLANEOUS）。"
+            ),
+        );
+    };
+    let Value::Object(data) = data else {
+        return error_response(op, 8, "参数data不能为空，应为包含Model的JSON对象。");
+    };
+    let models: Vec<Value> = match get_ci(&data, "Model") {
+        Some(Value::Array(a)) if op == Op::BatchSave => a.clone(),
+        Some(Value::Object(o)) => vec![Value::Object(o.clone())],
+        Some(Value::Array(a)) if a.len() == 1 => a.clone(),
+        _ => return error_response(op, 8, "参数Model不能为空。"),
+    };
+    let rules = Rules {
+        master: &k.config.master_data,
+        verify_base_data: flag(get_ci(&data, "IsVerifyBaseDataField"), false),
+        validate: flag(get_ci(&data, "ValidateFlag"), true),
+    };
+    let audit = flag(get_ci(&data, "IsAutoSubmitAndAudit"), false);
+    let return_fields = list_of_strings(get_ci(&data, "NeedReturnFields"));
+
+    let mut successes = Vec::new();
+    let mut errors = Vec::new();
+    let mut returned = Vec::new();
+    let mut last = None;
+    for (index, model) in models.into_iter().enumerate() {
+        let Value::Object(mut bill) = model else {
+            errors.push(json!({"FieldName": null, "Message": "数据包格式错误：Model的元素应为JSON对象。", "DIndex": index}));
+            continue;
+        };
+        let problems = spec.check(&mut bill, &rules);
+        if !problems.is_empty() {
+            for p in problems {
+                errors.push(
+                    json!({"FieldName": p.field_name, "Message": p.message, "DIndex": index}),
+                );
+            }
+            continue;
+        }
+        match k.store.save(spec, bill, audit, now) {
+            Ok(saved) => {
+                successes.push(json!({"Id": saved.id, "Number": saved.number, "DIndex": index}));
+                if !return_fields.is_empty() {
+                    returned.push(need_return(&saved, &return_fields));
+                }
+                last = Some(saved);
+            }
+            Err(SaveError::Duplicate(number)) => errors.push(json!({
+                "FieldName": spec.number_field,
+                "Message": format!("违反字段唯一性要求：编码唯一。[{number}]在当前系统中已经被使用。"),
+                "DIndex": index
+            })),
+            Err(SaveError::NoSuchId(id)) => errors.push(json!({
+                "FieldName": "FID",
+                "Message": format!("单据内码为{id}的数据不存在或已被删除。"),
+                "DIndex": index
+            })),
+        }
+    }
+    let ok = errors.is_empty();
+    let mut result = json!({
+        "ResponseStatus": {
+            "ErrorCode": if ok { 0 } else { 500 },
+            "IsSuccess": ok,
+            "Errors": errors,
+            "SuccessEntitys": successes,
+            "SuccessMessages": [],
+            "MsgCode": if ok { 0 } else { 11 }
+        }
+    });
+    if op == Op::Save {
+        result["Id"] = last.as_ref().map_or(json!(""), |b| json!(b.id));
+        result["Number"] = last.as_ref().map_or(json!(""), |b| json!(b.number));
+    }
+    result["NeedReturnData"] = Value::Array(returned);
+    json_value(&json!({ "Result": result }))
+}
+
+fn bill_query(k: &KingdeeState, op: Op, data: Value) -> Response {
+    let Value::Object(data) = data else {
+        return error_response(op, 8, "参数data不能为空，应为查询条件的JSON对象。");
+    };
+    let request = match QueryRequest::parse(&data) {
+        Ok(r) => r,
+        Err(e) => return error_response(op, e.msg_code, &e.message),
+    };
+    let Some(spec) = k.form(&request.form_id) else {
+        return error_response(
+            op,
+            4,
+            &format!(
+                "业务对象“{}”不存在（沙箱提供 PUR_PurchaseOrder、STK_MISCELLANEOUS）。",
+                request.form_id
+            ),
+        );
+    };
+    let bills = k.store.all(&spec.form_id);
+    match request.run(spec, &bills) {
+        Ok(rows) if op == Op::BillQuery => {
+            let objects: Vec<Value> = rows
+                .into_iter()
+                .map(|row| {
+                    let map: Map<String, Value> = request.keys().iter().cloned().zip(row).collect();
+                    Value::Object(map)
+                })
+                .collect();
+            json_value(&Value::Array(objects))
+        }
+        Ok(rows) => json_value(&json!(rows)),
+        Err(e) => error_response(op, e.msg_code, &e.message),
+    }
+}
+
+fn view(k: &KingdeeState, form_id: Option<&str>, data: Value) -> Response {
+    let op = Op::View;
+    let Some(form_id) = form_id.map(str::trim).filter(|f| !f.is_empty()) else {
+        return error_response(op, 5, "表单Id（formid）不能为空。");
+    };
+    let Some(spec) = k.form(form_id) else {
+        return error_response(op, 4, &format!("业务对象“{form_id}”不存在。"));
+    };
+    let data = data.as_object().cloned().unwrap_or_default();
+    let number = get_ci(&data, "Number")
+        .and_then(value_text)
+        .filter(|s| !s.trim().is_empty());
+    let id = get_ci(&data, "Id")
+        .and_then(value_text)
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .filter(|n| *n > 0);
+    let bill = match (number, id) {
+        (_, Some(id)) => k.store.by_id(&spec.form_id, id),
+        (Some(n), None) => k.store.by_number(&spec.form_id, n.trim()),
+        (None, None) => return error_response(op, 8, "参数Number或Id至少需要一个。"),
+    };
+    match bill {
+        Some(b) => {
+            let mut result = b.data.clone();
+            result.insert("Id".into(), json!(b.id));
+            result.insert("BillNo".into(), json!(b.number));
+            result.insert("DocumentStatus".into(), json!(b.status));
+            result.insert("CreateDate".into(), json!(b.created));
+            result.insert("ModifyDate".into(), json!(b.modified));
+            json_value(&json!({"Result": {"ResponseStatus": null, "Result": result}}))
+        }
+        None => error_response(op, 10, "单据不存在或已被删除。"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_from_paths() {
+        let (op, name) = Op::parse(
+            "/k3cloud/Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.BatchSave.common.kdsvc",
+        );
+        assert_eq!(
+            (op, name.as_str()),
+            (Op::BatchSave, "DynamicFormService.BatchSave")
+        );
+        let (op, _) =
+            Op::parse("/Kingdee.BOS.WebApi.ServicesStub.AuthService.LoginBySign.common.kdsvc");
+        assert_eq!(op, Op::Login(Login::LoginBySign));
+        assert_eq!(Op::parse("/k3cloud/x.common.kdsvc").0, Op::Unknown);
+    }
+
+    #[test]
+    fn bodies_in_three_shapes() {
+        let object = json!({"formid": "F", "data": {"Model": []}});
+        let text = json!({"formid": "F", "data": "{\"Model\": []}"});
+        let positional = json!({"parameters": ["F", {"Model": []}]});
+        for body in [object, text, positional] {
+            let (form, data) = form_and_data(&body, Op::BatchSave);
+            assert_eq!(form.as_deref(), Some("F"));
+            assert_eq!(data, json!({"Model": []}));
+        }
+        let (_, data) = form_and_data(
+            &json!({"parameters": ["{\"FormId\":\"X\"}"]}),
+            Op::ExecuteBillQuery,
+        );
+        assert_eq!(data, json!({"FormId": "X"}));
+    }
+}

@@ -1,0 +1,399 @@
+//! Local sandboxes of 旺店通 openapi2, 旺店通 through the Qimen gateway, and
+//! 金蝶云星空 WebAPI: real HTTP servers on one address, faithful to the wire
+//! protocols of shared/protocols.md, so that the whole product runs and is
+//! tested on a laptop with no vendor account.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), duijie_sandbox::SandboxError> {
+//! use duijie_sandbox::{Sandbox, SandboxConfig};
+//! let sandbox = Sandbox::start(SandboxConfig {
+//!     listen: "127.0.0.1:0".parse().unwrap(),
+//!     ..SandboxConfig::default()
+//! })
+//! .await?;
+//! println!("{}", sandbox.base_url()); // http://127.0.0.1:PORT
+//! let control = sandbox.control();
+//! control.expire_sessions();
+//! sandbox.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! | path | service | module |
+//! |---|---|---|
+//! | `POST /openapi2/{api}.php` | 旺店通 openapi2 (`purchase_order_query`, `stockin_order_query`) | `wdt::openapi2` |
+//! | `POST /router/qm` | Qimen gateway (`wdt.stockin.order.query`) | `wdt::qimen` |
+//! | `POST /k3cloud/Kingdee.BOS.WebApi.ServicesStub.{Service}.{Method}.common.kdsvc` | 金蝶云星空 | `kingdee` |
+//!
+//! The 旺店通 documents are generated on the fly from a seed (see
+//! [`DataConfig`]); Kingdee bills live in memory for the life of the
+//! process. Faults (HTTP 500, slow answers, dropped connections, rate
+//! limits, lost sessions) are injected by seeded draws ([`FaultConfig`]).
+//! [`Control`] steers a running sandbox from the same process.
+
+pub mod cli;
+mod clock;
+mod config;
+mod faults;
+mod http;
+mod kingdee;
+mod ratelimit;
+mod rng;
+mod server;
+mod wdt;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, TimeZone};
+
+pub use config::{
+    DataConfig, FaultConfig, KingdeeConfig, QimenConfig, QimenErrorStyle, SandboxConfig, Service,
+    ServiceFaults, WdtCredentials, DEFAULT_LISTEN,
+};
+pub use faults::FaultCounts;
+pub use kingdee::{MasterData, MasterDataError};
+pub use wdt::DocKind;
+
+use clock::Clock;
+use faults::FaultInjector;
+use kingdee::KingdeeState;
+use ratelimit::RateLimiter;
+use wdt::DataSet;
+
+/// Largest number of documents of one kind (bill numbers carry a 7-digit sequence).
+pub const MAX_DOCUMENTS: u32 = 9_999_999;
+
+/// Why a sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("invalid sandbox setting: {0}")]
+    Config(String),
+    #[error(transparent)]
+    MasterData(#[from] MasterDataError),
+    #[error("sandbox I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Requests served per service.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RequestCounts {
+    pub wdt: u64,
+    pub qimen: u64,
+    pub kingdee: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    wdt: AtomicU64,
+    qimen: AtomicU64,
+    kingdee: AtomicU64,
+}
+
+impl Stats {
+    pub(crate) fn count(&self, service: Service) {
+        let c = match service {
+            Service::Wdt => &self.wdt,
+            Service::Qimen => &self.qimen,
+            Service::Kingdee => &self.kingdee,
+        };
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn snapshot(&self) -> RequestCounts {
+        RequestCounts {
+            wdt: self.wdt.load(Ordering::Relaxed),
+            qimen: self.qimen.load(Ordering::Relaxed),
+            kingdee: self.kingdee.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Everything the handlers share.
+#[derive(Debug)]
+pub(crate) struct App {
+    pub config: SandboxConfig,
+    pub clock: Clock,
+    pub data: DataSet,
+    pub limiter: RateLimiter,
+    pub faults: FaultInjector,
+    pub kingdee: KingdeeState,
+    pub stats: Stats,
+}
+
+fn validate(config: &SandboxConfig) -> Result<(), SandboxError> {
+    let d = &config.data;
+    if d.purchase_orders > MAX_DOCUMENTS || d.stockins > MAX_DOCUMENTS {
+        return Err(SandboxError::Config(format!(
+            "at most {MAX_DOCUMENTS} documents of a kind (asked for {} purchase orders, {} stock-ins)",
+            d.purchase_orders, d.stockins
+        )));
+    }
+    for (name, f) in [
+        ("wdt", &config.faults.wdt),
+        ("qimen", &config.faults.qimen),
+        ("kingdee", &config.faults.kingdee),
+    ] {
+        let ps = [f.http_500, f.slow, f.drop, f.rate_limit, f.session_loss];
+        if ps.iter().any(|p| !(0.0..=1.0).contains(p)) {
+            return Err(SandboxError::Config(format!(
+                "{name} fault probabilities must lie in 0..=1"
+            )));
+        }
+        if ps.iter().sum::<f64>() > 1.0 + 1e-9 {
+            return Err(SandboxError::Config(format!(
+                "{name} fault probabilities add up to more than 1"
+            )));
+        }
+    }
+    if config.qimen.max_page_size == 0 {
+        return Err(SandboxError::Config(
+            "Qimen max page size must be at least 1".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A running sandbox. Dropping it stops the server too; [`Sandbox::shutdown`]
+/// also waits for it.
+#[derive(Debug)]
+pub struct Sandbox {
+    addr: SocketAddr,
+    app: Arc<App>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Sandbox {
+    /// Binds `config.listen` (port 0 picks a free port), generates the data
+    /// index and starts serving.
+    pub async fn start(config: SandboxConfig) -> Result<Sandbox, SandboxError> {
+        validate(&config)?;
+        let listener = tokio::net::TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| SandboxError::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr()?;
+        let clock = Clock::new(config.fixed_now);
+        let anchor = config.data.anchor.unwrap_or_else(|| clock.now());
+        let data_config = config.data.clone();
+        let data = tokio::task::spawn_blocking(move || DataSet::new(&data_config, anchor))
+            .await
+            .map_err(|e| SandboxError::Config(format!("data generation failed: {e}")))?;
+        let app = Arc::new(App {
+            limiter: RateLimiter::new(config.rate_limit_per_min),
+            faults: FaultInjector::new(config.fault_seed, config.faults.clone()),
+            kingdee: KingdeeState::new(
+                config.kingdee.clone(),
+                config.data.seed ^ config.fault_seed,
+            ),
+            stats: Stats::default(),
+            data,
+            clock,
+            config,
+        });
+        let router = server::router(app.clone());
+        let task = tokio::spawn(server::serve(listener, router));
+        tracing::info!("sandbox listening on http://{addr}");
+        Ok(Sandbox {
+            addr,
+            app,
+            task: Some(task),
+        })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://127.0.0.1:PORT` (no trailing slash). 旺店通 openapi2 is at
+    /// `{base}/openapi2/{api}.php`, Qimen at `{base}/router/qm`, Kingdee's
+    /// server URL is `{base}/k3cloud`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Steering of this sandbox from the same process.
+    pub fn control(&self) -> Control {
+        Control {
+            app: self.app.clone(),
+        }
+    }
+
+    /// Stops serving and closes every connection.
+    pub async fn shutdown(mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
+}
+
+/// In-process control of a running sandbox (cheap to clone).
+#[derive(Clone, Debug)]
+pub struct Control {
+    app: Arc<App>,
+}
+
+fn cst_time(ts: i64) -> Option<DateTime<FixedOffset>> {
+    let offset = FixedOffset::east_opt(clock::CST_OFFSET_SECS)?;
+    offset.timestamp_opt(ts, 0).single()
+}
+
+impl Control {
+    /// The sandbox clock, unix seconds.
+    pub fn now(&self) -> i64 {
+        self.app.clock.now()
+    }
+
+    /// Freezes the sandbox clock at `unix` seconds, or lets it run (`None`).
+    pub fn set_now(&self, unix: Option<i64>) {
+        self.app.clock.set(unix);
+    }
+
+    /// Number of generated documents of `kind`.
+    pub fn document_count(&self, kind: DocKind) -> u32 {
+        self.app.data.count(kind)
+    }
+
+    /// Document `id` (`purchase_id` / `stockin_id`, from 1) exactly as the
+    /// APIs serve it now.
+    pub fn document(&self, kind: DocKind, id: u64) -> Option<serde_json::Value> {
+        self.app.data.document(kind, id)
+    }
+
+    /// The current modified time of document `id`, in UTC+8.
+    pub fn modified(&self, kind: DocKind, id: u64) -> Option<DateTime<FixedOffset>> {
+        self.app.data.modified(kind, id).and_then(cst_time)
+    }
+
+    /// Sets the modified time of documents `ids` to `at` (they move in the
+    /// modified-time order, as edited documents do); returns how many exist.
+    pub fn touch<Tz: TimeZone>(&self, kind: DocKind, ids: &[u64], at: &DateTime<Tz>) -> usize {
+        self.app.data.touch(kind, ids, at.timestamp())
+    }
+
+    /// Touches `n` distinct documents chosen by a seeded draw, setting their
+    /// modified time to the sandbox clock's now; returns their ids.
+    pub fn touch_random(&self, kind: DocKind, n: usize) -> Vec<u64> {
+        self.app.data.touch_random(kind, n, self.app.clock.now())
+    }
+
+    /// Like [`Control::touch_random`] with an explicit time.
+    pub fn touch_random_at<Tz: TimeZone>(
+        &self,
+        kind: DocKind,
+        n: usize,
+        at: &DateTime<Tz>,
+    ) -> Vec<u64> {
+        self.app.data.touch_random(kind, n, at.timestamp())
+    }
+
+    /// Loses every Kingdee session: the next call with one gets MsgCode 1.
+    pub fn expire_sessions(&self) {
+        self.app.kingdee.sessions.clear();
+    }
+
+    /// Kingdee sessions currently live.
+    pub fn live_sessions(&self) -> usize {
+        self.app.kingdee.sessions.live()
+    }
+
+    /// Number of bills saved in Kingdee form `form` (case-insensitive).
+    pub fn bill_count(&self, form: &str) -> usize {
+        self.app.kingdee.store.count(form)
+    }
+
+    /// How many bills of `form` carry the number `number` (0 or 1: numbers are unique).
+    pub fn bill_count_by_number(&self, form: &str, number: &str) -> usize {
+        usize::from(self.app.kingdee.store.by_number(form, number).is_some())
+    }
+
+    /// Bill count per number of `form`.
+    pub fn bill_counts(&self, form: &str) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for b in self.app.kingdee.store.all(form) {
+            *counts.entry(b.number).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// Bill numbers of `form` in save order.
+    pub fn bill_numbers(&self, form: &str) -> Vec<String> {
+        self.app
+            .kingdee
+            .store
+            .all(form)
+            .into_iter()
+            .map(|b| b.number)
+            .collect()
+    }
+
+    /// The stored bills of `form` in save order: the model as sent (dates
+    /// normalised) with `FID`, `FBillNo`, `FDocumentStatus` and entry
+    /// `FEntryID`s.
+    pub fn bills(&self, form: &str) -> Vec<serde_json::Value> {
+        self.app
+            .kingdee
+            .store
+            .all(form)
+            .into_iter()
+            .map(|b| serde_json::Value::Object(b.data))
+            .collect()
+    }
+
+    /// Replaces the fault settings of `service`.
+    pub fn set_faults(&self, service: Service, config: FaultConfig) {
+        self.app.faults.set(service, config);
+    }
+
+    /// The fault settings of `service`.
+    pub fn faults(&self, service: Service) -> FaultConfig {
+        self.app.faults.get(service)
+    }
+
+    /// Turns every fault off.
+    pub fn clear_faults(&self) {
+        for s in [Service::Wdt, Service::Qimen, Service::Kingdee] {
+            self.app.faults.set(
+                s,
+                FaultConfig {
+                    slow_delay: self.app.faults.get(s).slow_delay,
+                    ..FaultConfig::default()
+                },
+            );
+        }
+    }
+
+    /// Faults injected so far.
+    pub fn fault_counts(&self) -> FaultCounts {
+        self.app.faults.counts()
+    }
+
+    /// Changes the per-`sid` calls-per-minute limit (0 = off).
+    pub fn set_rate_limit_per_min(&self, per_minute: u32) {
+        self.app.limiter.set_limit(per_minute);
+    }
+
+    /// Requests received per service.
+    pub fn request_counts(&self) -> RequestCounts {
+        self.app.stats.snapshot()
+    }
+}
