@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod diag;
+pub mod interp;
 pub mod model;
 pub mod spec;
 

@@ -74,6 +74,57 @@ pub fn required_target_null() -> ValueError {
     ValueError::new("required by the form but null")
 }
 
+/// How a value is shown in an error message: strings quoted (`"北京仓"`,
+/// Rust string syntax, cut after 60 characters), numbers and bools as
+/// written, dates as `2024-01-02`, date-times as `2024-01-02 10:00:00
+/// +08:00`, null as `null`.
+pub fn show_str(s: &str) -> String {
+    quote(s)
+}
+
+pub fn show_dec(d: &rust_decimal::Decimal) -> String {
+    d.to_string()
+}
+
+pub fn show_int(i: i64) -> String {
+    i.to_string()
+}
+
+pub fn show_bool(b: bool) -> String {
+    b.to_string()
+}
+
+pub fn show_date(d: chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+pub fn show_datetime(t: &chrono::DateTime<chrono::FixedOffset>) -> String {
+    t.format("%Y-%m-%d %H:%M:%S %:z").to_string()
+}
+
+pub fn show_list<S: AsRef<str>>(list: &[S]) -> String {
+    let items: Vec<String> = list.iter().map(|s| quote(s.as_ref())).collect();
+    format!("[{}]", items.join(", "))
+}
+
+pub const SHOW_NULL: &str = "null";
+
+/// A lookup in a table without `_` found no entry; `key` as shown by the
+/// `show_*` functions.
+pub fn table_miss(table: &str, key: &str) -> ValueError {
+    ValueError::new(format!(
+        "{key} is not in the table {table}, which has no `_` entry"
+    ))
+}
+
+/// A `match` without `_` found no arm; `value` as shown by the `show_*`
+/// functions.
+pub fn no_match(value: &str) -> ValueError {
+    ValueError::new(format!(
+        "no arm of the match takes {value}, and it has no `_` arm"
+    ))
+}
+
 /// Fills `[]` markers of a path template with indexes, left to right:
 /// `fill_path("FPOOrderEntry[].FEntryLink[].FSId", &[2, 0])` is
 /// `FPOOrderEntry[2].FEntryLink[0].FSId`. A template holding several paths
@@ -154,6 +205,26 @@ mod tests {
         assert_eq!(element_path("E[]", &[1]), "E[1]");
         assert_eq!(element_path("E", &[1]), "E[1]");
         assert_eq!(element_path("E[].L[]", &[1, 4]), "E[1].L[4]");
+    }
+
+    #[test]
+    fn messages() {
+        assert_eq!(
+            table_miss("stock_of", &show_str("WH9")).reason,
+            "\"WH9\" is not in the table stock_of, which has no `_` entry"
+        );
+        assert_eq!(
+            no_match(SHOW_NULL).reason,
+            "no arm of the match takes null, and it has no `_` arm"
+        );
+        assert_eq!(show_list(&["a", "北"]), "[\"a\", \"北\"]");
+        let t = crate::time::parse_datetime(
+            "2024-01-02 10:00:00",
+            "%Y-%m-%d %H:%M:%S",
+            crate::time::offset(28800).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(show_datetime(&t), "2024-01-02 10:00:00 +08:00");
     }
 
     #[test]

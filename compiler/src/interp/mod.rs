@@ -1,0 +1,152 @@
+//! The interpreter: runs a checked [`Scheme`] without compiling it.
+//!
+//! `duijie preview` uses it while a scheme is being written (no rebuild),
+//! `duijie map --interpret` runs it, and the differential tests use it as the
+//! oracle of the generated code. It evaluates exactly as the model's
+//! documentation says, and reads, decodes, computes and writes every value
+//! through the same `duijie_maplib` functions as the generated code, so the
+//! two agree byte for byte, errors included. The rules both follow, beyond
+//! those of docs/language.md:
+//!
+//! - **Reading.** The record is scanned once ([`duijie_maplib::json::record`]);
+//!   its nested objects (fields of kind `Object` in `Scheme::reads`) are read
+//!   right after, in `reads` order, depth first. An array is read when the
+//!   `[] <-` statement that maps it runs, and each element (with its nested
+//!   objects) when its block starts. A scalar is decoded each time an
+//!   expression reads it, so a bad value fails the target field that reads
+//!   it first.
+//! - **Evaluation order.** Lets and skips of a block in order, then its
+//!   fields in order, depth first. Function arguments and the two sides of
+//!   an operator are evaluated left to right, all of them, except: `or` and
+//!   `and` stop at the first side that decides; `a ?? b` evaluates `b` only
+//!   when `a` is null; `if` evaluates the branch it takes; `match` the arm it
+//!   takes; `in` compares items left to right and stops at the first equal.
+//! - **Null.** A function given a null argument (any argument, not only the
+//!   first) gives null, except `is_null` / `is_empty`; `not null` is null;
+//!   `or` / `and` / `in` / comparisons always give `true` or `false`. A null
+//!   item of a list literal is left out. A `match` on null takes a `null` arm
+//!   or `_`, or fails; a table lookup of null gives null.
+//! - **Errors** are placed as [`duijie_maplib::error`] describes.
+
+mod compile;
+mod eval;
+mod value;
+
+use duijie_maplib::json;
+use duijie_maplib::{MapError, Mapped, Mapper, SchemeMeta};
+
+use crate::model::Scheme;
+
+/// A scheme ready to be interpreted.
+#[derive(Debug)]
+pub struct Interpreter {
+    scheme: Scheme,
+    prog: compile::Program,
+}
+
+/// What became of one record of a response ([`Interpreter::map_response`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The bill, compact JSON.
+    Bill(String),
+    Skipped {
+        reason: String,
+    },
+    Failed(MapError),
+}
+
+impl Interpreter {
+    pub fn new(scheme: Scheme) -> Interpreter {
+        let prog = compile::compile(&scheme);
+        Interpreter { scheme, prog }
+    }
+
+    /// The checked scheme being interpreted.
+    pub fn scheme(&self) -> &Scheme {
+        &self.scheme
+    }
+
+    /// Maps one record or a whole API response, for `duijie preview`.
+    ///
+    /// `json` may be a record (an object), an array of records, a response
+    /// holding the records under the source's `list_key`
+    /// (`{"code":0,"purchase_list":[…]}`), or a Qimen response with them
+    /// inside its `response` envelope (`{"response":{…,"stockin_list":[…]}}`).
+    /// Fails only when `json` is none of these; each record's outcome is in
+    /// the list, in input order.
+    pub fn map_response(&self, json: &str) -> Result<Vec<Outcome>, MapError> {
+        let records = self
+            .records(json)
+            .map_err(|e| e.at(&self.scheme.meta.name, None, String::new(), String::new()))?;
+        let mut out = Vec::new();
+        let mut outcomes = Vec::with_capacity(records.len());
+        for record in records {
+            out.clear();
+            outcomes.push(match self.map_record(record, &mut out) {
+                Ok(Mapped::Bill) => Outcome::Bill(String::from_utf8_lossy(&out).into_owned()),
+                Ok(Mapped::Skipped { reason }) => Outcome::Skipped { reason },
+                Err(e) => Outcome::Failed(e),
+            });
+        }
+        Ok(outcomes)
+    }
+
+    fn records<'j>(&self, json: &'j str) -> Result<Vec<&'j str>, duijie_maplib::ValueError> {
+        let list_key = self.scheme.meta.source.list_key.as_str();
+        if json::kind_of(json) == "an array" {
+            let raw: &duijie_maplib::serde_json::value::RawValue =
+                duijie_maplib::serde_json::from_str(json).map_err(|e| {
+                    duijie_maplib::ValueError::new(format!("the input is not valid JSON: {e}"))
+                })?;
+            return Ok(json::elements(Some(raw))?
+                .into_iter()
+                .map(|r| r.get())
+                .collect());
+        }
+        let keys = [list_key, "response"];
+        let mut slots = [None, None];
+        json::record(json, &keys, &mut slots)?;
+        if let Some(list) = slots[0] {
+            return Ok(json::elements(Some(list))?
+                .into_iter()
+                .map(|r| r.get())
+                .collect());
+        }
+        if let Some(resp) = slots[1] {
+            let mut inner = [None];
+            json::object(Some(resp), &[list_key], &mut inner)?;
+            if let Some(list) = inner[0] {
+                return Ok(json::elements(Some(list))?
+                    .into_iter()
+                    .map(|r| r.get())
+                    .collect());
+            }
+        }
+        Ok(vec![json])
+    }
+}
+
+impl Mapper for Interpreter {
+    fn meta(&self) -> &SchemeMeta {
+        &self.scheme.meta
+    }
+
+    fn map_record(&self, record: &str, out: &mut Vec<u8>) -> Result<Mapped, MapError> {
+        let start = out.len();
+        let meta = &self.scheme.meta;
+        let mut run = eval::Run::new(&self.prog, &meta.name, &meta.id_field, record);
+        match run.record(out) {
+            Ok(eval::Done::Bill) => Ok(Mapped::Bill),
+            Ok(eval::Done::Skipped(reason)) => {
+                out.truncate(start);
+                Ok(Mapped::Skipped {
+                    reason: reason.to_string(),
+                })
+            }
+            Err(e) => {
+                out.truncate(start);
+                Err(e)
+            }
+        }
+    }
+}
