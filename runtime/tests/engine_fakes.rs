@@ -250,20 +250,54 @@ async fn a_record_moving_between_pages_while_reading_is_not_lost() {
 async fn a_piece_that_keeps_moving_stops_the_run_without_moving_the_watermark() {
     let mut s = setup(records(30));
     s.settings.max_rereads = 2;
+    // Every call, a record *enters* the window before all the others (which
+    // edits never do: they move records to the end): every record shifts
+    // one place up, and one may cross onto a page already read.
     let mut k = 0;
-    let clock = s.clock.clone();
+    let oldest = s.source.records.lock().unwrap()[0].modified;
     s.source.set_hook(Box::new(move |_, _, recs| {
-        // Every call, another record leaves the window.
-        if k < recs.len() {
-            recs[k].modified = clock.get() + chrono::Duration::hours(1);
-            k += 1;
-        }
+        k += 1;
+        recs.push(FakeRecord {
+            id: format!("NEW{k:03}"),
+            modified: oldest - chrono::Duration::seconds(k),
+            status: "40".into(),
+            num: "1".into(),
+        });
         None
     }));
     let r = s.run().await;
     assert_eq!(r.outcome, RunOutcome::Incomplete);
     assert!(r.error.unwrap().contains("records kept moving"));
     s.assert_watermark_before_records();
+}
+
+#[tokio::test]
+async fn records_edited_all_through_the_read_are_all_written() {
+    let mut s = setup(records(60));
+    s.settings.window.first_start = FirstStart::DaysAgo(30);
+    // Every call, the oldest record in the window is edited (it moves to the
+    // end, after the window): the total keeps falling.
+    let clock = s.clock.clone();
+    s.source.set_hook(Box::new(move |call, _, recs| {
+        if call > 1 {
+            let oldest = recs
+                .iter_mut()
+                .filter(|r| r.modified < clock.get())
+                .min_by_key(|r| r.modified)
+                .unwrap();
+            oldest.modified = clock.get() + chrono::Duration::seconds(1);
+        }
+        None
+    }));
+    let r = s.run().await;
+    assert_eq!(r.outcome, RunOutcome::Succeeded, "{:?}", r.error);
+    // Edited records belong to the next window; the next run reads them.
+    s.clock.set(utc(NOW) + chrono::Duration::hours(1));
+    *s.source.hook.lock().unwrap() = None;
+    let r = s.run().await;
+    assert_eq!(r.outcome, RunOutcome::Succeeded);
+    assert_eq!(s.target.numbers().len(), 60);
+    s.target.assert_each_once();
 }
 
 #[tokio::test]

@@ -1,15 +1,28 @@
 //! Reading one window piece: every page, several at once, within the
 //! account's rate limit, without losing a record that moves between pages.
 //!
-//! Page 0 comes first and gives `total_count`; the other pages follow,
-//! highest first, `concurrency` at a time; each page is mapped and stored
-//! in one transaction as it arrives. Then page 0 is asked again: if the
-//! total changed, or the pages did not add up to it, records moved while
-//! we read (a record modified during the read leaves the window, and the
-//! records after it shift one place down, possibly onto a page already
-//! read), so the whole piece is read again — the records already stored
-//! are recognised and cost nothing. A piece that keeps moving stops the run
-//! for now; the watermark stays, the next run reads the piece again.
+//! A record edited while we read gets a new modified time — now — so it
+//! either leaves the window (it belongs to the next one) or, if the source
+//! orders by modified time, moves to the very end of the order. Either way
+//! the records after its old place shift one place down, and one of them
+//! can cross onto a page already read: lost, if nothing is done. So:
+//!
+//! 1. **Fast pass.** Page 0 first (it gives `total_count`), then the other
+//!    pages, highest first, `concurrency` at a time; each page is mapped and
+//!    stored in one transaction as it arrives. Then page 0 is asked again:
+//!    if the total is unchanged and the pages added up to it, nothing moved.
+//! 2. **Careful pass**, when something moved: page 0 for the total, then
+//!    the other pages one at a time from the highest down, then page 0 again
+//!    (stored too). In that order a downward shift only carries records from
+//!    pages already read onto pages still to read — read twice, never
+//!    missed — and an edited record is read in this window or the next (the
+//!    overlap covers it). The pass is complete if the total did not grow;
+//!    if it grew (records *entered* the window, which edits do not do), the
+//!    careful pass is repeated, up to `max_rereads` times, then the run stops
+//!    for now without moving the watermark.
+//!
+//! Reading a record twice costs nothing: the store recognises a record it
+//! has already queued or written.
 
 use futures_util::stream::{self, StreamExt};
 use serde_json::value::RawValue;
@@ -35,12 +48,13 @@ impl Engine {
         let page_size = s.settings.page_size.max(1);
         let mut last_reason = String::new();
         for attempt in 0..=s.settings.max_rereads {
-            if attempt > 0 {
+            let careful = attempt > 0;
+            if careful {
                 tracing::info!(
                     scheme = %s.name,
                     attempt,
                     reason = %last_reason,
-                    "records moved while the window was read; reading it again"
+                    "records moved while the window was read; reading it again, pages high to low"
                 );
             }
             let page0 = self.fetch(s, piece_arg, first, page_size).await?;
@@ -73,11 +87,16 @@ impl Engine {
                 )));
             };
             let rest: Vec<u32> = ((first + 1)..=last).rev().collect();
+            let concurrency = if careful {
+                1
+            } else {
+                s.settings.concurrency.max(1)
+            };
             let mut received = n0;
             {
                 let mut pages_stream = stream::iter(rest)
                     .map(|p| self.fetch(s, piece_arg, p, page_size))
-                    .buffer_unordered(s.settings.concurrency.max(1));
+                    .buffered(concurrency);
                 while let Some(page) = pages_stream.next().await {
                     let page = page?;
                     received += page.records.len() as u64;
@@ -88,8 +107,13 @@ impl Engine {
                 }
             }
             let check = self.fetch(s, piece_arg, first, page_size).await?;
+            if careful {
+                // Page 0 read last completes the high-to-low order.
+                self.ingest_page(s, run, pid, &check.records)?;
+            }
             match check.total_count {
                 Some(t) if t == total && received == total => return Ok(()),
+                Some(t) if careful && t <= total => return Ok(()),
                 Some(t) if t != total => {
                     last_reason = format!("total_count went from {total} to {t}");
                 }

@@ -525,3 +525,137 @@ impl TestClock {
         Arc::new(move || c.get())
     }
 }
+
+// ---------------------------------------------------------------------------
+// A mapper the Kingdee sandbox accepts.
+
+/// Maps the sandbox's generated documents to bills its Kingdee accepts:
+/// purchase orders (旺店通 openapi2) → PUR_PurchaseOrder, stock-ins (Qimen)
+/// → STK_MISCELLANEOUS. Cancelled documents (status 10) are skipped; a
+/// purchase order never audited has no `check_time`, so it has no date and
+/// fails (a dead letter), as a real mapping `FDate = date(check_time)` does.
+pub struct SeedMapper {
+    meta: SchemeMeta,
+    kind: Kind,
+}
+
+impl SeedMapper {
+    pub fn new(kind: Kind) -> Self {
+        let mut meta = TestMapper::new(kind).meta().clone();
+        meta.name = match kind {
+            Kind::Purchase => "sb_purchase".into(),
+            Kind::Stockin => "sb_stockin".into(),
+        };
+        meta.target.options = vec![("IsVerifyBaseDataField".into(), Value::Bool(true))];
+        SeedMapper { meta, kind }
+    }
+
+    fn fail(&self, id: &str, target: &str, source: &str, reason: &str) -> MapError {
+        MapError {
+            scheme: self.meta.name.clone(),
+            record_id: Some(id.into()),
+            target: target.into(),
+            source: source.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// What this mapper does with a document as the sandbox serves it.
+    pub fn expect(&self, doc: &Value) -> Expect {
+        if doc["status"].as_str() == Some("10") {
+            return Expect::Skipped;
+        }
+        if self.kind == Kind::Purchase
+            && doc["check_time"]
+                .as_str()
+                .is_none_or(|t| t.starts_with("0000"))
+        {
+            return Expect::Failed;
+        }
+        Expect::Written
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    Written,
+    Skipped,
+    Failed,
+}
+
+fn text<'a>(v: &'a Value, k: &str) -> &'a str {
+    v.get(k).and_then(Value::as_str).unwrap_or("")
+}
+
+impl Mapper for SeedMapper {
+    fn meta(&self) -> &SchemeMeta {
+        &self.meta
+    }
+
+    fn map_record(&self, record: &str, out: &mut Vec<u8>) -> Result<Mapped, MapError> {
+        let v: Value = serde_json::from_str(record)
+            .map_err(|e| self.fail("", "", "", &format!("not JSON: {e}")))?;
+        let id = text(&v, &self.meta.id_field).to_string();
+        if text(&v, "status") == "10" {
+            return Ok(Mapped::Skipped {
+                reason: "status == \"10\"".into(),
+            });
+        }
+        let mut lines = Vec::new();
+        for (i, d) in v["details_list"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let num = text(d, "num");
+            if !is_decimal(num) {
+                return Err(self.fail(
+                    &id,
+                    &format!("FEntity[{i}].FQty"),
+                    &format!("details_list[{i}].num"),
+                    "not a decimal",
+                ));
+            }
+            let spec = Value::String(text(d, "spec_no").into());
+            lines.push(match self.kind {
+                Kind::Purchase => format!(r#"{{"FMaterialId":{{"FNumber":{spec}}},"FQty":{num}}}"#),
+                Kind::Stockin => format!(
+                    r#"{{"FMATERIALID":{{"FNumber":{spec}}},"FSTOCKID":{{"FNumber":{}}},"FQty":{num}}}"#,
+                    Value::String(text(&v, "warehouse_no").into())
+                ),
+            });
+        }
+        let bill = match self.kind {
+            Kind::Purchase => {
+                let check = text(&v, "check_time");
+                if check.len() < 10 || check.starts_with("0000") {
+                    return Err(self.fail(
+                        &id,
+                        "FDate",
+                        "check_time",
+                        &format!("`{check}` is not a date"),
+                    ));
+                }
+                format!(
+                    r#"{{"FBillNo":{},"FDate":"{}","FBillTypeID":{{"FNUMBER":"CGDD01_SYS"}},"FSupplierId":{{"FNumber":{}}},"FPurchaseOrgId":{{"FNumber":"100"}},"FPOOrderEntry":[{}]}}"#,
+                    Value::String(id.clone()),
+                    &check[..10],
+                    Value::String(text(&v, "provider_no").into()),
+                    lines.join(",")
+                )
+            }
+            Kind::Stockin => {
+                let created = text(&v, "created_time");
+                format!(
+                    r#"{{"FBillNo":{},"FDate":"{}","FBillTypeID":{{"FNUMBER":"QTRKD01_SYS"}},"FStockOrgId":{{"FNumber":"100"}},"FEntity":[{}]}}"#,
+                    Value::String(id.clone()),
+                    created.get(..10).unwrap_or(""),
+                    lines.join(",")
+                )
+            }
+        };
+        out.extend_from_slice(bill.as_bytes());
+        Ok(Mapped::Bill)
+    }
+}
