@@ -90,29 +90,35 @@ impl<'a> Run<'a> {
             return Err(self.error(e, String::new(), path));
         }
         self.frames.push(frame);
-        self.block(&prog.body, "", out)
+        self.block(&prog.body, None, out)
     }
 
     fn block(
         &mut self,
         block: &'a CBlock,
-        path: &str,
+        array: Option<&str>,
         out: &mut Vec<u8>,
     ) -> Result<Done<'a>, MapError> {
+        // The block's path for errors (computed only on error): the
+        // element's path in the target array, or "" for the bill.
+        let path = |run: &Self| match array {
+            Some(template) => element_path(template, &run.tgt_idx),
+            None => String::new(),
+        };
         for step in &block.prelude {
             match step {
                 CPrelude::Let { local, expr } => {
-                    let v = self.eval(expr).map_err(|f| {
-                        self.error(f.err, path.to_string(), f.source.unwrap_or_default())
-                    })?;
+                    let v = self
+                        .eval(expr)
+                        .map_err(|f| self.error(f.err, path(self), f.source.unwrap_or_default()))?;
                     if let Some(slot) = self.locals.get_mut(*local) {
                         *slot = v;
                     }
                 }
                 CPrelude::Skip { cond, unless, text } => {
-                    let c = self.eval(cond).map_err(|f| {
-                        self.error(f.err, path.to_string(), f.source.unwrap_or_default())
-                    })?;
+                    let c = self
+                        .eval(cond)
+                        .map_err(|f| self.error(f.err, path(self), f.source.unwrap_or_default()))?;
                     if c.is_true() != *unless {
                         return Ok(Done::Skipped(text));
                     }
@@ -188,14 +194,13 @@ impl<'a> Run<'a> {
                     for (i, el) in elements.into_iter().enumerate() {
                         self.src_idx.push(i);
                         self.tgt_idx.push(n);
-                        let path = element_path(&f.path, &self.tgt_idx);
-                        let frame = self.element(plan, el, display, &path)?;
+                        let frame = self.element(plan, el, display, &f.path)?;
                         self.frames.push(frame);
                         let pos = out.len();
                         if n > 0 {
                             out.push(b',');
                         }
-                        let done = self.block(body, &path, out)?;
+                        let done = self.block(body, Some(&f.path), out)?;
                         if let Done::Skipped(_) = done {
                             out.truncate(pos);
                         } else {
@@ -214,12 +219,11 @@ impl<'a> Run<'a> {
                     let mut n = 0usize;
                     for b in blocks {
                         self.tgt_idx.push(n);
-                        let path = element_path(&f.path, &self.tgt_idx);
                         let pos = out.len();
                         if n > 0 {
                             out.push(b',');
                         }
-                        if let Done::Skipped(_) = self.block(b, &path, out)? {
+                        if let Done::Skipped(_) = self.block(b, Some(&f.path), out)? {
                             out.truncate(pos);
                         } else {
                             n += 1;
@@ -240,17 +244,18 @@ impl<'a> Run<'a> {
         plan: &LevelPlan,
         el: &'a RawValue,
         display: &str,
-        path: &str,
+        array: &str,
     ) -> Result<Vec<Option<&'a RawValue>>, MapError> {
         let mut frame = vec![None; plan.slots];
         let n = plan.obj.names.len();
         let base = plan.obj.base;
         let source = || element_path(display, &self.src_idx);
+        let path = || element_path(array, &self.tgt_idx);
         if let Err(e) = mjson::object(Some(el), &plan.obj, &mut frame[base..base + n]) {
-            return Err(self.error(e, path.to_string(), source()));
+            return Err(self.error(e, path(), source()));
         }
         if let Err((e, sub)) = nested(&plan.obj, &mut frame) {
-            return Err(self.error(e, path.to_string(), format!("{}.{sub}", source())));
+            return Err(self.error(e, path(), format!("{}.{sub}", source())));
         }
         Ok(frame)
     }
@@ -494,10 +499,7 @@ fn comma(out: &mut Vec<u8>, first: &mut bool) {
 
 /// Reads the nested objects of a level into its frame, in shape order,
 /// depth first. On error: the reason and the object's dotted path.
-fn nested(
-    plan: &ObjPlan,
-    frame: &mut [Option<&RawValue>],
-) -> Result<(), (ValueError, String)> {
+fn nested(plan: &ObjPlan, frame: &mut [Option<&RawValue>]) -> Result<(), (ValueError, String)> {
     for (k, sub) in &plan.nested {
         let raw = frame.get(plan.base + k).copied().flatten();
         let n = sub.names.len();
