@@ -1191,7 +1191,7 @@ pub fn starter(schemes: &[StarterScheme], sandbox: Option<&SandboxCredentials>) 
             );
             if want_wdt {
                 t.push_str(&format!(
-                    "[connections.wdt]\nkind = \"wdt\"          # 旺店通·企业版 openapi2\nbase_url = {url}\nsid = {}\nappkey = {}\nappsecret = {}   # sandbox test value\n# rate_limit_per_minute = 60   # shared by every scheme of this sid\n# timeout = \"30s\"\n\n",
+                    "[connections.wdt]\nkind = \"wdt\"          # 旺店通·企业版 openapi2\nbase_url = {url}\nsid = {}\nappkey = {}\nappsecret = {}   # sandbox test value\nrate_limit_per_minute = 0   # the sandbox does not limit calls unless asked to\n# timeout = \"30s\"\n\n",
                     quote(&sb.wdt_sid),
                     quote(&sb.wdt_appkey),
                     quote(sb.wdt_appsecret.expose()),
@@ -1199,7 +1199,7 @@ pub fn starter(schemes: &[StarterScheme], sandbox: Option<&SandboxCredentials>) 
             }
             if want_qm {
                 t.push_str(&format!(
-                    "[connections.wdtqm]\nkind = \"wdtqm\"        # 旺店通 through the Qimen gateway\nbase_url = {url}\nsid = {}\napp_key = {}\ntarget_app_key = {}\napp_secret = {}   # sandbox test value\n# max_page_size = 100\n\n",
+                    "[connections.wdtqm]\nkind = \"wdtqm\"        # 旺店通 through the Qimen gateway\nbase_url = {url}\nsid = {}\napp_key = {}\ntarget_app_key = {}\napp_secret = {}   # sandbox test value\nrate_limit_per_minute = 0\n# max_page_size = 100\n\n",
                     quote(&sb.wdt_sid),
                     quote(&sb.qimen_app_key),
                     quote(&sb.qimen_target_app_key),

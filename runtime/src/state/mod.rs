@@ -380,8 +380,16 @@ pub struct SchemeOverview {
     pub records: RecordTotals,
     /// Unresolved dead letters.
     pub dead_letters: i64,
-    /// The most frequent reasons of the unresolved dead letters, with counts.
-    pub top_reasons: Vec<(String, i64)>,
+    /// The most frequent reasons of the unresolved dead letters.
+    pub top_reasons: Vec<ReasonCount>,
+}
+
+/// A dead-letter reason and how many unresolved dead letters give it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReasonCount {
+    /// `stage: field: reason`, e.g. `map: FDate: required by the form but null`.
+    pub reason: String,
+    pub count: i64,
 }
 
 /// Which dead letters to list.

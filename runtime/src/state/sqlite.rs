@@ -1290,7 +1290,10 @@ impl Store for SqliteStore {
                     } else {
                         format!("{stage}: {field}: {reason}")
                     };
-                    (text, n)
+                    ReasonCount {
+                        reason: text,
+                        count: n,
+                    }
                 })
                 .collect()
         };

@@ -293,7 +293,10 @@ fn mapping_failures_are_dead_letters_once_per_record() {
     assert_eq!(o.dead_letters, 1);
     assert_eq!(
         o.top_reasons,
-        vec![("map: FQty: not a decimal".to_string(), 1)]
+        vec![ReasonCount {
+            reason: "map: FQty: not a decimal".to_string(),
+            count: 1
+        }]
     );
 
     // Fixed mapping: the record maps, is queued, the dead letter resolves.

@@ -1,0 +1,324 @@
+//! `duijie status [SCHEME] [--format json]`: the run overview (运行概况) of
+//! each scheme: its last runs (window, start, end, outcome, counts), the
+//! write queue, the dead letters and their top reasons, the watermark and
+//! the next scheduled run. Times are shown in the source's zone (UTC+8 for
+//! 旺店通).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use duijie_maplib::Mapper;
+use duijie_runtime::config::{format_duration, Config, SchemeConfig};
+use duijie_runtime::engine::window::{zone, DEFAULT_UTC_OFFSET_SECS};
+use duijie_runtime::state::{RunOutcome, SchemeOverview, SqliteStore, Store};
+use serde::Serialize;
+
+use super::run::{load_config, ReportFormat};
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// Only this scheme.
+    pub scheme: Option<String>,
+    /// The configuration file (default: ./duijie.toml).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// How many recent runs to show per scheme.
+    #[arg(long, default_value_t = 5)]
+    pub runs: usize,
+}
+
+/// The overview of one scheme.
+#[derive(Debug, Serialize)]
+pub struct SchemeStatus {
+    pub scheme: String,
+    /// The compiled scheme it runs.
+    pub map: String,
+    pub title: Option<String>,
+    pub enabled: bool,
+    /// The daemon's interval, seconds.
+    pub every_secs: u64,
+    /// When the daemon runs it next (last start + interval; now if never run).
+    pub next_run: Option<DateTime<Utc>>,
+    /// Whether a duijie process is running it right now.
+    pub running: bool,
+    pub overview: SchemeOverview,
+    /// The source's zone, seconds east of UTC (how times are shown).
+    #[serde(skip)]
+    pub zone: Option<FixedOffset>,
+}
+
+/// The overview of an installation.
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub config: String,
+    pub data_dir: String,
+    pub schemes: Vec<SchemeStatus>,
+}
+
+fn scheme_status(
+    store: Option<&SqliteStore>,
+    cfg: &SchemeConfig,
+    mappers: &[Arc<dyn Mapper>],
+    runs: usize,
+) -> anyhow::Result<SchemeStatus> {
+    let overview = match store {
+        Some(s) => s.overview(&cfg.name, runs)?,
+        None => SchemeOverview {
+            scheme: cfg.name.clone(),
+            watermark: None,
+            runs: Vec::new(),
+            queue: Default::default(),
+            records: Default::default(),
+            dead_letters: 0,
+            top_reasons: Vec::new(),
+        },
+    };
+    let mapper = mappers.iter().find(|m| m.meta().name == cfg.map);
+    let zone = mapper.map(|m| {
+        zone(
+            m.meta()
+                .source
+                .window
+                .as_ref()
+                .map_or(DEFAULT_UTC_OFFSET_SECS, |w| w.utc_offset_secs),
+        )
+    });
+    let last_start = overview.runs.first().map(|r| r.started_at);
+    let next_run = cfg.enabled.then(|| match last_start {
+        Some(t) => t + chrono::Duration::from_std(cfg.every).unwrap_or_default(),
+        None => Utc::now(),
+    });
+    // The scheme's lock is free unless a process runs it now.
+    let running = match store {
+        Some(s) => s.lock_scheme(&cfg.name).is_err(),
+        None => false,
+    };
+    Ok(SchemeStatus {
+        running,
+        scheme: cfg.name.clone(),
+        map: cfg.map.clone(),
+        title: mapper.and_then(|m| m.meta().title.clone()),
+        enabled: cfg.enabled,
+        every_secs: cfg.every.as_secs(),
+        next_run,
+        overview,
+        zone,
+    })
+}
+
+/// The overview of the installation configured at `config_path` (or only
+/// `only`).
+pub fn collect(
+    config: &Config,
+    only: Option<&str>,
+    mappers: &[Arc<dyn Mapper>],
+    runs: usize,
+) -> anyhow::Result<Status> {
+    let store = SqliteStore::open_existing(&config.data_dir)?;
+    let chosen: Vec<&SchemeConfig> = match only {
+        Some(name) => match config.scheme(name) {
+            Some(s) => vec![s],
+            None => anyhow::bail!(
+                "no scheme `{name}` in {} (schemes: {})",
+                config.path.display(),
+                config.scheme_names().join(", ")
+            ),
+        },
+        None => config.schemes.iter().collect(),
+    };
+    let schemes = chosen
+        .into_iter()
+        .map(|cfg| scheme_status(store.as_ref(), cfg, mappers, runs))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Status {
+        config: config.path.display().to_string(),
+        data_dir: config.data_dir.display().to_string(),
+        schemes,
+    })
+}
+
+fn time(t: DateTime<Utc>, zone: FixedOffset) -> String {
+    t.with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+fn elapsed(start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> String {
+    match end {
+        None => "…".into(),
+        Some(e) => {
+            let ms = (e - start).num_milliseconds().max(0);
+            if ms < 60_000 {
+                format!("{:.1}s", ms as f64 / 1000.0)
+            } else {
+                format_duration(std::time::Duration::from_secs((ms / 1000) as u64))
+            }
+        }
+    }
+}
+
+/// The overview as text.
+pub fn render(status: &Status) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "运行概况 · run overview");
+    let _ = writeln!(out, "config {} · data {}", status.config, status.data_dir);
+    if status.schemes.is_empty() {
+        let _ = writeln!(out, "\n(no scheme configured)");
+    }
+    for s in &status.schemes {
+        let z = s.zone.unwrap_or_else(|| zone(DEFAULT_UTC_OFFSET_SECS));
+        let o = &s.overview;
+        let _ = writeln!(out);
+        let _ = write!(out, "{}", s.scheme);
+        if s.map != s.scheme {
+            let _ = write!(out, "  (scheme {})", s.map);
+        }
+        if let Some(t) = &s.title {
+            let _ = write!(out, "  {t}");
+        }
+        if !s.enabled {
+            let _ = write!(out, "  [disabled]");
+        }
+        if s.running {
+            let _ = write!(out, "  [running now]");
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "  watermark     {}",
+            o.watermark.map_or_else(
+                || "none yet (the first run starts at the configured start)".into(),
+                |w| format!("{} {z}", time(w, z))
+            )
+        );
+        let _ = writeln!(
+            out,
+            "  next run      {}",
+            match s.next_run {
+                Some(t) if t <= Utc::now() => format!(
+                    "due now (every {})",
+                    format_duration(std::time::Duration::from_secs(s.every_secs))
+                ),
+                Some(t) => format!(
+                    "{} {z} (every {})",
+                    time(t, z),
+                    format_duration(std::time::Duration::from_secs(s.every_secs))
+                ),
+                None => "never (disabled)".into(),
+            }
+        );
+        let _ = writeln!(
+            out,
+            "  records       {} written · {} skipped · {} failed · {} queued",
+            o.records.written, o.records.skipped, o.records.failed, o.records.queued
+        );
+        let _ = write!(
+            out,
+            "  write queue   {} pending · {} in flight",
+            o.queue.pending, o.queue.inflight
+        );
+        if o.queue.to_verify > 0 {
+            let _ = write!(
+                out,
+                " ({} to verify in the target first)",
+                o.queue.to_verify
+            );
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(out, "  dead letters  {}", o.dead_letters);
+        for r in &o.top_reasons {
+            let _ = writeln!(out, "    {:>6}  {}", r.count, r.reason);
+        }
+        if o.dead_letters > 0 {
+            let _ = writeln!(
+                out,
+                "                (duijie retry {} to list them; --all to map them again and write them)",
+                s.scheme
+            );
+        }
+        if o.runs.is_empty() {
+            let _ = writeln!(out, "  runs          none yet");
+            continue;
+        }
+        let _ = writeln!(out, "  last runs");
+        let _ = writeln!(
+            out,
+            "    {:>5}  {:<11}  {:<11}  {:<19}  {:>7}  {:<41}  {:>6} {:>6} {:>7} {:>9} {:>7} {:>6}",
+            "run",
+            "kind",
+            "outcome",
+            "started",
+            "took",
+            "window",
+            "read",
+            "mapped",
+            "skipped",
+            "unchanged",
+            "written",
+            "failed"
+        );
+        for r in &o.runs {
+            let window = match (r.window_start, r.window_end) {
+                (Some(a), Some(b)) => format!("{} → {}", time(a, z), time(b, z)),
+                _ => "-".into(),
+            };
+            let c = &r.counts;
+            let _ = writeln!(
+                out,
+                "    {:>5}  {:<11}  {:<11}  {:<19}  {:>7}  {:<41}  {:>6} {:>6} {:>7} {:>9} {:>7} {:>6}",
+                r.id,
+                r.kind.as_str(),
+                if r.outcome == RunOutcome::Running && !s.running {
+                    "interrupted"
+                } else {
+                    r.outcome.as_str()
+                },
+                time(r.started_at, z),
+                elapsed(r.started_at, r.ended_at),
+                window,
+                c.read,
+                c.mapped,
+                c.skipped,
+                c.unchanged,
+                c.written,
+                c.failed
+            );
+            if let Some(e) = &r.error {
+                let _ = writeln!(out, "           {e}");
+            }
+        }
+    }
+    out
+}
+
+/// Prints the overview of the configuration at `config_path` (`duijie demo`
+/// uses this).
+pub fn print_status(
+    config_path: &Path,
+    mappers: &[Arc<dyn Mapper>],
+    format: ReportFormat,
+) -> anyhow::Result<()> {
+    let config = load_config(Some(config_path))?;
+    let status = collect(&config, None, mappers, 5)?;
+    match format {
+        ReportFormat::Text => print!("{}", render(&status)),
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&status)?),
+    }
+    Ok(())
+}
+
+/// `duijie status`.
+pub async fn run(args: StatusArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Result<i32> {
+    let config = load_config(args.config.as_deref())?;
+    let status = collect(&config, args.scheme.as_deref(), schemes, args.runs)?;
+    match args.format {
+        ReportFormat::Text => print!("{}", render(&status)),
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&status)?),
+    }
+    Ok(0)
+}
