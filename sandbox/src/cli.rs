@@ -82,6 +82,9 @@ pub struct SandboxArgs {
     /// default: the time of start. Fix it for reproducible data.
     #[arg(long, value_name = "TIME")]
     pub anchor: Option<String>,
+    /// What unset date-time fields hold (旺店通 sends `0000-00-00 00:00:00`).
+    #[arg(long, default_value = "0000-00-00 00:00:00")]
+    pub empty_time: String,
     /// Freeze the sandbox clock at this unix time (replaying fixed-timestamp requests).
     #[arg(long, value_name = "UNIX_SECS")]
     pub fixed_now: Option<i64>,
@@ -173,7 +176,7 @@ impl SandboxArgs {
                 stockins: self.stockins,
                 spread_days: self.spread_days,
                 anchor,
-                empty_time: DataConfig::default().empty_time,
+                empty_time: self.empty_time.clone(),
             },
             rate_limit_per_min: self.rate_limit_per_min,
             max_skew_secs: self.max_skew_secs,

@@ -68,7 +68,7 @@ pub const MAX_DOCUMENTS: u32 = 9_999_999;
 /// Why a sandbox could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Bind {
         addr: SocketAddr,
         #[source]
@@ -78,7 +78,7 @@ pub enum SandboxError {
     Config(String),
     #[error(transparent)]
     MasterData(#[from] MasterDataError),
-    #[error("sandbox I/O error: {0}")]
+    #[error("sandbox I/O error")]
     Io(#[from] std::io::Error),
 }
 

@@ -30,8 +30,14 @@ pub async fn start(config: SandboxConfig) -> Sandbox {
     Sandbox::start(config).await.unwrap()
 }
 
+thread_local! {
+    // Building a client loads TLS roots: do it once per test thread (a
+    // client belongs to the runtime of the test that made it).
+    static CLIENT: reqwest::Client = reqwest::Client::builder().build().unwrap();
+}
+
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().build().unwrap()
+    CLIENT.with(Clone::clone)
 }
 
 /// POSTs form fields, returns the JSON answer.
