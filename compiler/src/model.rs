@@ -426,7 +426,9 @@ pub enum Builtin {
 }
 
 impl Builtin {
-    /// True when the function can fail the record at run time.
+    /// True when the function can fail the record at run time (bad text,
+    /// a fraction, a computed format or zone that is invalid, a date out of
+    /// range, a rounding result that does not fit).
     pub fn can_fail(self) -> bool {
         matches!(
             self,
@@ -435,6 +437,13 @@ impl Builtin {
                 | Builtin::StrToInt
                 | Builtin::ToDate
                 | Builtin::ToDateTime
+                | Builtin::FormatDateTime
+                | Builtin::FormatDate
+                | Builtin::DateOf
+                | Builtin::AddDaysDate
+                | Builtin::AddDaysDateTime
+                | Builtin::Round
+                | Builtin::Truncate
         )
     }
 }
