@@ -93,10 +93,16 @@ fn scheme_status(
         Some(t) => t + chrono::Duration::from_std(cfg.every).unwrap_or_default(),
         None => Utc::now(),
     });
-    // The scheme's lock is free unless a process runs it now.
+    // A run recorded as running is really running if its process still
+    // holds the scheme's lock (the lock is only tried then, so that status
+    // does not stand in the way of a run starting).
+    let recorded_running = overview
+        .runs
+        .iter()
+        .any(|r| r.outcome == RunOutcome::Running);
     let running = match store {
-        Some(s) => s.lock_scheme(&cfg.name).is_err(),
-        None => false,
+        Some(s) if recorded_running => s.lock_scheme(&cfg.name).is_err(),
+        _ => false,
     };
     Ok(SchemeStatus {
         running,
