@@ -163,7 +163,6 @@ fn validate(config: &SandboxConfig) -> Result<(), SandboxError> {
 
 /// A running sandbox. Dropping it stops the server too; [`Sandbox::shutdown`]
 /// also waits for it.
-#[derive(Debug)]
 pub struct Sandbox {
     addr: SocketAddr,
     app: Arc<App>,
@@ -247,9 +246,37 @@ impl Drop for Sandbox {
 }
 
 /// In-process control of a running sandbox (cheap to clone).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Control {
     app: Arc<App>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("addr", &self.addr)
+            .field("control", &self.control())
+            .finish()
+    }
+}
+
+/// A summary: counts only (no credentials, no session ids, no records).
+impl std::fmt::Debug for Control {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let k = &self.app.kingdee;
+        f.debug_struct("Control")
+            .field("now", &self.now())
+            .field(
+                "purchase_orders",
+                &self.document_count(DocKind::PurchaseOrder),
+            )
+            .field("stockins", &self.document_count(DocKind::StockIn))
+            .field("sessions", &k.sessions)
+            .field("bills", &k.store)
+            .field("requests", &self.request_counts())
+            .field("faults", &self.fault_counts())
+            .finish()
+    }
 }
 
 fn cst_time(ts: i64) -> Option<DateTime<FixedOffset>> {

@@ -239,6 +239,12 @@ async fn logins_and_sessions() {
 
     // A live session works; expiring it on demand loses it.
     let session = kd_login(&sandbox).await;
+    let debug = format!("{:?}", sandbox.control());
+    assert!(
+        !debug.contains(&session) && !debug.contains("888888"),
+        "{debug}"
+    );
+    assert!(debug.len() < 4000, "{debug}");
     assert_eq!(
         kd_call(
             &sandbox,

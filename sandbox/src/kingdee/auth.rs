@@ -29,18 +29,25 @@ use crate::rng::{hash3, mix};
 /// Name of the session cookie and header.
 pub(crate) const SESSION_COOKIE: &str = "kdservice-sessionid";
 
-#[derive(Debug)]
 struct Session {
     last_used: Instant,
 }
 
-/// Live sessions.
-#[derive(Debug)]
+/// Live sessions. Their ids are secrets: `Debug` shows only their number.
 pub(crate) struct Sessions {
     map: Mutex<HashMap<String, Session>>,
     idle: Duration,
     counter: AtomicU64,
     salt: u64,
+}
+
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions")
+            .field("live", &self.live())
+            .field("idle", &self.idle)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Sessions {

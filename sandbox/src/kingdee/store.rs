@@ -52,7 +52,6 @@ pub(crate) enum SaveError {
     NoSuchId(i64),
 }
 
-#[derive(Debug)]
 pub(crate) struct BillStore {
     forms: Mutex<HashMap<String, FormBills>>,
     next_entry_id: Mutex<i64>,
@@ -75,6 +74,17 @@ pub(crate) fn bill_fid(data: &Map<String, Value>) -> Option<i64> {
     let v = get_ci(data, "FID")?;
     let n: i64 = value_text(v)?.trim().parse().ok()?;
     (n > 0).then_some(n)
+}
+
+impl std::fmt::Debug for BillStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let counts: HashMap<String, usize> = self
+            .lock()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.bills.len()))
+            .collect();
+        f.debug_struct("BillStore").field("bills", &counts).finish()
+    }
 }
 
 impl BillStore {

@@ -9,12 +9,19 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
-#[derive(Debug)]
 pub(crate) struct DocIndex {
     /// Current modified time (unix seconds) of document `i`.
     times: Vec<i64>,
     /// Document indexes sorted by `(times[i], i)`.
     order: Vec<u32>,
+}
+
+impl std::fmt::Debug for DocIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DocIndex")
+            .field("documents", &self.times.len())
+            .finish()
+    }
 }
 
 impl DocIndex {
