@@ -514,3 +514,13 @@ async fn faults_500_drop_slow_and_rate_limit() {
         (1, 1, 1, 1)
     );
 }
+
+#[tokio::test]
+async fn shutdown_stops_serving() {
+    let sandbox = start(config()).await;
+    let url = format!("{}/", sandbox.base_url());
+    assert_eq!(client().get(&url).send().await.unwrap().status(), 200);
+    sandbox.shutdown().await;
+    let fresh = reqwest::Client::new();
+    assert!(fresh.get(&url).send().await.is_err());
+}
