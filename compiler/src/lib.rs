@@ -2,6 +2,7 @@
 //! checked model, diagnostics, code generation and an interpreter.
 
 pub mod check;
+pub mod codegen;
 pub mod diag;
 pub mod interp;
 pub mod model;

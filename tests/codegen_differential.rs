@@ -1,0 +1,532 @@
+//! The two execution paths of a scheme against each other: the code
+//! generated at build time (`src/schemes.rs`, linked here as into the
+//! binary) and the interpreter on the same checked model. On the seed
+//! schemes, the fixtures and property-generated records (missing fields,
+//! nulls, odd decimals, Chinese text, empty and large arrays) they must give
+//! the same bytes or the same error. Also here: the BatchSave bodies of the
+//! fixtures (snapshots) and `duijie map`'s streaming.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use duijie_compiler::interp::Interpreter;
+use duijie_compiler::spec::Specs;
+use duijie_maplib::{MapError, Mapped, Mapper};
+use proptest::prelude::*;
+use serde_json::value::RawValue;
+
+#[path = "../src/schemes.rs"]
+pub mod schemes;
+
+// The commands' cores are exercised here (as `cmd::…` in the binary);
+// their `run` functions are not.
+#[allow(dead_code)]
+#[path = "../src/cmd/check.rs"]
+pub mod check;
+#[allow(dead_code)]
+#[path = "../src/cmd/map.rs"]
+pub mod map;
+#[allow(dead_code)]
+#[path = "../src/cmd/preview.rs"]
+pub mod preview;
+#[allow(dead_code)]
+#[path = "../src/cmd/schemes.rs"]
+pub mod schemes_cmd;
+
+mod cmd {
+    pub use super::{map, preview, schemes_cmd as schemes};
+}
+
+const PURCHASE: &str = "wdt_purchase_to_kingdee";
+const STOCKIN: &str = "wdtqm_stockin_to_kingdee";
+
+fn compiled(name: &str) -> Arc<dyn Mapper> {
+    schemes::by_name(name).expect("compiled scheme")
+}
+
+fn interpreted(name: &str) -> Interpreter {
+    Interpreter::new(schemes::models::by_name(name).expect("model"))
+}
+
+/// Maps one record both ways; panics when they differ.
+fn same(
+    name: &str,
+    compiled: &dyn Mapper,
+    interp: &Interpreter,
+    record: &str,
+) -> (Result<Mapped, MapError>, String) {
+    let (mut a, mut b) = (b"prefix:".to_vec(), b"prefix:".to_vec());
+    let ra = compiled.map_record(record, &mut a);
+    let rb = interp.map_record(record, &mut b);
+    let (a, b) = (String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
+    assert_eq!(
+        ra, rb,
+        "{name}: compiled and interpreted results differ for\n{record}"
+    );
+    assert_eq!(
+        a, b,
+        "{name}: compiled and interpreted bills differ for\n{record}"
+    );
+    (ra, a["prefix:".len()..].to_string())
+}
+
+/// The records of an API response (`list_key` at the top or inside a Qimen
+/// `response` envelope).
+fn records<'a>(json: &'a str, list_key: &str) -> Vec<&'a str> {
+    let top: BTreeMap<&str, &RawValue> = serde_json::from_str(json).unwrap();
+    let list = match top.get(list_key) {
+        Some(list) => *list,
+        None => {
+            let inner: BTreeMap<&str, &RawValue> =
+                serde_json::from_str(top["response"].get()).unwrap();
+            inner[list_key]
+        }
+    };
+    let items: Vec<&RawValue> = serde_json::from_str(list.get()).unwrap();
+    items.into_iter().map(RawValue::get).collect()
+}
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(Path::new("tests/fixtures").join(name)).unwrap()
+}
+
+const FIXTURES: &[(&str, &str, &str, &str)] = &[
+    (
+        PURCHASE,
+        "maps/wdt_purchase_to_kingdee.map",
+        "wdt_purchase_order_query.json",
+        "purchase_list",
+    ),
+    (
+        STOCKIN,
+        "maps/wdtqm_stockin_to_kingdee.map",
+        "wdtqm_stockin_order_query.json",
+        "stockin_list",
+    ),
+];
+
+#[test]
+fn registry_lists_the_seed_schemes() {
+    assert_eq!(schemes::NAMES, [PURCHASE, STOCKIN]);
+    let names: Vec<String> = schemes::all()
+        .iter()
+        .map(|m| m.meta().name.clone())
+        .collect();
+    assert_eq!(names, [PURCHASE, STOCKIN]);
+    assert!(schemes::by_name("no_such_scheme").is_none());
+    let metas: Vec<_> = schemes::all().iter().map(|m| m.meta().clone()).collect();
+    let refs: Vec<_> = metas.iter().collect();
+    insta::assert_snapshot!(cmd::schemes::table(&refs));
+}
+
+#[test]
+fn models_in_the_binary_are_the_checked_schemes() {
+    let specs = Specs::load_dir(Path::new("specs")).unwrap();
+    for (name, map, _, _) in FIXTURES {
+        let checked = duijie_compiler::check_file(Path::new(map), &specs)
+            .scheme
+            .expect("checks");
+        assert_eq!(
+            schemes::models::by_name(name).as_ref(),
+            Some(&checked),
+            "{name}"
+        );
+        assert_eq!(compiled(name).meta(), &checked.meta, "{name}");
+    }
+}
+
+#[test]
+fn fixtures_map_the_same_both_ways() {
+    for (name, _, file, list_key) in FIXTURES {
+        let (c, i) = (compiled(name), interpreted(name));
+        let json = fixture(file);
+        let mut outcomes = Vec::new();
+        for record in records(&json, list_key) {
+            let (result, bill) = same(name, c.as_ref(), &i, record);
+            outcomes.push(match result {
+                Ok(Mapped::Bill) => bill,
+                Ok(Mapped::Skipped { reason }) => format!("skipped: {reason}"),
+                Err(e) => format!("error: {e}"),
+            });
+        }
+        insta::assert_snapshot!(format!("outcomes_{name}"), outcomes.join("\n"));
+    }
+}
+
+/// The request bodies `duijie preview` prints for the fixtures, and the
+/// records left out; the compiled code gives the same body.
+#[test]
+fn batch_save_bodies_of_the_fixtures() {
+    let specs = Specs::load_dir(Path::new("specs")).unwrap();
+    for (name, map, file, list_key) in FIXTURES {
+        let json = fixture(file);
+        let preview = cmd::preview::preview(Path::new(map), &json, &specs, false)
+            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let mut shown = preview.bodies.join("\n");
+        shown.push_str("\n\n");
+        shown.push_str(&preview.notes.join("\n"));
+        insta::assert_snapshot!(format!("batch_save_{name}"), shown);
+
+        let c = compiled(name);
+        let mut bills = Vec::new();
+        for record in records(&json, list_key) {
+            let mut out = Vec::new();
+            if let Ok(Mapped::Bill) = c.map_record(record, &mut out) {
+                bills.push(String::from_utf8(out).unwrap());
+            }
+        }
+        let refs: Vec<&str> = bills.iter().map(String::as_str).collect();
+        let body = cmd::preview::pretty(&duijie_maplib::batch_save_body(c.meta(), &refs));
+        assert_eq!(preview.bodies, [body], "{name}");
+    }
+}
+
+#[test]
+fn preview_of_a_single_record_and_of_a_bad_scheme() {
+    let specs = Specs::load_dir(Path::new("specs")).unwrap();
+    let json = fixture("wdt_purchase_order_query.json");
+    let one = records(&json, "purchase_list")[1];
+    let p = cmd::preview::preview(
+        Path::new("maps/wdt_purchase_to_kingdee.map"),
+        one,
+        &specs,
+        false,
+    )
+    .unwrap();
+    assert_eq!(p.bodies.len(), 1);
+    assert!(p.bodies[0].contains("\"FBillNo\": \"CG2024010200002\""));
+    assert!(p.notes.is_empty());
+
+    let dir = std::env::temp_dir().join(format!("duijie-preview-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.map");
+    let text = std::fs::read_to_string("maps/wdt_purchase_to_kingdee.map")
+        .unwrap()
+        .replace(
+            "include \"shared/kingdee_codes.map\"",
+            "def ORG_PURCHASE = \"100\"",
+        )
+        .replace(
+            "FQty                      = num",
+            "FQty                      = nmu",
+        );
+    std::fs::write(&bad, text).unwrap();
+    match cmd::preview::preview(&bad, one, &specs, false) {
+        Err(cmd::preview::PreviewError::Check(report)) => {
+            assert!(
+                report.contains("error[E0101]: unknown source field `nmu`"),
+                "{report}"
+            );
+            assert!(report.contains("did you mean `num`"), "{report}");
+        }
+        other => panic!("expected check errors, got {other:?}"),
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn map_streams_json_lines_both_ways() {
+    let json = fixture("wdt_purchase_order_query.json");
+    let mut input: String = records(&json, "purchase_list")
+        .iter()
+        .map(|r| {
+            format!(
+                "{}\n",
+                serde_json::to_string(&serde_json::from_str::<serde_json::Value>(r).unwrap())
+                    .unwrap()
+            )
+        })
+        .collect();
+    input.push_str("\n   \n{\"purchase_no\":\"X1\",\"details_list\":\"oops\"}\r\nnot json\n");
+    let mut runs = Vec::new();
+    for interpret in [false, true] {
+        let mapper = cmd::map::mapper(PURCHASE, interpret).unwrap();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let summary =
+            cmd::map::map_stream(mapper.as_ref(), input.as_bytes(), &mut out, &mut err).unwrap();
+        runs.push((
+            summary,
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(err).unwrap(),
+        ));
+    }
+    assert_eq!(runs[0], runs[1], "compiled and interpreted runs differ");
+    let (summary, out, err) = &runs[0];
+    assert_eq!(
+        *summary,
+        cmd::map::Summary {
+            records: 8,
+            bills: 3,
+            skipped: 1,
+            failed: 4
+        }
+    );
+    assert_eq!(out.lines().count(), 3);
+    insta::assert_snapshot!("map_stderr", err);
+    // Invalid UTF-8 fails its line only.
+    let mapper = cmd::map::mapper(PURCHASE, false).unwrap();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let bytes = b"\xff\xfe\n{\"purchase_no\":\"A\",\"check_time\":\"2024-01-01 00:00:00\"}\n";
+    let summary = cmd::map::map_stream(mapper.as_ref(), &bytes[..], &mut out, &mut err).unwrap();
+    assert_eq!(
+        summary,
+        cmd::map::Summary {
+            records: 2,
+            bills: 1,
+            skipped: 0,
+            failed: 1
+        }
+    );
+    assert!(String::from_utf8(err)
+        .unwrap()
+        .starts_with("line 1: the record is not UTF-8"));
+}
+
+// ------------------------------------------------------------ properties
+
+/// A JSON value as text, or `None` for a missing key.
+fn value(texts: &'static [&'static str]) -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        1 => Just(None),
+        1 => Just(Some("null".to_string())),
+        6 => proptest::sample::select(texts).prop_map(|t| Some(t.to_string())),
+    ]
+}
+
+const DECIMALS: &[&str] = &[
+    "\"10.0000\"",
+    "\"946.9436\"",
+    "\"0.0000\"",
+    "\"-0.00\"",
+    "\"1e3\"",
+    "\"1.5E-3\"",
+    "\"\"",
+    "\"abc\"",
+    "\"12.5\"",
+    "\"0.1234567890123456789012345678\"",
+    "\"79228162514264337593543950335\"",
+    "\"79228162514264337593543950336\"",
+    "\"-3.10\"",
+    "\" 1\"",
+    "\"1,000\"",
+    "5",
+    "12.5",
+    "0",
+    "-0.5",
+    "1e2",
+    "true",
+    "[]",
+    "{}",
+    "\"十\"",
+];
+
+const TEXTS: &[&str] = &[
+    "\"A01\"",
+    "\"北京仓\"",
+    "\"\"",
+    "\"纯棉T恤（红色，L码）\"",
+    "\"a\\\"b\\\\c\"",
+    "\"\\u4e2d\\u6587\"",
+    "\"tab\\there\"",
+    "12",
+    "3.50",
+    "true",
+    "{}",
+    "[\"x\"]",
+    "\"😀 emoji\"",
+];
+
+const IDS: &[&str] = &[
+    "\"12\"",
+    "17",
+    "\"0\"",
+    "\"-5\"",
+    "\"3.0000\"",
+    "\"3.5\"",
+    "\"abc\"",
+    "\"\"",
+    "\"9223372036854775808\"",
+    "1e3",
+];
+
+const TIMES: &[&str] = &[
+    "\"2024-01-02 10:15:30\"",
+    "\"\"",
+    "\"0000-00-00 00:00:00\"",
+    "\"2024-13-01 00:00:00\"",
+    "\"2024-02-29 23:59:59\"",
+    "\"2024-01-02\"",
+    "1700000000",
+    "\"2024-01-02T10:00:00\"",
+];
+
+const STATUSES: &[&str] = &["\"10\"", "\"40\"", "\"90\"", "10", "\"\""];
+
+const WAREHOUSES: &[&str] = &[
+    "\"WH001\"",
+    "\"WH002\"",
+    "\"WH003\"",
+    "\"WH999\"",
+    "\"\"",
+    "\"北京仓\"",
+    "7",
+];
+
+fn object(fields: Vec<(&'static str, Option<String>)>, extra: bool) -> String {
+    let mut parts: Vec<String> = fields
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| format!("\"{k}\":{v}")))
+        .collect();
+    if extra {
+        parts.insert(
+            0,
+            "\"unknown\":{\"nested\":[1,2,{\"num\":\"x\"}],\"s\":\"北\"}".to_string(),
+        );
+    }
+    format!("{{{}}}", parts.join(","))
+}
+
+fn purchase_line() -> BoxedStrategy<String> {
+    (
+        value(IDS),
+        value(TEXTS),
+        value(DECIMALS),
+        value(DECIMALS),
+        value(DECIMALS),
+        value(DECIMALS),
+        value(DECIMALS),
+        value(TEXTS),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(rec_id, spec_no, num, price, tax, tax_price, tax_amount, remark, extra)| {
+                object(
+                    vec![
+                        ("rec_id", rec_id),
+                        ("spec_no", spec_no),
+                        ("num", num),
+                        ("price", price),
+                        ("tax", tax),
+                        ("tax_price", tax_price),
+                        ("tax_amount", tax_amount),
+                        ("remark", remark),
+                    ],
+                    extra,
+                )
+            },
+        )
+        .boxed()
+}
+
+/// An array of `line`s: usually short, sometimes empty or large; or not an
+/// array at all.
+fn lines(line: BoxedStrategy<String>) -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        1 => Just(None),
+        1 => Just(Some("null".to_string())),
+        1 => Just(Some("[]".to_string())),
+        1 => Just(Some("\"\"".to_string())),
+        1 => Just(Some("[null]".to_string())),
+        8 => proptest::collection::vec(line.clone(), 1..6).prop_map(|l| Some(format!("[{}]", l.join(",")))),
+        1 => proptest::collection::vec(line, 100..160).prop_map(|l| Some(format!("[{}]", l.join(",")))),
+    ]
+}
+
+fn purchase_record() -> impl Strategy<Value = String> {
+    (
+        value(TEXTS),
+        value(STATUSES),
+        value(IDS),
+        value(TIMES),
+        lines(purchase_line()),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(purchase_no, status, provider_id, check_time, details, extra)| {
+                object(
+                    vec![
+                        ("purchase_no", purchase_no),
+                        ("status", status),
+                        ("provider_id", provider_id),
+                        ("check_time", check_time),
+                        ("details_list", details),
+                    ],
+                    extra,
+                )
+            },
+        )
+}
+
+fn stockin_line() -> BoxedStrategy<String> {
+    (
+        value(TEXTS),
+        value(TEXTS),
+        value(DECIMALS),
+        value(DECIMALS),
+        value(TEXTS),
+    )
+        .prop_map(|(spec_no, spec_code, num, cost_price, remark)| {
+            object(
+                vec![
+                    ("spec_no", spec_no),
+                    ("spec_code", spec_code),
+                    ("num", num),
+                    ("cost_price", cost_price),
+                    ("remark", remark),
+                ],
+                false,
+            )
+        })
+        .boxed()
+}
+
+fn stockin_record() -> impl Strategy<Value = String> {
+    (
+        value(TEXTS),
+        value(TIMES),
+        value(TIMES),
+        value(TEXTS),
+        value(WAREHOUSES),
+        lines(stockin_line()),
+    )
+        .prop_map(
+            |(stockin_no, stockin_time, created_time, reason, warehouse, details)| {
+                object(
+                    vec![
+                        ("stockin_no", stockin_no),
+                        ("stockin_time", stockin_time),
+                        ("created_time", created_time),
+                        ("stockin_reason", reason),
+                        ("warehouse_no", warehouse),
+                        ("details_list", details),
+                    ],
+                    false,
+                )
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn purchase_records_map_the_same_both_ways(record in purchase_record()) {
+        let (c, i) = (compiled(PURCHASE), interpreted(PURCHASE));
+        let _ = same(PURCHASE, c.as_ref(), &i, &record);
+    }
+
+    #[test]
+    fn stockin_records_map_the_same_both_ways(record in stockin_record()) {
+        let (c, i) = (compiled(STOCKIN), interpreted(STOCKIN));
+        let _ = same(STOCKIN, c.as_ref(), &i, &record);
+    }
+
+    #[test]
+    fn any_text_maps_the_same_both_ways(text in "\\PC{0,40}") {
+        for name in [PURCHASE, STOCKIN] {
+            let (c, i) = (compiled(name), interpreted(name));
+            let _ = same(name, c.as_ref(), &i, &text);
+        }
+    }
+}
