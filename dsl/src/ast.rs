@@ -317,9 +317,15 @@ pub enum ExprKind {
     /// A field, local, or parameter of a `def`.
     Path(Path),
     /// `name(args…)`: a built-in function or a `def`.
-    Call { func: Ident, args: Vec<Expr> },
+    Call {
+        func: Ident,
+        args: Vec<Expr>,
+    },
     /// `table[key]`
-    Index { table: Ident, key: Box<Expr> },
+    Index {
+        table: Ident,
+        key: Box<Expr>,
+    },
     Unary {
         op: UnaryOp,
         op_span: Span,
