@@ -1,6 +1,7 @@
 //! `duijie` (对接): typed, compiled data sync from 旺店通 to 金蝶云星空.
 
 mod cmd;
+mod schemes;
 
 use std::process::ExitCode;
 
@@ -27,10 +28,28 @@ enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run both seed schemes end to end against built-in sandboxes and print the overview.
+    Demo(cmd::demo::DemoArgs),
     /// Check `.map` files against the API specs.
     Check(cmd::check::CheckArgs),
+    /// List the compiled schemes.
+    Schemes(cmd::schemes::SchemesArgs),
+    /// Map JSON Lines of source records (stdin) to bills (stdout).
+    Map(cmd::map::MapArgs),
+    /// Show the request body a `.map` file would send for a sample record or response.
+    Preview(cmd::preview::PreviewArgs),
+    /// Write a starter duijie.toml in the current directory.
+    Init(cmd::init::InitArgs),
+    /// Run schemes once: read, map, queue, write.
+    Run(cmd::run::RunArgs),
+    /// Run schemes on their schedules until SIGINT or SIGTERM.
+    Daemon(cmd::daemon::DaemonArgs),
+    /// The run overview (运行概况): runs, counts, queue, dead letters, watermarks.
+    Status(cmd::status::StatusArgs),
+    /// Re-map dead letters with the current mapping and queue them again.
+    Retry(cmd::retry::RetryArgs),
     /// Serve local sandboxes of 旺店通 openapi2, 旺店通 Qimen and 金蝶云星空 WebAPI.
-    Sandbox(duijie_sandbox::cli::SandboxArgs),
+    Sandbox(Box<duijie_sandbox::cli::SandboxArgs>),
 }
 
 fn init_logging(format: LogFormat, verbose: u8) {
@@ -59,13 +78,28 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
+/// Runs a command that needs the async runtime (network, signals).
+fn block_on(fut: impl std::future::Future<Output = anyhow::Result<i32>>) -> anyhow::Result<i32> {
+    runtime()?.block_on(fut)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format, cli.verbose);
+    let compiled = schemes::all();
     let result: anyhow::Result<i32> = match cli.command {
         Command::Check(args) => cmd::check::run(args),
-        Command::Sandbox(args) => runtime().and_then(|rt| {
-            rt.block_on(duijie_sandbox::cli::run(args))?;
+        Command::Schemes(args) => cmd::schemes::run(args),
+        Command::Map(args) => cmd::map::run(args),
+        Command::Preview(args) => cmd::preview::run(args),
+        Command::Demo(args) => block_on(cmd::demo::run(args, &compiled)),
+        Command::Init(args) => block_on(cmd::init::run(args, &compiled)),
+        Command::Run(args) => block_on(cmd::run::run(args, &compiled)),
+        Command::Daemon(args) => block_on(cmd::daemon::run(args, &compiled)),
+        Command::Status(args) => block_on(cmd::status::run(args, &compiled)),
+        Command::Retry(args) => block_on(cmd::retry::run(args, &compiled)),
+        Command::Sandbox(args) => block_on(async {
+            duijie_sandbox::cli::run(*args).await?;
             Ok(0)
         }),
     };

@@ -1,0 +1,81 @@
+//! `duijie demo`: the whole product on a laptop with nothing to set up.
+//!
+//! Starts the sandboxes of 旺店通 openapi2, 旺店通 Qimen and 金蝶云星空 in
+//! this process, writes a configuration pointing at them into a fresh
+//! directory, runs every compiled scheme once and prints the run overview.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use duijie_maplib::Mapper;
+
+use super::{init, run, status};
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Purchase orders the sandbox serves.
+    #[arg(long, default_value_t = 1000)]
+    pub orders: u32,
+    /// Stock-in bills the sandbox serves.
+    #[arg(long, default_value_t = 1000)]
+    pub stockins: u32,
+    /// Seed of the sandbox's generated documents.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Where to put duijie.toml and the state (default: a new directory
+    /// under the system's temporary directory; kept, so `duijie status
+    /// --config DIR/duijie.toml` can be run afterwards).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+pub async fn run(args: DemoArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Result<i32> {
+    let mut config = duijie_sandbox::SandboxConfig {
+        listen: "127.0.0.1:0".parse().context("listen address")?,
+        ..Default::default()
+    };
+    config.data.purchase_orders = args.orders;
+    config.data.stockins = args.stockins;
+    config.data.seed = args.seed;
+    let sandbox = duijie_sandbox::Sandbox::start(config)
+        .await
+        .context("starting the sandboxes")?;
+    let dir = match args.dir {
+        Some(d) => d,
+        None => std::env::temp_dir().join(format!(
+            "duijie-demo-{}-{}",
+            std::process::id(),
+            chrono::Utc::now().format("%Y%m%d%H%M%S")
+        )),
+    };
+    println!(
+        "sandboxes of 旺店通 openapi2, 旺店通 Qimen and 金蝶云星空 at {}",
+        sandbox.base_url()
+    );
+    let path = init::write_sandbox_config(&dir, &sandbox.base_url(), schemes)?;
+    println!("configuration: {}", path.display());
+    println!();
+    let reports = run::run_schemes(
+        &path,
+        None,
+        true,
+        &Default::default(),
+        schemes,
+        duijie_runtime::engine::Shutdown::never(),
+    )
+    .await?;
+    for r in &reports {
+        println!("{}", run::report_line(r));
+    }
+    println!();
+    status::print_status(&path, schemes, run::ReportFormat::Text)?;
+    println!();
+    println!(
+        "state kept in {}; see it again with: duijie status --config {}",
+        dir.display(),
+        path.display()
+    );
+    sandbox.shutdown().await;
+    Ok(run::exit_code(&reports))
+}
