@@ -22,7 +22,8 @@ fn main() {
         ));
     }
     out.push(']');
-    let dest = PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("embedded_specs.rs");
+    let dest =
+        PathBuf::from(std::env::var("OUT_DIR").unwrap_or_default()).join("embedded_specs.rs");
     if let Err(e) = std::fs::write(&dest, out) {
         println!("cargo::error=cannot write {}: {e}", dest.display());
     }
