@@ -1,0 +1,270 @@
+//! The crash test: `duijie run --all` is killed with SIGKILL at random
+//! moments, several times, then run to completion. Afterwards Kingdee holds
+//! every bill that maps exactly once, every bill Kingdee rejects is a dead
+//! letter (once), and the counts add up to the source's documents.
+//!
+//! Kingdee answers slowly now and then (and drops some answers after saving,
+//! the case that makes exactly-once hard), the sources answer slowly now and
+//! then, and batches are small, so that a run lasts long enough to be killed
+//! while it reads, while a batch is in flight and between the two. The kill
+//! times are drawn (seeded: `DUIJIE_CRASH_SEED` replays another draw) across
+//! the span a full run takes, scaled down as the work left shrinks; the log
+//! tells which iterations really interrupted a run.
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use duijie_sandbox::{DataConfig, FaultConfig, MasterData, SandboxConfig};
+use support::*;
+
+const ITERATIONS: usize = 8;
+
+/// Slow answers from every service; Kingdee also drops a few answers (after
+/// saving the bill, by the sandbox's second draw).
+fn faults(config: &mut SandboxConfig, master: MasterData) {
+    config.kingdee.master_data = master;
+    config.faults.kingdee = FaultConfig {
+        slow: 0.3,
+        drop: 0.04,
+        slow_delay: Duration::from_millis(120),
+        ..FaultConfig::default()
+    };
+    let source = FaultConfig {
+        slow: 0.3,
+        slow_delay: Duration::from_millis(80),
+        ..FaultConfig::default()
+    };
+    config.faults.wdt = source.clone();
+    config.faults.qimen = source;
+}
+
+/// An installation for the sandbox at `url`: small pages and batches, quick
+/// retries.
+fn install(dir: &Path, url: &str) {
+    init(dir, url);
+    set_scheme_key(dir, "page_size", "20");
+    set_scheme_key(dir, "batch_size", "5");
+    set_scheme_key(dir, "retry_base", "\"10ms\"");
+    set_scheme_key(dir, "retry_max", "\"200ms\"");
+    set_scheme_key(dir, "max_attempts", "20");
+}
+
+fn spawn_run(dir: &Path) -> Child {
+    duijie(dir)
+        .args(["run", "--all"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// What a run was doing when it was watched last.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// No source read and nothing written yet: starting, recovering,
+    /// checking the target.
+    Starting,
+    /// The last request went to the source.
+    Reading,
+    /// The last request went to Kingdee after the run had read or written.
+    Writing,
+}
+
+/// A watched run of `duijie run --all`.
+struct Watched {
+    /// Killed while running (false: it had finished by itself).
+    killed: bool,
+    exit: std::process::ExitStatus,
+    phase: Phase,
+    elapsed: Duration,
+    /// Since the start: the first source request, the first bill saved.
+    first_read: Option<Duration>,
+    first_bill: Option<Duration>,
+}
+
+/// Runs `duijie run --all` in `dir`, watching the sandbox's request
+/// counters every few milliseconds, and kills it with SIGKILL at `kill_at`
+/// if it is still running (`None`: lets it finish).
+fn watch(dir: &Path, sb: &TestSandbox, kill_at: Option<Duration>) -> Watched {
+    let start = Instant::now();
+    let base = sb.control.request_counts();
+    let bills0 = sb.bills(PO) + sb.bills(SI);
+    let mut last = base;
+    let mut phase = Phase::Starting;
+    let mut first_read = None;
+    let mut first_bill = None;
+    let mut child = spawn_run(dir);
+    let killed = loop {
+        if child.try_wait().unwrap().is_some() {
+            break false;
+        }
+        if kill_at.is_some_and(|k| start.elapsed() >= k) {
+            child.kill().unwrap();
+            break true;
+        }
+        std::thread::sleep(Duration::from_millis(3));
+        let now = sb.control.request_counts();
+        let bills = sb.bills(PO) + sb.bills(SI);
+        if now.wdt + now.qimen > last.wdt + last.qimen {
+            phase = Phase::Reading;
+            first_read.get_or_insert(start.elapsed());
+        } else if now.kingdee > last.kingdee && (phase != Phase::Starting || bills > bills0) {
+            phase = Phase::Writing;
+        }
+        if bills > bills0 {
+            phase = if now.kingdee > last.kingdee {
+                Phase::Writing
+            } else {
+                phase
+            };
+            first_bill.get_or_insert(start.elapsed());
+        }
+        last = now;
+    };
+    let exit = child.wait().unwrap();
+    Watched {
+        killed,
+        exit,
+        phase,
+        elapsed: start.elapsed(),
+        first_read,
+        first_bill,
+    }
+}
+
+#[test]
+fn kill_9_at_random_moments_then_complete() {
+    let seed = std::env::var("DUIJIE_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x006b_696c_6c39_u64);
+    let docs: DataConfig = data(260, 180, 21);
+
+    // What the documents become; one material Kingdee will lack.
+    let probe = TestSandbox::start(docs.clone(), |_| {});
+    let po = expected(&probe.control, PO);
+    let si = expected(&probe.control, SI);
+    drop(probe);
+    let material = some_material(&si);
+    let rejected = stockins_with_material(&si, &material);
+    let none = BTreeSet::new();
+    let to_write = po.bills.len() + si.bills.len() - rejected.len();
+    assert!(!rejected.is_empty() && !po.skipped.is_empty());
+
+    // How an uninterrupted run goes, on a twin sandbox: how long it takes,
+    // when it starts reading and when it saves its first bill.
+    let twin = TestSandbox::start(docs.clone(), |c| {
+        faults(c, master_data_without_material(&material))
+    });
+    let twin_dir = TempDir::new("crash-twin");
+    install(twin_dir.path(), &twin.url);
+    let profile = watch(twin_dir.path(), &twin, None);
+    assert!(profile.exit.success(), "an uninterrupted run completes");
+    assert_final(twin_dir.path(), &twin, PO, &po, &none);
+    assert_final(twin_dir.path(), &twin, SI, &si, &rejected);
+    let idle = watch(twin_dir.path(), &twin, None);
+    drop(twin);
+    let full = profile.elapsed;
+    let (read_at, bill_at) = (profile.first_read.unwrap(), profile.first_bill.unwrap());
+    eprintln!(
+        "seed {seed:#x}: {} purchase orders, {} stock-ins, {to_write} bills to write, {} rejected; \
+         a full run takes {full:?} (reads from {read_at:?}, first bill saved at {bill_at:?}); \
+         a run with nothing to do {:?}",
+        po.documents(),
+        si.documents(),
+        rejected.len(),
+        idle.elapsed
+    );
+
+    let sb = TestSandbox::start(docs, |c| faults(c, master_data_without_material(&material)));
+    let dir = TempDir::new("crash");
+    install(dir.path(), &sb.url);
+    let mut rng = Rng::new(seed);
+    let mut killed = Vec::new();
+    for i in 0..ITERATIONS {
+        let bills_before = sb.bills(PO) + sb.bills(SI);
+        let kill_at = if i == 0 {
+            // The first run is killed while it reads the purchase orders.
+            read_at + (bill_at - read_at).mul_f64(0.2 + 0.5 * rng.unit())
+        } else {
+            // Somewhere in the first 80% of what is left to do.
+            let left = 1.0 - bills_before as f64 / to_write as f64;
+            let span = idle.elapsed + (full.saturating_sub(idle.elapsed)).mul_f64(left);
+            span.mul_f64(0.02 + 0.78 * rng.unit())
+        };
+        let w = watch(dir.path(), &sb, Some(kill_at));
+        let bills = sb.bills(PO) + sb.bills(SI);
+        let what = if w.killed {
+            killed.push((i, w.phase, bills > bills_before));
+            format!("KILLED while {:?}", w.phase).to_lowercase()
+        } else {
+            format!("finished before the kill ({})", w.exit)
+        };
+        eprintln!(
+            "iteration {i}: kill at {:>5} ms: {what}; bills {bills_before} → {bills} of {to_write}",
+            kill_at.as_millis()
+        );
+    }
+    eprintln!("{} of {ITERATIONS} runs killed", killed.len());
+    assert!(
+        killed.len() > ITERATIONS / 2,
+        "too few runs were really interrupted: the test did not bite"
+    );
+    assert!(
+        killed
+            .iter()
+            .any(|(i, phase, wrote)| *i == 0 && *phase == Phase::Reading && !wrote),
+        "the first run was killed while reading: {killed:?}"
+    );
+    assert!(
+        killed
+            .iter()
+            .any(|(_, phase, wrote)| *phase == Phase::Writing && *wrote),
+        "a run was killed while writing: {killed:?}"
+    );
+
+    // Runs to completion, then once more: nothing is left to do.
+    let codes = run_until_done(dir.path(), 3);
+    eprintln!("completing runs exit with {codes:?}");
+    let bills = sb.control.bills(PO.form).len() + sb.control.bills(SI.form).len();
+    let out = run_ok(dir.path(), &["run", "--all", "--format", "json"]);
+    let reports: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for r in reports.as_array().unwrap() {
+        assert_eq!(r["outcome"], "succeeded", "{r:#}");
+        assert_eq!(int(&r["counts"]["written"]), 0, "{r:#}");
+        assert_eq!(int(&r["queue_left"]), 0, "{r:#}");
+    }
+    assert_eq!(
+        sb.control.bills(PO.form).len() + sb.control.bills(SI.form).len(),
+        bills
+    );
+
+    assert_final(dir.path(), &sb, PO, &po, &none);
+    assert_final(dir.path(), &sb, SI, &si, &rejected);
+    assert_eq!(sb.bills(PO) + sb.bills(SI), to_write);
+
+    // The killed runs are recorded as interrupted, none as still running.
+    let st = status_runs(dir.path(), 100);
+    let mut recorded_interrupted = 0;
+    for scheme in [PO, SI] {
+        for run in overview(&st, scheme)["runs"].as_array().unwrap() {
+            let outcome = run["outcome"].as_str().unwrap();
+            assert!(
+                matches!(outcome, "succeeded" | "incomplete" | "interrupted"),
+                "{run:#}"
+            );
+            if outcome == "interrupted" {
+                recorded_interrupted += 1;
+            }
+        }
+    }
+    assert!(
+        (1..=killed.len()).contains(&recorded_interrupted),
+        "{recorded_interrupted} runs recorded as interrupted, {} killed",
+        killed.len()
+    );
+}
