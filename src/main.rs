@@ -83,7 +83,20 @@ fn block_on(fut: impl std::future::Future<Output = anyhow::Result<i32>>) -> anyh
     runtime()?.block_on(fut)
 }
 
+/// Output to a closed pipe (`duijie status | head`) ends the process quietly,
+/// as for any Unix tool, instead of failing on the next write. The engine
+/// loses nothing to this: every state change is durable before its effect.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to the default before any other
+    // thread exists has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     init_logging(cli.log_format, cli.verbose);
     let compiled = schemes::all();

@@ -177,8 +177,8 @@ impl Checker<'_, '_> {
                 return self.expand_def(&def, first, &[], p.span);
             }
         }
-        if functions::is_builtin(&first.name) || self.defs.contains_key(&first.name) {
-            if p.segments.len() == 1
+        if (functions::is_builtin(&first.name) || self.defs.contains_key(&first.name))
+            && p.segments.len() == 1
                 && !self
                     .levels
                     .iter()
@@ -193,7 +193,6 @@ impl Checker<'_, '_> {
                 .help(format!("call it: `{}(…)`", first.name));
                 return None;
             }
-        }
         if self.table_index.contains_key(&first.name)
             && p.segments.len() == 1
             && !self
@@ -314,7 +313,7 @@ impl Checker<'_, '_> {
                                     s.ty.describe()
                                 ),
                             )
-                            .label(format!("{}", b.with_article()))
+                            .label(b.with_article().to_string())
                             .help(format!(
                                 "`match` compares with `==`: write {} literals",
                                 s.ty.base.name()
@@ -530,7 +529,7 @@ impl Checker<'_, '_> {
         if !numeric(lb) || !numeric(rb) {
             let (bad, span) = if !numeric(lb) { (l.ty, ls) } else { (r.ty, rs) };
             self.error(codes::TYPE_MISMATCH, span, format!("`{}` needs numbers, this is a {}", op.symbol(), bad.describe()))
-                .label(format!("{}", bad.with_article()))
+                .label(bad.with_article().to_string())
                 .also(op_span, "this operator")
                 .help(match bad.base {
                     Base::Str => "convert the text: `to_decimal(x)` fails the record on bad text, `try_decimal(x)` gives null",
@@ -607,8 +606,8 @@ impl Checker<'_, '_> {
                         b.ty.describe()
                     ),
                 )
-                .label(format!("{}", b.ty.with_article()))
-                .also(sa, format!("{}", a.ty.with_article()))
+                .label(b.ty.with_article().to_string())
+                .also(sa, a.ty.with_article().to_string())
                 .help(conversion_help(b.ty.base, a.ty.base));
                 return None;
             }
@@ -635,8 +634,8 @@ impl Checker<'_, '_> {
                                 e.ty.describe()
                             ),
                         )
-                        .label(format!("{}", e.ty.with_article()))
-                        .also(first, format!("{}", t.with_article()))
+                        .label(e.ty.with_article().to_string())
+                        .also(first, t.with_article().to_string())
                         .help(conversion_help(e.ty.base, t.base));
                         return None;
                     }
@@ -708,7 +707,7 @@ impl Checker<'_, '_> {
             operand,
             format!("expected {want}, found {}", got.describe()),
         )
-        .label(format!("{}", got.with_article()))
+        .label(got.with_article().to_string())
         .also(at, "needed here")
         .help(help.to_string());
     }

@@ -148,7 +148,7 @@ pub(crate) fn check_call(
                 e.ty.describe()
             ),
         )
-        .label(format!("{}", e.ty.with_article()))
+        .label(e.ty.with_article().to_string())
         .help(format!(
             "`{name}{}`; {}",
             signature(name),

@@ -575,10 +575,10 @@ impl<'s> Checker<'s, '_> {
                         base.name()
                     ),
                 )
-                .label(format!("{}", base.with_article()))
+                .label(base.with_article().to_string())
                 .help(format!("every {what} of a table has one type"));
                 let last = self.diags.len() - 1;
-                self.diags[last].with(file, first, format!("{}", b.with_article()));
+                self.diags[last].with(file, first, b.with_article().to_string());
             }
         }
     }
