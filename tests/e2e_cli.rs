@@ -288,12 +288,18 @@ fn rejected_bills_are_dead_letters_and_retry_writes_them_once_fixed() {
     assert_eq!(int(&r["counts"]["written"]), 0, "{r:#}");
     let again = dead_letters(dir.path(), SI);
     assert_eq!(dead_letter_ids(&again), rejected);
-    // Re-queueing resolves a dead letter; failing again opens a new one,
-    // recorded by the retry run.
+    // A letter that fails again keeps its id (what `retry --id` takes),
+    // with one more occurrence, recorded by the retry run.
+    let letter_ids = |ls: &[Value]| {
+        let mut ids: Vec<i64> = ls.iter().map(|d| int(&d["id"])).collect();
+        ids.sort_unstable();
+        ids
+    };
+    assert_eq!(letter_ids(&again), letter_ids(&letters), "{again:#?}");
     assert!(
-        again.iter().all(
-            |d| d["run_id"] == r["run_id"] && d["reason"].as_str().unwrap().contains(&material)
-        ),
+        again.iter().all(|d| d["run_id"] == r["run_id"]
+            && int(&d["occurrences"]) == 2
+            && d["reason"].as_str().unwrap().contains(&material)),
         "{again:#?}"
     );
 

@@ -392,11 +392,26 @@ struct NewDeadLetter<'a> {
 
 fn put_dead_letter(tx: &Transaction<'_>, d: &NewDeadLetter<'_>, now: i64) -> Result<()> {
     if let Some(id) = d.record_id {
-        if let Some((dl, _, _)) = open_dead_letter(tx, d.scheme, id)? {
+        // The record's open letter, or the one a retry requeued: a record
+        // that fails again keeps its letter (and its id, which `retry --id`
+        // users hold), with one more occurrence.
+        let existing = match open_dead_letter(tx, d.scheme, id)? {
+            Some((dl, _, _)) => Some(dl),
+            None => tx
+                .query_row(
+                    "SELECT id FROM dead_letters
+                     WHERE scheme = ?1 AND record_id = ?2 AND resolution = 'requeued'
+                     ORDER BY id DESC LIMIT 1",
+                    params![d.scheme, id],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?,
+        };
+        if let Some(dl) = existing {
             tx.execute(
                 "UPDATE dead_letters SET stage = ?2, target_field = ?3, source_field = ?4, reason = ?5,
                      source_json = ?6, bill = ?7, hash = ?8, run_id = ?9, last_ms = ?10,
-                     occurrences = occurrences + 1
+                     occurrences = occurrences + 1, resolved_ms = NULL, resolution = NULL
                  WHERE id = ?1",
                 params![
                     dl,
