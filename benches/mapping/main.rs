@@ -20,6 +20,11 @@
 //! the targets are about (docs/performance.md). `DUIJIE_BENCH_ORDERS=N`
 //! changes the data set size; `DUIJIE_BENCH_SUMMARY=0` skips the summary.
 //!
+//! For profilers, `DUIJIE_BENCH_ONLY=PATH` (`compiled`, `interpreter`,
+//! `handwritten`, `handwritten_ser_dec`, `value_passthrough`) skips divan and
+//! maps the data set `DUIJIE_BENCH_PASSES` times (default 10) with that path
+//! alone, e.g. `valgrind --tool=callgrind target/release/deps/mapping-…`.
+//!
 //! `cargo bench --bench mapping`
 
 use std::hint::black_box;
@@ -218,74 +223,131 @@ fn check_same_output(data: &Data) {
     );
 }
 
-/// Interleaved rounds of every path; prints median throughput and ratios.
-fn summary(data: &Data) {
-    let paths: [(&str, MapFn); 5] = [
-        ("compiled", map_compiled),
-        ("interpreter", map_interpreter),
-        ("handwritten", map_handwritten),
-        ("handwritten_ser_dec", map_handwritten_ser_dec),
-        ("value_passthrough", map_value),
-    ];
-    let mut out = Vec::with_capacity(1 << 14);
-    // Warm up.
-    for (_, map) in paths {
-        pass(map, data, &mut out);
+/// Every path, by name.
+const PATHS: [(&str, MapFn); 5] = [
+    ("compiled", map_compiled),
+    ("interpreter", map_interpreter),
+    ("handwritten", map_handwritten),
+    ("handwritten_ser_dec", map_handwritten_ser_dec),
+    ("value_passthrough", map_value),
+];
+
+/// CPU time of this thread (Linux: `/proc/thread-self/schedstat`), which
+/// other processes competing for the cores do not inflate as they do wall
+/// time.
+fn thread_cpu() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+/// A clock: thread CPU time where available, else wall time.
+fn clock() -> (&'static str, fn() -> Duration) {
+    if thread_cpu().is_some_and(|t| t > Duration::ZERO) {
+        ("thread CPU time", || thread_cpu().unwrap_or_default())
+    } else {
+        static START: LazyLock<Instant> = LazyLock::new(Instant::now);
+        ("wall time", || START.elapsed())
     }
-    let rounds = 15;
-    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); paths.len()];
+}
+
+/// Interleaved rounds of every path; prints best and median throughput and
+/// the ratios the targets are about.
+fn summary(data: &Data) {
+    let rounds: usize = std::env::var("DUIJIE_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(21)
+        .max(1);
+    let (clock_name, now) = clock();
+    let mut out = Vec::with_capacity(1 << 14);
+    for (_, map) in PATHS {
+        pass(map, data, &mut out); // warm-up
+    }
+    let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); PATHS.len()];
     for _ in 0..rounds {
-        for (k, (_, map)) in paths.iter().enumerate() {
-            let start = Instant::now();
+        for (k, (_, map)) in PATHS.iter().enumerate() {
+            let start = now();
             pass(*map, data, &mut out);
-            times[k].push(start.elapsed());
+            times[k].push((now() - start).as_secs_f64());
         }
     }
-    let median = |t: &mut Vec<Duration>| {
-        t.sort();
-        t[t.len() / 2]
-    };
-    let spread = |t: &[Duration]| {
-        // (max − min) / min over the rounds, after sorting.
-        let (lo, hi) = (t[0].as_secs_f64(), t[t.len() - 1].as_secs_f64());
-        (hi - lo) / lo * 100.0
-    };
-    let medians: Vec<f64> = times.iter_mut().map(|t| median(t).as_secs_f64()).collect();
+    for t in &mut times {
+        t.sort_by(f64::total_cmp);
+    }
+    let best = |k: usize| times[k][0];
+    let median = |k: usize| times[k][times[k].len() / 2];
     println!();
     println!(
-        "summary: {rounds} interleaved rounds over {} records ({:.2} MB); median per pass",
+        "summary: {rounds} interleaved rounds of each path over {} records ({:.2} MB), {clock_name}",
         data.count(),
         data.bytes() as f64 / 1e6
     );
     println!(
-        "{:<22}{:>12}{:>14}{:>10}{:>14}",
-        "path", "ms/pass", "records/s", "MB/s", "spread %"
+        "{:<22}{:>10}{:>10}{:>14}{:>10}{:>14}{:>10}",
+        "path", "best ms", "median", "records/s", "MB/s", "records/s", "MB/s"
     );
-    for (k, (name, _)) in paths.iter().enumerate() {
-        let secs = medians[k];
+    println!("{:<42}{:>24}{:>24}", "", "(best)", "(median)");
+    for (k, (name, _)) in PATHS.iter().enumerate() {
+        let (b, m) = (best(k), median(k));
         println!(
-            "{:<22}{:>12.3}{:>14.0}{:>10.1}{:>14.1}",
+            "{:<22}{:>10.2}{:>10.2}{:>14.0}{:>10.1}{:>14.0}{:>10.1}",
             name,
-            secs * 1e3,
-            data.count() as f64 / secs,
-            data.bytes() as f64 / secs / 1e6,
-            spread(&times[k])
+            b * 1e3,
+            m * 1e3,
+            data.count() as f64 / b,
+            data.bytes() as f64 / b / 1e6,
+            data.count() as f64 / m,
+            data.bytes() as f64 / m / 1e6,
         );
     }
-    let (compiled, interp, hand) = (medians[0], medians[1], medians[2]);
+    let ratio = |a: usize, b: usize| (best(b) / best(a), median(b) / median(a));
+    let (hb, hm) = ratio(0, 2);
+    println!("compiled ÷ hand-written throughput: {hb:.2} best, {hm:.2} median (target ≥ 0.90)");
+    let (ib, im) = ratio(1, 0);
     println!(
-        "compiled / hand-written throughput: {:.2} (target ≥ 0.90)",
-        hand / compiled
+        "compiled ÷ interpreter throughput:  {:.2} best, {:.2} median",
+        1.0 / ib,
+        1.0 / im
     );
-    println!(
-        "compiled / interpreter throughput: {:.1}×; compiled / Value pass-through: {:.2}",
-        interp / compiled,
-        medians[4] / compiled
+    let (vb, vm) = ratio(0, 4);
+    println!("compiled ÷ Value pass-through:      {vb:.2} best, {vm:.2} median");
+}
+
+/// `DUIJIE_BENCH_ONLY`: one path alone, for a profiler.
+fn profile(name: &str, data: &Data) {
+    let Some((_, map)) = PATHS.iter().find(|(n, _)| *n == name) else {
+        eprintln!(
+            "DUIJIE_BENCH_ONLY: unknown path {name:?} (one of {})",
+            PATHS.map(|p| p.0).join(", ")
+        );
+        std::process::exit(2);
+    };
+    let passes: usize = std::env::var("DUIJIE_BENCH_PASSES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    let mut out = Vec::with_capacity(1 << 14);
+    let start = Instant::now();
+    for _ in 0..passes {
+        pass(*map, data, &mut out);
+    }
+    eprintln!(
+        "{name}: {passes} passes over {} records in {:.3} s",
+        data.count(),
+        start.elapsed().as_secs_f64()
     );
 }
 
 fn main() {
     let data = &*DATA;
+    if let Ok(name) = std::env::var("DUIJIE_BENCH_ONLY") {
+        if name == "interpreter" {
+            LazyLock::force(&INTERPRETER);
+        }
+        profile(&name, data);
+        return;
+    }
     LazyLock::force(&INTERPRETER);
     check_same_output(data);
     let args: Vec<String> = std::env::args().collect();
