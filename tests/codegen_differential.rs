@@ -378,6 +378,11 @@ fn object(fields: Vec<(&'static str, Option<String>)>, extra: bool) -> String {
         .into_iter()
         .filter_map(|(k, v)| v.map(|v| format!("\"{k}\":{v}")))
         .collect();
+    if extra && parts.len() > 2 {
+        // A key the mapping reads, given twice.
+        let again = parts[parts.len() - 2].clone();
+        parts.push(again);
+    }
     if extra {
         parts.insert(
             0,
@@ -428,6 +433,8 @@ fn lines(line: BoxedStrategy<String>) -> impl Strategy<Value = Option<String>> {
         1 => Just(Some("[]".to_string())),
         1 => Just(Some("\"\"".to_string())),
         1 => Just(Some("[null]".to_string())),
+        1 => proptest::sample::select(&["[[]]", "[1]", "[{}, \"x\"]", "{}", "[{\"num\":\"1\"},[{}]]"][..])
+            .prop_map(|t| Some(t.to_string())),
         8 => proptest::collection::vec(line.clone(), 1..6).prop_map(|l| Some(format!("[{}]", l.join(",")))),
         1 => proptest::collection::vec(line, 100..160).prop_map(|l| Some(format!("[{}]", l.join(",")))),
     ]

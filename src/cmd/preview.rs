@@ -12,7 +12,7 @@
 //! failed records are listed on standard error; the exit code is 1 when any
 //! record failed.
 
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
@@ -132,8 +132,15 @@ pub fn run(args: PreviewArgs) -> anyhow::Result<i32> {
             for note in &p.notes {
                 eprintln!("{note}");
             }
+            let mut stdout = std::io::stdout().lock();
             for body in &p.bodies {
-                println!("{body}");
+                // A closed pipe (`| head`) ends the output, not the command.
+                if let Err(e) = writeln!(stdout, "{body}") {
+                    if e.kind() == std::io::ErrorKind::BrokenPipe {
+                        break;
+                    }
+                    return Err(e.into());
+                }
             }
             Ok(if p.failed > 0 { 1 } else { 0 })
         }

@@ -5,6 +5,7 @@
 //! target options, id and number fields) as a JSON array instead.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 
 use duijie_maplib::SchemeMeta;
 
@@ -18,12 +19,16 @@ pub struct SchemesArgs {
 pub fn run(args: SchemesArgs) -> anyhow::Result<i32> {
     let mappers = crate::schemes::all();
     let metas: Vec<&SchemeMeta> = mappers.iter().map(|m| m.meta()).collect();
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&metas)?);
+    let text = if args.json {
+        format!("{}\n", serde_json::to_string_pretty(&metas)?)
     } else {
-        print!("{}", table(&metas));
+        table(&metas)
+    };
+    // A closed pipe (`| head`) is not an error.
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(0),
     }
-    Ok(0)
 }
 
 /// The schemes as a table, one per line:

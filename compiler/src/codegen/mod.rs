@@ -27,6 +27,7 @@ pub mod build;
 pub mod expr;
 pub mod literal;
 pub mod names;
+pub mod read;
 pub mod registry;
 pub mod source;
 pub mod target;
@@ -61,7 +62,7 @@ pub fn generate_tokens(schemes: &[model::Scheme]) -> Result<TokenStream, Codegen
     let mut sorted: Vec<&model::Scheme> = schemes.iter().collect();
     sorted.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
     let mut modules = names::Scope::with_reserved(registry::RESERVED_TOP);
-    let mut items = TokenStream::new();
+    let mut items = read::module();
     let mut entries = Vec::new();
     for scheme in sorted {
         let module = names::ident(&modules.claim(&names::snake(&scheme.meta.name)));

@@ -134,19 +134,26 @@ fn emit(node: &SourceNode, out: &mut TokenStream) {
     let ty_a = node.type_tokens();
     let doc = &node.doc;
     let count = proc_macro2::Literal::usize_unsuffixed(node.fields.len());
-    let keys = node.fields.iter().map(|f| lit_str(&f.key));
+    let keys: Vec<_> = node.fields.iter().map(|f| lit_str(&f.key)).collect();
     let idents: Vec<&Ident> = node.fields.iter().map(|f| &f.ident).collect();
+    let raw = quote!(&'a ::duijie_maplib::serde_json::value::RawValue);
     let fields = node.fields.iter().map(|slot| {
         let ident = &slot.ident;
-        let what = match &slot.kind {
-            SlotKind::Scalar => "",
-            SlotKind::Object(_) => " (an object)",
-            SlotKind::Array(_) => " (an array)",
+        let (what, field_ty) = match &slot.kind {
+            SlotKind::Scalar => ("", quote!(Option<#raw>)),
+            SlotKind::Object(n) => {
+                let t = n.type_tokens();
+                (" (an object)", quote!(super::read::Object<'a, #t>))
+            }
+            SlotKind::Array(n) => {
+                let t = n.type_tokens();
+                (" (an array)", quote!(super::read::Elements<'a, #t>))
+            }
         };
         let doc = format!(" `{}`{what}", slot.key);
         quote! {
             #[doc = #doc]
-            pub #ident: Option<&'a ::duijie_maplib::serde_json::value::RawValue>
+            pub #ident: #field_ty
         }
     });
     let text_field = node.is_record.then(|| {
@@ -155,50 +162,120 @@ fn emit(node: &SourceNode, out: &mut TokenStream) {
             pub text: &'a str,
         }
     });
-    let impl_generics = if node.lifetime() {
-        quote!(<'a>)
-    } else {
-        quote!()
-    };
-    let read = if node.is_record {
+    // `Fields::slot`: a key's field.
+    let slot_fn = if node.fields.is_empty() {
         quote! {
-            /// Reads a record: one JSON object.
+            fn slot(_key: &str) -> Option<usize> {
+                None
+            }
+        }
+    } else {
+        let arms = keys.iter().enumerate().map(|(i, k)| {
+            let i = proc_macro2::Literal::usize_unsuffixed(i);
+            quote!(#k => Some(#i),)
+        });
+        quote! {
+            fn slot(key: &str) -> Option<usize> {
+                match key {
+                    #(#arms)*
+                    _ => None,
+                }
+            }
+        }
+    };
+    // `Fields::read_field`: one value, in the one pass.
+    let read_field = if node.fields.is_empty() {
+        quote! {
+            fn read_field<A: ::serde::de::MapAccess<'a>>(&mut self, slot: usize, _map: &mut A) -> Result<(), A::Error> {
+                Err(super::read::duplicate(slot))
+            }
+        }
+    } else {
+        let arms = node.fields.iter().enumerate().map(|(i, slot)| {
+            let i = proc_macro2::Literal::usize_unsuffixed(i);
+            let ident = &slot.ident;
+            match &slot.kind {
+                SlotKind::Scalar => quote! {
+                    #i if self.#ident.is_none() => self.#ident = Some(map.next_value()?),
+                },
+                SlotKind::Object(_) => quote! {
+                    #i if self.#ident.is_unread() => {
+                        self.#ident = super::read::Object::Read(map.next_value_seed(super::read::ObjectSeed::default())?);
+                    }
+                },
+                SlotKind::Array(_) => quote! {
+                    #i if self.#ident.is_unread() => {
+                        self.#ident = super::read::Elements::Read(map.next_value_seed(super::read::ElementsSeed::default())?);
+                    }
+                },
+            }
+        });
+        quote! {
+            fn read_field<A: ::serde::de::MapAccess<'a>>(&mut self, slot: usize, map: &mut A) -> Result<(), A::Error> {
+                match slot {
+                    #(#arms)*
+                    _ => return Err(super::read::duplicate(slot)),
+                }
+                Ok(())
+            }
+        }
+    };
+    // The struct from lazily read slots.
+    let from_slots = node.fields.iter().map(|slot| {
+        let ident = &slot.ident;
+        match &slot.kind {
+            SlotKind::Scalar => quote!(#ident),
+            SlotKind::Object(_) => quote!(#ident: super::read::Object::Raw(#ident)),
+            SlotKind::Array(_) => quote!(#ident: super::read::Elements::Raw(#ident)),
+        }
+    });
+    let from_slots: Vec<TokenStream> = from_slots.collect();
+    let text_init = node.is_record.then(|| quote!(text: "",));
+    let read_lazy = quote! {
+        fn read_lazy(raw: Option<#raw>) -> Result<Self, ValueError> {
+            let mut slots = [None; #count];
+            ::duijie_maplib::json::object(raw, &Self::KEYS, &mut slots)?;
+            let [#(#idents),*] = slots;
+            Ok(#ty { #text_init #(#from_slots),* })
+        }
+    };
+    let record_read = node.is_record.then(|| {
+        quote! {
+            /// Reads a record: in one pass when the record is well formed,
+            /// else lazily, as the interpreter does (so that a bad value fails
+            /// the field that reads it, with the same error).
             pub fn read(text: &'a str) -> Result<Self, ValueError> {
+                if let Ok(record) = super::read::record::<Self>(text) {
+                    return Ok(#ty { text, ..record });
+                }
                 let mut slots = [None; #count];
                 ::duijie_maplib::json::record(text, &Self::KEYS, &mut slots)?;
                 let [#(#idents),*] = slots;
-                Ok(#ty { text, #(#idents),* })
+                Ok(#ty { text, #(#from_slots),* })
             }
         }
-    } else {
-        let raw_ty = if node.lifetime() {
-            quote!(Option<&'a ::duijie_maplib::serde_json::value::RawValue>)
-        } else {
-            quote!(Option<&::duijie_maplib::serde_json::value::RawValue>)
-        };
-        quote! {
-            /// Reads the object (missing or `null` reads as an object whose
-            /// fields are all missing).
-            pub fn read(raw: #raw_ty) -> Result<Self, ValueError> {
-                let mut slots = [None; #count];
-                ::duijie_maplib::json::object(raw, &Self::KEYS, &mut slots)?;
-                let [#(#idents),*] = slots;
-                Ok(#ty { #(#idents),* })
-            }
-        }
-    };
+    });
     out.extend(quote! {
         #[doc = #doc]
+        #[derive(Default, Clone)]
         pub struct #ty_a {
             #text_field
             #(#fields,)*
         }
 
-        impl #impl_generics #ty_a {
+        impl<'a> #ty_a {
             /// The keys read, in field order.
             pub const KEYS: [&'static str; #count] = [#(#keys),*];
 
-            #read
+            #record_read
+        }
+
+        impl<'a> super::read::Fields<'a> for #ty_a {
+            #slot_fn
+
+            #read_field
+
+            #read_lazy
         }
     });
     for slot in &node.fields {

@@ -209,10 +209,9 @@ impl<'s> Gen<'s> {
                 format!("{display}.{}", inner_path.join("."))
             };
             let var = self.var(&format!("{from}_{}", slot.ident));
-            let ty = &inner.ty;
             let field = &slot.ident;
             let fail = self.fail(block_target, &inner_display);
-            stmts.extend(quote!(let #var = #ty::read(#from.#field) #fail;));
+            stmts.extend(quote!(let #var = #from.#field.get() #fail;));
             objects.push((inner_path.clone(), var.clone(), inner));
             self.read_objects(
                 &var,
@@ -480,16 +479,14 @@ impl<'s> Gen<'s> {
         let base = names::snake(last);
         let out = self.var(&names::snake(&field.name));
         let elements = self.var(&base);
-        let raw = self.var(&format!("{base}_raw"));
         let source_index = self.var(&format!("{base}_index"));
         let target_index = self.var(&format!("{out}_index"));
         let item = self.var(&format!("{base}_item"));
         let element_at = self.var(&format!("{base}_at"));
-        let ty = &element.ty;
         let fail = self.fail(&field.path, &source.display);
         stmts.extend(quote! {
-            let #elements = ::duijie_maplib::json::elements(#holder.#array_field) #fail;
-            let mut #out = Vec::with_capacity(#elements.len());
+            let #elements = #holder.#array_field.get() #fail;
+            let mut #out = Vec::with_capacity(#elements.count());
         });
         let outer_at = std::mem::replace(&mut self.at, element_at);
         self.target_indexes.push(target_index.clone());
@@ -497,7 +494,7 @@ impl<'s> Gen<'s> {
         let element_target = element_template(&field.path);
         let element_source = format!("{}[]", source.display);
         let fail = self.fail(&element_target, &element_source);
-        let mut inner = quote!(let #item = #ty::read(Some(#raw)) #fail;);
+        let mut inner = quote!(let #item = #elements.item(#source_index) #fail;);
         self.enter_level(item, element, &element_source, &element_target, &mut inner);
         let value = self.block(
             body,
@@ -513,7 +510,7 @@ impl<'s> Gen<'s> {
         self.at = outer_at;
         let value = value?;
         stmts.extend(quote! {
-            for (#source_index, #raw) in #elements.iter().copied().enumerate() {
+            for #source_index in 0..#elements.count() {
                 let #target_index = #out.len();
                 #at
                 #inner
