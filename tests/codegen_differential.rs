@@ -19,6 +19,20 @@ use serde_json::value::RawValue;
 #[path = "../src/schemes.rs"]
 pub mod schemes;
 
+/// The schemes of the code generation tests (`tests/fixtures/codegen/*.map`:
+/// every construct of the language), compiled by the build script for tests
+/// only. (The registry functions are not all used here.)
+#[allow(dead_code)]
+mod test_schemes {
+    include!(concat!(env!("OUT_DIR"), "/test_schemes.rs"));
+
+    pub mod models {
+        include!(concat!(env!("OUT_DIR"), "/test_models.rs"));
+    }
+}
+
+const KITCHEN_SINK: &str = "codegen_kitchen_sink";
+
 // The commands' cores are exercised here (as `cmd::…` in the binary);
 // their `run` functions are not.
 #[allow(dead_code)]
@@ -514,8 +528,149 @@ fn stockin_record() -> impl Strategy<Value = String> {
         )
 }
 
+const BOOLS: &[&str] = &[
+    "true", "false", "\"true\"", "\"0\"", "\"1\"", "1", "2", "\"yes\"", "\"\"",
+];
+const DATES: &[&str] = &[
+    "\"2024-01-02\"",
+    "\"\"",
+    "\"0000-00-00\"",
+    "\"2024-02-30\"",
+    "20240102",
+];
+const LISTS: &[&str] = &[
+    "[\"a\",\"b\"]",
+    "[]",
+    "[1,\"北\"]",
+    "\"x\"",
+    "[null]",
+    "[\"a|b\"]",
+];
+const KINDS: &[&str] = &["\"a\"", "\"b\"", "\"c\"", "\"void\"", "\"z\"", "\"\"", "3"];
+const RATES: &[&str] = &[
+    "\"0.13\"", "\"0.10\"", "\"0.\"", "\"abc\"", "\"\"", "\"1e-2\"", "0.13",
+];
+const LEVELS: &[&str] = &["1", "2", "3", "4", "\"2\"", "\"x\"", "0"];
+const FEE_NAMES: &[&str] = &["\"ship\"", "\"pack\"", "\"tip\"", "\"\""];
+
+fn kitchen_batch() -> BoxedStrategy<String> {
+    (value(TEXTS), value(DECIMALS))
+        .prop_map(|(batch_no, qty)| object(vec![("batch_no", batch_no), ("qty", qty)], false))
+        .boxed()
+}
+
+fn kitchen_line() -> BoxedStrategy<String> {
+    (
+        value(TEXTS),
+        value(DECIMALS),
+        value(DECIMALS),
+        value(TEXTS),
+        lines(kitchen_batch()),
+        any::<bool>(),
+    )
+        .prop_map(|(sku, qty, price, remark, batches, extra)| {
+            object(
+                vec![
+                    ("sku", sku),
+                    ("qty", qty),
+                    ("price", price),
+                    ("remark", remark),
+                    ("batches", batches),
+                ],
+                extra,
+            )
+        })
+        .boxed()
+}
+
+fn kitchen_fee() -> BoxedStrategy<String> {
+    (value(FEE_NAMES), value(DECIMALS))
+        .prop_map(|(name, amount)| object(vec![("name", name), ("amount", amount)], false))
+        .boxed()
+}
+
+fn kitchen_buyer() -> impl Strategy<Value = Option<String>> {
+    prop_oneof![
+        1 => Just(None),
+        1 => Just(Some("null".to_string())),
+        1 => Just(Some("\"张三\"".to_string())),
+        6 => (value(TEXTS), value(LEVELS), prop_oneof![Just(None), Just(Some("null".to_string())), Just(Some("[]".to_string())), value(TEXTS).prop_map(|city| Some(object(vec![("city", city)], false)))])
+            .prop_map(|(name, level, address)| Some(object(vec![("name", name), ("level", level), ("address", address)], false))),
+    ]
+}
+
+fn kitchen_record() -> impl Strategy<Value = String> {
+    (
+        (
+            value(TEXTS),
+            value(TEXTS),
+            value(DECIMALS),
+            value(IDS),
+            value(BOOLS),
+            value(TIMES),
+            value(DATES),
+        ),
+        (
+            value(LISTS),
+            value(WAREHOUSES),
+            value(KINDS),
+            value(RATES),
+            kitchen_buyer(),
+            lines(kitchen_line()),
+            lines(kitchen_fee()),
+        ),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(
+                (order_no, remark, amount, count, paid, created, due),
+                (tags, warehouse, kind, rate, buyer, lines, fees),
+                extra,
+            )| {
+                object(
+                    vec![
+                        ("order_no", order_no),
+                        ("remark", remark),
+                        ("amount", amount),
+                        ("count", count),
+                        ("paid", paid),
+                        ("created", created),
+                        ("due", due),
+                        ("tags", tags),
+                        ("warehouse", warehouse),
+                        ("kind", kind),
+                        ("rate", rate),
+                        ("buyer", buyer),
+                        ("lines", lines),
+                        ("fees", fees),
+                    ],
+                    extra,
+                )
+            },
+        )
+}
+
+/// A record of the kitchen-sink scheme's source that maps to a bill.
+const KITCHEN_RECORD: &str = r#"{"order_no":" x-1 ","remark":"第一行\n第二行","amount":"99.995","count":"3","paid":true,"created":"2024-01-31 23:30:00","due":"2024-02-29","tags":["a","b"],"warehouse":"北京仓","kind":"c","rate":"0.13","buyer":{"name":"张三","level":2,"address":{"city":"杭州"}},"lines":[{"sku":"A01","qty":"2.5000","price":"50","remark":null,"batches":[{"batch_no":"B1","qty":"1"},{"batch_no":"B2","qty":0},null]},{"sku":"A02","qty":"0","price":"1"}],"fees":[{"name":"ship","amount":"8.00"}]}"#;
+
+#[test]
+fn kitchen_sink_maps_the_same_both_ways() {
+    let c = test_schemes::by_name(KITCHEN_SINK).expect("compiled");
+    let i = Interpreter::new(test_schemes::models::models().remove(0));
+    let (result, bill) = same(KITCHEN_SINK, c.as_ref(), &i, KITCHEN_RECORD);
+    assert_eq!(result, Ok(Mapped::Bill));
+    insta::assert_snapshot!("kitchen_sink_bill", bill);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn kitchen_sink_records_map_the_same_both_ways(record in kitchen_record()) {
+        let c = test_schemes::by_name(KITCHEN_SINK).expect("compiled");
+        let i = Interpreter::new(test_schemes::models::models().remove(0));
+        let _ = same(KITCHEN_SINK, c.as_ref(), &i, &record);
+    }
 
     #[test]
     fn purchase_records_map_the_same_both_ways(record in purchase_record()) {

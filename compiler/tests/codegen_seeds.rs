@@ -39,3 +39,17 @@ fn stockin_scheme() {
     let code = duijie_compiler::codegen::generate(&[s]).expect("generates");
     insta::assert_snapshot!(code);
 }
+
+/// Every construct of the language (`tests/fixtures/codegen/kitchen_sink.map`,
+/// against the test specs beside it).
+#[test]
+fn kitchen_sink_scheme() {
+    at_root();
+    let dir = Path::new("tests/fixtures/codegen");
+    let build = duijie_compiler::codegen::build::compile_dir(
+        dir,
+        &[Path::new("specs").to_path_buf(), dir.join("specs")],
+    );
+    assert!(!build.failed(), "{}", build.report);
+    insta::assert_snapshot!(build.schemes.expect("code"));
+}

@@ -43,22 +43,30 @@ impl Build {
 /// holding `maps/` and `specs/`). Paths in diagnostics are `root` joined
 /// with `maps/…`: pass `""` to show them relative to the current directory.
 pub fn compile_project(root: &Path) -> Build {
+    compile_dir(&root.join("maps"), &[root.join("specs")])
+}
+
+/// Checks and compiles every `*.map` file directly in `maps_dir` against the
+/// specs of `spec_dirs` (loaded in order; a later file may add APIs and
+/// forms).
+pub fn compile_dir(maps_dir: &Path, spec_dirs: &[PathBuf]) -> Build {
     let mut build = Build::default();
-    let specs_dir = root.join("specs");
-    let maps_dir = root.join("maps");
-    build.inputs.push(specs_dir.clone());
-    build.inputs.push(maps_dir.clone());
-    let specs = match Specs::load_dir(&specs_dir) {
-        Ok(s) => s,
-        Err(e) => {
-            let line = format!("error: {e}");
-            build.report.push_str(&line);
-            build.report.push('\n');
-            build.errors.push(line);
-            return build;
+    let maps_dir = maps_dir.to_path_buf();
+    let mut specs = Specs::default();
+    for dir in spec_dirs {
+        build.inputs.push(dir.clone());
+        match load_into(&mut specs, dir) {
+            Ok(files) => build.inputs.extend(files),
+            Err(e) => {
+                let line = format!("error: {e}");
+                build.report.push_str(&line);
+                build.report.push('\n');
+                build.errors.push(line);
+                return build;
+            }
         }
-    };
-    build.inputs.extend(specs.files().iter().cloned());
+    }
+    build.inputs.push(maps_dir.clone());
     let mut maps: Vec<PathBuf> = match std::fs::read_dir(&maps_dir) {
         Ok(entries) => entries
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -137,4 +145,45 @@ fn duplicate_name(schemes: &[Scheme]) -> Option<&str> {
     let mut names: Vec<&str> = schemes.iter().map(|s| s.meta.name.as_str()).collect();
     names.sort_unstable();
     names.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+}
+
+/// Adds the spec files of `dir` (every `*.toml`, recursively, in path
+/// order, as [`Specs::load_dir`] reads them) to `specs`; returns the files.
+fn load_into(specs: &mut Specs, dir: &Path) -> Result<Vec<PathBuf>, crate::spec::SpecError> {
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| crate::spec::SpecError::Io { path, source }
+    };
+    let mut files = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).map_err(io(&d))? {
+            let path = entry.map_err(io(&d))?.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    for file in &files {
+        let text = std::fs::read_to_string(file).map_err(io(file))?;
+        specs.add_text(&file.display().to_string(), &text)?;
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kitchen-sink scheme of the code generation tests checks.
+    #[test]
+    fn kitchen_sink_compiles() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let dir = root.join("tests/fixtures/codegen");
+        let build = compile_dir(&dir, &[root.join("specs"), dir.join("specs")]);
+        assert!(!build.failed(), "{}", build.report);
+    }
 }

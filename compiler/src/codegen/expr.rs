@@ -931,14 +931,7 @@ impl ExprGen<'_> {
                 let key = #kt;
                 #call
             }),
-            (true, false) => quote!(match #kt {
-                Some(key) => Some(#call),
-                None => None,
-            }),
-            (true, true) => quote!(match #kt {
-                Some(key) => #call,
-                None => None,
-            }),
+            (true, value_null) => single(kt, &format_ident!("key"), call, value_null),
         })
     }
 
@@ -1081,11 +1074,11 @@ pub(crate) fn show(base: Base, value: &Ident) -> TokenStream {
 
 /// A condition: true only when the value is `true` (null counts as false).
 fn truthy(op: &Operand) -> TokenStream {
-    let t = operand_tokens(op.tokens.clone());
     if op.nullable {
+        let t = operand_tokens(op.tokens.clone());
         quote!(#t == Some(true))
     } else {
-        t
+        op.tokens.clone()
     }
 }
 
@@ -1202,12 +1195,29 @@ fn occurrences(tokens: &TokenStream, names: &[Ident], out: &mut Vec<usize>) {
 }
 
 fn substitute(tokens: &TokenStream, ops: &[Operand], names: &[Ident]) -> TokenStream {
+    let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
+    let comma = |t: Option<&TokenTree>| match t {
+        None => true,
+        Some(TokenTree::Punct(p)) => p.as_char() == ',',
+        Some(_) => false,
+    };
     let mut out = TokenStream::new();
-    for t in tokens.clone() {
+    for (k, t) in trees.iter().enumerate() {
         match t {
-            TokenTree::Ident(i) => match names.iter().position(|n| *n == i) {
-                Some(n) => out.extend(operand_tokens(ops[n].tokens.clone())),
-                None => out.extend([TokenTree::Ident(i)]),
+            TokenTree::Ident(i) => match names.iter().position(|n| n == i) {
+                Some(n) => {
+                    // A whole argument needs no parentheses; an operand of
+                    // `&`, `.` or an operator does.
+                    let before = k.checked_sub(1).and_then(|p| trees.get(p));
+                    let whole = comma(before) && comma(trees.get(k + 1));
+                    let tokens = ops[n].tokens.clone();
+                    out.extend(if whole {
+                        tokens
+                    } else {
+                        operand_tokens(tokens)
+                    });
+                }
+                None => out.extend([t.clone()]),
             },
             TokenTree::Group(g) => {
                 let mut group =
@@ -1215,7 +1225,7 @@ fn substitute(tokens: &TokenStream, ops: &[Operand], names: &[Ident]) -> TokenSt
                 group.set_span(g.span());
                 out.extend([TokenTree::Group(group)]);
             }
-            other => out.extend([other]),
+            other => out.extend([other.clone()]),
         }
     }
     out

@@ -198,7 +198,7 @@ impl Layout<'_> {
 
 /// Whether a scalar's Rust type borrows from the record.
 fn scalar_borrows(scalar: &TargetScalar) -> bool {
-    matches!(scalar, TargetScalar::Str | TargetScalar::List)
+    matches!(scalar, TargetScalar::Str)
 }
 
 /// The type of a node, with its lifetime when it has one.
@@ -219,7 +219,7 @@ pub fn scalar_type(scalar: &TargetScalar) -> (TokenStream, Option<&'static str>)
         TargetScalar::Int => (quote!(i64), None),
         TargetScalar::Bool => (quote!(bool), None),
         TargetScalar::DateTime { .. } | TargetScalar::Date { .. } => (quote!(String), None),
-        TargetScalar::List => (quote!(Vec<Cow<'a, str>>), None),
+        TargetScalar::List => (quote!(Vec<String>), None),
     }
 }
 
