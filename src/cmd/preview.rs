@@ -149,7 +149,12 @@ pub fn run(args: PreviewArgs) -> anyhow::Result<i32> {
             Ok(1)
         }
         Err(PreviewError::Input(e)) => {
-            eprintln!("error: {}: {e}", args.input.display());
+            let input = if args.input == Path::new("-") {
+                "standard input".to_string()
+            } else {
+                args.input.display().to_string()
+            };
+            eprintln!("error: {input}: {e}");
             Ok(1)
         }
     }

@@ -109,11 +109,19 @@ fn imports(body: &TokenStream) -> TokenStream {
         ("MapError", "::duijie_maplib::MapError"),
         ("NaiveDate", "::duijie_maplib::chrono::NaiveDate"),
         ("Outcome", "super::Outcome"),
+        ("RawValue", "::duijie_maplib::serde_json::value::RawValue"),
         ("ValueError", "::duijie_maplib::ValueError"),
     ];
     let mut used = std::collections::BTreeSet::new();
     collect_idents(body, &mut used);
     let mut out = TokenStream::new();
+    // `read::…` paths (not the field `x.read`, which the names of source
+    // fields cannot collide with: fields are never bare idents here).
+    if used.contains("read") {
+        out.extend(quote!(
+            use super::read;
+        ));
+    }
     for (name, path) in IMPORTS {
         if used.contains(*name) {
             let path: syn::Path = match syn::parse_str(path) {

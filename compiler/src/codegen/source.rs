@@ -136,18 +136,18 @@ fn emit(node: &SourceNode, out: &mut TokenStream) {
     let count = proc_macro2::Literal::usize_unsuffixed(node.fields.len());
     let keys: Vec<_> = node.fields.iter().map(|f| lit_str(&f.key)).collect();
     let idents: Vec<&Ident> = node.fields.iter().map(|f| &f.ident).collect();
-    let raw = quote!(&'a ::duijie_maplib::serde_json::value::RawValue);
+    let raw = quote!(&'a RawValue);
     let fields = node.fields.iter().map(|slot| {
         let ident = &slot.ident;
         let (what, field_ty) = match &slot.kind {
             SlotKind::Scalar => ("", quote!(Option<#raw>)),
             SlotKind::Object(n) => {
                 let t = n.type_tokens();
-                (" (an object)", quote!(super::read::Object<'a, #t>))
+                (" (an object)", quote!(read::Object<'a, #t>))
             }
             SlotKind::Array(n) => {
                 let t = n.type_tokens();
-                (" (an array)", quote!(super::read::Elements<'a, #t>))
+                (" (an array)", quote!(read::Elements<'a, #t>))
             }
         };
         let doc = format!(" `{}`{what}", slot.key);
@@ -187,7 +187,7 @@ fn emit(node: &SourceNode, out: &mut TokenStream) {
     let read_field = if node.fields.is_empty() {
         quote! {
             fn read_field<A: ::serde::de::MapAccess<'a>>(&mut self, slot: usize, _map: &mut A) -> Result<(), A::Error> {
-                Err(super::read::duplicate(slot))
+                Err(read::duplicate(slot))
             }
         }
     } else {
@@ -200,12 +200,12 @@ fn emit(node: &SourceNode, out: &mut TokenStream) {
                 },
                 SlotKind::Object(_) => quote! {
                     #i if self.#ident.is_unread() => {
-                        self.#ident = super::read::Object::Read(map.next_value_seed(super::read::ObjectSeed::default())?);
+                        self.#ident = read::Object::Read(map.next_value_seed(read::ObjectSeed::default())?);
                     }
                 },
                 SlotKind::Array(_) => quote! {
                     #i if self.#ident.is_unread() => {
-                        self.#ident = super::read::Elements::Read(map.next_value_seed(super::read::ElementsSeed::default())?);
+                        self.#ident = read::Elements::Read(map.next_value_seed(read::ElementsSeed::default())?);
                     }
                 },
             }
@@ -214,7 +214,7 @@ fn emit(node: &SourceNode, out: &mut TokenStream) {
             fn read_field<A: ::serde::de::MapAccess<'a>>(&mut self, slot: usize, map: &mut A) -> Result<(), A::Error> {
                 match slot {
                     #(#arms)*
-                    _ => return Err(super::read::duplicate(slot)),
+                    _ => return Err(read::duplicate(slot)),
                 }
                 Ok(())
             }
@@ -225,8 +225,8 @@ fn emit(node: &SourceNode, out: &mut TokenStream) {
         let ident = &slot.ident;
         match &slot.kind {
             SlotKind::Scalar => quote!(#ident),
-            SlotKind::Object(_) => quote!(#ident: super::read::Object::Raw(#ident)),
-            SlotKind::Array(_) => quote!(#ident: super::read::Elements::Raw(#ident)),
+            SlotKind::Object(_) => quote!(#ident: read::Object::Raw(#ident)),
+            SlotKind::Array(_) => quote!(#ident: read::Elements::Raw(#ident)),
         }
     });
     let from_slots: Vec<TokenStream> = from_slots.collect();
@@ -245,7 +245,7 @@ fn emit(node: &SourceNode, out: &mut TokenStream) {
             /// else lazily, as the interpreter does (so that a bad value fails
             /// the field that reads it, with the same error).
             pub fn read(text: &'a str) -> Result<Self, ValueError> {
-                if let Ok(record) = super::read::record::<Self>(text) {
+                if let Ok(record) = read::record::<Self>(text) {
                     return Ok(#ty { text, ..record });
                 }
                 let mut slots = [None; #count];
@@ -270,7 +270,7 @@ fn emit(node: &SourceNode, out: &mut TokenStream) {
             #record_read
         }
 
-        impl<'a> super::read::Fields<'a> for #ty_a {
+        impl<'a> read::Fields<'a> for #ty_a {
             #slot_fn
 
             #read_field

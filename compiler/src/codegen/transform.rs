@@ -27,9 +27,9 @@ use crate::model::{
 
 /// Variable names the generated code uses for itself.
 const RESERVED_VARS: &[&str] = &[
-    "record", "at", "At", "lhs", "rhs", "value", "key", "error", "text", "zone", "object", "raw",
-    "arg0", "arg1", "arg2", "arg3", "arg4", "item0", "item1", "item2", "item3", "_value", "fail",
-    "Some", "None", "Ok", "Err",
+    "record", "read", "at", "At", "lhs", "rhs", "value", "key", "error", "text", "zone", "object",
+    "raw", "arg0", "arg1", "arg2", "arg3", "arg4", "item0", "item1", "item2", "item3", "_value",
+    "fail", "Some", "None", "Ok", "Err",
 ];
 
 /// The source level a block reads from: the record or an array element.
