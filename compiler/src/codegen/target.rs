@@ -98,15 +98,16 @@ impl Layout<'_> {
         doc: String,
     ) -> Result<TargetNode, CodegenError> {
         let ty = names::ident(&self.types.claim_type(wanted));
-        // Keys in the order of first assignment across the lists.
-        let mut keys: Vec<&str> = Vec::new();
-        for list in lists {
-            for field in list.iter() {
-                if !keys.contains(&field.name.as_str()) {
-                    keys.push(&field.name);
-                }
-            }
-        }
+        let orders: Vec<Vec<&str>> = lists
+            .iter()
+            .map(|list| list.iter().map(|f| f.name.as_str()).collect())
+            .collect();
+        let keys = merge_orders(&orders).ok_or_else(|| {
+            self.error(format!(
+                "{} the literal elements assign its fields in different orders; write them in one order",
+                doc.trim()
+            ))
+        })?;
         let mut idents = Scope::new();
         let mut fields = Vec::new();
         for key in keys {
@@ -278,5 +279,63 @@ fn emit(node: &TargetNode, out: &mut TokenStream) {
         if let TargetKind::Object(n) | TargetKind::Array(n) = &slot.kind {
             emit(n, out);
         }
+    }
+}
+
+/// One order of all the keys that keeps the order of every list (the
+/// elements of a literal array share one struct, and each must serialize its
+/// fields in its own order): keys in order of first appearance, each placed
+/// after every key that precedes it in some list. `None` when two lists
+/// order two keys differently.
+fn merge_orders<'k>(lists: &[Vec<&'k str>]) -> Option<Vec<&'k str>> {
+    let mut all: Vec<&str> = Vec::new();
+    for list in lists {
+        for key in list {
+            if !all.contains(key) {
+                all.push(key);
+            }
+        }
+    }
+    let before = |a: &str, b: &str| {
+        lists.iter().any(|l| {
+            let (pa, pb) = (
+                l.iter().position(|k| *k == a),
+                l.iter().position(|k| *k == b),
+            );
+            matches!((pa, pb), (Some(x), Some(y)) if x < y)
+        })
+    };
+    let mut out: Vec<&str> = Vec::new();
+    while out.len() < all.len() {
+        // The first key (in appearance order) that no remaining key must precede.
+        let next = all.iter().find(|k| {
+            !out.contains(k)
+                && !all
+                    .iter()
+                    .any(|o| !out.contains(o) && o != *k && before(o, k))
+        })?;
+        out.push(next);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_orders;
+
+    #[test]
+    fn merged_orders_keep_every_list_order() {
+        let l = |k: &[&'static str]| k.to_vec();
+        assert_eq!(merge_orders(&[l(&["A", "B"])]), Some(l(&["A", "B"])));
+        assert_eq!(
+            merge_orders(&[l(&["R", "S"]), l(&["R", "N", "S"])]),
+            Some(l(&["R", "N", "S"]))
+        );
+        assert_eq!(
+            merge_orders(&[l(&["A", "C"]), l(&["B"]), l(&["A", "B", "C"])]),
+            Some(l(&["A", "B", "C"]))
+        );
+        assert_eq!(merge_orders(&[l(&["A", "B"]), l(&["B", "A"])]), None);
+        assert_eq!(merge_orders(&[]), Some(vec![]));
     }
 }
