@@ -179,20 +179,20 @@ impl Checker<'_, '_> {
         }
         if (functions::is_builtin(&first.name) || self.defs.contains_key(&first.name))
             && p.segments.len() == 1
-                && !self
-                    .levels
-                    .iter()
-                    .any(|l| crate::spec::find(l.fields, &first.name).is_some())
-            {
-                self.error(
-                    codes::UNKNOWN_SOURCE_FIELD,
-                    p.span,
-                    format!("`{}` is a function, not a field", first.name),
-                )
-                .label("used as a value")
-                .help(format!("call it: `{}(…)`", first.name));
-                return None;
-            }
+            && !self
+                .levels
+                .iter()
+                .any(|l| crate::spec::find(l.fields, &first.name).is_some())
+        {
+            self.error(
+                codes::UNKNOWN_SOURCE_FIELD,
+                p.span,
+                format!("`{}` is a function, not a field", first.name),
+            )
+            .label("used as a value")
+            .help(format!("call it: `{}(…)`", first.name));
+            return None;
+        }
         if self.table_index.contains_key(&first.name)
             && p.segments.len() == 1
             && !self
