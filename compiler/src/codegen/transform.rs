@@ -351,13 +351,7 @@ impl<'s> Gen<'s> {
                     };
                     stmts.extend(quote!(let #var = #conv;));
                 }
-                if nullable && !*optional {
-                    if !*required {
-                        return Err(self.error(format!(
-                            "`{}` can be null but is always written",
-                            field.path
-                        )));
-                    }
+                if nullable && *required {
                     let at = &self.at;
                     let (t, s) = (lit_str(&field.path), lit_str(sources));
                     stmts.extend(quote! {
@@ -365,6 +359,16 @@ impl<'s> Gen<'s> {
                             return Err(#at.fail(#t, #s, ::duijie_maplib::error::required_target_null()));
                         };
                     });
+                    if *optional {
+                        // Optional in the struct shared with literal elements
+                        // that leave it out.
+                        stmts.extend(quote!(let #var = Some(#var);));
+                    }
+                } else if nullable && !*optional {
+                    return Err(self.error(format!(
+                        "`{}` can be null but is always written",
+                        field.path
+                    )));
                 }
                 Ok(var)
             }
