@@ -54,7 +54,10 @@ fn purchase_order() {
 fn purchase_order_errors_and_skips() {
     let interp = Interpreter::new(scheme("wdt_purchase_to_kingdee.map"));
     let cancelled = r#"{"purchase_no":"CG9","status":"10","details_list":[]}"#;
-    assert_eq!(map(&interp, cancelled), "skipped: skip if status == \"10\"");
+    assert_eq!(
+        map(&interp, cancelled),
+        "skipped: skip if status in [\"10\", \"20\", \"30\", \"35\"]"
+    );
     let bad = r#"{"purchase_no":"CG8","status":"90","check_time":"2024-01-02 10:00:00",
         "provider_id":"12","details_list":[{"rec_id":"1","num":"1"},{"rec_id":"2","num":"x"}]}"#;
     insta::assert_snapshot!(map(&interp, bad));

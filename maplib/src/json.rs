@@ -102,13 +102,12 @@ pub fn record<'a, K: Keys + ?Sized>(
     let kind = kind_of(json);
     if kind != "an object" {
         out.fill(None);
-        return Err(if kind == "nothing" {
-            match serde_json::from_str::<IgnoredAny>(json) {
-                Err(e) => ValueError::new(format!("the record is not valid JSON: {e}")),
-                Ok(_) => ValueError::new("the record is not a JSON object"),
-            }
-        } else {
-            ValueError::new(format!("the record is {kind}, not a JSON object"))
+        // The first byte only guesses the kind (`not json` starts like
+        // `null`): say "not valid JSON" unless the text really is JSON.
+        return Err(match serde_json::from_str::<IgnoredAny>(json) {
+            Err(e) => ValueError::new(format!("the record is not valid JSON: {e}")),
+            Ok(_) if kind == "nothing" => ValueError::new("the record is not a JSON object"),
+            Ok(_) => ValueError::new(format!("the record is {kind}, not a JSON object")),
         });
     }
     fields(json, keys, out).map_err(|e| match e {
@@ -358,6 +357,26 @@ pub mod ser {
             Some(d) => dec(d, s),
             None => s.serialize_none(),
         }
+    }
+}
+
+#[cfg(test)]
+mod record_kind_tests {
+    use super::*;
+
+    #[test]
+    fn a_line_that_is_not_json_is_called_so() {
+        let mut out = [None];
+        let e = record("not json", &["a"], &mut out).unwrap_err();
+        assert!(
+            e.reason.starts_with("the record is not valid JSON"),
+            "{}",
+            e.reason
+        );
+        let e = record("null", &["a"], &mut out).unwrap_err();
+        assert_eq!(e.reason, "the record is null, not a JSON object");
+        let e = record("[1]", &["a"], &mut out).unwrap_err();
+        assert_eq!(e.reason, "the record is an array, not a JSON object");
     }
 }
 
