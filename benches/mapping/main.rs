@@ -257,19 +257,30 @@ fn summary(data: &Data) {
     let rounds: usize = std::env::var("DUIJIE_BENCH_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(21)
+        .unwrap_or(11)
         .max(1);
     let (clock_name, now) = clock();
     let mut out = Vec::with_capacity(1 << 14);
+    // Warm-up, and the number of passes that makes one sample last about
+    // 0.5 s of the slowest path: the thread CPU clock may advance in ticks
+    // of a few milliseconds (4 ms here), which must be small beside a sample.
+    let mut slowest = Duration::ZERO;
     for (_, map) in PATHS {
-        pass(map, data, &mut out); // warm-up
+        let start = Instant::now();
+        pass(map, data, &mut out);
+        slowest = slowest.max(start.elapsed());
     }
+    let passes = (0.5 / slowest.as_secs_f64().max(1e-6))
+        .ceil()
+        .clamp(1.0, 1000.0) as usize;
     let mut times: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); PATHS.len()];
     for _ in 0..rounds {
         for (k, (_, map)) in PATHS.iter().enumerate() {
             let start = now();
-            pass(*map, data, &mut out);
-            times[k].push((now() - start).as_secs_f64());
+            for _ in 0..passes {
+                pass(*map, data, &mut out);
+            }
+            times[k].push((now() - start).as_secs_f64() / passes as f64);
         }
     }
     for t in &mut times {
@@ -279,7 +290,7 @@ fn summary(data: &Data) {
     let median = |k: usize| times[k][times[k].len() / 2];
     println!();
     println!(
-        "summary: {rounds} interleaved rounds of each path over {} records ({:.2} MB), {clock_name}",
+        "summary: {rounds} interleaved rounds of {passes} passes of each path over {} records ({:.2} MB), {clock_name} per pass",
         data.count(),
         data.bytes() as f64 / 1e6
     );
