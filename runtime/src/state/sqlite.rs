@@ -120,6 +120,11 @@ CREATE TABLE dead_letters (
 CREATE INDEX dead_by_record ON dead_letters (scheme, record_id, resolved_ms);
 CREATE INDEX dead_open ON dead_letters (scheme, resolved_ms, id);
 "#,
+    // 2: claims walk due items in id order per state instead of scanning and
+    // sorting the whole queue of a scheme (quadratic in the queue's length).
+    r#"
+CREATE INDEX queue_claim ON queue (scheme, state, id, next_ms, lease_expires);
+"#,
 ];
 
 /// The default store: a SQLite file in the data directory.
@@ -1008,10 +1013,15 @@ impl Store for SqliteStore {
                 "UPDATE queue SET state = 'inflight', lease_owner = ?1, lease_expires = ?2,
                      verify = CASE WHEN state = 'inflight' THEN 1 ELSE verify END
                  WHERE id IN (
-                     SELECT id FROM queue
-                     WHERE scheme = ?3
-                       AND ((state = 'pending' AND next_ms <= ?4)
-                            OR (state = 'inflight' AND lease_expires < ?4))
+                     SELECT id FROM (
+                         SELECT id FROM queue INDEXED BY queue_claim
+                         WHERE scheme = ?3 AND state = 'pending' AND next_ms <= ?4
+                         ORDER BY id LIMIT ?5)
+                     UNION ALL
+                     SELECT id FROM (
+                         SELECT id FROM queue INDEXED BY queue_claim
+                         WHERE scheme = ?3 AND state = 'inflight' AND lease_expires < ?4
+                         ORDER BY id LIMIT ?5)
                      ORDER BY id LIMIT ?5)
                  RETURNING id, record_id, piece_id, number, bill, hash, target_id, verify, attempts",
             )?;
