@@ -263,7 +263,7 @@ impl<'s> Checker<'s, '_> {
             return Outcome::Failed;
         };
         // Includes first, depth first, so that their names are known.
-        let mut stack = vec![canonical(path)];
+        let mut stack = vec![(canonical(path), path.to_path_buf())];
         self.load_includes(&file, path, main, &mut stack);
         self.file = main;
         self.declare_items(&file, main, true);
@@ -315,7 +315,7 @@ impl<'s> Checker<'s, '_> {
         file: &ast::File,
         path: &Path,
         file_id: FileId,
-        stack: &mut Vec<PathBuf>,
+        stack: &mut Vec<(PathBuf, PathBuf)>,
     ) {
         for item in &file.items {
             let ast::Item::Include(inc) = item else {
@@ -325,10 +325,12 @@ impl<'s> Checker<'s, '_> {
             let dir = path.parent().unwrap_or(Path::new(""));
             let inc_path = dir.join(&inc.path.value);
             let canon = canonical(&inc_path);
-            if let Some(pos) = stack.iter().position(|p| *p == canon) {
+            if let Some(pos) = stack.iter().position(|(p, _)| *p == canon) {
+                // Shown as the files were named, not as absolute paths.
                 let chain: Vec<String> = stack[pos..]
                     .iter()
-                    .chain(std::iter::once(&canon))
+                    .map(|(_, shown)| shown)
+                    .chain(std::iter::once(&inc_path))
                     .map(|p| p.display().to_string())
                     .collect();
                 self.error(
@@ -362,7 +364,7 @@ impl<'s> Checker<'s, '_> {
             let Some(inc_file) = self.parse(id) else {
                 continue;
             };
-            stack.push(canon);
+            stack.push((canon, inc_path.clone()));
             self.load_includes(&inc_file, &inc_path, id, stack);
             stack.pop();
             self.file = id;
