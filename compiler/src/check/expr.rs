@@ -177,37 +177,26 @@ impl Checker<'_, '_> {
                 return self.expand_def(&def, first, &[], p.span);
             }
         }
-        if (functions::is_builtin(&first.name) || self.defs.contains_key(&first.name))
-            && p.segments.len() == 1
-            && !self
-                .levels
-                .iter()
-                .any(|l| crate::spec::find(l.fields, &first.name).is_some())
-        {
-            self.error(
-                codes::UNKNOWN_SOURCE_FIELD,
-                p.span,
-                format!("`{}` is a function, not a field", first.name),
-            )
-            .label("used as a value")
-            .help(format!("call it: `{}(…)`", first.name));
-            return None;
-        }
-        if self.table_index.contains_key(&first.name)
-            && p.segments.len() == 1
-            && !self
-                .levels
-                .iter()
-                .any(|l| crate::spec::find(l.fields, &first.name).is_some())
-        {
-            self.error(
-                codes::UNKNOWN_SOURCE_FIELD,
-                p.span,
-                format!("`{}` is a table, not a field", first.name),
-            )
-            .label("used as a value")
-            .help(format!("look a key up: `{}[key]`", first.name));
-            return None;
+        // A function or table name used as a value, where no field has it.
+        if p.segments.len() == 1 && !self.is_field_in_scope(&first.name) {
+            let misuse =
+                if functions::is_builtin(&first.name) || self.defs.contains_key(&first.name) {
+                    Some(("function", format!("call it: `{}(…)`", first.name)))
+                } else if self.table_index.contains_key(&first.name) {
+                    Some(("table", format!("look a key up: `{}[key]`", first.name)))
+                } else {
+                    None
+                };
+            if let Some((what, help)) = misuse {
+                self.error(
+                    codes::UNKNOWN_SOURCE_FIELD,
+                    p.span,
+                    format!("`{}` is a {what}, not a field", first.name),
+                )
+                .label("used as a value")
+                .help(help);
+                return None;
+            }
         }
         let r = self.resolve_path(p, false)?;
         let scalar = super::source_scalar(r.field, self.source_api);

@@ -1936,6 +1936,13 @@ impl<'s> Checker<'s, '_> {
         }
     }
 
+    /// Whether a source field of this name exists at any level in scope.
+    pub(crate) fn is_field_in_scope(&self, name: &str) -> bool {
+        self.levels
+            .iter()
+            .any(|l| spec::find(l.fields, name).is_some())
+    }
+
     fn locals_named_like(&self, name: &str) -> Option<String> {
         let names: Vec<&str> = self
             .levels
