@@ -235,7 +235,7 @@ impl Checker<'_, '_> {
         };
         let k = k?;
         let t = &self.tables[ti].table;
-        let (key_base, value_base, has_default) = (t.key, t.value, t.default.is_some());
+        let (key_base, value_base) = (t.key, t.value);
         let tname = t.name.clone();
         let k = self.coerce(k, key_base, key.span, &format!("a key of table `{tname}`"))?;
         let model_index = self.use_table(ti);
@@ -247,7 +247,6 @@ impl Checker<'_, '_> {
                 .iter()
                 .any(|(_, v)| *v == Const::Null)
             || self.tables[ti].table.default.as_ref() == Some(&Const::Null);
-        let _ = has_default;
         Some(Expr {
             kind: ExprKind::Lookup {
                 table: model_index,

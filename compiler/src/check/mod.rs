@@ -87,6 +87,7 @@ fn check_text(mut files: SourceFiles, path: &Path, text: String, specs: &Specs) 
         used_tables: Vec::new(),
         source_api: None,
         form: None,
+        main,
         file: main,
         failed_include: None,
     };
@@ -95,7 +96,7 @@ fn check_text(mut files: SourceFiles, path: &Path, text: String, specs: &Specs) 
     let inputs = std::mem::take(&mut cx.inputs);
     let is_library = matches!(scheme, Outcome::Library);
     drop(cx);
-    dedup_diagnostics(&mut diags, &files);
+    dedup_diagnostics(&mut diags);
     let has_errors = diags.iter().any(|d| d.is_error());
     CheckOutput {
         scheme: match scheme {
@@ -111,7 +112,7 @@ fn check_text(mut files: SourceFiles, path: &Path, text: String, specs: &Specs) 
 
 /// Sorts diagnostics by file and position and drops exact repeats (a `def`
 /// used twice reports its own mistakes once).
-fn dedup_diagnostics(diags: &mut Vec<Diagnostic>, _files: &SourceFiles) {
+fn dedup_diagnostics(diags: &mut Vec<Diagnostic>) {
     let mut seen = std::collections::HashSet::new();
     diags.retain(|d| seen.insert((d.code.id, d.primary.file, d.primary.span, d.message.clone())));
     diags.sort_by_key(|d| (d.primary.file, d.primary.span.start, d.primary.span.end));
@@ -198,6 +199,8 @@ pub(crate) struct Checker<'s, 'f> {
     used_tables: Vec<usize>,
     source_api: Option<&'s ApiSpec>,
     form: Option<&'s FormSpec>,
+    /// The scheme's own file.
+    main: FileId,
     /// The file the node being checked comes from.
     file: FileId,
     /// An include that could not be read or parsed: names it would have
@@ -290,7 +293,8 @@ impl<'s> Checker<'s, '_> {
                 + header.number.len()
                 + stmts.len();
             if scheme_items == 0 {
-                self.check_tables_of_library();
+                // A library: its tables and definitions were checked as they were
+                // declared; the schemes that include it use them.
                 return Outcome::Library;
             }
             let first = first_scheme_item(&file).unwrap_or(file.span);
@@ -302,7 +306,7 @@ impl<'s> Checker<'s, '_> {
             .help("start the file with `scheme NAME \"title\"`; a file of shared tables and definitions holds nothing else");
             return Outcome::Failed;
         }
-        let scheme = self.check_scheme(&file, &header, &stmts);
+        let scheme = self.check_scheme(&header, &stmts);
         self.warn_unused_tables();
         match scheme {
             Some(s) => Outcome::Scheme(Box::new(s)),
@@ -585,11 +589,6 @@ impl<'s> Checker<'s, '_> {
         }
     }
 
-    fn check_tables_of_library(&mut self) {
-        // Tables and definitions were checked as they were declared; a
-        // library's tables are used by the schemes that include it.
-    }
-
     fn warn_unused_tables(&mut self) {
         for (i, t) in self.tables.iter().enumerate() {
             if t.local && !self.used_tables.contains(&i) {
@@ -641,12 +640,7 @@ impl<'s> Checker<'s, '_> {
         })
     }
 
-    fn check_scheme(
-        &mut self,
-        file: &ast::File,
-        header: &Header<'_>,
-        stmts: &[&ast::Stmt],
-    ) -> Option<model::Scheme> {
+    fn check_scheme(&mut self, header: &Header<'_>, stmts: &[&ast::Stmt]) -> Option<model::Scheme> {
         // Exactly one of each header item.
         let anchor = header.scheme[0].span;
         for (items, what, help) in [
@@ -719,14 +713,13 @@ impl<'s> Checker<'s, '_> {
         let meta = SchemeMeta {
             name: scheme_decl.name.name.clone(),
             title: scheme_decl.title.as_ref().map(|t| t.value.clone()),
-            file: self.files.name(self.file_of_main()).to_string(),
+            file: self.files.name(self.main).to_string(),
             source,
             target,
             id_field,
             number_field,
             number_target: form.number_field.clone(),
         };
-        let _ = file;
         Some(model::Scheme {
             meta,
             source_time: time_format(&api.zone, &api.datetime_format),
@@ -735,10 +728,6 @@ impl<'s> Checker<'s, '_> {
             tables: self.take_used_tables(),
             body,
         })
-    }
-
-    fn file_of_main(&self) -> FileId {
-        0
     }
 
     /// The used tables, renumbered in order of first use; `Lookup` indexes
@@ -1158,7 +1147,7 @@ impl<'s> Checker<'s, '_> {
             }
             _ => k.path.segments.iter().collect(),
         };
-        let r = self.resolve_in_level(0, &segments, k.path.span)?;
+        let r = self.resolve_in_level(0, &segments)?;
         Some(r.field_ref.path.join("."))
     }
 
@@ -1752,12 +1741,7 @@ pub(crate) struct Resolved<'s> {
 
 impl<'s> Checker<'s, '_> {
     /// Resolves a path of source field names at a given level.
-    fn resolve_in_level(
-        &mut self,
-        level: usize,
-        segments: &[&ast::Ident],
-        span: Span,
-    ) -> Option<Resolved<'s>> {
+    fn resolve_in_level(&mut self, level: usize, segments: &[&ast::Ident]) -> Option<Resolved<'s>> {
         let lv = &self.levels[level];
         let mut fields = lv.fields;
         let mut keys = Vec::new();
@@ -1804,7 +1788,6 @@ impl<'s> Checker<'s, '_> {
             field = Some(next);
         }
         let field = field?;
-        let _ = span;
         let lv = &self.levels[level];
         let display = if lv.display.is_empty() {
             keys.join(".")
@@ -1959,7 +1942,7 @@ impl<'s> Checker<'s, '_> {
         path: &ast::Path,
         composite: bool,
     ) -> Option<Resolved<'s>> {
-        let r = self.resolve_in_level(level, segs, path.span)?;
+        let r = self.resolve_in_level(level, segs)?;
         if !composite && r.field.ty.is_composite() {
             let what = if r.field.ty == FieldType::Array {
                 "an array"
@@ -1993,11 +1976,12 @@ impl<'s> Checker<'s, '_> {
         if !r.field.ty.is_composite() {
             let scalar = source_scalar(r.field, self.source_api);
             let mut shape_path = self.levels[level].shape_path.clone();
-            let n = r.field_ref.path.len();
-            for (i, key) in r.field_ref.path.iter().enumerate() {
-                let _ = i + 1 == n;
-                shape_path.push((key.clone(), ShapeStep::Object));
-            }
+            shape_path.extend(
+                r.field_ref
+                    .path
+                    .iter()
+                    .map(|key| (key.clone(), ShapeStep::Object)),
+            );
             self.mark_read(&shape_path, Some(scalar));
         }
         Some(r)
