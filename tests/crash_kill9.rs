@@ -98,12 +98,15 @@ enum Kill {
     /// As soon as its first source request is seen (it is then reading;
     /// nothing is written before a page is read).
     OnFirstRead,
+    /// As soon as it has saved a bill (it is then writing, with the rest of
+    /// its batch and of the queue still to go).
+    OnFirstWrite,
 }
 
 fn watch(dir: &Path, sb: &TestSandbox, kill: Kill) -> Watched {
     let kill_at = match kill {
         Kill::At(t) => Some(t),
-        Kill::Never | Kill::OnFirstRead => None,
+        Kill::Never | Kill::OnFirstRead | Kill::OnFirstWrite => None,
     };
     let start = Instant::now();
     let base = sb.control.request_counts();
@@ -141,6 +144,11 @@ fn watch(dir: &Path, sb: &TestSandbox, kill: Kill) -> Watched {
                 phase
             };
             first_bill.get_or_insert(start.elapsed());
+            if matches!(kill, Kill::OnFirstWrite) {
+                phase = Phase::Writing;
+                child.kill().unwrap();
+                break true;
+            }
         }
         last = now;
     };
@@ -211,6 +219,9 @@ fn kill_9_at_random_moments_then_complete() {
             // the twin's profile is racy on a loaded machine (this run may
             // reach its first write sooner), so kill on the first request.
             Kill::OnFirstRead
+        } else if i == 1 {
+            // The second while it writes, for the same reason.
+            Kill::OnFirstWrite
         } else {
             // Somewhere in the first 80% of what is left to do.
             let left = 1.0 - bills_before as f64 / to_write as f64;
@@ -228,6 +239,7 @@ fn kill_9_at_random_moments_then_complete() {
         let when = match kill {
             Kill::At(t) => format!("at {:>5} ms", t.as_millis()),
             Kill::OnFirstRead => "on its first read".to_string(),
+            Kill::OnFirstWrite => "on its first saved bill".to_string(),
             Kill::Never => "never".to_string(),
         };
         eprintln!(
