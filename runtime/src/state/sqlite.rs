@@ -152,6 +152,37 @@ fn io_err(path: &Path, source: std::io::Error) -> StoreError {
     }
 }
 
+/// Every statement goes through SQLite's prepared-statement cache: the
+/// engine runs the same few dozen statements for every page and batch, and
+/// parsing them again each time cost about a quarter of a sync's CPU.
+trait Cached {
+    fn exec(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize>;
+    fn row<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T>;
+}
+
+impl Cached for Connection {
+    fn exec(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+        self.prepare_cached(sql)?.execute(params)
+    }
+
+    fn row<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<T> {
+        self.prepare_cached(sql)?.query_row(params, f)
+    }
+}
+
+/// Statements kept prepared (the store uses fewer).
+const STATEMENT_CACHE: usize = 96;
+
 impl SqliteStore {
     /// The database file's name inside the data directory.
     pub const FILE: &'static str = "state.db";
@@ -201,15 +232,16 @@ impl SqliteStore {
     fn setup(&self, file: bool) -> Result<()> {
         let mut conn = self.conn();
         conn.busy_timeout(Duration::from_secs(10))?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         if file {
-            let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+            let mode: String = conn.row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
             if !mode.eq_ignore_ascii_case("wal") {
                 tracing::warn!(path = %self.path, mode, "state store is not in WAL mode");
             }
         }
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let version: i64 = conn.row("PRAGMA user_version", [], |r| r.get(0))?;
         let known = MIGRATIONS.len() as i64;
         if version > known {
             return Err(StoreError::TooNew {
@@ -290,7 +322,7 @@ fn lock_file_name(scheme: &str) -> String {
 
 /// Bumps a run's counters.
 fn count(tx: &Transaction<'_>, run: RunId, c: &Counts) -> Result<()> {
-    tx.execute(
+    tx.exec(
         "UPDATE runs SET n_read = n_read + ?1, n_mapped = n_mapped + ?2, n_skipped = n_skipped + ?3,
              n_unchanged = n_unchanged + ?4, n_written = n_written + ?5, n_failed = n_failed + ?6
          WHERE id = ?7",
@@ -333,14 +365,14 @@ fn set_record(
     run: Option<RunId>,
     now: i64,
 ) -> Result<()> {
-    let n = tx.execute(
+    let n = tx.exec(
         "UPDATE records SET status = ?3, number = COALESCE(?4, number), hash = COALESCE(?5, hash),
              run_id = COALESCE(?6, run_id), updated_ms = ?7
          WHERE scheme = ?1 AND record_id = ?2",
         params![scheme, id, status, number, hash, run, now],
     )?;
     if n == 0 {
-        tx.execute(
+        tx.exec(
             "INSERT INTO records (scheme, record_id, status, number, hash, run_id, updated_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![scheme, id, status, number, hash, run, now],
@@ -373,7 +405,7 @@ fn resolve_dead_letters(
     resolution: &str,
     now: i64,
 ) -> Result<()> {
-    tx.execute(
+    tx.exec(
         "UPDATE dead_letters SET resolved_ms = ?3, resolution = ?4
          WHERE scheme = ?1 AND record_id = ?2 AND resolved_ms IS NULL",
         params![scheme, id, now, resolution],
@@ -413,7 +445,7 @@ fn put_dead_letter(tx: &Transaction<'_>, d: &NewDeadLetter<'_>, now: i64) -> Res
                 .optional()?,
         };
         if let Some(dl) = existing {
-            tx.execute(
+            tx.exec(
                 "UPDATE dead_letters SET stage = ?2, target_field = ?3, source_field = ?4, reason = ?5,
                      source_json = ?6, bill = ?7, hash = ?8, run_id = ?9, last_ms = ?10,
                      occurrences = occurrences + 1, resolved_ms = NULL, resolution = NULL
@@ -434,7 +466,7 @@ fn put_dead_letter(tx: &Transaction<'_>, d: &NewDeadLetter<'_>, now: i64) -> Res
             return Ok(());
         }
     }
-    tx.execute(
+    tx.exec(
         "INSERT INTO dead_letters (scheme, record_id, stage, target_field, source_field, reason,
              source_json, bill, hash, run_id, first_ms, last_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11)",
@@ -473,7 +505,7 @@ fn try_complete(tx: &Transaction<'_>, piece: PieceId, now: i64) -> Result<bool> 
         "read" => {}
         _ => return Ok(false),
     }
-    let queued: i64 = tx.query_row(
+    let queued: i64 = tx.row(
         "SELECT COUNT(*) FROM queue WHERE piece_id = ?1",
         params![piece],
         |r| r.get(0),
@@ -481,7 +513,7 @@ fn try_complete(tx: &Transaction<'_>, piece: PieceId, now: i64) -> Result<bool> 
     if queued > 0 {
         return Ok(false);
     }
-    tx.execute(
+    tx.exec(
         "UPDATE pieces SET state = 'complete', completed_ms = ?2 WHERE id = ?1",
         params![piece, now],
     )?;
@@ -492,7 +524,7 @@ fn try_complete(tx: &Transaction<'_>, piece: PieceId, now: i64) -> Result<bool> 
 /// Moves the scheme's watermark to the end of the last piece of `run` such
 /// that it and every piece before it are complete (never backwards).
 fn advance_watermark(tx: &Transaction<'_>, run: RunId, now: i64) -> Result<()> {
-    let mut stmt = tx.prepare(
+    let mut stmt = tx.prepare_cached(
         "SELECT scheme, state, advances, end_ms FROM pieces WHERE run_id = ?1 ORDER BY idx",
     )?;
     let rows = stmt
@@ -526,13 +558,13 @@ fn advance_watermark(tx: &Transaction<'_>, run: RunId, now: i64) -> Result<()> {
         .optional()?;
     match current {
         None => {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO watermarks (scheme, value_ms, updated_ms) VALUES (?1, ?2, ?3)",
                 params![scheme, end, now],
             )?;
         }
         Some(v) if v.is_none_or(|v| v < end) => {
-            tx.execute(
+            tx.exec(
                 "UPDATE watermarks SET value_ms = ?2, updated_ms = ?3 WHERE scheme = ?1",
                 params![scheme, end, now],
             )?;
@@ -644,24 +676,24 @@ impl Store for SqliteStore {
     fn recover(&self, scheme: &str, now: DateTime<Utc>) -> Result<i64> {
         let now = ms(now);
         self.write(|tx| {
-            tx.execute(
+            tx.exec(
                 "UPDATE runs SET outcome = 'interrupted', ended_ms = ?2,
                      error = COALESCE(error, 'the process running it stopped')
                  WHERE scheme = ?1 AND outcome = 'running'",
                 params![scheme, now],
             )?;
-            tx.execute(
+            tx.exec(
                 "UPDATE pieces SET state = 'abandoned' WHERE scheme = ?1 AND state = 'reading'",
                 params![scheme],
             )?;
-            let put_back = tx.execute(
+            let put_back = tx.exec(
                 "UPDATE queue SET state = 'pending', verify = 1, lease_owner = NULL, lease_expires = NULL
                  WHERE scheme = ?1 AND state = 'inflight'",
                 params![scheme],
             )?;
             let pieces = {
                 let mut stmt =
-                    tx.prepare("SELECT id FROM pieces WHERE scheme = ?1 AND state = 'read'")?;
+                    tx.prepare_cached("SELECT id FROM pieces WHERE scheme = ?1 AND state = 'read'")?;
                 let rows = stmt
                     .query_map(params![scheme], |r| r.get::<_, PieceId>(0))?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -676,7 +708,7 @@ impl Store for SqliteStore {
 
     fn begin_run(&self, scheme: &str, kind: RunKind, now: DateTime<Utc>) -> Result<RunId> {
         self.write(|tx| {
-            Ok(tx.query_row(
+            Ok(tx.row(
                 "INSERT INTO runs (scheme, kind, started_ms, outcome) VALUES (?1, ?2, ?3, 'running')
                  RETURNING id",
                 params![scheme, kind.as_str(), ms(now)],
@@ -687,7 +719,7 @@ impl Store for SqliteStore {
 
     fn set_run_window(&self, run: RunId, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<()> {
         self.write(|tx| {
-            tx.execute(
+            tx.exec(
                 "UPDATE runs SET window_start_ms = ?2, window_end_ms = ?3 WHERE id = ?1",
                 params![run, ms(start), ms(end)],
             )?;
@@ -703,7 +735,7 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.write(|tx| {
-            tx.execute(
+            tx.exec(
                 "UPDATE runs SET outcome = ?2, error = ?3, ended_ms = ?4 WHERE id = ?1",
                 params![run, outcome.as_str(), error, ms(now)],
             )?;
@@ -727,12 +759,12 @@ impl Store for SqliteStore {
         let now = Utc::now().timestamp_millis();
         self.write(|tx| {
             let v = value.map(ms);
-            let n = tx.execute(
+            let n = tx.exec(
                 "UPDATE watermarks SET value_ms = ?2, updated_ms = ?3 WHERE scheme = ?1",
                 params![scheme, v, now],
             )?;
             if n == 0 {
-                tx.execute(
+                tx.exec(
                     "INSERT INTO watermarks (scheme, value_ms, updated_ms) VALUES (?1, ?2, ?3)",
                     params![scheme, v, now],
                 )?;
@@ -751,7 +783,7 @@ impl Store for SqliteStore {
         advances: bool,
     ) -> Result<PieceId> {
         self.write(|tx| {
-            Ok(tx.query_row(
+            Ok(tx.row(
                 "INSERT INTO pieces (run_id, scheme, idx, start_ms, end_ms, advances, state)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'reading') RETURNING id",
                 params![run, scheme, index, ms(start), ms(end), advances as i64],
@@ -862,7 +894,7 @@ impl Store for SqliteStore {
                             if state == "pending" {
                                 // Replace the waiting bill with the newest
                                 // version; the newest read owns it.
-                                tx.execute(
+                                tx.exec(
                                     "UPDATE queue SET bill = ?2, hash = ?3, number = ?4, source_json = ?5,
                                          piece_id = COALESCE(?6, piece_id)
                                      WHERE id = ?1",
@@ -911,7 +943,7 @@ impl Store for SqliteStore {
                                             // The target rejected this very
                                             // bill: it stays a dead letter
                                             // until someone retries it.
-                                            tx.execute(
+                                            tx.exec(
                                                 "UPDATE dead_letters SET occurrences = occurrences + 1, last_ms = ?3
                                                  WHERE scheme = ?1 AND record_id = ?2 AND resolved_ms IS NULL",
                                                 params![scheme, id, now],
@@ -925,7 +957,7 @@ impl Store for SqliteStore {
                         } else if let Some(row) = &row {
                             target_id = row.target_id.clone();
                         }
-                        tx.execute(
+                        tx.exec(
                             "INSERT INTO queue (scheme, record_id, piece_id, number, bill, hash, source_json,
                                  target_id, state, next_ms, created_ms)
                              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?9)",
@@ -978,7 +1010,7 @@ impl Store for SqliteStore {
     fn finish_reading(&self, piece: PieceId, now: DateTime<Utc>) -> Result<bool> {
         let now = ms(now);
         self.write(|tx| {
-            tx.execute(
+            tx.exec(
                 "UPDATE pieces SET state = 'read' WHERE id = ?1 AND state = 'reading'",
                 params![piece],
             )?;
@@ -1009,7 +1041,7 @@ impl Store for SqliteStore {
         let now = ms(now);
         let expires = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
         self.write(|tx| {
-            let mut stmt = tx.prepare(
+            let mut stmt = tx.prepare_cached(
                 "UPDATE queue SET state = 'inflight', lease_owner = ?1, lease_expires = ?2,
                      verify = CASE WHEN state = 'inflight' THEN 1 ELSE verify END
                  WHERE id IN (
@@ -1075,7 +1107,7 @@ impl Store for SqliteStore {
                 };
                 match outcome {
                     WriteOutcome::Written { target_id } => {
-                        tx.execute("DELETE FROM queue WHERE id = ?1", params![qid])?;
+                        tx.exec("DELETE FROM queue WHERE id = ?1", params![qid])?;
                         set_record(
                             tx,
                             scheme,
@@ -1086,7 +1118,7 @@ impl Store for SqliteStore {
                             Some(run),
                             now,
                         )?;
-                        tx.execute(
+                        tx.exec(
                             "UPDATE records SET written_hash = ?3, target_id = ?4
                              WHERE scheme = ?1 AND record_id = ?2",
                             params![scheme, record_id, hash, target_id],
@@ -1098,7 +1130,7 @@ impl Store for SqliteStore {
                         }
                     }
                     WriteOutcome::Failed { reason } => {
-                        tx.execute("DELETE FROM queue WHERE id = ?1", params![qid])?;
+                        tx.exec("DELETE FROM queue WHERE id = ?1", params![qid])?;
                         set_record(
                             tx,
                             scheme,
@@ -1136,7 +1168,7 @@ impl Store for SqliteStore {
                         count_attempt,
                         error,
                     } => {
-                        tx.execute(
+                        tx.exec(
                             "UPDATE queue SET state = 'pending', lease_owner = NULL, lease_expires = NULL,
                                  next_ms = ?2, verify = ?3, attempts = attempts + ?4, last_error = ?5
                              WHERE id = ?1",
@@ -1155,7 +1187,7 @@ impl Store for SqliteStore {
 
     fn next_due(&self, scheme: &str) -> Result<Option<DateTime<Utc>>> {
         let conn = self.conn();
-        let v: Option<i64> = conn.query_row(
+        let v: Option<i64> = conn.row(
             "SELECT MIN(next_ms) FROM queue WHERE scheme = ?1 AND state = 'pending'",
             params![scheme],
             |r| r.get(0),
@@ -1165,7 +1197,7 @@ impl Store for SqliteStore {
 
     fn queue_depth(&self, scheme: &str) -> Result<QueueDepth> {
         let conn = self.conn();
-        Ok(conn.query_row(
+        Ok(conn.row(
             "SELECT
                  COALESCE(SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0),
                  COALESCE(SUM(CASE WHEN state = 'inflight' THEN 1 ELSE 0 END), 0),
@@ -1189,7 +1221,7 @@ impl Store for SqliteStore {
         } else {
             filter.limit as i64
         };
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare_cached(
             "SELECT id, scheme, record_id, stage, target_field, source_field, reason, source_json, bill,
                  first_ms, last_ms, occurrences, run_id
              FROM dead_letters
@@ -1256,7 +1288,7 @@ impl Store for SqliteStore {
         let queue = self.queue_depth(scheme)?;
         let conn = self.conn();
         let runs = {
-            let mut stmt = conn.prepare(&format!(
+            let mut stmt = conn.prepare_cached(&format!(
                 "SELECT {RUN_COLUMNS} FROM runs WHERE scheme = ?1 ORDER BY id DESC LIMIT ?2"
             ))?;
             let raws = stmt
@@ -1268,7 +1300,7 @@ impl Store for SqliteStore {
         };
         let mut records = RecordTotals::default();
         {
-            let mut stmt = conn.prepare(
+            let mut stmt = conn.prepare_cached(
                 "SELECT status, COUNT(*) FROM records WHERE scheme = ?1 GROUP BY status",
             )?;
             let rows = stmt
@@ -1286,13 +1318,13 @@ impl Store for SqliteStore {
                 }
             }
         }
-        let dead_letters: i64 = conn.query_row(
+        let dead_letters: i64 = conn.row(
             "SELECT COUNT(*) FROM dead_letters WHERE scheme = ?1 AND resolved_ms IS NULL",
             params![scheme],
             |r| r.get(0),
         )?;
         let top_reasons = {
-            let mut stmt = conn.prepare(
+            let mut stmt = conn.prepare_cached(
                 "SELECT stage, target_field, reason, COUNT(*) AS n FROM dead_letters
                  WHERE scheme = ?1 AND resolved_ms IS NULL
                  GROUP BY stage, target_field, reason
@@ -1336,7 +1368,7 @@ impl Store for SqliteStore {
     fn schemes(&self) -> Result<Vec<String>> {
         let conn = self.conn();
         let mut stmt =
-            conn.prepare("SELECT scheme FROM runs UNION SELECT scheme FROM watermarks ORDER BY 1")?;
+            conn.prepare_cached("SELECT scheme FROM runs UNION SELECT scheme FROM watermarks ORDER BY 1")?;
         let rows = stmt
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<String>>>()?;
