@@ -534,7 +534,7 @@ fn ctrl_c_stops_a_run_after_the_batch_in_flight() {
     let written = sb.bills(PO);
     assert!(written < e.bills.len(), "stopped before the end: {written}");
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("stopping after the batch in flight"),
+        String::from_utf8_lossy(&out.stderr).contains("stopping after the batches in flight"),
         "{}",
         text(&out)
     );

@@ -298,7 +298,7 @@ pub struct SchemeConfig {
     pub lag: Duration,
     /// Where the first run starts (default: 30 days ago).
     pub start: FirstStart,
-    /// Pages read at once (default 2).
+    /// Pages read at once, and batches written at once (default 2).
     pub concurrency: usize,
     /// What to do with a written record that changed (default skip).
     pub on_change: OnChange,

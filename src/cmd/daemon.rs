@@ -1,5 +1,5 @@
 //! `duijie daemon`: runs every enabled scheme on its schedule (`every`)
-//! until SIGINT or SIGTERM, then lets the batch in flight finish and stops.
+//! until SIGINT or SIGTERM, then lets the batches in flight finish and stops.
 //!
 //! Each scheme runs in its own task; schemes on the same account share its
 //! rate limit. A scheme's next run starts `every` after its last one
@@ -71,7 +71,7 @@ pub async fn run(args: DaemonArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Resul
     let shutdown = shutdown_on_signals();
     let engine = Arc::new(Engine::new(store as Arc<dyn Store>).with_shutdown(shutdown.clone()));
     eprintln!(
-        "duijie daemon: {} scheme(s) ({}); Ctrl-C or SIGTERM stops after the batch in flight",
+        "duijie daemon: {} scheme(s) ({}); Ctrl-C or SIGTERM stops after the batches in flight",
         connected.len(),
         chosen
             .iter()

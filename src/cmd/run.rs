@@ -124,7 +124,7 @@ async fn watch_signals(trigger: ShutdownTrigger) {
         wait_signal().await;
         seen += 1;
         if seen == 1 {
-            eprintln!("stopping after the batch in flight (press Ctrl-C again to quit at once)");
+            eprintln!("stopping after the batches in flight (press Ctrl-C again to quit at once)");
             tracing::info!("shutdown requested");
             trigger.trigger();
         } else {

@@ -28,7 +28,6 @@ mod writer;
 
 pub use io::{BillResult, BoxFuture, Source, SourcePage, Target};
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -417,8 +416,8 @@ impl Engine {
         }
         let run = self.store.begin_run(&scheme.name, kind, self.now())?;
         tracing::info!(scheme = %scheme.name, run, kind = kind.as_str(), "run started");
-        let mut tries = HashMap::new();
-        let result = self.run_inner(scheme, run, options, &mut tries).await;
+        let tries = writer::Tries::default();
+        let result = self.run_inner(scheme, run, options, &tries).await;
         self.finish(scheme, run, kind, recovered, result)
     }
 
@@ -427,10 +426,10 @@ impl Engine {
         scheme: &Scheme,
         run: RunId,
         options: &RunOptions,
-        tries: &mut HashMap<i64, u32>,
+        tries: &writer::Tries,
     ) -> Result<(), Stop> {
         self.check_target(scheme).await?;
-        self.drain(scheme, run, tries).await?;
+        self.drain(scheme, run, tries, None).await?;
         let watermark = self.store.watermark(&scheme.name)?;
         let plan = window::plan(
             &scheme.settings.window,
@@ -446,6 +445,37 @@ impl Engine {
             pieces = plan.pieces.len(),
             "window planned"
         );
+        // Reading and writing overlap: the writer sends what the reader
+        // queued while the reader goes on. A writer that stops (shutdown,
+        // a target that refuses) stops the reader; a reader that stops
+        // lets the writer write what was queued first.
+        let feed = writer::Feed::default();
+        let reader = async {
+            let result = self.read_pieces(scheme, run, &plan, &feed).await;
+            feed.finish();
+            result
+        };
+        let writer = self.drain(scheme, run, tries, Some(&feed));
+        tokio::pin!(reader, writer);
+        tokio::select! {
+            read = &mut reader => {
+                let written = writer.await;
+                read.and(written)
+            }
+            written = &mut writer => match written {
+                Err(stop) => Err(stop),
+                Ok(()) => reader.await,
+            },
+        }
+    }
+
+    async fn read_pieces(
+        &self,
+        scheme: &Scheme,
+        run: RunId,
+        plan: &window::Plan,
+        feed: &writer::Feed,
+    ) -> Result<(), Stop> {
         let count = plan.pieces.len();
         for (i, piece) in plan.pieces.iter().enumerate() {
             if self.shutdown.requested() {
@@ -461,15 +491,12 @@ impl Engine {
                 piece.end,
                 plan.advances,
             )?;
-            self.read_piece(scheme, run, piece, pid).await?;
+            self.read_piece(scheme, run, piece, pid, feed).await?;
             self.store.finish_reading(pid, self.now())?;
-            self.drain(scheme, run, tries).await?;
         }
         Ok(())
     }
 
-    /// Re-maps dead letters with the current mapping, queues them and
-    /// writes the queue (unless `write` is false).
     pub async fn retry(
         &self,
         scheme: &Scheme,
@@ -481,7 +508,7 @@ impl Engine {
         let run = self
             .store
             .begin_run(&scheme.name, RunKind::Retry, self.now())?;
-        let mut tries = HashMap::new();
+        let tries = writer::Tries::default();
         let result = async {
             let letters = match selection {
                 RetrySelection::All => self
@@ -542,7 +569,7 @@ impl Engine {
             }
             if write {
                 self.check_target(scheme).await?;
-                self.drain(scheme, run, &mut tries).await?;
+                self.drain(scheme, run, &tries, None).await?;
             }
             Ok(())
         }

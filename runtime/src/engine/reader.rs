@@ -29,9 +29,14 @@ use serde_json::value::RawValue;
 
 use super::record::map_one;
 use super::window::{page_params, Piece};
+use super::writer::Feed;
 use super::{Engine, Scheme, SourcePage, Stop};
 use crate::error::ErrorKind;
 use crate::state::{IngestOptions, PieceId, RunId};
+
+/// How long a reader waits before offering again a record whose earlier
+/// version is being written.
+const BUSY_PAUSE: std::time::Duration = std::time::Duration::from_millis(20);
 
 impl Engine {
     pub(crate) async fn read_piece(
@@ -40,6 +45,7 @@ impl Engine {
         run: RunId,
         piece: &Piece,
         pid: PieceId,
+        feed: &Feed,
     ) -> Result<(), Stop> {
         let meta = &s.mapper.meta().source;
         let windowed = meta.window.is_some();
@@ -59,11 +65,11 @@ impl Engine {
             }
             let page0 = self.fetch(s, piece_arg, first, page_size).await?;
             let n0 = page0.records.len() as u64;
-            self.ingest_page(s, run, pid, &page0.records)?;
+            self.ingest_page(s, run, pid, &page0.records, feed).await?;
             let Some(total) = page0.total_count else {
                 // No total: read on until a short page.
                 return self
-                    .read_until_short(s, run, pid, piece_arg, first, page_size, n0)
+                    .read_until_short(s, run, pid, piece_arg, first, page_size, n0, feed)
                     .await;
             };
             self.progress.total(&s.name, total);
@@ -100,7 +106,7 @@ impl Engine {
                 while let Some(page) = pages_stream.next().await {
                     let page = page?;
                     received += page.records.len() as u64;
-                    self.ingest_page(s, run, pid, &page.records)?;
+                    self.ingest_page(s, run, pid, &page.records, feed).await?;
                     if self.shutdown.requested() {
                         return Err(Stop::Shutdown);
                     }
@@ -109,7 +115,7 @@ impl Engine {
             let check = self.fetch(s, piece_arg, first, page_size).await?;
             if careful {
                 // Page 0 read last completes the high-to-low order.
-                self.ingest_page(s, run, pid, &check.records)?;
+                self.ingest_page(s, run, pid, &check.records, feed).await?;
             }
             match check.total_count {
                 Some(t) if t == total && received == total => return Ok(()),
@@ -138,13 +144,14 @@ impl Engine {
         first: u32,
         page_size: u32,
         mut last_len: u64,
+        feed: &Feed,
     ) -> Result<(), Stop> {
         let mut page_no = first;
         while last_len >= u64::from(page_size) {
             page_no += 1;
             let page = self.fetch(s, piece, page_no, page_size).await?;
             last_len = page.records.len() as u64;
-            self.ingest_page(s, run, pid, &page.records)?;
+            self.ingest_page(s, run, pid, &page.records, feed).await?;
             if self.shutdown.requested() {
                 return Err(Stop::Shutdown);
             }
@@ -153,37 +160,60 @@ impl Engine {
     }
 
     /// Maps a page and stores it in one transaction.
-    fn ingest_page(
+    ///
+    /// A record whose earlier version is being written right now is stored
+    /// once that write is recorded (the store reports it *busy*): the page
+    /// is complete in the store before this returns.
+    async fn ingest_page(
         &self,
         s: &Scheme,
         run: RunId,
         pid: PieceId,
         records: &[Box<RawValue>],
+        feed: &Feed,
     ) -> Result<(), Stop> {
         if records.is_empty() {
             return Ok(());
         }
         let meta = s.mapper.meta();
         let mut buf = Vec::new();
-        let mapped: Vec<_> = records
+        let mut mapped: Vec<_> = records
             .iter()
             .map(|r| map_one(s.mapper.as_ref(), meta, r.get(), &mut buf))
             .collect();
-        let sum = self.store.ingest(
-            run,
-            &s.name,
-            Some(pid),
-            IngestOptions {
-                on_change: s.settings.on_change,
-                force: false,
-            },
-            &mapped,
-            self.now(),
-        )?;
-        self.progress.read(&s.name, records.len() as u64);
-        if sum.queued > 0 {
-            self.progress.queued(&s.name, sum.queued as u64);
+        let options = IngestOptions {
+            on_change: s.settings.on_change,
+            force: false,
+        };
+        let mut waited = std::time::Duration::ZERO;
+        loop {
+            let sum = self
+                .store
+                .ingest(run, &s.name, Some(pid), options, &mapped, self.now())?;
+            if sum.queued > 0 {
+                self.progress.queued(&s.name, sum.queued as u64);
+                feed.queued();
+            }
+            if sum.busy.is_empty() {
+                break;
+            }
+            if waited >= s.settings.lease {
+                return Err(Stop::Incomplete(format!(
+                    "{} records of this window were still being written after {waited:?}; the next run reads them again",
+                    sum.busy.len()
+                )));
+            }
+            let mut keep = sum.busy.into_iter().peekable();
+            let mut i = 0;
+            mapped.retain(|_| {
+                let k = keep.next_if_eq(&i).is_some();
+                i += 1;
+                k
+            });
+            self.sleep(BUSY_PAUSE).await?;
+            waited += BUSY_PAUSE;
         }
+        self.progress.read(&s.name, records.len() as u64);
         Ok(())
     }
 

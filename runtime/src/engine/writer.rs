@@ -21,6 +21,11 @@
 //! come back to verify.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use tokio::sync::Notify;
 
 use super::record::with_target_id;
 use super::{BillResult, Engine, Scheme, Stop};
@@ -28,16 +33,47 @@ use crate::error::{Error, ErrorKind};
 use crate::state::{QueueId, QueueItem, RunId, WriteOutcome};
 
 /// Per-run attempt counts of queued bills.
-pub(crate) type Tries = HashMap<QueueId, u32>;
+pub(crate) type Tries = Mutex<HashMap<QueueId, u32>>;
+
+/// What the reader tells a writer that runs beside it: bills were queued,
+/// and reading is over (no more bills will come).
+#[derive(Debug, Default)]
+pub(crate) struct Feed {
+    done: AtomicBool,
+    more: Notify,
+}
+
+impl Feed {
+    /// Bills were queued.
+    pub(crate) fn queued(&self) {
+        self.more.notify_one();
+    }
+
+    /// Reading is over, whatever its outcome.
+    pub(crate) fn finish(&self) {
+        self.done.store(true, Ordering::Release);
+        self.more.notify_one();
+    }
+
+    fn is_done(&self) -> bool {
+        self.done.load(Ordering::Acquire)
+    }
+}
 
 impl Engine {
-    /// Writes every due bill of the scheme's queue, waiting for bills in
-    /// backoff, until the queue is empty.
+    /// Writes every due bill of the scheme's queue, `concurrency` batches
+    /// at a time, waiting for bills in backoff, until the queue is empty —
+    /// and, with a `feed`, until reading is over too.
+    ///
+    /// A stop (shutdown, a failing target, the store) ends the claiming of
+    /// new batches; the batches in flight finish and their outcomes are
+    /// recorded before the stop is returned.
     pub(crate) async fn drain(
         &self,
         s: &Scheme,
         run: RunId,
-        tries: &mut Tries,
+        tries: &Tries,
+        feed: Option<&Feed>,
     ) -> Result<(), Stop> {
         let meta = s.mapper.meta();
         let batch = if meta.target.operation.eq_ignore_ascii_case("Save") {
@@ -45,43 +81,94 @@ impl Engine {
         } else {
             s.settings.batch_size.max(1)
         };
+        let concurrency = s.settings.concurrency.max(1);
+        let mut running = FuturesUnordered::new();
+        let mut stop: Option<Stop> = None;
         let mut streak = 0u32;
         let mut limited_since: Option<tokio::time::Instant> = None;
         loop {
-            if self.shutdown.requested() {
-                return Err(Stop::Shutdown);
-            }
-            let items =
-                self.store
-                    .claim(&s.name, &self.owner, batch, s.settings.lease, self.now())?;
-            if items.is_empty() {
-                match self.store.next_due(&s.name)? {
-                    None => return Ok(()),
-                    Some(at) => {
-                        let wait = (at - self.now()).to_std().unwrap_or_default();
-                        self.sleep(wait).await?;
-                        continue;
+            while stop.is_none() && running.len() < concurrency {
+                if self.shutdown.requested() {
+                    stop = Some(Stop::Shutdown);
+                    break;
+                }
+                if batch > 1 && feed.is_some_and(|f| !f.is_done()) {
+                    // While reading goes on, only full batches: the rest
+                    // waits for more bills or the end of reading.
+                    match self.store.due_count(&s.name, self.now(), batch) {
+                        Ok(n) if n < batch => break,
+                        Ok(_) => {}
+                        Err(e) => {
+                            stop = Some(e.into());
+                            break;
+                        }
                     }
                 }
+                match self
+                    .store
+                    .claim(&s.name, &self.owner, batch, s.settings.lease, self.now())
+                {
+                    Ok(items) if items.is_empty() => break,
+                    Ok(items) => running.push(async move {
+                        let result = self.write_batch(s, &items, tries, streak).await;
+                        (items, result)
+                    }),
+                    Err(e) => stop = Some(e.into()),
+                }
             }
-            let (outcomes, stop, rate_limited) = self.write_batch(s, &items, tries, streak).await;
+            if running.is_empty() {
+                if let Some(stop) = stop {
+                    return Err(stop);
+                }
+                // Nothing to send now.
+                let due = self.store.next_due(&s.name)?;
+                let wait = due.map(|at| (at - self.now()).to_std().unwrap_or_default());
+                match feed.filter(|f| !f.is_done()) {
+                    None => match wait {
+                        None => return Ok(()),
+                        Some(wait) => self.sleep(wait).await?,
+                    },
+                    Some(feed) => {
+                        // More bills, the end of reading, or a bill in
+                        // backoff falling due (one due already waits for
+                        // a full batch).
+                        let wait = wait
+                            .filter(|w| !w.is_zero())
+                            .unwrap_or(std::time::Duration::from_secs(3600));
+                        tokio::select! {
+                            _ = feed.more.notified() => {}
+                            r = self.sleep(wait) => r?,
+                        }
+                    }
+                }
+                continue;
+            }
+            let Some((items, (outcomes, batch_stop, rate_limited))) = running.next().await else {
+                continue;
+            };
             let written = outcomes
                 .iter()
                 .filter(|(_, o)| matches!(o, WriteOutcome::Written { .. }))
                 .count();
-            self.store
-                .record_outcomes(run, &s.name, &outcomes, self.now())?;
+            if let Err(e) = self
+                .store
+                .record_outcomes(run, &s.name, &outcomes, self.now())
+            {
+                tracing::error!(scheme = %s.name, bills = items.len(), error = %e, "could not record the outcome of a batch; its bills will be looked up before being sent again");
+                stop.get_or_insert(e.into());
+                continue;
+            }
             if written > 0 {
                 self.progress.written(&s.name, written as u64);
             }
-            if let Some(stop) = stop {
-                return Err(stop);
+            if let Some(batch_stop) = batch_stop {
+                stop.get_or_insert(batch_stop);
             }
             if rate_limited {
                 streak += 1;
                 let since = *limited_since.get_or_insert_with(tokio::time::Instant::now);
                 if since.elapsed() > s.settings.retry.rate_limit_patience {
-                    return Err(Stop::Incomplete(format!(
+                    stop.get_or_insert(Stop::Incomplete(format!(
                         "the target kept answering \"too many calls\" for {:?}; the bills stay queued",
                         s.settings.retry.rate_limit_patience
                     )));
@@ -99,7 +186,7 @@ impl Engine {
         &self,
         s: &Scheme,
         items: &[QueueItem],
-        tries: &mut Tries,
+        tries: &Tries,
         streak: u32,
     ) -> (Vec<(QueueId, WriteOutcome)>, Option<Stop>, bool) {
         let meta = s.mapper.meta();
@@ -281,22 +368,25 @@ impl Engine {
         &self,
         s: &Scheme,
         item: &QueueItem,
-        tries: &mut Tries,
+        tries: &Tries,
         verify: bool,
         error: &str,
         stop: &mut Option<Stop>,
     ) -> WriteOutcome {
         let policy = s.settings.retry;
+        let mut tries = tries.lock().unwrap_or_else(|e| e.into_inner());
         let n = tries.entry(item.id).or_insert(0);
         *n += 1;
-        if *n >= policy.max_attempts && stop.is_none() {
+        let n = *n;
+        drop(tries);
+        if n >= policy.max_attempts && stop.is_none() {
             *stop = Some(Stop::Incomplete(format!(
                 "writing {}: {error} (after {n} attempts); it stays queued for the next run",
                 item.number.as_deref().unwrap_or(&item.record_id)
             )));
         }
         WriteOutcome::Retry {
-            at: self.now() + chrono::Duration::from_std(policy.backoff(*n)).unwrap_or_default(),
+            at: self.now() + chrono::Duration::from_std(policy.backoff(n)).unwrap_or_default(),
             verify,
             count_attempt: true,
             error: error.to_string(),
@@ -312,7 +402,7 @@ impl Engine {
         s: &Scheme,
         items: &[&QueueItem],
         e: &Error,
-        tries: &mut Tries,
+        tries: &Tries,
         streak: u32,
         verify: &dyn Fn(&QueueItem) -> bool,
         out: &mut Vec<(QueueId, WriteOutcome)>,

@@ -226,12 +226,18 @@ pub struct IngestOptions {
 }
 
 /// What [`Store::ingest`] did with a batch of records.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IngestSummary {
     pub queued: i64,
     pub skipped: i64,
     pub unchanged: i64,
     pub failed: i64,
+    /// Records left alone, by position in the batch, because another
+    /// version of the same record is being written (claimed from the queue)
+    /// and this one is not the same bill: what this version means depends
+    /// on that write's outcome. They are not counted; ingest them again
+    /// once the write is recorded.
+    pub busy: Vec<usize>,
 }
 
 /// A bill claimed from the write queue.
@@ -505,6 +511,10 @@ pub trait Store: Send + Sync {
 
     /// When the next queued bill of `scheme` is due, if any is pending.
     fn next_due(&self, scheme: &str) -> Result<Option<DateTime<Utc>>>;
+
+    /// How many bills of `scheme` a [`Store::claim`] at `now` would get,
+    /// counting at most `limit`.
+    fn due_count(&self, scheme: &str, now: DateTime<Utc>, limit: usize) -> Result<usize>;
 
     /// The queue's depth for `scheme`.
     fn queue_depth(&self, scheme: &str) -> Result<QueueDepth>;

@@ -340,7 +340,7 @@ struct RecordRow {
 
 fn record_row(tx: &Transaction<'_>, scheme: &str, id: &str) -> Result<Option<RecordRow>> {
     Ok(tx
-        .query_row(
+        .row(
             "SELECT status, written_hash, target_id FROM records WHERE scheme = ?1 AND record_id = ?2",
             params![scheme, id],
             |r| {
@@ -388,7 +388,7 @@ fn open_dead_letter(
     id: &str,
 ) -> Result<Option<(DeadLetterId, Option<String>, String)>> {
     Ok(tx
-        .query_row(
+        .row(
             "SELECT id, hash, stage FROM dead_letters
              WHERE scheme = ?1 AND record_id = ?2 AND resolved_ms IS NULL
              ORDER BY id DESC LIMIT 1",
@@ -435,7 +435,7 @@ fn put_dead_letter(tx: &Transaction<'_>, d: &NewDeadLetter<'_>, now: i64) -> Res
         let existing = match open_dead_letter(tx, d.scheme, id)? {
             Some((dl, _, _)) => Some(dl),
             None => tx
-                .query_row(
+                .row(
                     "SELECT id FROM dead_letters
                      WHERE scheme = ?1 AND record_id = ?2 AND resolution = 'requeued'
                      ORDER BY id DESC LIMIT 1",
@@ -491,7 +491,7 @@ fn put_dead_letter(tx: &Transaction<'_>, d: &NewDeadLetter<'_>, now: i64) -> Res
 /// then moves the watermark as far as its run's completed pieces allow.
 fn try_complete(tx: &Transaction<'_>, piece: PieceId, now: i64) -> Result<bool> {
     let row: Option<(String, RunId)> = tx
-        .query_row(
+        .row(
             "SELECT state, run_id FROM pieces WHERE id = ?1",
             params![piece],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -550,7 +550,7 @@ fn advance_watermark(tx: &Transaction<'_>, run: RunId, now: i64) -> Result<()> {
         return Ok(());
     };
     let current: Option<Option<i64>> = tx
-        .query_row(
+        .row(
             "SELECT value_ms FROM watermarks WHERE scheme = ?1",
             params![scheme],
             |r| r.get(0),
@@ -746,7 +746,7 @@ impl Store for SqliteStore {
     fn watermark(&self, scheme: &str) -> Result<Option<DateTime<Utc>>> {
         let conn = self.conn();
         let v: Option<Option<i64>> = conn
-            .query_row(
+            .row(
                 "SELECT value_ms FROM watermarks WHERE scheme = ?1",
                 params![scheme],
                 |r| r.get(0),
@@ -805,8 +805,29 @@ impl Store for SqliteStore {
         self.write(|tx| {
             let mut sum = IngestSummary::default();
             let mut touched_pieces = BTreeSet::new();
-            for rec in records {
+            for (index, rec) in records.iter().enumerate() {
                 let id = rec.record_id.as_deref();
+                let queued: Option<(QueueId, String, String, Option<PieceId>)> = match id {
+                    Some(id) => tx
+                        .row(
+                            "SELECT id, state, hash, piece_id FROM queue WHERE scheme = ?1 AND record_id = ?2",
+                            params![scheme, id],
+                            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                        )
+                        .optional()?,
+                    None => None,
+                };
+                if let Some((_, state, qhash, _)) = &queued {
+                    let same_bill =
+                        matches!(&rec.result, IngestResult::Bill { hash, .. } if hash == qhash);
+                    if state == "inflight" && !same_bill {
+                        // Another version of the record is being written
+                        // right now: its outcome decides what this one
+                        // means, so the caller offers it again later.
+                        sum.busy.push(index);
+                        continue;
+                    }
+                }
                 match &rec.result {
                     IngestResult::Failed {
                         target,
@@ -842,7 +863,7 @@ impl Store for SqliteStore {
                         // The newest version says skip: a pending older
                         // version is not written any more.
                         let removed: Option<Option<PieceId>> = tx
-                            .query_row(
+                            .row(
                                 "DELETE FROM queue WHERE scheme = ?1 AND record_id = ?2 AND state = 'pending'
                                  RETURNING piece_id",
                                 params![scheme, id],
@@ -883,13 +904,6 @@ impl Store for SqliteStore {
                             sum.failed += 1;
                             continue;
                         };
-                        let queued: Option<(QueueId, String, String, Option<PieceId>)> = tx
-                            .query_row(
-                                "SELECT id, state, hash, piece_id FROM queue WHERE scheme = ?1 AND record_id = ?2",
-                                params![scheme, id],
-                                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                            )
-                            .optional()?;
                         if let Some((qid, state, qhash, qpiece)) = queued {
                             if state == "pending" {
                                 // Replace the waiting bill with the newest
@@ -992,7 +1006,7 @@ impl Store for SqliteStore {
                 tx,
                 run,
                 &Counts {
-                    read: records.len() as i64,
+                    read: (records.len() - sum.busy.len()) as i64,
                     mapped: sum.queued,
                     skipped: sum.skipped,
                     unchanged: sum.unchanged,
@@ -1021,7 +1035,7 @@ impl Store for SqliteStore {
     fn piece_complete(&self, piece: PieceId) -> Result<bool> {
         let conn = self.conn();
         let state: Option<String> = conn
-            .query_row(
+            .row(
                 "SELECT state FROM pieces WHERE id = ?1",
                 params![piece],
                 |r| r.get(0),
@@ -1092,16 +1106,15 @@ impl Store for SqliteStore {
             let mut c = Counts::default();
             let mut pieces = BTreeSet::new();
             for (qid, outcome) in outcomes {
-                type Row = (String, Option<PieceId>, Option<String>, String, String, String);
+                type Row = (String, Option<PieceId>, Option<String>, String);
                 let row: Option<Row> = tx
-                    .query_row(
-                        "SELECT record_id, piece_id, number, bill, hash, source_json
-                         FROM queue WHERE id = ?1 AND scheme = ?2",
+                    .row(
+                        "SELECT record_id, piece_id, number, hash FROM queue WHERE id = ?1 AND scheme = ?2",
                         params![qid, scheme],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                     )
                     .optional()?;
-                let Some((record_id, piece, number, bill, hash, source_json)) = row else {
+                let Some((record_id, piece, number, hash)) = row else {
                     tracing::warn!(scheme, queue_id = qid, "outcome for a bill no longer queued");
                     continue;
                 };
@@ -1130,6 +1143,12 @@ impl Store for SqliteStore {
                         }
                     }
                     WriteOutcome::Failed { reason } => {
+                        // The dead letter keeps the bill and its record.
+                        let (bill, source_json): (String, String) = tx.row(
+                            "SELECT bill, source_json FROM queue WHERE id = ?1",
+                            params![qid],
+                            |r| Ok((r.get(0)?, r.get(1)?)),
+                        )?;
                         tx.exec("DELETE FROM queue WHERE id = ?1", params![qid])?;
                         set_record(
                             tx,
@@ -1193,6 +1212,21 @@ impl Store for SqliteStore {
             |r| r.get(0),
         )?;
         from_ms_opt(v)
+    }
+
+    fn due_count(&self, scheme: &str, now: DateTime<Utc>, limit: usize) -> Result<usize> {
+        let conn = self.conn();
+        let n: i64 = conn.row(
+            "SELECT (SELECT COUNT(*) FROM (
+                         SELECT 1 FROM queue INDEXED BY queue_claim
+                         WHERE scheme = ?1 AND state = 'pending' AND next_ms <= ?2 LIMIT ?3))
+                  + (SELECT COUNT(*) FROM (
+                         SELECT 1 FROM queue INDEXED BY queue_claim
+                         WHERE scheme = ?1 AND state = 'inflight' AND lease_expires < ?2 LIMIT ?3))",
+            params![scheme, ms(now), limit as i64],
+            |r| r.get(0),
+        )?;
+        Ok(usize::try_from(n).unwrap_or(0).min(limit))
     }
 
     fn queue_depth(&self, scheme: &str) -> Result<QueueDepth> {
@@ -1367,8 +1401,9 @@ impl Store for SqliteStore {
 
     fn schemes(&self) -> Result<Vec<String>> {
         let conn = self.conn();
-        let mut stmt =
-            conn.prepare_cached("SELECT scheme FROM runs UNION SELECT scheme FROM watermarks ORDER BY 1")?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT scheme FROM runs UNION SELECT scheme FROM watermarks ORDER BY 1",
+        )?;
         let rows = stmt
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<Vec<String>>>()?;
@@ -1382,7 +1417,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<(String, Option<String>)>> {
         let conn = self.conn();
         Ok(conn
-            .query_row(
+            .row(
                 "SELECT status, target_id FROM records WHERE scheme = ?1 AND record_id = ?2",
                 params![scheme, record_id],
                 |r| Ok((r.get(0)?, r.get(1)?)),

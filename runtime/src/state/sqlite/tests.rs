@@ -544,3 +544,118 @@ fn schemes_lists_what_the_store_knows() {
     s.set_watermark("a", Some(t(0))).unwrap();
     assert_eq!(s.schemes().unwrap(), vec!["a".to_string(), "b".to_string()]);
 }
+
+#[test]
+fn another_version_of_a_bill_being_written_waits_for_its_outcome() {
+    let s = SqliteStore::open_in_memory().unwrap();
+    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
+    let update = IngestOptions {
+        on_change: OnChange::Update,
+        force: false,
+    };
+    s.ingest(
+        run,
+        "po",
+        None,
+        update,
+        &[bill("A", "h1"), bill("B", "h1")],
+        t(1),
+    )
+    .unwrap();
+    let items = s.claim("po", "w", 20, LEASE, t(2)).unwrap();
+    assert_eq!(items.len(), 2);
+
+    // While A and B are in flight: the same bill is just unchanged; a new
+    // version, a skip or a mapping failure of the record is left for later
+    // (and not counted), the other records of the page are stored.
+    let sum = s
+        .ingest(
+            run,
+            "po",
+            None,
+            update,
+            &[
+                bill("A", "h1"),
+                bill("A", "h2"),
+                bill("C", "h1"),
+                skipped("B"),
+            ],
+            t(3),
+        )
+        .unwrap();
+    assert_eq!(sum.busy, vec![1, 3]);
+    assert_eq!((sum.unchanged, sum.queued), (1, 1));
+    let sum = s
+        .ingest(run, "po", None, update, &[failed("A", "bad")], t(3))
+        .unwrap();
+    assert_eq!(sum.busy, vec![0]);
+    assert_eq!(sum.failed, 0);
+    assert!(s
+        .dead_letters("po", &DeadLetterFilter::default())
+        .unwrap()
+        .is_empty());
+    assert_eq!(s.overview("po", 1).unwrap().runs[0].counts.read, 4);
+
+    // A's write is recorded: the newer version is now an update of it, and
+    // B, written, is skipped as the newer version says.
+    s.record_outcomes(
+        run,
+        "po",
+        &[written(items[0].id, "100"), written(items[1].id, "101")],
+        t(4),
+    )
+    .unwrap();
+    let sum = s
+        .ingest(
+            run,
+            "po",
+            None,
+            update,
+            &[bill("A", "h2"), skipped("B")],
+            t(5),
+        )
+        .unwrap();
+    assert!(sum.busy.is_empty());
+    assert_eq!((sum.queued, sum.skipped), (1, 1));
+    let items = s.claim("po", "w", 20, LEASE, t(6)).unwrap();
+    let a = items.iter().find(|i| i.record_id == "A").unwrap();
+    assert_eq!(
+        (a.hash.as_str(), a.target_id.as_deref()),
+        ("h2", Some("100"))
+    );
+}
+
+#[test]
+fn due_count_counts_what_a_claim_would_take() {
+    let s = SqliteStore::open_in_memory().unwrap();
+    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
+    let recs: Vec<_> = (0..5).map(|i| bill(&format!("R{i}"), "h")).collect();
+    s.ingest(run, "po", None, IngestOptions::default(), &recs, t(1))
+        .unwrap();
+    assert_eq!(s.due_count("po", t(1), 20).unwrap(), 5);
+    assert_eq!(s.due_count("po", t(1), 3).unwrap(), 3);
+    assert_eq!(s.due_count("other", t(1), 20).unwrap(), 0);
+    let items = s.claim("po", "w", 2, LEASE, t(2)).unwrap();
+    assert_eq!(s.due_count("po", t(2), 20).unwrap(), 3);
+    // One back in backoff until t(30); the claimed lease expires at t(62).
+    s.record_outcomes(
+        run,
+        "po",
+        &[(
+            items[0].id,
+            WriteOutcome::Retry {
+                at: t(30),
+                verify: false,
+                count_attempt: true,
+                error: "HTTP 500".into(),
+            },
+        )],
+        t(3),
+    )
+    .unwrap();
+    assert_eq!(s.due_count("po", t(3), 20).unwrap(), 3);
+    assert_eq!(s.due_count("po", t(30), 20).unwrap(), 4);
+    assert_eq!(s.due_count("po", t(63), 20).unwrap(), 5);
+    assert_eq!(s.claim("po", "w", 20, LEASE, t(63)).unwrap().len(), 5);
+    assert_eq!(s.due_count("po", t(63), 20).unwrap(), 0);
+}
