@@ -387,6 +387,24 @@ impl Engine {
     }
 
     /// Waits for a call slot of `bucket`, or a shutdown (then `Err`).
+    /// Runs a store operation on the blocking pool, so that the requests
+    /// in flight go on while SQLite works and waits for the disk (every
+    /// commit is synced).
+    pub(crate) async fn stored<T: Send + 'static>(
+        &self,
+        op: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let store = self.store.clone();
+        match tokio::task::spawn_blocking(move || op(store.as_ref())).await {
+            Ok(result) => result,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(StoreError::Io {
+                path: "state store".into(),
+                source: std::io::Error::other(e.to_string()),
+            }),
+        }
+    }
+
     pub(crate) async fn acquire(&self, bucket: &Bucket) -> Result<(), Stop> {
         tokio::select! {
             _ = bucket.acquire() => Ok(()),

@@ -187,9 +187,14 @@ impl Engine {
         };
         let mut waited = std::time::Duration::ZERO;
         loop {
-            let sum = self
-                .store
-                .ingest(run, &s.name, Some(pid), options, &mapped, self.now())?;
+            let (scheme, now) = (s.name.clone(), self.now());
+            let (back, sum) = self
+                .stored(move |store| {
+                    let sum = store.ingest(run, &scheme, Some(pid), options, &mapped, now)?;
+                    Ok((mapped, sum))
+                })
+                .await?;
+            mapped = back;
             if sum.queued > 0 {
                 self.progress.queued(&s.name, sum.queued as u64);
                 feed.queued();

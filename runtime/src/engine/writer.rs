@@ -95,7 +95,11 @@ impl Engine {
                 if batch > 1 && feed.is_some_and(|f| !f.is_done()) {
                     // While reading goes on, only full batches: the rest
                     // waits for more bills or the end of reading.
-                    match self.store.due_count(&s.name, self.now(), batch) {
+                    let (scheme, now) = (s.name.clone(), self.now());
+                    let due = self
+                        .stored(move |store| store.due_count(&scheme, now, batch))
+                        .await;
+                    match due {
                         Ok(n) if n < batch => break,
                         Ok(_) => {}
                         Err(e) => {
@@ -104,10 +108,16 @@ impl Engine {
                         }
                     }
                 }
-                match self
-                    .store
-                    .claim(&s.name, &self.owner, batch, s.settings.lease, self.now())
-                {
+                let (scheme, owner, lease, now) = (
+                    s.name.clone(),
+                    self.owner.clone(),
+                    s.settings.lease,
+                    self.now(),
+                );
+                let claimed = self
+                    .stored(move |store| store.claim(&scheme, &owner, batch, lease, now))
+                    .await;
+                match claimed {
                     Ok(items) if items.is_empty() => break,
                     Ok(items) => running.push(async move {
                         let result = self.write_batch(s, &items, tries, streak).await;
@@ -121,7 +131,8 @@ impl Engine {
                     return Err(stop);
                 }
                 // Nothing to send now.
-                let due = self.store.next_due(&s.name)?;
+                let scheme = s.name.clone();
+                let due = self.stored(move |store| store.next_due(&scheme)).await?;
                 let wait = due.map(|at| (at - self.now()).to_std().unwrap_or_default());
                 match feed.filter(|f| !f.is_done()) {
                     None => match wait {
@@ -150,10 +161,11 @@ impl Engine {
                 .iter()
                 .filter(|(_, o)| matches!(o, WriteOutcome::Written { .. }))
                 .count();
-            if let Err(e) = self
-                .store
-                .record_outcomes(run, &s.name, &outcomes, self.now())
-            {
+            let (scheme, now) = (s.name.clone(), self.now());
+            let recorded = self
+                .stored(move |store| store.record_outcomes(run, &scheme, &outcomes, now))
+                .await;
+            if let Err(e) = recorded {
                 tracing::error!(scheme = %s.name, bills = items.len(), error = %e, "could not record the outcome of a batch; its bills will be looked up before being sent again");
                 stop.get_or_insert(e.into());
                 continue;

@@ -1,6 +1,27 @@
 //! The SQLite backend of the state store: one file, `state.db`, in the data
-//! directory, in WAL mode with full synchronous commits, so that a
-//! transaction that returned is on disk before the engine acts on it.
+//! directory, in WAL mode.
+//!
+//! # Durability
+//!
+//! Every commit survives the process (a crash, `kill -9`): it is in the
+//! operating system's hands when the call returns. Surviving the *machine*
+//! (power loss, kernel panic) needs the write-ahead log synced to disk,
+//! which costs a disk flush — milliseconds — per commit, so only the
+//! commits that must survive it are synced (`synchronous = FULL`), the
+//! others not (`NORMAL`):
+//!
+//! - a **claim**, because a bill is sent after it: a claim lost with the
+//!   machine would put the bill back as never sent, and a bill that did
+//!   reach the target would be sent again;
+//! - the **end of a run** (and the recovery at its start), so that what a
+//!   command reports is on disk when it exits.
+//!
+//! The log is replayed in order, so a lost commit takes every later one with
+//! it: after a power loss the store is as it was at some commit after the
+//! last synced one. Whatever is lost then is recovered without loss or
+//! duplicate: pages read are read again (the watermark moves in the same
+//! unsynced commits), and outcomes lost leave their bills in flight, to be
+//! looked up by number before being sent again — as after a crash.
 //!
 //! Schema changes are numbered migrations; `PRAGMA user_version` records how
 //! many are applied. Times are stored as integer Unix milliseconds (UTC).
@@ -239,7 +260,7 @@ impl SqliteStore {
                 tracing::warn!(path = %self.path, mode, "state store is not in WAL mode");
             }
         }
-        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let version: i64 = conn.row("PRAGMA user_version", [], |r| r.get(0))?;
         let known = MIGRATIONS.len() as i64;
@@ -270,6 +291,24 @@ impl SqliteStore {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let out = f(&tx)?;
         tx.commit()?;
+        Ok(out)
+    }
+
+    /// [`Self::write`], with the commit synced to disk (see the module's
+    /// "Durability"): it survives a power loss, and so does every commit
+    /// before it.
+    fn write_synced<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn();
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        let result: Result<T> = (|| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })();
+        let reset = conn.pragma_update(None, "synchronous", "NORMAL");
+        let out = result?;
+        reset?;
         Ok(out)
     }
 }
@@ -675,7 +714,7 @@ impl Store for SqliteStore {
 
     fn recover(&self, scheme: &str, now: DateTime<Utc>) -> Result<i64> {
         let now = ms(now);
-        self.write(|tx| {
+        self.write_synced(|tx| {
             tx.exec(
                 "UPDATE runs SET outcome = 'interrupted', ended_ms = ?2,
                      error = COALESCE(error, 'the process running it stopped')
@@ -734,7 +773,7 @@ impl Store for SqliteStore {
         error: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        self.write(|tx| {
+        self.write_synced(|tx| {
             tx.exec(
                 "UPDATE runs SET outcome = ?2, error = ?3, ended_ms = ?4 WHERE id = ?1",
                 params![run, outcome.as_str(), error, ms(now)],
@@ -1054,7 +1093,7 @@ impl Store for SqliteStore {
     ) -> Result<Vec<QueueItem>> {
         let now = ms(now);
         let expires = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
-        self.write(|tx| {
+        self.write_synced(|tx| {
             let mut stmt = tx.prepare_cached(
                 "UPDATE queue SET state = 'inflight', lease_owner = ?1, lease_expires = ?2,
                      verify = CASE WHEN state = 'inflight' THEN 1 ELSE verify END
