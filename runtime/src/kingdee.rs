@@ -881,6 +881,13 @@ impl Client {
         let api = short_name(service);
         let body = json_text(api, &serde_json::json!({ "parameters": parameters }))?;
         let answer = self.send(service, &body).await?;
+        if answer.get("LoginResultType").is_none() {
+            // The gateway answers a login it does not carry out (call limit,
+            // server busy) with the usual status.
+            if let Some(status) = response_status(&answer).filter(|s| !is_success(s)) {
+                return Err(status_error(api, status));
+            }
+        }
         let result_type = answer
             .get("LoginResultType")
             .and_then(code_of)

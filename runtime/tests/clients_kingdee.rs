@@ -205,6 +205,20 @@ async fn failed_login_is_auth_without_the_password() {
 }
 
 #[tokio::test]
+async fn a_login_answered_with_a_call_limit_is_a_rate_limit() {
+    let (base, _server) = serve(vec![Reply::json(
+        r#"{"Result":{"ResponseStatus":{"ErrorCode":500,"IsSuccess":false,
+          "Errors":[{"FieldName":null,"Message":"调用次数超过限制","DIndex":0}],"SuccessEntitys":[],"MsgCode":14}}}"#,
+    )])
+    .await;
+    let c = client(&base, password());
+    let e = c.view("PUR_PurchaseOrder", "CG001").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::RateLimited, "{e}");
+    assert_eq!(e.api(), "AuthService.ValidateUser");
+    assert!(e.message().contains("调用次数超过限制"), "{e}");
+}
+
+#[tokio::test]
 async fn login_by_sign_sends_vector_5() {
     let (base, server) = serve(vec![Reply::json(LOGIN_OK), Reply::json("[]")]).await;
     let mut cfg = KingdeeConfig::new(
