@@ -138,6 +138,8 @@ print(f"  lines/s              {lines / wall:8.0f}   ({lines} entry lines stored
 print(f"  HTTP requests        {total_req:8d}   (旺店通 {wdt}, 金蝶 {req.get('kingdee', 0)}, Qimen {req.get('qimen', 0)})")
 print(f"  duplicates in 金蝶    {c.get('duplicates', 0):8d}")
 print(f"  peak RSS duijie run  {rss_kb / 1024:8.1f} MB")
+if c.get("cpu_user_ms") is not None:
+    print(f"  CPU of the sandbox   {c['cpu_user_ms'] / 1000:8.2f} s user + {c['cpu_sys_ms'] / 1000:.2f} s sys")
 if c.get("peak_rss_kb"):
     print(f"  peak RSS sandbox     {c['peak_rss_kb'] / 1024:8.1f} MB   (holds every stored bill in memory)")
 if rate:

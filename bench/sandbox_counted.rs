@@ -9,7 +9,7 @@
 //! on standard output: the requests served per service (rate-limit answers
 //! included), the faults injected, the 金蝶 `PUR_PurchaseOrder` bills stored,
 //! their entry lines, bill numbers stored more than once, and the sandbox's
-//! own peak resident memory.
+//! own peak resident memory and CPU time.
 //!
 //! `cargo run --release --example sandbox_counted -- --listen 127.0.0.1:0 --orders 1000`
 
@@ -27,6 +27,20 @@ struct Cli {
 }
 
 const FORM: &str = "PUR_PurchaseOrder";
+
+/// CPU time this process used so far (user, system), in ms: counted
+/// before the stored bills are read back for the counters.
+fn cpu_ms() -> Option<(u64, u64)> {
+    // Fields 14 and 15 of /proc/self/stat, in clock ticks; the command name
+    // (field 2) is in parentheses and may hold spaces.
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // SAFETY: sysconf has no preconditions.
+    let ticks = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).ok()?;
+    let ms = |i: usize| -> Option<u64> { Some(fields.get(i)?.parse::<u64>().ok()? * 1000 / ticks) };
+    Some((ms(11)?, ms(12)?))
+}
 
 /// `VmHWM` of /proc/self/status, in kB.
 fn peak_rss_kb() -> Option<u64> {
@@ -77,6 +91,7 @@ async fn main() -> ExitCode {
     println!("{}", banner(&sandbox, &config));
     stopped().await;
 
+    let cpu = cpu_ms();
     let control = sandbox.control();
     let requests = control.request_counts();
     let faults = control.fault_counts();
@@ -107,6 +122,8 @@ async fn main() -> ExitCode {
         "lines": lines,
         "duplicates": duplicates,
         "peak_rss_kb": peak_rss_kb(),
+        "cpu_user_ms": cpu.map(|c| c.0),
+        "cpu_sys_ms": cpu.map(|c| c.1),
     });
     println!("counters: {summary}");
     sandbox.shutdown().await;
