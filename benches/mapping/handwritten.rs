@@ -6,7 +6,8 @@
 //! values through the same `maplib` functions the compiled code and the
 //! interpreter call (exact decimals, integers, date-times in UTC+8), so the
 //! output is byte for byte that of the compiled scheme. What a careful person
-//! would do by hand and the generated code may not:
+//! would do by hand (the generated code now does all but the fourth, and
+//! writes the bill with its own `write_json` rather than with serde):
 //! - one pass over the record (serde's visitor), no raw re-scans;
 //! - decimals written from a stack buffer (no `String` per value);
 //! - the date written with `collect_str` (no `String`);
@@ -14,8 +15,8 @@
 //! - the one-element `FPOOrderEntry_Link` as an array, not a `Vec`.
 //!
 //! [`map_record_ser_dec`] is the same mapping writing decimals with
-//! `maplib::json::ser::dec`, as the generated code does, to measure what that
-//! costs.
+//! `maplib::json::ser::dec` (the `serialize_with` function for a `Decimal`
+//! field of a serde struct), to measure what that costs.
 
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
@@ -104,8 +105,8 @@ impl Serialize for Dec {
     }
 }
 
-/// A decimal written by `maplib::json::ser::dec` (a `String` and a `Number`
-/// per value).
+/// A decimal written by `maplib::json::ser::dec` (text on the stack, then a
+/// borrowed `RawValue`).
 struct MaplibDec(Decimal);
 
 impl Serialize for MaplibDec {

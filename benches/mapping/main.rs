@@ -6,7 +6,7 @@
 //! | `compiled` | the generated code (`Mapper::map_record`), what `duijie map` and `duijie run` use |
 //! | `interpreter` | `duijie_compiler::interp::Interpreter` on the same checked model (`duijie map --interpret`, `duijie preview`) |
 //! | `handwritten` | the same mapping written by hand with serde (`handwritten.rs`): the yardstick |
-//! | `handwritten_ser_dec` | the same, writing decimals with `maplib::json::ser::dec` as the generated code does |
+//! | `handwritten_ser_dec` | the same, writing decimals with `maplib::json::ser::dec` (serde's way for a `Decimal` field; the generated code writes JSON itself) |
 //! | `value_passthrough` | `serde_json::Value`: parse each record and write it back, no mapping |
 //!
 //! Every iteration maps the whole data set (`bench/orders.rs`: 1000 orders of

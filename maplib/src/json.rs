@@ -29,10 +29,13 @@
 //! `#[derive(Serialize)]` struct written with `serde_json::to_writer`, where
 //! decimals go through [`ser::dec`] (a JSON number with the decimal's exact
 //! text: `10.0000` is written `10.0000`). Note that `rust_decimal`'s own
-//! `Serialize` writes a *string*: a target struct field of type `Decimal`
+//! `Serialize` writes a *string*: a serde struct field of type `Decimal`
 //! must say `#[serde(serialize_with = "::duijie_maplib::json::ser::dec")]`.
-
-use std::io::Write as _;
+//!
+//! The interpreter and the generated `write_json` of compiled schemes both
+//! write bills with these functions, so they write the same bytes. None of
+//! them allocates: decimals and integers are formatted on the stack, strings
+//! are escaped straight into the output.
 
 use rust_decimal::Decimal;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
@@ -295,11 +298,56 @@ pub fn string_text(raw: &RawValue) -> Option<std::borrow::Cow<'_, str>> {
     }
 }
 
+/// What [`write_str`] writes for each byte: 0 for the byte itself, else
+/// the character after the backslash (`u` for `\u00XX`). serde_json's table.
+const ESCAPE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b'u';
+        b += 1;
+    }
+    table[0x08] = b'b';
+    table[0x09] = b't';
+    table[0x0a] = b'n';
+    table[0x0c] = b'f';
+    table[0x0d] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// Appends a JSON string (serde_json's escaping: `"`, `\` and control
 /// characters; everything else as UTF-8).
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    // Writing to a Vec cannot fail, and a str always serializes.
-    let _ = serde_json::to_writer(&mut *out, s);
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape = ESCAPE[usize::from(b)];
+        if escape == 0 {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        if escape == b'u' {
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xf)],
+            ]);
+        } else {
+            out.extend_from_slice(&[b'\\', escape]);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
 }
 
 /// Appends an object key and its colon: `"FQty":`.
@@ -308,14 +356,87 @@ pub fn write_key(out: &mut Vec<u8>, key: &str) {
     out.push(b':');
 }
 
+/// The longest text of a decimal: a sign, 29 digits and a point, or a sign,
+/// `0.` and 28 digits.
+const DEC_TEXT_MAX: usize = 32;
+
+/// A decimal's exact text (what its `Display` writes: `10.0000`, `-0.50`,
+/// `0`), written into `buf` without allocating.
+fn dec_text<'b>(d: &Decimal, buf: &'b mut [u8; DEC_TEXT_MAX]) -> &'b [u8] {
+    // The mantissa's digits, least significant first. At most 96 bits: 29
+    // digits. Wide arithmetic only while the value does not fit in 64 bits.
+    let mut digits = [0u8; 29];
+    let mut n = 0;
+    let mut wide = d.mantissa().unsigned_abs();
+    while wide > u128::from(u64::MAX) && n < digits.len() {
+        digits[n] = (wide % 10) as u8;
+        wide /= 10;
+        n += 1;
+    }
+    let mut narrow = wide as u64;
+    while n < digits.len() {
+        digits[n] = (narrow % 10) as u8;
+        narrow /= 10;
+        n += 1;
+        if narrow == 0 {
+            break;
+        }
+    }
+    let scale = d.scale() as usize;
+    let mut len = 0;
+    let mut push = |buf: &mut [u8; DEC_TEXT_MAX], b: u8| {
+        if let Some(slot) = buf.get_mut(len) {
+            *slot = b;
+            len += 1;
+        }
+    };
+    if d.is_sign_negative() {
+        push(buf, b'-');
+    }
+    if n > scale {
+        for &digit in digits[scale..n].iter().rev() {
+            push(buf, b'0' + digit);
+        }
+        if scale > 0 {
+            push(buf, b'.');
+        }
+    } else {
+        // Only a fraction (scale ≥ 1 here, as n ≥ 1): `0.` and leading zeros.
+        push(buf, b'0');
+        push(buf, b'.');
+        for _ in n..scale {
+            push(buf, b'0');
+        }
+    }
+    for &digit in digits[..scale.min(n)].iter().rev() {
+        push(buf, b'0' + digit);
+    }
+    &buf[..len]
+}
+
 /// Appends a decimal as a JSON number with its exact text (`10.0000`).
 pub fn write_dec(out: &mut Vec<u8>, d: &Decimal) {
-    let _ = write!(out, "{d}");
+    let mut buf = [0u8; DEC_TEXT_MAX];
+    out.extend_from_slice(dec_text(d, &mut buf));
 }
 
 /// Appends an integer.
 pub fn write_int(out: &mut Vec<u8>, i: i64) {
-    let _ = write!(out, "{i}");
+    let mut buf = [0u8; 20];
+    let mut pos = buf.len();
+    let mut n = i.unsigned_abs();
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&buf[pos..]);
 }
 
 /// Appends `true` or `false`.
@@ -338,16 +459,19 @@ pub fn write_list<S: AsRef<str>>(out: &mut Vec<u8>, list: &[S]) {
 /// `serialize_with` functions for target structs, byte-identical to the
 /// `write_*` functions.
 pub mod ser {
-    use std::str::FromStr;
-
     use rust_decimal::Decimal;
     use serde::{Serialize, Serializer};
+    use serde_json::value::RawValue;
 
-    /// A decimal as a JSON number with its exact text.
+    /// A decimal as a JSON number with its exact text. The text is written
+    /// on the stack and handed over as a borrowed raw JSON value: nothing
+    /// is allocated.
     pub fn dec<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
-        serde_json::Number::from_str(&d.to_string())
-            .map_err(serde::ser::Error::custom)?
-            .serialize(s)
+        let mut buf = [0u8; super::DEC_TEXT_MAX];
+        let text =
+            std::str::from_utf8(super::dec_text(d, &mut buf)).map_err(serde::ser::Error::custom)?;
+        let raw: &RawValue = serde_json::from_str(text).map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
     }
 
     /// An optional decimal (use with `skip_serializing_if = "Option::is_none"`;
@@ -529,6 +653,112 @@ mod tests {
         assert!(String::from_utf8(serde_json::to_vec(&bill).unwrap())
             .unwrap()
             .contains(r#""FQty":10.0000,"#));
+    }
+
+    #[test]
+    fn decimals_are_written_as_display_writes_them() {
+        let mut cases: Vec<Decimal> = [
+            "0",
+            "-0",
+            "0.00",
+            "-0.00",
+            "10.0000",
+            "-10.0000",
+            "1",
+            "-1",
+            "0.5",
+            "-0.0001",
+            "946.9436",
+            "123456789012345678901234567.8",
+            "0.0000000000000000000000000001",
+            "-0.0000000000000000000000000001",
+            "7922816251426433759354395033.5",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-18446744073709551617",
+            "1844674407370955161.6",
+        ]
+        .iter()
+        .map(|t| crate::dec::parse_dec(t).unwrap())
+        .collect();
+        cases.extend([Decimal::MAX, Decimal::MIN, Decimal::ZERO, Decimal::ONE]);
+        for scale in 0..=28 {
+            for m in [
+                0i128,
+                1,
+                -1,
+                7,
+                10,
+                12345,
+                -99999,
+                i64::MAX as i128,
+                1 << 70,
+                -(1 << 95),
+            ] {
+                cases.push(Decimal::from_i128_with_scale(m, scale));
+            }
+        }
+        for d in cases {
+            let mut out = Vec::new();
+            write_dec(&mut out, &d);
+            assert_eq!(String::from_utf8(out).unwrap(), d.to_string(), "{d:?}");
+            let by_serde = serde_json::to_string(&Wrapped(d)).unwrap();
+            assert_eq!(by_serde, d.to_string());
+        }
+    }
+
+    #[derive(serde::Serialize)]
+    struct Wrapped(#[serde(serialize_with = "ser::dec")] Decimal);
+
+    proptest::proptest! {
+        #[test]
+        fn any_decimal_is_written_as_display_writes_it(
+            lo: u32, mid: u32, hi: u32, negative: bool, scale in 0u32..=28,
+        ) {
+            let d = Decimal::from_parts(lo, mid, hi, negative, scale);
+            let mut out = Vec::new();
+            write_dec(&mut out, &d);
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), d.to_string());
+        }
+
+        #[test]
+        fn any_string_is_escaped_as_serde_escapes_it(s in "\\PC*|[\\x00-\\x7f]*") {
+            let mut out = Vec::new();
+            write_str(&mut out, &s);
+            proptest::prop_assert_eq!(out, serde_json::to_vec(&s).unwrap());
+        }
+    }
+
+    #[test]
+    fn integers_and_strings_as_serde_writes_them() {
+        for i in [
+            0,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            1234567890,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ] {
+            let mut out = Vec::new();
+            write_int(&mut out, i);
+            assert_eq!(out, serde_json::to_vec(&i).unwrap());
+        }
+        let every_ascii: String = (0u8..=0x7f).map(char::from).collect();
+        for s in [
+            "",
+            "abc",
+            "北京\"仓\"\n",
+            "\u{2028}😀\\",
+            every_ascii.as_str(),
+        ] {
+            let mut out = b"x".to_vec();
+            write_str(&mut out, s);
+            assert_eq!(out[1..], serde_json::to_vec(s).unwrap());
+        }
     }
 
     #[test]

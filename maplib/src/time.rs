@@ -13,7 +13,9 @@
 use std::fmt::Write;
 
 use chrono::format::{Item, Parsed, StrftimeItems};
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime, TimeDelta, TimeZone};
+use chrono::{
+    DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, TimeDelta, TimeZone, Timelike,
+};
 
 use crate::error::{quote, ValueError};
 
@@ -143,14 +145,7 @@ pub fn format_datetime(
     fmt: &str,
     zone: Option<FixedOffset>,
 ) -> Result<String, ValueError> {
-    check_format(fmt).map_err(ValueError::new)?;
-    let t = match zone {
-        Some(z) => t.with_timezone(&z),
-        None => *t,
-    };
-    let mut out = String::new();
-    write!(out, "{}", t.format(fmt)).map_err(|_| cannot_format(fmt, "date-time"))?;
-    Ok(out)
+    datetime_text(t, fmt, zone).map(String::from)
 }
 
 /// `format_datetime(t, format[, zone])` with the zone as text.
@@ -165,10 +160,201 @@ pub fn format_datetime_zone(
 
 /// Formats a date. A format asking for a time of day (`%H`) is an error.
 pub fn format_date(d: NaiveDate, fmt: &str) -> Result<String, ValueError> {
+    date_text(d, fmt).map(String::from)
+}
+
+/// [`format_datetime`] without allocating for text of up to
+/// [`TimeText::INLINE`] bytes (every numeric format); the same text.
+pub fn datetime_text(
+    t: &DateTime<FixedOffset>,
+    fmt: &str,
+    zone: Option<FixedOffset>,
+) -> Result<TimeText, ValueError> {
+    let t = match zone {
+        Some(z) => t.with_timezone(&z),
+        None => *t,
+    };
+    let (date, time) = (t.date_naive(), t.time());
+    // The two formats of WDT and Kingdee, written directly (chrono's
+    // bytes: 4-digit years, 2-digit fields; a leap second falls back).
+    if (0..=9999).contains(&date.year()) && time.nanosecond() < 1_000_000_000 {
+        if fmt == DATETIME_FORMAT {
+            let mut text = TimeText::empty();
+            text.push_date(date);
+            text.push_time(time);
+            return Ok(text);
+        }
+        if fmt == DATE_FORMAT {
+            let mut text = TimeText::empty();
+            text.push_date(date);
+            return Ok(text);
+        }
+    }
     check_format(fmt).map_err(ValueError::new)?;
-    let mut out = String::new();
-    write!(out, "{}", d.format(fmt)).map_err(|_| cannot_format(fmt, "date"))?;
-    Ok(out)
+    let mut text = TimeText::empty();
+    write!(text, "{}", t.format(fmt)).map_err(|_| cannot_format(fmt, "date-time"))?;
+    Ok(text)
+}
+
+/// [`format_date`] without allocating for text of up to
+/// [`TimeText::INLINE`] bytes (every numeric format); the same text.
+pub fn date_text(d: NaiveDate, fmt: &str) -> Result<TimeText, ValueError> {
+    if fmt == DATE_FORMAT && (0..=9999).contains(&d.year()) {
+        let mut text = TimeText::empty();
+        text.push_date(d);
+        return Ok(text);
+    }
+    check_format(fmt).map_err(ValueError::new)?;
+    let mut text = TimeText::empty();
+    write!(text, "{}", d.format(fmt)).map_err(|_| cannot_format(fmt, "date"))?;
+    Ok(text)
+}
+
+/// A formatted date or date-time: kept inline up to [`TimeText::INLINE`]
+/// bytes, on the heap beyond (a format with long text in it).
+#[derive(Clone, PartialEq, Eq)]
+pub struct TimeText(Repr);
+
+#[derive(Clone, PartialEq, Eq)]
+enum Repr {
+    /// Invariant: `bytes[..len]` is UTF-8 (only whole `&str` pieces are
+    /// copied in).
+    Inline {
+        len: u8,
+        bytes: [u8; TimeText::INLINE],
+    },
+    Heap(String),
+}
+
+impl TimeText {
+    /// The longest text kept inline.
+    pub const INLINE: usize = 38;
+
+    fn empty() -> TimeText {
+        TimeText(Repr::Inline {
+            len: 0,
+            bytes: [0; TimeText::INLINE],
+        })
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            // Always UTF-8 (see `Repr::Inline`); "" cannot happen.
+            Repr::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Repr::Heap(s) => s,
+        }
+    }
+
+    fn push_ascii(&mut self, piece: &[u8]) {
+        if let Repr::Inline { len, bytes } = &mut self.0 {
+            let at = usize::from(*len);
+            if let Some(slot) = bytes.get_mut(at..at + piece.len()) {
+                slot.copy_from_slice(piece);
+                *len += piece.len() as u8;
+                return;
+            }
+        }
+        // ASCII is UTF-8.
+        let _ = self.write_str(std::str::from_utf8(piece).unwrap_or_default());
+    }
+
+    /// `YYYY-MM-DD` (the year in 0..=9999).
+    fn push_date(&mut self, d: NaiveDate) {
+        let (y, m, day) = (d.year(), d.month(), d.day());
+        let digit = |v: u32| b'0' + (v % 10) as u8;
+        let y = y.unsigned_abs();
+        self.push_ascii(&[
+            digit(y / 1000),
+            digit(y / 100),
+            digit(y / 10),
+            digit(y),
+            b'-',
+            digit(m / 10),
+            digit(m),
+            b'-',
+            digit(day / 10),
+            digit(day),
+        ]);
+    }
+
+    /// ` HH:MM:SS`.
+    fn push_time(&mut self, t: NaiveTime) {
+        let (h, m, s) = (t.hour(), t.minute(), t.second());
+        let digit = |v: u32| b'0' + (v % 10) as u8;
+        self.push_ascii(&[
+            b' ',
+            digit(h / 10),
+            digit(h),
+            b':',
+            digit(m / 10),
+            digit(m),
+            b':',
+            digit(s / 10),
+            digit(s),
+        ]);
+    }
+}
+
+impl Write for TimeText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        match &mut self.0 {
+            Repr::Inline { len, bytes } => {
+                let at = usize::from(*len);
+                match bytes.get_mut(at..at + s.len()) {
+                    Some(slot) => {
+                        slot.copy_from_slice(s.as_bytes());
+                        *len += s.len() as u8;
+                    }
+                    None => {
+                        let mut heap = String::with_capacity(at + s.len());
+                        heap.push_str(std::str::from_utf8(&bytes[..at]).unwrap_or_default());
+                        heap.push_str(s);
+                        self.0 = Repr::Heap(heap);
+                    }
+                }
+            }
+            Repr::Heap(heap) => heap.push_str(s),
+        }
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for TimeText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for TimeText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for TimeText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl From<TimeText> for String {
+    fn from(text: TimeText) -> String {
+        match text.0 {
+            Repr::Heap(s) => s,
+            Repr::Inline { .. } => text.as_str().to_owned(),
+        }
+    }
+}
+
+impl serde::Serialize for TimeText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 fn cannot_format(fmt: &str, what: &str) -> ValueError {
@@ -292,6 +478,72 @@ mod tests {
         assert_eq!(format_date(d, "%Y年%m月%d日").unwrap(), "2024年01月02日");
         assert!(format_date(d, "%Y %H").is_err());
         assert!(format_date(d, "%Q").is_err());
+    }
+
+    #[test]
+    fn texts_are_chrono_formats() {
+        let zones = [utc8(), offset(0).unwrap(), offset(-5 * 3600).unwrap()];
+        let formats = [
+            DATETIME_FORMAT,
+            DATE_FORMAT,
+            "%Y年%m月%d日 %H时%M分%S秒",
+            "%Y-%m-%dT%H:%M:%S%.3f%:z",
+            "%A %d %B %Y %H:%M:%S %z, a rather long format past the inline text",
+        ];
+        for (y, m, d) in [
+            (2024, 1, 2),
+            (1, 12, 31),
+            (0, 1, 1),
+            (999, 2, 3),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-1, 6, 30),
+            (-10000, 6, 30),
+        ] {
+            let date = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            for fmt in formats {
+                let mut want = String::new();
+                match write!(want, "{}", date.format(fmt)) {
+                    Ok(()) => assert_eq!(date_text(date, fmt).unwrap().as_str(), want),
+                    Err(_) => assert!(date_text(date, fmt).is_err(), "{date} {fmt}"),
+                }
+            }
+            for (h, mi, s, nano) in [
+                (0, 0, 0, 0),
+                (23, 59, 59, 999_999_999),
+                (12, 5, 59, 1_500_000_000),
+            ] {
+                let naive = date.and_hms_nano_opt(h, mi, s, nano).unwrap();
+                for zone in zones {
+                    let Some(t) = zone.from_local_datetime(&naive).single() else {
+                        continue;
+                    };
+                    for fmt in formats {
+                        for to in [None, Some(utc8())] {
+                            let shown = match to {
+                                Some(z) => t.with_timezone(&z),
+                                None => t,
+                            };
+                            let want = shown.format(fmt).to_string();
+                            let text = datetime_text(&t, fmt, to).unwrap();
+                            assert_eq!(text.as_str(), want, "{t:?} {fmt}");
+                            assert_eq!(format_datetime(&t, fmt, to).unwrap(), want);
+                        }
+                    }
+                }
+            }
+        }
+        let long = formats[4];
+        let t = parse_datetime("2024-01-02 10:00:00", DATETIME_FORMAT, utc8()).unwrap();
+        let text = datetime_text(&t, long, None).unwrap();
+        assert!(text.len() > TimeText::INLINE);
+        assert_eq!(String::from(text.clone()), t.format(long).to_string());
+        assert_eq!(
+            serde_json::to_string(&text).unwrap(),
+            serde_json::to_string(&t.format(long).to_string()).unwrap()
+        );
+        assert!(date_text(t.date_naive(), DATETIME_FORMAT).is_err());
+        assert!(datetime_text(&t, "%Q", None).is_err());
     }
 
     #[test]

@@ -8,8 +8,10 @@
 //!   borrowing from the input line, with only the fields the mapping reads;
 //!   every scalar is kept as raw JSON and decoded by `duijie_maplib` where it
 //!   is used, so that both execution paths read values the same way;
-//! - the **target** structs ([`target`]): `serde::Serialize`, fields in
-//!   `.map` order, Kingdee's spelling kept with `#[serde(rename)]`;
+//! - the **target** structs ([`target`]), fields in `.map` order, each
+//!   with a `write_json` that appends it as compact JSON (Kingdee's keys as
+//!   literals, values through `duijie_maplib::json::write_*`: the bytes
+//!   `serde_json` would write, and the interpreter's);
 //! - `transform` ([`transform`], [`expr`]): record → bill, skipped or
 //!   `MapError`, evaluating in the order `model` documents;
 //! - `META` and the `Mapper` impl ([`registry`]), and after all modules the
@@ -110,6 +112,7 @@ fn imports(body: &TokenStream) -> TokenStream {
         ("NaiveDate", "::duijie_maplib::chrono::NaiveDate"),
         ("Outcome", "super::Outcome"),
         ("RawValue", "::duijie_maplib::serde_json::value::RawValue"),
+        ("TimeText", "::duijie_maplib::time::TimeText"),
         ("ValueError", "::duijie_maplib::ValueError"),
     ];
     let mut used = std::collections::BTreeSet::new();

@@ -264,7 +264,13 @@ pub fn module() -> TokenStream {
                 }
 
                 fn visit_seq<A: SeqAccess<'a>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
-                    let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
+                    let Some(first) = seq.next_element_seed(ObjectSeed::<T>::default())? else {
+                        return Ok(Vec::new());
+                    };
+                    // JSON text gives no length: room for 8 elements at
+                    // once rather than growing from 4.
+                    let mut items = Vec::with_capacity(seq.size_hint().map_or(8, |n| n + 1).min(64));
+                    items.push(first);
                     while let Some(item) = seq.next_element_seed(ObjectSeed::<T>::default())? {
                         items.push(item);
                     }

@@ -20,6 +20,7 @@ pub const RESERVED_TYPES: &[&str] = &[
     "NaiveDate",
     "DateTime",
     "FixedOffset",
+    "TimeText",
     "ValueError",
     "MapError",
     "Mapped",
@@ -78,12 +79,7 @@ pub fn scheme_items(scheme: &Scheme, source: &SourceNode, body: &TokenStream) ->
                 })?;
                 match transform(&record)? {
                     Outcome::Bill(bill) => {
-                        let start = out.len();
-                        if let Err(error) = ::duijie_maplib::serde_json::to_writer(&mut *out, &bill) {
-                            out.truncate(start);
-                            let at = At { record: &record, target: &[], source: &[] };
-                            return Err(at.fail("", "", ValueError::new(format!("cannot write the bill: {error}"))));
-                        }
+                        bill.write_json(out);
                         Ok(::duijie_maplib::Mapped::Bill)
                     }
                     Outcome::Skipped { reason } => Ok(::duijie_maplib::Mapped::Skipped {

@@ -1,10 +1,19 @@
 //! Target structs: the bill (`Model` object) and its sub-objects and array
-//! elements, serialized with `serde` in `.map` order.
+//! elements, each with a generated `write_json` that appends it as compact
+//! JSON, fields in `.map` order.
 //!
 //! A scalar field whose value can be null is an `Option` left out when
 //! `None` (Kingdee then applies its default); a field that is never null (a
 //! constant, a required field after its check) is written always. Kingdee's
-//! keys keep their spelling through `#[serde(rename)]`.
+//! keys keep their spelling: each key, with its quotes, colon and the comma
+//! or brace before it, is a literal of the generated code, and values go
+//! through `duijie_maplib::json::write_*`, which the interpreter writes
+//! with too. The bytes are those `serde_json` writes for the same struct
+//! (decimals as numbers with their exact text).
+//!
+//! An array built from a source array is a `Vec`; a literal array whose
+//! elements are always all written (`[< … >, < … >]` without `skip`) is a
+//! Rust array `[T; N]`, built without allocating.
 
 use proc_macro2::{Ident, TokenStream};
 use quote::quote;
@@ -40,7 +49,11 @@ pub enum TargetKind {
         optional: bool,
     },
     Object(TargetNode),
+    /// A `Vec` of elements: built from a source array, or literal elements
+    /// some of which may be skipped.
     Array(TargetNode),
+    /// `[T; N]`: literal elements, all always written.
+    Fixed(TargetNode, usize),
 }
 
 impl TargetNode {
@@ -162,10 +175,24 @@ impl Layout<'_> {
                 }
                 TargetValue::Array { .. } | TargetValue::List(_) => {
                     let mut blocks: Vec<&Block> = Vec::new();
+                    // `Some(n)` while every use is a literal array of n
+                    // elements that are never skipped.
+                    let mut fixed = everywhere.then_some(None);
                     for used in &uses {
                         match &used.value {
-                            TargetValue::Array { body, .. } => blocks.push(body),
-                            TargetValue::List(elements) => blocks.extend(elements.iter()),
+                            TargetValue::Array { body, .. } => {
+                                fixed = None;
+                                blocks.push(body);
+                            }
+                            TargetValue::List(elements) => {
+                                let n = elements.len();
+                                fixed = match fixed {
+                                    Some(None) if n > 0 && !any_skip(elements) => Some(Some(n)),
+                                    Some(Some(m)) if m == n && !any_skip(elements) => Some(Some(n)),
+                                    _ => None,
+                                };
+                                blocks.extend(elements.iter());
+                            }
                             _ => {
                                 return Err(self.error(format!(
                                     "`{}` is built differently by the elements of a literal array",
@@ -175,7 +202,11 @@ impl Layout<'_> {
                         }
                     }
                     let doc = format!(" One element of `{}`.", first.path);
-                    TargetKind::Array(self.node(&blocks, &names::camel(key), doc)?)
+                    let node = self.node(&blocks, &names::camel(key), doc)?;
+                    match fixed {
+                        Some(Some(n)) => TargetKind::Fixed(node, n),
+                        _ => TargetKind::Array(node),
+                    }
                 }
             };
             fields.push(TargetSlot {
@@ -186,7 +217,7 @@ impl Layout<'_> {
         }
         let lifetime = fields.iter().any(|f| match &f.kind {
             TargetKind::Scalar { scalar, .. } => scalar_borrows(scalar),
-            TargetKind::Object(n) | TargetKind::Array(n) => n.lifetime,
+            TargetKind::Object(n) | TargetKind::Array(n) | TargetKind::Fixed(n, _) => n.lifetime,
         });
         Ok(TargetNode {
             ty,
@@ -195,6 +226,18 @@ impl Layout<'_> {
             fields,
         })
     }
+}
+
+/// Whether a literal element may be left out (its block has a `skip`).
+pub fn has_skip(block: &Block) -> bool {
+    block
+        .prelude
+        .iter()
+        .any(|p| matches!(p, crate::model::Prelude::Skip { .. }))
+}
+
+fn any_skip(blocks: &[Block]) -> bool {
+    blocks.iter().any(has_skip)
 }
 
 /// Whether a scalar's Rust type borrows from the record.
@@ -212,15 +255,15 @@ pub fn type_of(node: &TargetNode) -> TokenStream {
     }
 }
 
-/// The Rust type a target scalar is held in, and the serializer it needs.
-pub fn scalar_type(scalar: &TargetScalar) -> (TokenStream, Option<&'static str>) {
+/// The Rust type a target scalar is held in.
+pub fn scalar_type(scalar: &TargetScalar) -> TokenStream {
     match scalar {
-        TargetScalar::Str => (quote!(Cow<'a, str>), None),
-        TargetScalar::Dec => (quote!(Decimal), Some("::duijie_maplib::json::ser::dec")),
-        TargetScalar::Int => (quote!(i64), None),
-        TargetScalar::Bool => (quote!(bool), None),
-        TargetScalar::DateTime { .. } | TargetScalar::Date { .. } => (quote!(String), None),
-        TargetScalar::List => (quote!(Vec<String>), None),
+        TargetScalar::Str => quote!(Cow<'a, str>),
+        TargetScalar::Dec => quote!(Decimal),
+        TargetScalar::Int => quote!(i64),
+        TargetScalar::Bool => quote!(bool),
+        TargetScalar::DateTime { .. } | TargetScalar::Date { .. } => quote!(TimeText),
+        TargetScalar::List => quote!(Vec<String>),
     }
 }
 
@@ -236,22 +279,11 @@ fn emit(node: &TargetNode, out: &mut TokenStream) {
     let doc = &node.doc;
     let fields = node.fields.iter().map(|slot| {
         let ident = &slot.ident;
-        let key = lit_str(&slot.key);
-        let mut attrs = vec![quote!(rename = #key)];
+        let doc = format!(" `{}`", slot.key);
         let field_ty = match &slot.kind {
             TargetKind::Scalar { scalar, optional } => {
-                let (ty, with) = scalar_type(scalar);
-                if let Some(with) = with {
-                    let with = if *optional {
-                        with.replace("::dec", "::opt_dec")
-                    } else {
-                        with.to_string()
-                    };
-                    let with = lit_str(&with);
-                    attrs.push(quote!(serialize_with = #with));
-                }
+                let ty = scalar_type(scalar);
                 if *optional {
-                    attrs.push(quote!(skip_serializing_if = "Option::is_none"));
                     quote!(Option<#ty>)
                 } else {
                     ty
@@ -262,22 +294,187 @@ fn emit(node: &TargetNode, out: &mut TokenStream) {
                 let t = type_of(n);
                 quote!(Vec<#t>)
             }
+            TargetKind::Fixed(n, len) => {
+                let t = type_of(n);
+                let len = proc_macro2::Literal::usize_unsuffixed(*len);
+                quote!([#t; #len])
+            }
         };
         quote! {
-            #[serde(#(#attrs),*)]
+            #[doc = #doc]
             pub #ident: #field_ty
         }
     });
+    let impl_ty = if node.lifetime {
+        let t = &node.ty;
+        quote!(#t<'_>)
+    } else {
+        let t = &node.ty;
+        quote!(#t)
+    };
+    let write = writer(node);
     out.extend(quote! {
         #[doc = #doc]
-        #[derive(::serde::Serialize)]
         pub struct #ty {
             #(#fields,)*
         }
+
+        impl #impl_ty {
+            /// Appends the object as compact JSON (what `serde_json` writes
+            /// for it, decimals as numbers with their exact text).
+            pub fn write_json(&self, out: &mut Vec<u8>) {
+                #write
+            }
+        }
     });
     for slot in &node.fields {
-        if let TargetKind::Object(n) | TargetKind::Array(n) = &slot.kind {
+        if let TargetKind::Object(n) | TargetKind::Array(n) | TargetKind::Fixed(n, _) = &slot.kind {
             emit(n, out);
+        }
+    }
+}
+
+/// What the writer knows, at a point of the generated code, about the
+/// bytes written so far for the object.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Written {
+    /// Nothing yet: the next key opens the object (`{"Key":`).
+    Nothing,
+    /// A field: the next key follows a comma (`,"Key":`).
+    Field,
+    /// Only optional fields so far: the next key checks whether anything
+    /// was written since `start`.
+    Maybe,
+}
+
+/// The body of a struct's `write_json`.
+fn writer(node: &TargetNode) -> TokenStream {
+    let mut body = TokenStream::new();
+    let mut written = Written::Nothing;
+    let mut uses_start = false;
+    for slot in &node.fields {
+        let mut key = Vec::new();
+        duijie_maplib::json::write_key(&mut key, &slot.key);
+        let opener = |written: Written, tail: &[u8]| -> TokenStream {
+            let mut bytes = match written {
+                Written::Nothing => b"{".to_vec(),
+                Written::Field => b",".to_vec(),
+                Written::Maybe => Vec::new(),
+            };
+            bytes.extend_from_slice(&key);
+            bytes.extend_from_slice(tail);
+            let literal = bytes_literal(&bytes);
+            let extend = quote!(out.extend_from_slice(#literal););
+            if written == Written::Maybe {
+                quote! {
+                    out.push(if out.len() == start { b'{' } else { b',' });
+                    #extend
+                }
+            } else {
+                extend
+            }
+        };
+        uses_start |= written == Written::Maybe;
+        let ident = &slot.ident;
+        match &slot.kind {
+            TargetKind::Scalar { scalar, optional } => {
+                let open = opener(written, b"");
+                if *optional {
+                    let value = scalar_writer(scalar, quote!(value), true);
+                    body.extend(quote! {
+                        if let Some(value) = &self.#ident {
+                            #open
+                            #value
+                        }
+                    });
+                    if written == Written::Nothing {
+                        written = Written::Maybe;
+                    }
+                } else {
+                    let value = scalar_writer(scalar, quote!(self.#ident), false);
+                    body.extend(quote!(#open #value));
+                    written = Written::Field;
+                }
+            }
+            TargetKind::Object(_) => {
+                let open = opener(written, b"");
+                body.extend(quote! {
+                    #open
+                    self.#ident.write_json(out);
+                });
+                written = Written::Field;
+            }
+            TargetKind::Array(_) | TargetKind::Fixed(..) => {
+                let open = opener(written, b"[");
+                body.extend(quote! {
+                    #open
+                    for (index, item) in self.#ident.iter().enumerate() {
+                        if index > 0 {
+                            out.push(b',');
+                        }
+                        item.write_json(out);
+                    }
+                    out.push(b']');
+                });
+                written = Written::Field;
+            }
+        }
+    }
+    let close = match written {
+        Written::Nothing => quote!(out.extend_from_slice(b"{}");),
+        Written::Field => quote!(out.push(b'}');),
+        Written::Maybe => {
+            uses_start = true;
+            quote! {
+                if out.len() == start {
+                    out.push(b'{');
+                }
+                out.push(b'}');
+            }
+        }
+    };
+    let start = if uses_start {
+        quote!(let start = out.len();)
+    } else {
+        TokenStream::new()
+    };
+    quote! {
+        #start
+        #body
+        #close
+    }
+}
+
+/// The statement writing one scalar value (`value` is a reference when
+/// `by_ref`, else a field place).
+fn scalar_writer(scalar: &TargetScalar, value: TokenStream, by_ref: bool) -> TokenStream {
+    let m = quote!(::duijie_maplib::json);
+    let (place, copy) = if by_ref {
+        (value.clone(), quote!(*#value))
+    } else {
+        (quote!(&#value), value)
+    };
+    match scalar {
+        TargetScalar::Str | TargetScalar::DateTime { .. } | TargetScalar::Date { .. } => {
+            quote!(#m::write_str(out, #place);)
+        }
+        TargetScalar::Dec => quote!(#m::write_dec(out, #place);),
+        TargetScalar::Int => quote!(#m::write_int(out, #copy);),
+        TargetScalar::Bool => quote!(#m::write_bool(out, #copy);),
+        TargetScalar::List => quote!(#m::write_list(out, #place);),
+    }
+}
+
+/// A literal of bytes: `b"…"` for ASCII, `"…".as_bytes()` for other UTF-8.
+fn bytes_literal(bytes: &[u8]) -> TokenStream {
+    match std::str::from_utf8(bytes) {
+        Ok(text) if !text.is_ascii() => {
+            let text = lit_str(text);
+            quote!(#text.as_bytes())
+        }
+        _ => {
+            let literal = proc_macro2::Literal::byte_string(bytes);
+            quote!(#literal)
         }
     }
 }

@@ -91,8 +91,9 @@ struct Gen<'s> {
     vars: Scope,
     locals: HashMap<usize, Ident>,
     levels: Vec<Level<'s>>,
-    /// Target index variables of the enclosing target array elements.
-    target_indexes: Vec<Ident>,
+    /// Target indexes of the enclosing target array elements: variables,
+    /// or literals in fixed arrays.
+    target_indexes: Vec<TokenStream>,
     /// Source index variables of the enclosing source array elements.
     source_indexes: Vec<Ident>,
     /// The `At` variable of the current scope.
@@ -397,6 +398,9 @@ impl<'s> Gen<'s> {
             (TargetValue::List(blocks), TargetKind::Array(node)) => {
                 self.list(field, blocks, node, stmts)
             }
+            (TargetValue::List(blocks), TargetKind::Fixed(node, n)) if blocks.len() == *n => {
+                self.fixed_list(field, blocks, node, stmts)
+            }
             _ => Err(self.error(format!("`{}` does not fit its struct", field.path))),
         }
     }
@@ -421,12 +425,12 @@ impl<'s> Gen<'s> {
             (TargetScalar::DateTime { format }, Base::DateTime) => {
                 let format = lit_str(format);
                 Some(
-                    quote!(target_zone().and_then(|zone| #m::time::format_datetime(&value, #format, Some(zone))) #fail),
+                    quote!(target_zone().and_then(|zone| #m::time::datetime_text(&value, #format, Some(zone))) #fail),
                 )
             }
             (TargetScalar::Date { format }, Base::Date) => {
                 let format = lit_str(format);
-                Some(quote!(#m::time::format_date(value, #format) #fail))
+                Some(quote!(#m::time::date_text(value, #format) #fail))
             }
             (ty, base) => {
                 return Err(self.error(format!("a {} value written as {ty:?}", base.name())));
@@ -493,7 +497,7 @@ impl<'s> Gen<'s> {
             let mut #out = Vec::with_capacity(#elements.count());
         });
         let outer_at = std::mem::replace(&mut self.at, element_at);
-        self.target_indexes.push(target_index.clone());
+        self.target_indexes.push(quote!(#target_index));
         self.source_indexes.push(source_index.clone());
         let element_target = element_template(&field.path);
         let element_source = format!("{}[]", source.display);
@@ -540,11 +544,8 @@ impl<'s> Gen<'s> {
             let target_index = self.var(&format!("{out}_index"));
             let element_at = self.var(&format!("{out}_at"));
             let outer_at = std::mem::replace(&mut self.at, element_at);
-            self.target_indexes.push(target_index.clone());
-            let has_skip = block
-                .prelude
-                .iter()
-                .any(|p| matches!(p, Prelude::Skip { .. }));
+            self.target_indexes.push(quote!(#target_index));
+            let has_skip = super::target::has_skip(block);
             let label = has_skip.then(|| {
                 self.labels += 1;
                 let label = syn::Lifetime::new(
@@ -587,6 +588,56 @@ impl<'s> Gen<'s> {
                 None => stmts.extend(quote!({ #body })),
             }
         }
+        Ok(out)
+    }
+
+    /// `TARGET[] = [< … >, …]` whose elements are never skipped: a Rust
+    /// array of the elements' values, each computed in its own block, with
+    /// its index a constant.
+    fn fixed_list(
+        &mut self,
+        field: &TargetField,
+        blocks: &[Block],
+        node: &TargetNode,
+        stmts: &mut TokenStream,
+    ) -> Result<Ident, CodegenError> {
+        let out = self.var(&names::snake(&field.name));
+        let element_target = element_template(&field.path);
+        let mut elements = Vec::new();
+        for (index, block) in blocks.iter().enumerate() {
+            if super::target::has_skip(block) {
+                return Err(self.error(format!(
+                    "`{}` has an element that can be skipped in a fixed array",
+                    field.path
+                )));
+            }
+            let element_at = self.var(&format!("{out}_at"));
+            let outer_at = std::mem::replace(&mut self.at, element_at);
+            let index = Literal::usize_unsuffixed(index);
+            self.target_indexes.push(quote!(#index));
+            let mut inner = TokenStream::new();
+            let value = self.block(
+                block,
+                node,
+                &SkipAction::Continue,
+                &element_target,
+                &mut inner,
+            );
+            let at = self.at_binding(&inner);
+            self.target_indexes.pop();
+            self.at = outer_at;
+            let value = value?;
+            elements.push(if inner.is_empty() {
+                value
+            } else {
+                quote!({
+                    #at
+                    #inner
+                    #value
+                })
+            });
+        }
+        stmts.extend(quote!(let #out = [#(#elements),*];));
         Ok(out)
     }
 }
