@@ -65,7 +65,7 @@ impl Engine {
             }
             let page0 = self.fetch(s, piece_arg, first, page_size).await?;
             let n0 = page0.records.len() as u64;
-            self.ingest_page(s, run, pid, &page0.records, feed).await?;
+            self.ingest_page(s, run, pid, page0.records, feed).await?;
             let Some(total) = page0.total_count else {
                 // No total: read on until a short page.
                 return self
@@ -100,22 +100,37 @@ impl Engine {
             };
             let mut received = n0;
             {
-                let mut pages_stream = stream::iter(rest)
-                    .map(|p| self.fetch(s, piece_arg, p, page_size))
-                    .buffered(concurrency);
-                while let Some(page) = pages_stream.next().await {
-                    let page = page?;
-                    received += page.records.len() as u64;
-                    self.ingest_page(s, run, pid, &page.records, feed).await?;
-                    if self.shutdown.requested() {
-                        return Err(Stop::Shutdown);
+                // Pages are fetched while earlier ones are mapped and stored.
+                let (pages_tx, mut pages_rx) = tokio::sync::mpsc::channel(concurrency);
+                let fetching = async move {
+                    let mut pages_stream = stream::iter(rest)
+                        .map(|p| self.fetch(s, piece_arg, p, page_size))
+                        .buffered(concurrency);
+                    while let Some(page) = pages_stream.next().await {
+                        if pages_tx.send(page?).await.is_err() {
+                            break; // storing stopped
+                        }
                     }
-                }
+                    Ok::<(), Stop>(())
+                };
+                let storing = async {
+                    while let Some(page) = pages_rx.recv().await {
+                        received += page.records.len() as u64;
+                        self.ingest_page(s, run, pid, page.records, feed).await?;
+                        if self.shutdown.requested() {
+                            return Err(Stop::Shutdown);
+                        }
+                    }
+                    Ok(())
+                };
+                let (fetched, stored) = tokio::join!(fetching, storing);
+                stored?;
+                fetched?;
             }
             let check = self.fetch(s, piece_arg, first, page_size).await?;
             if careful {
                 // Page 0 read last completes the high-to-low order.
-                self.ingest_page(s, run, pid, &check.records, feed).await?;
+                self.ingest_page(s, run, pid, check.records, feed).await?;
             }
             match check.total_count {
                 Some(t) if t == total && received == total => return Ok(()),
@@ -151,7 +166,7 @@ impl Engine {
             page_no += 1;
             let page = self.fetch(s, piece, page_no, page_size).await?;
             last_len = page.records.len() as u64;
-            self.ingest_page(s, run, pid, &page.records, feed).await?;
+            self.ingest_page(s, run, pid, page.records, feed).await?;
             if self.shutdown.requested() {
                 return Err(Stop::Shutdown);
             }
@@ -169,18 +184,29 @@ impl Engine {
         s: &Scheme,
         run: RunId,
         pid: PieceId,
-        records: &[Box<RawValue>],
+        records: Vec<Box<RawValue>>,
         feed: &Feed,
     ) -> Result<(), Stop> {
         if records.is_empty() {
             return Ok(());
         }
-        let meta = s.mapper.meta();
-        let mut buf = Vec::new();
-        let mut mapped: Vec<_> = records
-            .iter()
-            .map(|r| map_one(s.mapper.as_ref(), meta, r.get(), &mut buf))
-            .collect();
+        let n = records.len() as u64;
+        // Mapped on the blocking pool too: the task goes on with requests.
+        let mapper = s.mapper.clone();
+        let mapping = tokio::task::spawn_blocking(move || {
+            let meta = mapper.meta();
+            let mut buf = Vec::new();
+            records
+                .iter()
+                .map(|r| map_one(mapper.as_ref(), meta, r.get(), &mut buf))
+                .collect::<Vec<_>>()
+        });
+        let mut mapped = match mapping.await {
+            Ok(mapped) => mapped,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // The runtime is shutting down.
+            Err(_) => return Err(Stop::Shutdown),
+        };
         let options = IngestOptions {
             on_change: s.settings.on_change,
             force: false,
@@ -218,7 +244,7 @@ impl Engine {
             self.sleep(BUSY_PAUSE).await?;
             waited += BUSY_PAUSE;
         }
-        self.progress.read(&s.name, records.len() as u64);
+        self.progress.read(&s.name, n);
         Ok(())
     }
 
