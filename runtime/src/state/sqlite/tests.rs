@@ -50,6 +50,18 @@ fn written(id: QueueId, fid: &str) -> (QueueId, WriteOutcome) {
     )
 }
 
+fn retry(id: QueueId, at: DateTime<Utc>, verify: bool, error: &str) -> (QueueId, WriteOutcome) {
+    (
+        id,
+        WriteOutcome::Retry {
+            at,
+            verify,
+            count_attempt: true,
+            error: error.into(),
+        },
+    )
+}
+
 #[test]
 fn migrations_apply_once_and_refuse_newer_files() {
     let dir = tempfile::tempdir().unwrap();
@@ -442,15 +454,7 @@ fn retries_wait_and_expired_leases_come_back_to_verify() {
     s.record_outcomes(
         run,
         "po",
-        &[(
-            items[0].id,
-            WriteOutcome::Retry {
-                at: t(30),
-                verify: true,
-                count_attempt: true,
-                error: "timed out".into(),
-            },
-        )],
+        &[retry(items[0].id, t(30), true, "timed out")],
         t(3),
     )
     .unwrap();
@@ -641,15 +645,7 @@ fn due_count_counts_what_a_claim_would_take() {
     s.record_outcomes(
         run,
         "po",
-        &[(
-            items[0].id,
-            WriteOutcome::Retry {
-                at: t(30),
-                verify: false,
-                count_attempt: true,
-                error: "HTTP 500".into(),
-            },
-        )],
+        &[retry(items[0].id, t(30), false, "HTTP 500")],
         t(3),
     )
     .unwrap();
