@@ -662,6 +662,57 @@ fn kitchen_sink_maps_the_same_both_ways() {
     insta::assert_snapshot!("kitchen_sink_bill", bill);
 }
 
+/// Records the one-pass scanner reads, and records it leaves to the lazy
+/// reading (escaped keys, keys given twice, values of another kind, text
+/// after the record): both ways give the same bill or the same error.
+#[test]
+fn records_read_in_one_pass_or_lazily_map_the_same() {
+    let (c, i) = (compiled(PURCHASE), interpreted(PURCHASE));
+    let line = r#"{"rec_id":"11","num":"41.0000","price":"10.6400","tax":"0.1300","tax_amount":"443.6561","tax_price":"12.0232","remark":"a\/b \"q\" \u4e2d","extra":{"deep":[[{"k\u0065y":null}],-1.5e+3,true]}}"#;
+    let base = format!(
+        r#"{{"purchase_no":"CG1","status":"90","check_time":"2024-01-19 08:19:07","provider_id":"2","details_list":[{line},{line}]}}"#
+    );
+    let (result, bill) = same(PURCHASE, c.as_ref(), &i, &base);
+    assert_eq!(result, Ok(Mapped::Bill));
+    let pretty =
+        serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(&base).unwrap())
+            .unwrap();
+    let same_bill = [
+        pretty.as_str(),
+        &base.replace("\"purchase_no\"", "\"purchase_n\\u006f\""),
+        &base.replace("\"num\"", "\"n\\u0075m\""),
+        &base.replace("\"status\"", "\"other\":1,\"other\":2,\"status\""),
+        &base.replace("\"41.0000\"", "41.0000"),
+        &format!(" \n{base}\t\r\n"),
+    ];
+    for record in same_bill {
+        let (result, other) = same(PURCHASE, c.as_ref(), &i, record);
+        assert_eq!(
+            (result, other.as_str()),
+            (Ok(Mapped::Bill), bill.as_str()),
+            "{record}"
+        );
+    }
+    for record in [
+        base.replace("\"status\"", "\"status\":\"90\",\"status\""),
+        base.replace("\"num\"", "\"num\":\"1\",\"num\""),
+        base.replace("[{", "[null,{"),
+        base.replace("\"details_list\":[", "\"details_list\":null,\"x\":["),
+        base.replace("\"details_list\":[", "\"details_list\":\"oops\",\"x\":["),
+        base.replace("\"details_list\":[", "\"details_list\":[1,"),
+        base.replace("\"41.0000\"", "\"41\\u0000\""),
+        base.replace("-1.5e+3", "01"),
+        base.replace("-1.5e+3", "1.5e"),
+        base.replace(",true]", ",true,]"),
+        base.replace("null}", "nul}"),
+        format!("{base} x"),
+        format!("[{base}]"),
+        base.replacen('}', "", 1),
+    ] {
+        let _ = same(PURCHASE, c.as_ref(), &i, &record);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 

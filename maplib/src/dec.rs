@@ -52,6 +52,58 @@ fn not_a_decimal(text: &str) -> ValueError {
 
 /// Parses decimal text (see the module documentation for the syntax).
 pub fn parse_dec(text: &str) -> Result<Decimal, ValueError> {
+    match parse_short_dec(text.as_bytes()) {
+        Some(d) => Ok(d),
+        None => parse_any_dec(text),
+    }
+}
+
+/// The common case of [`parse_dec`] in 64 bits: `[+-]digits[.digits]` with
+/// at most 19 digits in all. `None` for anything else (then the general
+/// parser decides). The same value and scale as the general parser.
+#[inline]
+fn parse_short_dec(b: &[u8]) -> Option<Decimal> {
+    let (negative, digits) = match b.first()? {
+        b'-' => (true, b.get(1..)?),
+        b'+' => (false, b.get(1..)?),
+        _ => (false, b),
+    };
+    let mut mantissa: u64 = 0;
+    let mut count = 0u32;
+    let mut point: Option<u32> = None;
+    for &c in digits {
+        match c {
+            b'0'..=b'9' => {
+                if count == 19 {
+                    return None;
+                }
+                mantissa = mantissa * 10 + u64::from(c - b'0');
+                count += 1;
+            }
+            b'.' if point.is_none() && count > 0 => point = Some(count),
+            _ => return None,
+        }
+    }
+    let scale = match point {
+        Some(p) if p == count => return None,
+        Some(p) => count - p,
+        None => 0,
+    };
+    if count == 0 {
+        return None;
+    }
+    let signed = if negative {
+        -i128::from(mantissa)
+    } else {
+        i128::from(mantissa)
+    };
+    Decimal::try_from_i128_with_scale(signed, scale)
+        .ok()
+        .map(norm)
+}
+
+/// [`parse_dec`] of any text: exponents, many digits, the errors.
+fn parse_any_dec(text: &str) -> Result<Decimal, ValueError> {
     let b = text.as_bytes();
     let mut i = 0;
     let negative = match b.first() {
@@ -426,6 +478,49 @@ pub fn max_dec(a: Decimal, b: Decimal) -> Decimal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn the_short_parser_agrees_with_the_general_one(
+            text in "[+-]?[0-9]{0,21}(\\.[0-9]{0,21})?|[+-.0-9eE]{0,8}",
+        ) {
+            if let Some(d) = parse_short_dec(text.as_bytes()) {
+                let general = parse_any_dec(&text).unwrap();
+                proptest::prop_assert_eq!(d, general);
+                proptest::prop_assert_eq!(d.to_string(), general.to_string());
+            }
+        }
+    }
+
+    #[test]
+    fn short_decimals() {
+        for t in [
+            "10.0000",
+            "-0.00",
+            "+1.5",
+            "0",
+            "9999999999999999999",
+            "1234567890.123456789",
+        ] {
+            assert_eq!(
+                parse_short_dec(t.as_bytes()),
+                Some(parse_any_dec(t).unwrap()),
+                "{t}"
+            );
+        }
+        for t in [
+            "",
+            "-",
+            ".5",
+            "5.",
+            "1e3",
+            "1.2.3",
+            "99999999999999999999",
+            "1,0",
+        ] {
+            assert_eq!(parse_short_dec(t.as_bytes()), None, "{t}");
+        }
+    }
 
     fn d(s: &str) -> Decimal {
         parse_dec(s).unwrap()

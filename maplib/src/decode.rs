@@ -24,14 +24,13 @@ use std::borrow::Cow;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use rust_decimal::Decimal;
-use serde_json::value::RawValue;
 
 use crate::error::{quote, ValueError};
-use crate::json::{kind_of, string_text};
+use crate::json::{kind_of, text_of_string, Raw};
 use crate::{dec, time};
 
 /// A raw value sorted by what the decoders care about.
-enum Raw<'a> {
+enum Kind<'a> {
     /// Missing or `null`, with the reason for a required field.
     Null(&'static str),
     Str(Cow<'a, str>),
@@ -40,21 +39,21 @@ enum Raw<'a> {
     Other(&'static str),
 }
 
-fn classify(raw: Option<&RawValue>) -> Raw<'_> {
+fn classify(raw: Option<Raw<'_>>) -> Kind<'_> {
     let Some(raw) = raw else {
-        return Raw::Null("required field is missing");
+        return Kind::Null("required field is missing");
     };
     let t = raw.get();
     match t.as_bytes().first() {
-        Some(b'n') => Raw::Null("required field is null"),
-        Some(b'"') => match string_text(raw) {
-            Some(s) => Raw::Str(s),
-            None => Raw::Other("a string"),
+        Some(b'n') => Kind::Null("required field is null"),
+        Some(b'"') => match text_of_string(t) {
+            Some(s) => Kind::Str(s),
+            None => Kind::Other("a string"),
         },
-        Some(b't') => Raw::Bool(true),
-        Some(b'f') => Raw::Bool(false),
-        Some(b'-' | b'0'..=b'9') => Raw::Number(t),
-        _ => Raw::Other(kind_of(t)),
+        Some(b't') => Kind::Bool(true),
+        Some(b'f') => Kind::Bool(false),
+        Some(b'-' | b'0'..=b'9') => Kind::Number(t),
+        _ => Kind::Other(kind_of(t)),
     }
 }
 
@@ -73,116 +72,131 @@ fn expected(what: &str, found: &str) -> ValueError {
 }
 
 /// A `decimal` field.
-pub fn dec(raw: Option<&RawValue>, required: bool) -> Result<Option<Decimal>, ValueError> {
-    match classify(raw) {
-        Raw::Null(why) => null(why, required),
-        Raw::Str(s) if s.is_empty() => null(EMPTY, required),
-        Raw::Str(s) => dec::parse_dec(&s).map(Some),
-        Raw::Number(n) => dec::parse_dec(n).map(Some),
-        Raw::Bool(_) => Err(expected("a decimal", "a boolean")),
-        Raw::Other(kind) => Err(expected("a decimal", kind)),
+pub fn dec<'a>(
+    raw: Option<impl Into<Raw<'a>>>,
+    required: bool,
+) -> Result<Option<Decimal>, ValueError> {
+    match classify(raw.map(Into::into)) {
+        Kind::Null(why) => null(why, required),
+        Kind::Str(s) if s.is_empty() => null(EMPTY, required),
+        Kind::Str(s) => dec::parse_dec(&s).map(Some),
+        Kind::Number(n) => dec::parse_dec(n).map(Some),
+        Kind::Bool(_) => Err(expected("a decimal", "a boolean")),
+        Kind::Other(kind) => Err(expected("a decimal", kind)),
     }
 }
 
 /// An `integer` field.
-pub fn int(raw: Option<&RawValue>, required: bool) -> Result<Option<i64>, ValueError> {
-    match classify(raw) {
-        Raw::Null(why) => null(why, required),
-        Raw::Str(s) if s.is_empty() => null(EMPTY, required),
-        Raw::Str(s) => dec::parse_int(&s).map(Some),
-        Raw::Number(n) => dec::parse_int(n).map(Some),
-        Raw::Bool(_) => Err(expected("an integer", "a boolean")),
-        Raw::Other(kind) => Err(expected("an integer", kind)),
+pub fn int<'a>(raw: Option<impl Into<Raw<'a>>>, required: bool) -> Result<Option<i64>, ValueError> {
+    match classify(raw.map(Into::into)) {
+        Kind::Null(why) => null(why, required),
+        Kind::Str(s) if s.is_empty() => null(EMPTY, required),
+        Kind::Str(s) => dec::parse_int(&s).map(Some),
+        Kind::Number(n) => dec::parse_int(n).map(Some),
+        Kind::Bool(_) => Err(expected("an integer", "a boolean")),
+        Kind::Other(kind) => Err(expected("an integer", kind)),
     }
 }
 
 /// A `bool` field.
-pub fn boolean(raw: Option<&RawValue>, required: bool) -> Result<Option<bool>, ValueError> {
-    match classify(raw) {
-        Raw::Null(why) => null(why, required),
-        Raw::Bool(b) => Ok(Some(b)),
-        Raw::Str(s) => match &*s {
+pub fn boolean<'a>(
+    raw: Option<impl Into<Raw<'a>>>,
+    required: bool,
+) -> Result<Option<bool>, ValueError> {
+    match classify(raw.map(Into::into)) {
+        Kind::Null(why) => null(why, required),
+        Kind::Bool(b) => Ok(Some(b)),
+        Kind::Str(s) => match &*s {
             "" => null(EMPTY, required),
             "true" | "1" => Ok(Some(true)),
             "false" | "0" => Ok(Some(false)),
             _ => Err(ValueError::new(format!("{} is not a bool", quote(&s)))),
         },
-        Raw::Number("1") => Ok(Some(true)),
-        Raw::Number("0") => Ok(Some(false)),
-        Raw::Number(n) => Err(ValueError::new(format!("{n} is not a bool"))),
-        Raw::Other(kind) => Err(expected("a bool", kind)),
+        Kind::Number("1") => Ok(Some(true)),
+        Kind::Number("0") => Ok(Some(false)),
+        Kind::Number(n) => Err(ValueError::new(format!("{n} is not a bool"))),
+        Kind::Other(kind) => Err(expected("a bool", kind)),
     }
 }
 
 /// A `string` field; borrows from the record unless the JSON string has
 /// escapes.
-pub fn text(raw: Option<&RawValue>, required: bool) -> Result<Option<Cow<'_, str>>, ValueError> {
-    match classify(raw) {
-        Raw::Null(why) => null(why, required),
-        Raw::Str(s) => Ok(Some(s)),
-        Raw::Number(n) => Ok(Some(Cow::Borrowed(n))),
-        Raw::Bool(_) => Err(expected("a string", "a boolean")),
-        Raw::Other(kind) => Err(expected("a string", kind)),
+pub fn text<'a>(
+    raw: Option<impl Into<Raw<'a>>>,
+    required: bool,
+) -> Result<Option<Cow<'a, str>>, ValueError> {
+    match classify(raw.map(Into::into)) {
+        Kind::Null(why) => null(why, required),
+        Kind::Str(s) => Ok(Some(s)),
+        Kind::Number(n) => Ok(Some(Cow::Borrowed(n))),
+        Kind::Bool(_) => Err(expected("a string", "a boolean")),
+        Kind::Other(kind) => Err(expected("a string", kind)),
     }
 }
 
 /// A `date` field, in the chrono format `fmt`.
-pub fn date(
-    raw: Option<&RawValue>,
+pub fn date<'a>(
+    raw: Option<impl Into<Raw<'a>>>,
     required: bool,
     fmt: &str,
 ) -> Result<Option<NaiveDate>, ValueError> {
-    match classify(raw) {
-        Raw::Null(why) => null(why, required),
-        Raw::Str(s) if s.is_empty() => null(EMPTY, required),
-        Raw::Str(s) if time::is_zero_time(&s) => {
+    match classify(raw.map(Into::into)) {
+        Kind::Null(why) => null(why, required),
+        Kind::Str(s) if s.is_empty() => null(EMPTY, required),
+        Kind::Str(s) if time::is_zero_time(&s) => {
             null("required field is WDT's zero time", required)
         }
-        Raw::Str(s) => time::parse_date(&s, fmt).map(Some),
-        Raw::Number(_) => Err(expected("a date string", "a number")),
-        Raw::Bool(_) => Err(expected("a date string", "a boolean")),
-        Raw::Other(kind) => Err(expected("a date string", kind)),
+        Kind::Str(s) => time::parse_date(&s, fmt).map(Some),
+        Kind::Number(_) => Err(expected("a date string", "a number")),
+        Kind::Bool(_) => Err(expected("a date string", "a boolean")),
+        Kind::Other(kind) => Err(expected("a date string", kind)),
     }
 }
 
 /// A `datetime` field, in the chrono format `fmt`, in `zone` unless the
 /// format has an offset.
-pub fn datetime(
-    raw: Option<&RawValue>,
+pub fn datetime<'a>(
+    raw: Option<impl Into<Raw<'a>>>,
     required: bool,
     fmt: &str,
     zone: FixedOffset,
 ) -> Result<Option<DateTime<FixedOffset>>, ValueError> {
-    match classify(raw) {
-        Raw::Null(why) => null(why, required),
-        Raw::Str(s) if s.is_empty() => null(EMPTY, required),
-        Raw::Str(s) if time::is_zero_time(&s) => {
+    match classify(raw.map(Into::into)) {
+        Kind::Null(why) => null(why, required),
+        Kind::Str(s) if s.is_empty() => null(EMPTY, required),
+        Kind::Str(s) if time::is_zero_time(&s) => {
             null("required field is WDT's zero time", required)
         }
-        Raw::Str(s) => time::parse_datetime(&s, fmt, zone).map(Some),
-        Raw::Number(_) => Err(expected("a date-time string", "a number")),
-        Raw::Bool(_) => Err(expected("a date-time string", "a boolean")),
-        Raw::Other(kind) => Err(expected("a date-time string", kind)),
+        Kind::Str(s) => time::parse_datetime(&s, fmt, zone).map(Some),
+        Kind::Number(_) => Err(expected("a date-time string", "a number")),
+        Kind::Bool(_) => Err(expected("a date-time string", "a boolean")),
+        Kind::Other(kind) => Err(expected("a date-time string", kind)),
     }
 }
 
 /// A `list` field: an array of strings.
-pub fn list(raw: Option<&RawValue>, required: bool) -> Result<Option<Vec<String>>, ValueError> {
+pub fn list<'a>(
+    raw: Option<impl Into<Raw<'a>>>,
+    required: bool,
+) -> Result<Option<Vec<String>>, ValueError> {
+    let raw: Option<Raw<'a>> = raw.map(Into::into);
     match classify(raw) {
-        Raw::Null(why) => null(why, required),
-        Raw::Other("an array") => {
+        Kind::Null(why) => null(why, required),
+        Kind::Other("an array") => {
             let Some(raw) = raw else {
                 return null("required field is missing", required);
             };
-            let items = crate::json::elements(Some(raw))?;
+            let items = crate::json::elements_of(Some(raw.get()))?;
             let mut out = Vec::with_capacity(items.len());
             for item in items {
-                match classify(Some(item)) {
-                    Raw::Str(s) => out.push(s.into_owned()),
-                    Raw::Number(n) => out.push(n.to_string()),
-                    Raw::Null(_) => return Err(expected("a list of strings", "a null element")),
-                    Raw::Bool(_) => return Err(expected("a list of strings", "a boolean element")),
-                    Raw::Other(kind) => {
+                match classify(Some(Raw::from(item))) {
+                    Kind::Str(s) => out.push(s.into_owned()),
+                    Kind::Number(n) => out.push(n.to_string()),
+                    Kind::Null(_) => return Err(expected("a list of strings", "a null element")),
+                    Kind::Bool(_) => {
+                        return Err(expected("a list of strings", "a boolean element"))
+                    }
+                    Kind::Other(kind) => {
                         return Err(ValueError::new(format!(
                             "expected a list of strings, found {kind} element"
                         )))
@@ -191,16 +205,17 @@ pub fn list(raw: Option<&RawValue>, required: bool) -> Result<Option<Vec<String>
             }
             Ok(Some(out))
         }
-        Raw::Str(_) => Err(expected("a list", "a string")),
-        Raw::Number(_) => Err(expected("a list", "a number")),
-        Raw::Bool(_) => Err(expected("a list", "a boolean")),
-        Raw::Other(kind) => Err(expected("a list", kind)),
+        Kind::Str(_) => Err(expected("a list", "a string")),
+        Kind::Number(_) => Err(expected("a list", "a number")),
+        Kind::Bool(_) => Err(expected("a list", "a boolean")),
+        Kind::Other(kind) => Err(expected("a list", kind)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::value::RawValue;
 
     fn r(s: &str) -> Option<&RawValue> {
         Some(serde_json::from_str(s).unwrap())
@@ -221,7 +236,7 @@ mod tests {
         assert_eq!(show(dec(r("1e3"), false)), "1000");
         assert_eq!(show(dec(r("\"\""), false)), "null");
         assert_eq!(show(dec(r("null"), false)), "null");
-        assert_eq!(show(dec(None, false)), "null");
+        assert_eq!(show(dec(None::<&RawValue>, false)), "null");
         assert_eq!(
             show(dec(r("\"abc\""), false)),
             "error: \"abc\" is not a decimal"
@@ -234,7 +249,10 @@ mod tests {
             show(dec(r("[1]"), false)),
             "error: expected a decimal, found an array"
         );
-        assert_eq!(show(dec(None, true)), "error: required field is missing");
+        assert_eq!(
+            show(dec(None::<&RawValue>, true)),
+            "error: required field is missing"
+        );
         assert_eq!(show(dec(r("null"), true)), "error: required field is null");
         assert_eq!(
             show(dec(r("\"\""), true)),

@@ -147,12 +147,17 @@ pub fn object<'a, K: Keys + ?Sized>(
 /// The elements of an array value: none for a missing or `null` value, an
 /// error for anything but an array.
 pub fn elements(raw: Option<&RawValue>) -> Result<Vec<&RawValue>, ValueError> {
+    elements_of(raw.map(RawValue::get))
+}
+
+/// [`elements`] of raw JSON text.
+pub(crate) fn elements_of(raw: Option<&str>) -> Result<Vec<&RawValue>, ValueError> {
     let Some(raw) = raw else {
         return Ok(Vec::new());
     };
-    match kind_of(raw.get()) {
+    match kind_of(raw) {
         "null" => Ok(Vec::new()),
-        "an array" => serde_json::from_str::<Vec<&RawValue>>(raw.get())
+        "an array" => serde_json::from_str::<Vec<&RawValue>>(raw)
             .map_err(|e| ValueError::new(format!("not valid JSON: {e}"))),
         kind => Err(ValueError::new(format!("expected an array, found {kind}"))),
     }
@@ -281,14 +286,43 @@ impl<'de, K: Keys + ?Sized> Visitor<'de> for KeySeed<'_, K> {
     }
 }
 
+/// The raw JSON text of one value, borrowed from a record: from a
+/// `&RawValue`, or from the one-pass reader of compiled schemes
+/// ([`crate::scan`]), which checks the text as serde_json does. What the
+/// decoders of [`crate::decode`] take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Raw<'a>(&'a str);
+
+impl<'a> Raw<'a> {
+    /// `text` must be one JSON value, without whitespace around it.
+    pub(crate) fn checked(text: &'a str) -> Raw<'a> {
+        Raw(text)
+    }
+
+    /// The JSON text.
+    pub fn get(self) -> &'a str {
+        self.0
+    }
+}
+
+impl<'a> From<&'a RawValue> for Raw<'a> {
+    fn from(raw: &'a RawValue) -> Raw<'a> {
+        Raw(raw.get())
+    }
+}
+
 /// The text of a JSON string's raw value, unescaped only when it has
 /// escapes. `None` when `raw` is not a string.
 pub fn string_text(raw: &RawValue) -> Option<std::borrow::Cow<'_, str>> {
-    let t = raw.get();
-    if t.len() < 2 || !t.starts_with('"') {
+    text_of_string(raw.get())
+}
+
+/// [`string_text`] of raw JSON text.
+pub(crate) fn text_of_string(t: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if t.len() < 2 || !t.starts_with('"') || !t.ends_with('"') {
         return None;
     }
-    let inner = &t[1..t.len() - 1];
+    let inner = t.get(1..t.len() - 1)?;
     if inner.contains('\\') {
         serde_json::from_str::<String>(t)
             .ok()

@@ -14,6 +14,7 @@ pub mod decode;
 pub mod error;
 pub mod json;
 pub mod kingdee;
+pub mod scan;
 pub mod text;
 pub mod time;
 

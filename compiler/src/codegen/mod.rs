@@ -112,6 +112,8 @@ fn imports(body: &TokenStream) -> TokenStream {
         ("NaiveDate", "::duijie_maplib::chrono::NaiveDate"),
         ("Outcome", "super::Outcome"),
         ("RawValue", "::duijie_maplib::serde_json::value::RawValue"),
+        ("Reject", "::duijie_maplib::scan::Reject"),
+        ("Scanner", "::duijie_maplib::scan::Scanner"),
         ("TimeText", "::duijie_maplib::time::TimeText"),
         ("ValueError", "::duijie_maplib::ValueError"),
     ];

@@ -1,11 +1,13 @@
 //! The `read` module of the generated file: reading source records in one
 //! pass, and the lazy reading it falls back to.
 //!
-//! A record is first read in **one pass** (serde visitors that accept only
-//! objects where objects are expected, `null` for a missing object or array,
-//! and each key once): the arrays are parsed as the record is, as a
-//! hand-written serde struct would. If that pass rejects the record (not
-//! JSON, not an object, an array that is not an array, a key given twice…),
+//! A record is first read in **one pass** with `duijie_maplib::scan` (a
+//! strict JSON scanner; objects only where objects are expected, `null` for
+//! a missing object or array, each key read once, keys without escapes):
+//! the arrays are read as the record is, the values the mapping reads are
+//! kept as raw text and everything else is skipped. If that pass rejects the
+//! record (not JSON, not an object, an array that is not an array, a key
+//! given twice…),
 //! the record is read **lazily** with `duijie_maplib::json`, exactly as the
 //! interpreter reads it: arrays and objects are read when the mapping
 //! reaches them, so a bad value fails the same field, with the same error,
@@ -24,22 +26,21 @@ pub fn module() -> TokenStream {
         #[allow(dead_code, reason = "the same module for every set of schemes; not all of them have arrays and objects")]
         pub mod read {
             use ::std::borrow::Cow;
-            use ::std::marker::PhantomData;
 
+            use ::duijie_maplib::scan::{Reject, Scanner};
             use ::duijie_maplib::serde_json::value::RawValue;
             use ::duijie_maplib::ValueError;
-            use ::serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
             /// A source struct: the fields of one JSON object that a mapping
             /// reads.
             pub trait Fields<'a>: Default + Clone {
-                /// The field a key goes to, `None` for a key the mapping does
-                /// not read.
-                fn slot(key: &str) -> Option<usize>;
+                /// The field a key (its UTF-8 bytes, as written in the JSON
+                /// text) goes to, `None` for a key the mapping does not read.
+                fn slot(key: &[u8]) -> Option<usize>;
 
-                /// Reads the value of the key of field `slot` (a key given
-                /// twice is an error).
-                fn read_field<A: MapAccess<'a>>(&mut self, slot: usize, map: &mut A) -> Result<(), A::Error>;
+                /// Reads the value of the key of field `slot` in the one pass
+                /// (a key given twice is rejected).
+                fn read_field(&mut self, slot: usize, scan: &mut Scanner<'a>) -> Result<(), Reject>;
 
                 /// Reads the object from its raw text when the mapping reaches
                 /// it (`duijie_maplib::json::object`).
@@ -130,151 +131,56 @@ pub fn module() -> TokenStream {
             }
 
             /// Reads a record in one pass: one JSON object, nothing after it.
-            pub fn record<'a, T: Fields<'a>>(text: &'a str) -> Result<T, ::duijie_maplib::serde_json::Error> {
-                let mut de = ::duijie_maplib::serde_json::Deserializer::from_str(text);
-                let value = de::Deserializer::deserialize_map(&mut de, ObjectVisitor::<T>(PhantomData))?;
-                de.end()?;
+            pub fn record<'a, T: Fields<'a>>(text: &'a str) -> Result<T, Reject> {
+                let mut scan = Scanner::new(text);
+                scan.begin_object()?;
+                let value = fields(&mut scan)?;
+                scan.end()?;
                 Ok(value)
             }
 
-            /// The error of a key given twice.
-            pub fn duplicate<E: de::Error>(slot: usize) -> E {
-                E::custom(format!("the key of field {slot} is given twice"))
-            }
-
-            struct ObjectVisitor<T>(PhantomData<T>);
-
-            impl<'a, T: Fields<'a>> Visitor<'a> for ObjectVisitor<T> {
-                type Value = T;
-
-                fn expecting(&self, f: &mut ::std::fmt::Formatter) -> ::std::fmt::Result {
-                    f.write_str("an object")
-                }
-
-                fn visit_map<A: MapAccess<'a>>(self, mut map: A) -> Result<T, A::Error> {
-                    let mut value = T::default();
-                    while let Some(slot) = map.next_key_seed(KeySeed::<T>(PhantomData))? {
-                        match slot {
-                            Some(slot) => value.read_field(slot, &mut map)?,
-                            None => {
-                                map.next_value::<IgnoredAny>()?;
-                            }
-                        }
+            /// The fields of an object entered with `begin_object`, up to
+            /// its end.
+            fn fields<'a, T: Fields<'a>>(scan: &mut Scanner<'a>) -> Result<T, Reject> {
+                let mut value = T::default();
+                let mut first = true;
+                while let Some(key) = scan.next_key(first)? {
+                    first = false;
+                    match T::slot(key) {
+                        Some(slot) => value.read_field(slot, scan)?,
+                        None => scan.skip()?,
                     }
-                    Ok(value)
                 }
-            }
-
-            struct KeySeed<T>(PhantomData<T>);
-
-            impl<'a, T: Fields<'a>> DeserializeSeed<'a> for KeySeed<T> {
-                type Value = Option<usize>;
-
-                fn deserialize<D: de::Deserializer<'a>>(self, d: D) -> Result<Option<usize>, D::Error> {
-                    d.deserialize_str(self)
-                }
-            }
-
-            impl<'a, T: Fields<'a>> Visitor<'a> for KeySeed<T> {
-                type Value = Option<usize>;
-
-                fn expecting(&self, f: &mut ::std::fmt::Formatter) -> ::std::fmt::Result {
-                    f.write_str("a key")
-                }
-
-                fn visit_str<E: de::Error>(self, key: &str) -> Result<Option<usize>, E> {
-                    Ok(T::slot(key))
-                }
+                Ok(value)
             }
 
             /// An object value: `null` reads as an object whose fields are
             /// all missing.
-            pub struct ObjectSeed<T>(PhantomData<T>);
-
-            impl<T> Default for ObjectSeed<T> {
-                fn default() -> Self {
-                    ObjectSeed(PhantomData)
+            pub fn object<'a, T: Fields<'a>>(scan: &mut Scanner<'a>) -> Result<T, Reject> {
+                if scan.null()? {
+                    return Ok(T::default());
                 }
-            }
-
-            impl<'a, T: Fields<'a>> DeserializeSeed<'a> for ObjectSeed<T> {
-                type Value = T;
-
-                fn deserialize<D: de::Deserializer<'a>>(self, d: D) -> Result<T, D::Error> {
-                    d.deserialize_option(self)
-                }
-            }
-
-            impl<'a, T: Fields<'a>> Visitor<'a> for ObjectSeed<T> {
-                type Value = T;
-
-                fn expecting(&self, f: &mut ::std::fmt::Formatter) -> ::std::fmt::Result {
-                    f.write_str("an object or null")
-                }
-
-                fn visit_none<E: de::Error>(self) -> Result<T, E> {
-                    Ok(T::default())
-                }
-
-                fn visit_some<D: de::Deserializer<'a>>(self, d: D) -> Result<T, D::Error> {
-                    d.deserialize_map(ObjectVisitor::<T>(PhantomData))
-                }
+                scan.begin_object()?;
+                fields(scan)
             }
 
             /// An array of objects: `null` reads as no elements.
-            pub struct ElementsSeed<T>(PhantomData<T>);
-
-            impl<T> Default for ElementsSeed<T> {
-                fn default() -> Self {
-                    ElementsSeed(PhantomData)
+            pub fn elements<'a, T: Fields<'a>>(scan: &mut Scanner<'a>) -> Result<Vec<T>, Reject> {
+                if scan.null()? {
+                    return Ok(Vec::new());
                 }
-            }
-
-            impl<'a, T: Fields<'a>> DeserializeSeed<'a> for ElementsSeed<T> {
-                type Value = Vec<T>;
-
-                fn deserialize<D: de::Deserializer<'a>>(self, d: D) -> Result<Vec<T>, D::Error> {
-                    d.deserialize_option(self)
+                scan.begin_array()?;
+                if !scan.next_element(true)? {
+                    return Ok(Vec::new());
                 }
-            }
-
-            impl<'a, T: Fields<'a>> Visitor<'a> for ElementsSeed<T> {
-                type Value = Vec<T>;
-
-                fn expecting(&self, f: &mut ::std::fmt::Formatter) -> ::std::fmt::Result {
-                    f.write_str("an array of objects or null")
-                }
-
-                fn visit_none<E: de::Error>(self) -> Result<Vec<T>, E> {
-                    Ok(Vec::new())
-                }
-
-                fn visit_some<D: de::Deserializer<'a>>(self, d: D) -> Result<Vec<T>, D::Error> {
-                    d.deserialize_seq(ElementsVisitor::<T>(PhantomData))
-                }
-            }
-
-            struct ElementsVisitor<T>(PhantomData<T>);
-
-            impl<'a, T: Fields<'a>> Visitor<'a> for ElementsVisitor<T> {
-                type Value = Vec<T>;
-
-                fn expecting(&self, f: &mut ::std::fmt::Formatter) -> ::std::fmt::Result {
-                    f.write_str("an array of objects")
-                }
-
-                fn visit_seq<A: SeqAccess<'a>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
-                    let Some(first) = seq.next_element_seed(ObjectSeed::<T>::default())? else {
-                        return Ok(Vec::new());
-                    };
-                    // JSON text gives no length: room for 8 elements at
-                    // once rather than growing from 4.
-                    let mut items = Vec::with_capacity(seq.size_hint().map_or(8, |n| n + 1).min(64));
-                    items.push(first);
-                    while let Some(item) = seq.next_element_seed(ObjectSeed::<T>::default())? {
-                        items.push(item);
+                // JSON text gives no length: room for 8 elements at once
+                // rather than growing from 4.
+                let mut items = Vec::with_capacity(8);
+                loop {
+                    items.push(object(scan)?);
+                    if !scan.next_element(false)? {
+                        return Ok(items);
                     }
-                    Ok(items)
                 }
             }
         }

@@ -21,6 +21,8 @@ pub const RESERVED_TYPES: &[&str] = &[
     "DateTime",
     "FixedOffset",
     "TimeText",
+    "Reject",
+    "Scanner",
     "ValueError",
     "MapError",
     "Mapped",

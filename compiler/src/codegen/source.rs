@@ -3,14 +3,17 @@
 //! One struct per object of [`model::Scheme::reads`]: `Record` for the
 //! record, one per array's elements and one per nested object. Only the
 //! keys the mapping reads are declared. Each field holds the raw JSON text
-//! of its value (`Option<&'a RawValue>`, `None` when the key is missing),
+//! of its value (`Option<duijie_maplib::json::Raw<'a>>` for a scalar,
+//! `None` when the key is missing; an array or object read in the one pass
+//! holds its elements or fields, read lazily its `&'a RawValue`),
 //! borrowed from the input line: a scalar is decoded where an expression
 //! reads it, an array is split into its elements where the `[] <-`
 //! statement maps it, an object is read when its block is entered.
 //!
-//! Reading goes through `duijie_maplib::json` (`record`, `object`,
-//! `elements`), the same functions the interpreter uses, so both execution
-//! paths accept and reject exactly the same input (see that module).
+//! A record is read in one pass with `duijie_maplib::scan` when it is well
+//! formed, else through `duijie_maplib::json` (`record`, `object`,
+//! `elements`), the functions the interpreter uses, so both execution paths
+//! accept and reject exactly the same input (see [`super::read`]).
 //!
 //! [`model::Scheme::reads`]: crate::model::Scheme::reads
 
@@ -140,7 +143,7 @@ fn emit(node: &SourceNode, out: &mut TokenStream) {
     let fields = node.fields.iter().map(|slot| {
         let ident = &slot.ident;
         let (what, field_ty) = match &slot.kind {
-            SlotKind::Scalar => ("", quote!(Option<#raw>)),
+            SlotKind::Scalar => ("", quote!(Option<::duijie_maplib::json::Raw<'a>>)),
             SlotKind::Object(n) => {
                 let t = n.type_tokens();
                 (" (an object)", quote!(read::Object<'a, #t>))
@@ -165,17 +168,18 @@ fn emit(node: &SourceNode, out: &mut TokenStream) {
     // `Fields::slot`: a key's field.
     let slot_fn = if node.fields.is_empty() {
         quote! {
-            fn slot(_key: &str) -> Option<usize> {
+            fn slot(_key: &[u8]) -> Option<usize> {
                 None
             }
         }
     } else {
-        let arms = keys.iter().enumerate().map(|(i, k)| {
+        let arms = node.fields.iter().enumerate().map(|(i, f)| {
             let i = proc_macro2::Literal::usize_unsuffixed(i);
+            let k = proc_macro2::Literal::byte_string(f.key.as_bytes());
             quote!(#k => Some(#i),)
         });
         quote! {
-            fn slot(key: &str) -> Option<usize> {
+            fn slot(key: &[u8]) -> Option<usize> {
                 match key {
                     #(#arms)*
                     _ => None,
@@ -186,8 +190,8 @@ fn emit(node: &SourceNode, out: &mut TokenStream) {
     // `Fields::read_field`: one value, in the one pass.
     let read_field = if node.fields.is_empty() {
         quote! {
-            fn read_field<A: ::serde::de::MapAccess<'a>>(&mut self, slot: usize, _map: &mut A) -> Result<(), A::Error> {
-                Err(read::duplicate(slot))
+            fn read_field(&mut self, _slot: usize, _scan: &mut Scanner<'a>) -> Result<(), Reject> {
+                Err(Reject)
             }
         }
     } else {
@@ -196,25 +200,25 @@ fn emit(node: &SourceNode, out: &mut TokenStream) {
             let ident = &slot.ident;
             match &slot.kind {
                 SlotKind::Scalar => quote! {
-                    #i if self.#ident.is_none() => self.#ident = Some(map.next_value()?),
+                    #i if self.#ident.is_none() => self.#ident = Some(scan.raw()?),
                 },
                 SlotKind::Object(_) => quote! {
                     #i if self.#ident.is_unread() => {
-                        self.#ident = read::Object::Read(map.next_value_seed(read::ObjectSeed::default())?);
+                        self.#ident = read::Object::Read(read::object(scan)?);
                     }
                 },
                 SlotKind::Array(_) => quote! {
                     #i if self.#ident.is_unread() => {
-                        self.#ident = read::Elements::Read(map.next_value_seed(read::ElementsSeed::default())?);
+                        self.#ident = read::Elements::Read(read::elements(scan)?);
                     }
                 },
             }
         });
         quote! {
-            fn read_field<A: ::serde::de::MapAccess<'a>>(&mut self, slot: usize, map: &mut A) -> Result<(), A::Error> {
+            fn read_field(&mut self, slot: usize, scan: &mut Scanner<'a>) -> Result<(), Reject> {
                 match slot {
                     #(#arms)*
-                    _ => return Err(read::duplicate(slot)),
+                    _ => return Err(Reject),
                 }
                 Ok(())
             }
@@ -224,7 +228,7 @@ fn emit(node: &SourceNode, out: &mut TokenStream) {
     let from_slots = node.fields.iter().map(|slot| {
         let ident = &slot.ident;
         match &slot.kind {
-            SlotKind::Scalar => quote!(#ident),
+            SlotKind::Scalar => quote!(#ident: #ident.map(::duijie_maplib::json::Raw::from)),
             SlotKind::Object(_) => quote!(#ident: read::Object::Raw(#ident)),
             SlotKind::Array(_) => quote!(#ident: read::Elements::Raw(#ident)),
         }
