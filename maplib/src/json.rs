@@ -323,7 +323,7 @@ pub(crate) fn text_of_string(t: &str) -> Option<std::borrow::Cow<'_, str>> {
         return None;
     }
     let inner = t.get(1..t.len() - 1)?;
-    if inner.contains('\\') {
+    if inner.bytes().any(|b| b == b'\\') {
         serde_json::from_str::<String>(t)
             .ok()
             .map(std::borrow::Cow::Owned)
@@ -394,58 +394,84 @@ pub fn write_key(out: &mut Vec<u8>, key: &str) {
 /// `0.` and 28 digits.
 const DEC_TEXT_MAX: usize = 32;
 
-/// A decimal's exact text (what its `Display` writes: `10.0000`, `-0.50`,
-/// `0`), written into `buf` without allocating.
-fn dec_text<'b>(d: &Decimal, buf: &'b mut [u8; DEC_TEXT_MAX]) -> &'b [u8] {
-    // The mantissa's digits, least significant first. At most 96 bits: 29
-    // digits. Wide arithmetic only while the value does not fit in 64 bits.
-    let mut digits = [0u8; 29];
-    let mut n = 0;
-    let mut wide = d.mantissa().unsigned_abs();
-    while wide > u128::from(u64::MAX) && n < digits.len() {
-        digits[n] = (wide % 10) as u8;
-        wide /= 10;
-        n += 1;
+/// The digits of a mantissa, least significant first; 64-bit arithmetic
+/// once the rest fits (it always does but for mantissas of 20 digits and
+/// more).
+struct Digits {
+    wide: u128,
+    narrow: u64,
+    is_wide: bool,
+}
+
+impl Digits {
+    fn new(m: u128) -> Digits {
+        match u64::try_from(m) {
+            Ok(narrow) => Digits {
+                wide: 0,
+                narrow,
+                is_wide: false,
+            },
+            Err(_) => Digits {
+                wide: m,
+                narrow: 0,
+                is_wide: true,
+            },
+        }
     }
-    let mut narrow = wide as u64;
-    while n < digits.len() {
-        digits[n] = (narrow % 10) as u8;
-        narrow /= 10;
-        n += 1;
-        if narrow == 0 {
+
+    /// The next digit (0 once the mantissa runs out).
+    #[inline]
+    fn next(&mut self) -> u8 {
+        if self.is_wide {
+            let r = (self.wide % 10) as u8;
+            self.wide /= 10;
+            if let Ok(n) = u64::try_from(self.wide) {
+                self.narrow = n;
+                self.is_wide = false;
+            }
+            return r;
+        }
+        let r = (self.narrow % 10) as u8;
+        self.narrow /= 10;
+        r
+    }
+
+    fn done(&self) -> bool {
+        !self.is_wide && self.narrow == 0
+    }
+}
+
+/// A decimal's exact text (what its `Display` writes: `10.0000`, `-0.50`,
+/// `0`), written at the end of `buf` without allocating.
+fn dec_text<'b>(d: &Decimal, buf: &'b mut [u8; DEC_TEXT_MAX]) -> &'b [u8] {
+    // Written backwards from the end: the fraction's digits (`scale` of
+    // them, zeros once the mantissa runs out), the point, the whole part (at
+    // least one digit), the sign: at most 1 + 29 + 1 + 1 bytes.
+    let mut pos = buf.len();
+    let mut put = |buf: &mut [u8; DEC_TEXT_MAX], b: u8| {
+        pos = pos.saturating_sub(1);
+        if let Some(slot) = buf.get_mut(pos) {
+            *slot = b;
+        }
+    };
+    let mut digits = Digits::new(d.mantissa().unsigned_abs());
+    let scale = d.scale();
+    for _ in 0..scale {
+        put(buf, b'0' + digits.next());
+    }
+    if scale > 0 {
+        put(buf, b'.');
+    }
+    loop {
+        put(buf, b'0' + digits.next());
+        if digits.done() {
             break;
         }
     }
-    let scale = d.scale() as usize;
-    let mut len = 0;
-    let mut push = |buf: &mut [u8; DEC_TEXT_MAX], b: u8| {
-        if let Some(slot) = buf.get_mut(len) {
-            *slot = b;
-            len += 1;
-        }
-    };
     if d.is_sign_negative() {
-        push(buf, b'-');
+        put(buf, b'-');
     }
-    if n > scale {
-        for &digit in digits[scale..n].iter().rev() {
-            push(buf, b'0' + digit);
-        }
-        if scale > 0 {
-            push(buf, b'.');
-        }
-    } else {
-        // Only a fraction (scale ≥ 1 here, as n ≥ 1): `0.` and leading zeros.
-        push(buf, b'0');
-        push(buf, b'.');
-        for _ in n..scale {
-            push(buf, b'0');
-        }
-    }
-    for &digit in digits[..scale.min(n)].iter().rev() {
-        push(buf, b'0' + digit);
-    }
-    &buf[..len]
+    &buf[pos..]
 }
 
 /// Appends a decimal as a JSON number with its exact text (`10.0000`).
