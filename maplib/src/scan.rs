@@ -44,7 +44,7 @@ const HIGHS: u64 = ONES << 7;
 /// The index of the first byte at or after `pos` that ends a run of plain
 /// string bytes: `"`, `\` or a control character (or `bytes.len()`).
 #[inline(always)]
-fn string_stop(bytes: &[u8], mut pos: usize) -> usize {
+pub(crate) fn string_stop(bytes: &[u8], mut pos: usize) -> usize {
     // Eight bytes at a time: a byte below 0x20, or equal to `"` or `\`,
     // sets its high bit in `found`; the lowest set bit is the first such
     // byte (a borrow only carries past a byte that is found itself).

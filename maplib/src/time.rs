@@ -108,6 +108,11 @@ pub fn parse_datetime(
     fmt: &str,
     zone: FixedOffset,
 ) -> Result<DateTime<FixedOffset>, ValueError> {
+    if fmt == DATETIME_FORMAT {
+        if let Some(t) = parse_plain_datetime(s.as_bytes(), zone) {
+            return Ok(t);
+        }
+    }
     let mut parsed = Parsed::new();
     chrono::format::parse(&mut parsed, s, StrftimeItems::new(fmt))
         .map_err(|e| mismatch(s, fmt, "date-time", e))?;
@@ -132,6 +137,30 @@ pub fn parse_datetime(
         .from_local_datetime(&naive)
         .single()
         .ok_or_else(|| ValueError::new(format!("{} is out of the date range", quote(s))))
+}
+
+/// WDT's usual date-time, `YYYY-MM-DD HH:MM:SS` exactly (what chrono reads
+/// with [`DATETIME_FORMAT`]), without chrono's format machinery. `None` for
+/// anything else, chrono then decides (other widths, a leap second, errors).
+fn parse_plain_datetime(b: &[u8], zone: FixedOffset) -> Option<DateTime<FixedOffset>> {
+    if b.len() != 19
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b' '
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let number = |from: usize, to: usize| -> Option<u32> {
+        b.get(from..to)?.iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let year = i32::try_from(number(0, 4)?).ok()?;
+    let date = NaiveDate::from_ymd_opt(year, number(5, 7)?, number(8, 10)?)?;
+    let time = NaiveTime::from_hms_opt(number(11, 13)?, number(14, 16)?, number(17, 19)?)?;
+    zone.from_local_datetime(&date.and_time(time)).single()
 }
 
 /// `to_datetime(s, format, zone)` with the zone as text.
@@ -544,6 +573,44 @@ mod tests {
         );
         assert!(date_text(t.date_naive(), DATETIME_FORMAT).is_err());
         assert!(datetime_text(&t, "%Q", None).is_err());
+    }
+
+    #[test]
+    fn plain_datetimes_parse_as_chrono_does() {
+        let zone = utc8();
+        for s in [
+            "2024-01-19 08:19:07",
+            "0000-01-01 00:00:00",
+            "9999-12-31 23:59:59",
+            "2024-02-29 12:00:00",
+            "2023-02-29 12:00:00",
+            "2024-13-01 00:00:00",
+            "2024-01-01 24:00:00",
+            "2024-01-01 23:59:60",
+            "2024-1-01 00:00:00",
+            "2024-01-01T00:00:00",
+            "+2024-01-01 00:00:0",
+            "0000-00-00 00:00:00",
+        ] {
+            let mut parsed = Parsed::new();
+            let by_chrono =
+                chrono::format::parse(&mut parsed, s, StrftimeItems::new(DATETIME_FORMAT))
+                    .ok()
+                    .and_then(|()| {
+                        parsed
+                            .to_naive_datetime_with_offset(zone.local_minus_utc())
+                            .ok()
+                    })
+                    .and_then(|n| zone.from_local_datetime(&n).single());
+            if let Some(t) = parse_plain_datetime(s.as_bytes(), zone) {
+                assert_eq!(Some(t), by_chrono, "{s}");
+            }
+            assert_eq!(
+                parse_datetime(s, DATETIME_FORMAT, zone).ok(),
+                by_chrono,
+                "{s}"
+            );
+        }
     }
 
     #[test]
