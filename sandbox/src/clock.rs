@@ -87,6 +87,9 @@ pub(crate) fn parse_cst(s: &str) -> Option<i64> {
 /// rendering `2024-01-02T00:00:00`.
 pub(crate) fn kingdee_datetime(s: &str) -> Option<String> {
     let s = s.trim();
+    if let Some(normal) = kingdee_datetime_fast(s) {
+        return Some(normal);
+    }
     for fmt in [
         "%Y-%m-%d %H:%M:%S",
         "%Y-%m-%dT%H:%M:%S",
@@ -103,6 +106,44 @@ pub(crate) fn kingdee_datetime(s: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// [`kingdee_datetime`] of the two shapes nearly every bill carries,
+/// `YYYY-MM-DD` and `YYYY-MM-DD HH:MM:SS` (or with `T`), without chrono's
+/// format parser; `None` for anything else (the caller then tries chrono).
+fn kingdee_datetime_fast(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let digits = b.get(r)?;
+        digits.iter().try_fold(0u32, |n, &d| {
+            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
+        })
+    };
+    if b.len() != 10 && b.len() != 19 {
+        return None;
+    }
+    if b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(i32::try_from(num(0..4)?).ok()?, num(5..7)?, num(8..10)?)?;
+    let (h, m, sec) = if b.len() == 19 {
+        if !matches!(b[10], b' ' | b'T') || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        (num(11..13)?, num(14..16)?, num(17..19)?)
+    } else {
+        (0, 0, 0)
+    };
+    // A leap second (`:60`) is left to chrono.
+    if h > 23 || m > 59 || sec > 59 {
+        return None;
+    }
+    Some(format!(
+        "{:04}-{:02}-{:02}T{h:02}:{m:02}:{sec:02}",
+        date.year(),
+        date.month(),
+        date.day()
+    ))
 }
 
 #[cfg(test)]
@@ -140,5 +181,57 @@ mod tests {
             Some("2024-01-02T08:30:00")
         );
         assert_eq!(kingdee_datetime("yesterday"), None);
+    }
+
+    /// The fast path answers as chrono's formats do.
+    #[test]
+    fn kingdee_datetime_fast_path_agrees_with_chrono() {
+        // The formats of kingdee_datetime, all by chrono.
+        fn slow(s: &str) -> Option<String> {
+            let s = s.trim();
+            for fmt in [
+                "%Y-%m-%d %H:%M:%S",
+                "%Y-%m-%dT%H:%M:%S",
+                "%Y-%m-%d %H:%M:%S%.f",
+                "%Y-%m-%dT%H:%M:%S%.f",
+            ] {
+                if let Ok(d) = NaiveDateTime::parse_from_str(s, fmt) {
+                    return Some(d.format("%Y-%m-%dT%H:%M:%S").to_string());
+                }
+            }
+            for fmt in ["%Y-%m-%d", "%Y/%m/%d"] {
+                if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
+                    return Some(format!("{}T00:00:00", d.format("%Y-%m-%d")));
+                }
+            }
+            None
+        }
+        for s in [
+            "2024-01-02",
+            "2024-02-29",
+            "2023-02-29",
+            "2024-13-01",
+            "2024-00-10",
+            "0999-01-01",
+            "2024-01-02 08:30:00",
+            "2024-01-02T23:59:59",
+            "2024-01-02 24:00:00",
+            "2024-01-02 12:60:00",
+            "2024-01-02 12:00:61",
+            "2024-01-02X12:00:00",
+            "2024/01/02",
+            "2024-1-02 ",
+            "+024-01-02",
+            "2024-01-0a",
+            "2024-01-02 08:30:0x",
+            "2024-01-02 23:59:60",
+            " 2024-01-02 ",
+            "2024-01-02 08:30:00.5",
+            "2024-01-02 8:30:00",
+        ] {
+            assert_eq!(kingdee_datetime(s), slow(s), "{s}");
+        }
+        assert!(kingdee_datetime_fast("2024-01-02").is_some());
+        assert!(kingdee_datetime_fast("2024-01-02 08:30:00").is_some());
     }
 }

@@ -21,6 +21,8 @@
 //! empty) the sandbox keeps the value as sent. With `ValidateFlag` false the
 //! required checks are skipped. Keys are compared case-insensitively.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -123,9 +125,49 @@ pub(crate) fn get_ci<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a V
     })
 }
 
-/// The actual spelling of `key` in `map`, compared case-insensitively.
-pub(crate) fn key_ci(map: &Map<String, Value>, key: &str) -> Option<String> {
-    map.keys().find(|k| k.eq_ignore_ascii_case(key)).cloned()
+/// The value of the first key of `map` (in the map's key order) equal to
+/// `key` case-insensitively: the field a write of `key` goes to. Unlike
+/// [`get_ci`], an exact match is not preferred.
+pub(crate) fn first_ci<'a>(map: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    map.iter().find(|(k, _)| ci_eq(k, key)).map(|(_, v)| v)
+}
+
+/// `eq_ignore_ascii_case`, quicker to say no: keys of a bill mostly differ
+/// in length or in their last letter.
+fn ci_eq(a: &str, b: &str) -> bool {
+    let last = |s: &str| s.as_bytes().last().map(u8::to_ascii_lowercase);
+    a.len() == b.len() && last(a) == last(b) && a.eq_ignore_ascii_case(b)
+}
+
+/// [`first_ci`], mutable.
+pub(crate) fn first_ci_mut<'a>(
+    map: &'a mut Map<String, Value>,
+    key: &str,
+) -> Option<&'a mut Value> {
+    map.iter_mut().find(|(k, _)| ci_eq(k, key)).map(|(_, v)| v)
+}
+
+/// Writes `value` to the field [`first_ci`] finds, or adds it as `key`.
+pub(crate) fn set_ci<K: AsRef<str> + Into<String>>(
+    map: &mut Map<String, Value>,
+    key: K,
+    value: Value,
+) {
+    match first_ci_mut(map, key.as_ref()) {
+        Some(slot) => *slot = value,
+        None => {
+            map.insert(key.into(), value);
+        }
+    }
+}
+
+/// Removes and returns the value [`get_ci`] finds.
+pub(crate) fn take_ci(map: &mut Map<String, Value>, key: &str) -> Option<Value> {
+    if let Some(v) = map.remove(key) {
+        return Some(v);
+    }
+    let k = map.keys().find(|k| k.eq_ignore_ascii_case(key))?.clone();
+    map.remove(&k)
 }
 
 /// A value as text: strings as they are, numbers by their text.
@@ -135,6 +177,14 @@ pub(crate) fn value_text(v: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
+    }
+}
+
+/// [`value_text`], borrowed when the value is a string.
+pub(crate) fn value_str(v: &Value) -> Option<Cow<'_, str>> {
+    match v {
+        Value::String(s) => Some(Cow::Borrowed(s)),
+        other => value_text(other).map(Cow::Owned),
     }
 }
 
@@ -166,9 +216,9 @@ fn is_blank(v: Option<&Value>) -> bool {
 /// The code a lookup object carries (`FNumber`, any case).
 pub(crate) fn lookup_number(v: &Value) -> Option<String> {
     let obj = v.as_object()?;
-    let n = get_ci(obj, "FNumber").and_then(value_text)?;
-    let n = n.trim().to_owned();
-    (!n.is_empty()).then_some(n)
+    let n = value_str(get_ci(obj, "FNumber")?)?;
+    let n = n.trim();
+    (!n.is_empty()).then(|| n.to_owned())
 }
 
 fn build_tree(rows: Vec<SpecRow>) -> Vec<FieldDef> {
@@ -278,8 +328,7 @@ fn check_level(
     errors: &mut Vec<FieldError>,
 ) {
     for def in defs {
-        let key = key_ci(obj, &def.name);
-        let value = key.as_ref().and_then(|k| obj.get(k));
+        let value = first_ci(obj, &def.name);
         let err = |message: String| FieldError {
             field_name: def.name.clone(),
             message,
@@ -322,10 +371,8 @@ fn check_level(
                             }
                         }
                     }
-                } else if let Some(k) = key {
-                    if let Some(Value::Object(inner)) = obj.get_mut(&k) {
-                        check_level(&def.children, inner, rules, row, errors);
-                    }
+                } else if let Some(Value::Object(inner)) = first_ci_mut(obj, &def.name) {
+                    check_level(&def.children, inner, rules, row, errors);
                 }
             }
             FieldType::Array => {
@@ -337,14 +384,12 @@ fn check_level(
                     }
                     continue;
                 }
-                if let Some(k) = key {
-                    if let Some(Value::Array(items)) = obj.get_mut(&k) {
-                        for (n, item) in items.iter_mut().enumerate() {
-                            if let Value::Object(inner) = item {
-                                // Nested arrays (link tables) are checked with their entry's row.
-                                let ctx = row.or(Some((label, n + 1)));
-                                check_level(&def.children, inner, rules, ctx, errors);
-                            }
+                if let Some(Value::Array(items)) = first_ci_mut(obj, &def.name) {
+                    for (n, item) in items.iter_mut().enumerate() {
+                        if let Value::Object(inner) = item {
+                            // Nested arrays (link tables) are checked with their entry's row.
+                            let ctx = row.or(Some((label, n + 1)));
+                            check_level(&def.children, inner, rules, ctx, errors);
                         }
                     }
                 }
@@ -356,11 +401,11 @@ fn check_level(
                     }
                     continue;
                 }
-                let text = value.and_then(value_text).unwrap_or_default();
+                let text = value.and_then(value_str).unwrap_or_default();
                 match kingdee_datetime(&text) {
                     Some(normal) => {
-                        if let Some(k) = key {
-                            obj.insert(k, Value::String(normal));
+                        if let Some(slot) = first_ci_mut(obj, &def.name) {
+                            *slot = Value::String(normal);
                         }
                     }
                     None => errors.push(err(format!(
@@ -378,7 +423,11 @@ fn check_level(
                     }
                     continue;
                 }
-                let text = value.and_then(value_text).unwrap_or_default();
+                // A JSON number always reads as a float (if not as a decimal).
+                if matches!(value, Some(Value::Number(_))) {
+                    continue;
+                }
+                let text = value.and_then(value_str).unwrap_or_default();
                 if text.trim().parse::<rust_decimal::Decimal>().is_err()
                     && text.trim().parse::<f64>().is_err()
                 {
@@ -494,6 +543,19 @@ mod tests {
         bill["FPurchaseDeptId"] = json!({"FNumber": "NOPE"});
         assert!(check(bill.clone(), false).0.is_empty());
         assert_eq!(check(bill, true).0.len(), 1);
+    }
+
+    #[test]
+    fn any_json_number_is_a_valid_quantity() {
+        // Decimal cannot hold these; they read as floats, as any JSON number does.
+        for text in ["1e400", "-0", "123456789012345678901234567890123.5", "2E-5"] {
+            let mut bill = good_bill();
+            bill["FPOOrderEntry"][0]["FQty"] = serde_json::from_str(text).unwrap();
+            assert!(check(bill, true).0.is_empty(), "{text}");
+        }
+        let mut bill = good_bill();
+        bill["FPOOrderEntry"][0]["FQty"] = json!("1e400");
+        assert!(check(bill, true).0.is_empty());
     }
 
     #[test]

@@ -117,9 +117,22 @@ impl MasterData {
 
     /// Whether `number` is a known `form` record.
     pub fn contains(&self, form: &str, number: &str) -> bool {
-        self.sets
-            .get(&key(form))
-            .is_some_and(|s| s.contains(number))
+        // Checked once per lookup field of every saved bill: the usual short
+        // form ids are upper-cased on the stack.
+        let form = form.trim();
+        let mut buf = [0u8; 64];
+        let set = match buf.get_mut(..form.len()) {
+            Some(upper) => {
+                upper.copy_from_slice(form.as_bytes());
+                upper.make_ascii_uppercase();
+                match std::str::from_utf8(upper) {
+                    Ok(k) => self.sets.get(k),
+                    Err(_) => self.sets.get(&key(form)),
+                }
+            }
+            None => self.sets.get(&key(form)),
+        };
+        set.is_some_and(|s| s.contains(number))
     }
 
     /// The numbers of `form`.
@@ -250,5 +263,17 @@ mod tests {
         let json = MasterData::parse(r#"{"BD_MATERIAL": ["X"]}"#, true, "x.json").unwrap();
         assert_eq!(json.numbers("bd_material"), vec!["X".to_owned()]);
         assert!(MasterData::parse("BD_Supplier = 3", false, "x.toml").is_err());
+    }
+
+    #[test]
+    fn form_ids_of_any_length_and_case() {
+        let long = "BD_".to_owned() + &"x".repeat(80);
+        let text = format!("{long} = [\"N1\"]\n\"BD_Ünï\" = [\"N2\"]\n");
+        let m = MasterData::parse(&text, false, "x.toml").unwrap();
+        assert!(m.contains(&long.to_ascii_lowercase(), "N1"));
+        assert!(m.contains(&format!(" {long} "), "N1"));
+        assert!(m.contains("bd_Ünï", "N2"));
+        assert!(!m.contains("bd_ünï", "N2"), "only ASCII letters fold");
+        assert!(!m.contains("", "N1"));
     }
 }

@@ -49,7 +49,7 @@ use crate::faults::Fault;
 use crate::http::{http_500, json_value, KillSwitch};
 use crate::App;
 use auth::{Login, Sessions};
-use forms::{flag, get_ci, value_text, FormSpec, Rules};
+use forms::{flag, get_ci, take_ci, value_text, FormSpec, Rules};
 pub use masterdata::{MasterData, MasterDataError};
 use query::QueryRequest;
 use store::{BillStore, SaveError};
@@ -252,7 +252,7 @@ fn process(
         return error_response(op, 1, SESSION_LOST);
     }
 
-    let (form_id, data) = form_and_data(&body, op);
+    let (form_id, data) = form_and_data(body, op);
     let now_text = fmt_cst(now).replacen(' ', "T", 1);
     let answer = match op {
         Op::Save | Op::BatchSave => save(k, op, form_id.as_deref(), data, &now_text),
@@ -263,29 +263,34 @@ fn process(
     with_cookie(answer, new_session)
 }
 
-/// `(formid, data)` of a body; `data` parsed when sent as a JSON string.
-fn form_and_data(body: &Value, op: Op) -> (Option<String>, Value) {
-    let parse = |v: &Value| match v {
-        Value::String(s) => serde_json::from_str(s).unwrap_or(Value::Null),
-        other => other.clone(),
+/// `(formid, data)` of a body, taken out of it; `data` parsed when sent as
+/// a JSON string.
+fn form_and_data(body: Value, op: Op) -> (Option<String>, Value) {
+    let parse = |v: Value| match v {
+        Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::Null),
+        other => other,
     };
-    let Some(obj) = body.as_object() else {
+    let Value::Object(mut obj) = body else {
         return (None, Value::Null);
     };
-    if let Some(params) = get_ci(obj, "parameters") {
-        let params = parse(params);
-        let items = params.as_array().cloned().unwrap_or_default();
+    if let Some(params) = take_ci(&mut obj, "parameters") {
+        let items = match parse(params) {
+            Value::Array(items) => items,
+            _ => Vec::new(),
+        };
+        let mut items = items.into_iter();
         return if op.is_query() {
-            (None, items.first().map(parse).unwrap_or(Value::Null))
+            (None, items.next().map(parse).unwrap_or(Value::Null))
         } else {
+            let form = items.next();
             (
-                items.first().and_then(value_text),
-                items.get(1).map(parse).unwrap_or(Value::Null),
+                form.as_ref().and_then(value_text),
+                items.next().map(parse).unwrap_or(Value::Null),
             )
         };
     }
-    let form = get_ci(obj, "formid").and_then(value_text);
-    let data = get_ci(obj, "data").map(parse).unwrap_or(Value::Null);
+    let form = get_ci(&obj, "formid").and_then(value_text);
+    let data = take_ci(&mut obj, "data").map(parse).unwrap_or(Value::Null);
     (form, data)
 }
 
@@ -301,20 +306,22 @@ fn list_of_strings(v: Option<&Value>) -> Vec<String> {
     }
 }
 
-fn need_return(bill: &store::Bill, fields: &[String]) -> Value {
+/// The `NeedReturnData` item of a saved bill: `fields` of its stored model
+/// (`entity.field` gives `{"entity":[{"field":…},…]}`).
+fn need_return(id: i64, data: &Map<String, Value>, fields: &[String]) -> Value {
     let mut out = Map::new();
     for f in fields {
         match f.split_once('.') {
             None => {
                 let v = if f.eq_ignore_ascii_case("FID") {
-                    Value::from(bill.id)
+                    Value::from(id)
                 } else {
-                    get_ci(&bill.data, f).cloned().unwrap_or(Value::Null)
+                    get_ci(data, f).cloned().unwrap_or(Value::Null)
                 };
                 out.insert(f.clone(), v);
             }
             Some((entity, child)) => {
-                let rows: Vec<Value> = get_ci(&bill.data, entity)
+                let rows: Vec<Value> = get_ci(data, entity)
                     .and_then(Value::as_array)
                     .map(|rows| {
                         rows.iter()
@@ -358,13 +365,13 @@ fn save(k: &KingdeeState, op: Op, form_id: Option<&str>, data: Value, now: &str)
             ),
         );
     };
-    let Value::Object(data) = data else {
+    let Value::Object(mut data) = data else {
         return error_response(op, 8, "参数data不能为空，应为包含Model的JSON对象。");
     };
-    let models: Vec<Value> = match get_ci(&data, "Model") {
-        Some(Value::Array(a)) if op == Op::BatchSave => a.clone(),
-        Some(Value::Object(o)) => vec![Value::Object(o.clone())],
-        Some(Value::Array(a)) if a.len() == 1 => a.clone(),
+    let models: Vec<Value> = match take_ci(&mut data, "Model") {
+        Some(Value::Array(a)) if op == Op::BatchSave => a,
+        Some(Value::Object(o)) => vec![Value::Object(o)],
+        Some(Value::Array(a)) if a.len() == 1 => a,
         _ => return error_response(op, 8, "参数Model不能为空。"),
     };
     let rules = Rules {
@@ -393,13 +400,14 @@ fn save(k: &KingdeeState, op: Op, form_id: Option<&str>, data: Value, now: &str)
             }
             continue;
         }
-        match k.store.save(spec, bill, audit, now) {
+        let need = |id: i64, data: &Map<String, Value>| {
+            (!return_fields.is_empty()).then(|| need_return(id, data, &return_fields))
+        };
+        match k.store.save(spec, bill, audit, now, need) {
             Ok(saved) => {
                 successes.push(json!({"Id": saved.id, "Number": saved.number, "DIndex": index}));
-                if !return_fields.is_empty() {
-                    returned.push(need_return(&saved, &return_fields));
-                }
-                last = Some(saved);
+                returned.extend(saved.returned);
+                last = Some((saved.id, saved.number));
             }
             Err(SaveError::Duplicate(number)) => errors.push(json!({
                 "FieldName": spec.number_field,
@@ -425,8 +433,8 @@ fn save(k: &KingdeeState, op: Op, form_id: Option<&str>, data: Value, now: &str)
         }
     });
     if op == Op::Save {
-        result["Id"] = last.as_ref().map_or(json!(""), |b| json!(b.id));
-        result["Number"] = last.as_ref().map_or(json!(""), |b| json!(b.number));
+        result["Id"] = last.as_ref().map_or(json!(""), |(id, _)| json!(id));
+        result["Number"] = last.as_ref().map_or(json!(""), |(_, number)| json!(number));
     }
     result["NeedReturnData"] = Value::Array(returned);
     json_value(&json!({ "Result": result }))
@@ -475,7 +483,10 @@ fn view(k: &KingdeeState, form_id: Option<&str>, data: Value) -> Response {
     let Some(spec) = k.form(form_id) else {
         return error_response(op, 4, &format!("业务对象“{form_id}”不存在。"));
     };
-    let data = data.as_object().cloned().unwrap_or_default();
+    let data = match data {
+        Value::Object(data) => data,
+        _ => Map::new(),
+    };
     let number = get_ci(&data, "Number")
         .and_then(value_text)
         .filter(|s| !s.trim().is_empty());
@@ -483,17 +494,17 @@ fn view(k: &KingdeeState, form_id: Option<&str>, data: Value) -> Response {
         .and_then(value_text)
         .and_then(|s| s.trim().parse::<i64>().ok())
         .filter(|n| *n > 0);
-    let bill = match (number, id) {
+    let found = match (number, id) {
         (_, Some(id)) => k.store.by_id(&spec.form_id, id),
         (Some(n), None) => k.store.by_number(&spec.form_id, n.trim()),
         (None, None) => return error_response(op, 8, "参数Number或Id至少需要一个。"),
     };
-    match bill {
+    match found.as_ref().and_then(|f| f.get(0)) {
         Some(b) => {
-            let mut result = b.data.clone();
+            let mut result = b.data();
             result.insert("Id".into(), json!(b.id));
             result.insert("BillNo".into(), json!(b.number));
-            result.insert("DocumentStatus".into(), json!(b.status));
+            result.insert("DocumentStatus".into(), json!(b.status()));
             result.insert("CreateDate".into(), json!(b.created));
             result.insert("ModifyDate".into(), json!(b.modified));
             json_value(&json!({"Result": {"ResponseStatus": null, "Result": result}}))
@@ -527,12 +538,12 @@ mod tests {
         let text = json!({"formid": "F", "data": "{\"Model\": []}"});
         let positional = json!({"parameters": ["F", {"Model": []}]});
         for body in [object, text, positional] {
-            let (form, data) = form_and_data(&body, Op::BatchSave);
+            let (form, data) = form_and_data(body, Op::BatchSave);
             assert_eq!(form.as_deref(), Some("F"));
             assert_eq!(data, json!({"Model": []}));
         }
         let (_, data) = form_and_data(
-            &json!({"parameters": ["{\"FormId\":\"X\"}"]}),
+            json!({"parameters": ["{\"FormId\":\"X\"}"]}),
             Op::ExecuteBillQuery,
         );
         assert_eq!(data, json!({"FormId": "X"}));

@@ -26,7 +26,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 
 use super::forms::{get_ci, value_text, FieldDef, FieldType, FormSpec};
-use super::store::Bill;
+use super::store::{Bill, Bills};
 use crate::clock::kingdee_datetime;
 use crate::rng::mix;
 
@@ -179,7 +179,10 @@ fn typed(v: Option<&Value>, def: Option<&FieldDef>) -> Value {
 
 /// One bill, or one entry row of it.
 struct Row<'a> {
-    bill: &'a Bill,
+    bill: Bill<'a>,
+    /// The bill's stored model, parsed (empty when no field of the query
+    /// needs it).
+    data: &'a Map<String, Value>,
     entry: Option<(usize, &'a Map<String, Value>)>,
 }
 
@@ -187,11 +190,11 @@ impl Row<'_> {
     fn get(&self, f: &FieldRef) -> Value {
         match f {
             FieldRef::Fid => Value::from(self.bill.id),
-            FieldRef::BillNo => Value::String(self.bill.number.clone()),
-            FieldRef::Status => Value::String(self.bill.status.to_owned()),
-            FieldRef::CreateDate => Value::String(self.bill.created.clone()),
-            FieldRef::ModifyDate => Value::String(self.bill.modified.clone()),
-            FieldRef::Header(path, def) => typed(navigate(&self.bill.data, path), def.as_ref()),
+            FieldRef::BillNo => Value::String(self.bill.number.to_owned()),
+            FieldRef::Status => Value::String(self.bill.status().to_owned()),
+            FieldRef::CreateDate => Value::String(self.bill.created.to_owned()),
+            FieldRef::ModifyDate => Value::String(self.bill.modified.to_owned()),
+            FieldRef::Header(path, def) => typed(navigate(self.data, path), def.as_ref()),
             FieldRef::EntryId(_) => match self.entry {
                 Some((_, r)) => typed(get_ci(r, "FEntryID"), None),
                 None => Value::Null,
@@ -490,8 +493,14 @@ fn like(text: &str, pattern: &str) -> bool {
     go(&t, &p)
 }
 
-fn eval(e: &Expr, row: &Row<'_>, refs: &dyn Fn(&str) -> Option<FieldRef>) -> bool {
-    let value = |f: &str| refs(f).map_or(Value::Null, |r| row.get(&r));
+/// The field a filter names, among the resolved ones (lowercase names).
+fn filter_ref<'r>(refs: &'r [(String, FieldRef)], name: &str) -> Option<&'r FieldRef> {
+    let name = name.to_ascii_lowercase();
+    refs.iter().find(|(n, _)| *n == name).map(|(_, r)| r)
+}
+
+fn eval<'r>(e: &Expr, row: &Row<'_>, refs: &dyn Fn(&str) -> Option<&'r FieldRef>) -> bool {
+    let value = |f: &str| refs(f).map_or(Value::Null, |r| row.get(r));
     match e {
         Expr::And(a, b) => eval(a, row, refs) && eval(b, row, refs),
         Expr::Or(a, b) => eval(a, row, refs) || eval(b, row, refs),
@@ -630,7 +639,7 @@ impl QueryRequest {
     pub(crate) fn run(
         &self,
         spec: &FormSpec,
-        bills: &[Bill],
+        bills: &Bills,
     ) -> Result<Vec<Vec<Value>>, QueryError> {
         let columns: Vec<FieldRef> = self
             .field_keys
@@ -674,19 +683,35 @@ impl QueryRequest {
             .chain(order.iter().map(|(r, _)| r))
             .find_map(|r| r.entry().map(str::to_owned));
 
-        let lookup = |k: &str| {
-            let k = k.to_ascii_lowercase();
-            filter_refs
+        // Only fields of the bill's model need it parsed.
+        let needs_data = entity.is_some()
+            || columns
                 .iter()
-                .find(|(name, _)| *name == k)
-                .map(|(_, r)| r.clone())
-        };
-        let mut rows: Vec<Row<'_>> = Vec::new();
-        for bill in bills {
+                .chain(filter_refs.iter().map(|(_, r)| r))
+                .chain(order.iter().map(|(r, _)| r))
+                .any(|r| matches!(r, FieldRef::Header(..)));
+
+        let lookup = |k: &str| filter_ref(&filter_refs, k);
+        let top = if self.top == 0 { usize::MAX } else { self.top };
+        // Rows past this one are never answered when the order is save order.
+        let end = top.min(self.start.saturating_add(self.limit));
+        let mut answer: Vec<Vec<Value>> = Vec::new();
+        // With an order: (sort keys, columns) of every row that passes.
+        let mut keyed: Vec<(Vec<Value>, Vec<Value>)> = Vec::new();
+        let mut passed = 0usize;
+        let no_data = Map::new();
+        'bills: for bill in bills.iter() {
+            let parsed;
+            let data = if needs_data {
+                parsed = bill.data();
+                &parsed
+            } else {
+                &no_data
+            };
             let entries: Vec<Option<(usize, &Map<String, Value>)>> = match &entity {
                 None => vec![None],
                 Some(e) => {
-                    let list: Vec<_> = get_ci(&bill.data, e)
+                    let list: Vec<_> = get_ci(data, e)
                         .and_then(Value::as_array)
                         .map(|a| {
                             a.iter()
@@ -704,31 +729,45 @@ impl QueryRequest {
                 }
             };
             for entry in entries {
-                let row = Row { bill, entry };
-                if filter.as_ref().is_none_or(|f| eval(f, &row, &lookup)) {
-                    rows.push(row);
+                let row = Row { bill, data, entry };
+                if !filter.as_ref().is_none_or(|f| eval(f, &row, &lookup)) {
+                    continue;
                 }
+                let values = || columns.iter().map(|c| row.get(c)).collect::<Vec<_>>();
+                if !order.is_empty() {
+                    let keys = order.iter().map(|(r, _)| row.get(r)).collect();
+                    keyed.push((keys, values()));
+                    continue;
+                }
+                if passed >= end {
+                    break 'bills;
+                }
+                if passed >= self.start {
+                    answer.push(values());
+                }
+                passed += 1;
             }
         }
-        if !order.is_empty() {
-            rows.sort_by(|a, b| {
-                for (r, desc) in &order {
-                    let o = compare_values(&a.get(r), &b.get(r));
-                    let o = if *desc { o.reverse() } else { o };
-                    if o != Ordering::Equal {
-                        return o;
-                    }
-                }
-                Ordering::Equal
-            });
+        if order.is_empty() {
+            return Ok(answer);
         }
-        let top = if self.top == 0 { usize::MAX } else { self.top };
-        Ok(rows
-            .iter()
+        // A stable sort: equal keys keep save (then entry) order.
+        keyed.sort_by(|(a, _), (b, _)| {
+            for ((x, y), (_, desc)) in a.iter().zip(b).zip(&order) {
+                let o = compare_values(x, y);
+                let o = if *desc { o.reverse() } else { o };
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            Ordering::Equal
+        });
+        Ok(keyed
+            .into_iter()
             .take(top)
             .skip(self.start)
             .take(self.limit)
-            .map(|row| columns.iter().map(|c| row.get(c)).collect())
+            .map(|(_, values)| values)
             .collect())
     }
 }
@@ -739,7 +778,7 @@ mod tests {
     use crate::kingdee::store::BillStore;
     use serde_json::json;
 
-    fn setup() -> (FormSpec, Vec<Bill>) {
+    fn setup() -> (FormSpec, Bills) {
         let spec = FormSpec::builtin().into_iter().next().unwrap();
         let store = BillStore::new();
         for (no, qtys) in [("CG001", vec![1, 2]), ("CG002", vec![5]), ("X'1", vec![7])] {
@@ -755,6 +794,7 @@ mod tests {
                     bill.as_object().unwrap().clone(),
                     no != "CG002",
                     "2024-01-02T10:00:00",
+                    |_, _| (),
                 )
                 .unwrap();
         }
@@ -829,6 +869,27 @@ mod tests {
         let mut q = base;
         q["Limit"] = json!(10_001);
         assert_eq!(query(q).unwrap_err().msg_code, 8);
+    }
+
+    #[test]
+    fn paging_in_save_order_matches_paging_after_a_sort() {
+        // Without OrderString the scan stops at the page's end; sorted by
+        // FID (stable: entry order kept) every row is gathered first. Both
+        // must page alike.
+        for top in [0usize, 1, 2, 3, 5] {
+            for start in [0, 1, 2, 4] {
+                for limit in [1, 2, 10] {
+                    let q = json!({"FormId": "PUR_PurchaseOrder", "FieldKeys": "FBillNo,FQty",
+                        "TopRowCount": top, "StartRow": start, "Limit": limit});
+                    let mut sorted = q.clone();
+                    sorted["OrderString"] = json!("FID");
+                    let plain = query(q).unwrap();
+                    assert_eq!(plain, query(sorted).unwrap(), "{top} {start} {limit}");
+                    let all = if top == 0 { 4 } else { top.min(4) };
+                    assert_eq!(plain.len(), all.saturating_sub(start).min(limit));
+                }
+            }
+        }
     }
 
     #[test]
