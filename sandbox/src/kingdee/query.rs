@@ -20,6 +20,7 @@
 //! 4 for an unknown form or a filter that does not parse, 8 for a bad
 //! paging parameter.
 
+use std::cell::OnceCell;
 use std::cmp::Ordering;
 
 use rust_decimal::Decimal;
@@ -301,17 +302,26 @@ fn tokenize(s: &str) -> Result<Vec<Tok>, String> {
     Ok(out)
 }
 
+/// A literal of a filter (string or number), with what comparing to it
+/// needs worked out once rather than at every row.
 #[derive(Clone, Debug)]
-enum Lit {
-    Str(String),
-    Num(String),
+struct Lit {
+    text: String,
+    decimal: Option<Decimal>,
+    datetime: Option<String>,
 }
 
 impl Lit {
-    fn text(&self) -> &str {
-        match self {
-            Lit::Str(s) | Lit::Num(s) => s,
+    fn new(text: String) -> Self {
+        Lit {
+            decimal: text.trim().parse().ok(),
+            datetime: kingdee_datetime(&text),
+            text,
         }
+    }
+
+    fn text(&self) -> &str {
+        &self.text
     }
 }
 
@@ -392,8 +402,8 @@ impl Parser {
 
     fn literal(&mut self) -> Result<Lit, String> {
         match self.next() {
-            Some(Tok::Str(s)) => Ok(Lit::Str(s)),
-            Some(Tok::Num(n)) => Ok(Lit::Num(n)),
+            Some(Tok::Str(s)) => Ok(Lit::new(s)),
+            Some(Tok::Num(n)) => Ok(Lit::new(n)),
             other => Err(format!("此处应为值，实为{other:?}")),
         }
     }
@@ -466,15 +476,37 @@ fn fields_of(e: &Expr, out: &mut Vec<String>) {
     }
 }
 
-fn compare_text(left: &Value, right: &str) -> Option<Ordering> {
-    let l = value_text(left)?;
-    if let (Ok(a), Ok(b)) = (l.trim().parse::<Decimal>(), right.trim().parse::<Decimal>()) {
-        return Some(a.cmp(&b));
+/// A field's value in a comparison: as decimals when both sides are
+/// numbers, as times when both are dates, else as text.
+struct Left {
+    text: String,
+    decimal: Option<Decimal>,
+    /// Worked out when a literal is a date.
+    datetime: OnceCell<Option<String>>,
+}
+
+impl Left {
+    /// `None` for null, objects and arrays: they compare with nothing.
+    fn new(v: &Value) -> Option<Self> {
+        let text = value_text(v)?;
+        Some(Left {
+            decimal: text.trim().parse().ok(),
+            datetime: OnceCell::new(),
+            text,
+        })
     }
-    if let (Some(a), Some(b)) = (kingdee_datetime(&l), kingdee_datetime(right)) {
-        return Some(a.cmp(&b));
+
+    fn compare(&self, right: &Lit) -> Ordering {
+        if let (Some(a), Some(b)) = (self.decimal, right.decimal) {
+            return a.cmp(&b);
+        }
+        if let Some(b) = &right.datetime {
+            if let Some(a) = self.datetime.get_or_init(|| kingdee_datetime(&self.text)) {
+                return a.cmp(b);
+            }
+        }
+        self.text.as_str().cmp(right.text())
     }
-    Some(l.as_str().cmp(right))
 }
 
 fn like(text: &str, pattern: &str) -> bool {
@@ -507,10 +539,8 @@ fn eval<'r>(e: &Expr, row: &Row<'_>, refs: &dyn Fn(&str) -> Option<&'r FieldRef>
         Expr::Not(a) => !eval(a, row, refs),
         Expr::IsNull(f, negated) => value(f).is_null() != *negated,
         Expr::In(f, list, negated) => {
-            let v = value(f);
-            let hit = list
-                .iter()
-                .any(|l| compare_text(&v, l.text()) == Some(Ordering::Equal));
+            let hit = Left::new(&value(f))
+                .is_some_and(|v| list.iter().any(|l| v.compare(l) == Ordering::Equal));
             hit != *negated
         }
         Expr::Like(f, pattern, negated) => {
@@ -518,7 +548,7 @@ fn eval<'r>(e: &Expr, row: &Row<'_>, refs: &dyn Fn(&str) -> Option<&'r FieldRef>
             hit != *negated
         }
         Expr::Cmp(f, op, lit) => {
-            let Some(ord) = compare_text(&value(f), lit.text()) else {
+            let Some(ord) = Left::new(&value(f)).map(|v| v.compare(lit)) else {
                 return false;
             };
             match *op {
@@ -888,6 +918,55 @@ mod tests {
                     let all = if top == 0 { 4 } else { top.min(4) };
                     assert_eq!(plain.len(), all.saturating_sub(start).min(limit));
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn comparisons_follow_the_plain_definition() {
+        // Decimals if both sides read as decimals, times if both as dates,
+        // else text; nothing for null, objects, arrays.
+        fn plain(left: &Value, right: &str) -> Option<Ordering> {
+            let l = value_text(left)?;
+            if let (Ok(a), Ok(b)) = (l.trim().parse::<Decimal>(), right.trim().parse::<Decimal>()) {
+                return Some(a.cmp(&b));
+            }
+            if let (Some(a), Some(b)) = (kingdee_datetime(&l), kingdee_datetime(right)) {
+                return Some(a.cmp(&b));
+            }
+            Some(l.as_str().cmp(right))
+        }
+        let values = [
+            json!(1),
+            json!("1.0"),
+            json!(" 10 "),
+            json!(10.5),
+            json!("2024-01-02"),
+            json!("2024-01-02 00:00:00"),
+            json!("2024/01/03"),
+            json!("abc"),
+            json!(true),
+            json!(null),
+            json!({}),
+            json!([1]),
+        ];
+        let literals = [
+            "1",
+            "1.00",
+            "9",
+            " 10.5",
+            "2024-01-02",
+            "2024-01-02T00:00:01",
+            "2024/1/2",
+            "abc",
+            "ABC",
+            "true",
+            "",
+        ];
+        for v in &values {
+            for l in literals {
+                let ours = Left::new(v).map(|left| left.compare(&Lit::new(l.to_owned())));
+                assert_eq!(ours, plain(v, l), "{v} vs {l:?}");
             }
         }
     }
