@@ -95,15 +95,10 @@ async fn main() -> ExitCode {
     let control = sandbox.control();
     let requests = control.request_counts();
     let faults = control.fault_counts();
-    let bills = control.bills(FORM);
-    let lines: usize = bills
-        .iter()
-        .map(|b| {
-            b.get("FPOOrderEntry")
-                .and_then(|e| e.as_array())
-                .map_or(0, Vec::len)
-        })
-        .sum();
+    // Counted without reading the stored bills back (a million of them
+    // would not fit in memory as values).
+    let bills = control.bill_count(FORM);
+    let lines = control.entry_rows(FORM, "FPOOrderEntry");
     let duplicates: usize = control
         .bill_counts(FORM)
         .values()
@@ -118,7 +113,7 @@ async fn main() -> ExitCode {
             "rate_limit": faults.rate_limit,
             "session_loss": faults.session_loss,
         },
-        "bills": bills.len(),
+        "bills": bills,
         "lines": lines,
         "duplicates": duplicates,
         "peak_rss_kb": peak_rss_kb(),
