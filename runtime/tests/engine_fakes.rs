@@ -563,7 +563,10 @@ async fn shutdown_finishes_the_batch_in_flight_and_the_next_run_goes_on() {
     // The batches in flight when the shutdown came (the second, and any
     // sent beside it) finished and were recorded; no new one was sent.
     let sent = s.target.numbers().len();
-    assert!((10..40).contains(&sent) && sent.is_multiple_of(5), "{sent} bills sent");
+    assert!(
+        (10..40).contains(&sent) && sent.is_multiple_of(5),
+        "{sent} bills sent"
+    );
     assert_eq!(r.counts.written as usize, sent);
     let r = s.run().await;
     assert_eq!(r.outcome, RunOutcome::Succeeded);
