@@ -142,25 +142,36 @@ impl<'a> Scanner<'a> {
         self.expect(b'{')
     }
 
+    /// After `{` (`first`) or a member: `}` (consumed; `false`), or a key
+    /// to come (`true`; the position is at its opening quote).
+    #[inline(always)]
+    fn key_follows(&mut self, first: bool) -> Result<bool, Reject> {
+        match self.next_token() {
+            Some(b'}') => {
+                self.pos += 1;
+                Ok(false)
+            }
+            Some(b',') if !first => {
+                self.pos += 1;
+                if self.next_token() == Some(b'"') {
+                    Ok(true)
+                } else {
+                    Err(Reject)
+                }
+            }
+            Some(b'"') if first => Ok(true),
+            _ => Err(Reject),
+        }
+    }
+
     /// The next key of the object entered last (its UTF-8 bytes, between
     /// the quotes) and its colon, or `None` at its end (`}` taken). `first`
     /// is true for the first call after [`Scanner::begin_object`]. A key
     /// with escapes is rejected.
     #[inline(always)]
     pub fn next_key(&mut self, first: bool) -> Result<Option<&'a [u8]>, Reject> {
-        match self.next_token() {
-            Some(b'}') => {
-                self.pos += 1;
-                return Ok(None);
-            }
-            Some(b',') if !first => {
-                self.pos += 1;
-                if self.next_token() != Some(b'"') {
-                    return Err(Reject);
-                }
-            }
-            Some(b'"') if first => {}
-            _ => return Err(Reject),
+        if !self.key_follows(first)? {
+            return Ok(None);
         }
         let start = self.pos + 1;
         let stop = string_stop(self.bytes, start);
@@ -233,19 +244,8 @@ impl<'a> Scanner<'a> {
                 self.pos += 1;
                 let mut first = true;
                 loop {
-                    match self.next_token() {
-                        Some(b'}') => {
-                            self.pos += 1;
-                            return Ok(());
-                        }
-                        Some(b',') if !first => {
-                            self.pos += 1;
-                            if self.next_token() != Some(b'"') {
-                                return Err(Reject);
-                            }
-                        }
-                        Some(b'"') if first => {}
-                        _ => return Err(Reject),
+                    if !self.key_follows(first)? {
+                        return Ok(());
                     }
                     first = false;
                     self.pos += 1;
