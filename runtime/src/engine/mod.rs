@@ -478,13 +478,15 @@ impl Engine {
         tokio::select! {
             read = &mut reader => {
                 let written = writer.await;
-                read.and(written)
+                read.and(written)?;
             }
-            written = &mut writer => match written {
-                Err(stop) => Err(stop),
-                Ok(()) => reader.await,
-            },
+            written = &mut writer => {
+                written?;
+                reader.await?;
+            }
         }
+        // Both done: the queue is empty (a last look costs one query).
+        self.drain(scheme, run, tries, None).await
     }
 
     async fn read_pieces(

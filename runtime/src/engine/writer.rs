@@ -130,11 +130,13 @@ impl Engine {
                 if let Some(stop) = stop {
                     return Err(stop);
                 }
-                // Nothing to send now.
+                // Nothing to send now. Whether reading is over is read
+                // before the queue: once it is, every bill read is queued.
+                let reading = feed.filter(|f| !f.is_done());
                 let scheme = s.name.clone();
                 let due = self.stored(move |store| store.next_due(&scheme)).await?;
                 let wait = due.map(|at| (at - self.now()).to_std().unwrap_or_default());
-                match feed.filter(|f| !f.is_done()) {
+                match reading {
                     None => match wait {
                         None => return Ok(()),
                         Some(wait) => self.sleep(wait).await?,
