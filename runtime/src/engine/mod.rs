@@ -44,6 +44,19 @@ use crate::state::{
 };
 use window::WindowSettings;
 
+/// Runs `f` on the blocking pool, so that the task's requests in flight go
+/// on meanwhile. A panic in `f` goes on here; `f` cancelled because the
+/// runtime is shutting down is a shutdown.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Stop> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(out) => Ok(out),
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => Err(Stop::Shutdown),
+    }
+}
+
 /// The engine's clock.
 pub type Now = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
@@ -387,22 +400,14 @@ impl Engine {
     }
 
     /// Waits for a call slot of `bucket`, or a shutdown (then `Err`).
-    /// Runs a store operation on the blocking pool, so that the requests
-    /// in flight go on while SQLite works and waits for the disk (every
-    /// commit is synced).
+    /// Runs a store operation on the blocking pool (see [`blocking`]): SQLite
+    /// works and waits for the disk while the requests in flight go on.
     pub(crate) async fn stored<T: Send + 'static>(
         &self,
         op: impl FnOnce(&dyn Store) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, StoreError> {
+    ) -> Result<T, Stop> {
         let store = self.store.clone();
-        match tokio::task::spawn_blocking(move || op(store.as_ref())).await {
-            Ok(result) => result,
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(e) => Err(StoreError::Io {
-                path: "state store".into(),
-                source: std::io::Error::other(e.to_string()),
-            }),
-        }
+        Ok(blocking(move || op(store.as_ref())).await??)
     }
 
     pub(crate) async fn acquire(&self, bucket: &Bucket) -> Result<(), Stop> {

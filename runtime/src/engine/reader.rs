@@ -30,7 +30,7 @@ use serde_json::value::RawValue;
 use super::record::map_one;
 use super::window::{page_params, Piece};
 use super::writer::Feed;
-use super::{Engine, Scheme, SourcePage, Stop};
+use super::{blocking, Engine, Scheme, SourcePage, Stop};
 use crate::error::ErrorKind;
 use crate::state::{IngestOptions, PieceId, RunId};
 
@@ -193,20 +193,15 @@ impl Engine {
         let n = records.len() as u64;
         // Mapped on the blocking pool too: the task goes on with requests.
         let mapper = s.mapper.clone();
-        let mapping = tokio::task::spawn_blocking(move || {
+        let mut mapped = blocking(move || {
             let meta = mapper.meta();
             let mut buf = Vec::new();
             records
                 .iter()
                 .map(|r| map_one(mapper.as_ref(), meta, r.get(), &mut buf))
                 .collect::<Vec<_>>()
-        });
-        let mut mapped = match mapping.await {
-            Ok(mapped) => mapped,
-            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            // The runtime is shutting down.
-            Err(_) => return Err(Stop::Shutdown),
-        };
+        })
+        .await?;
         let options = IngestOptions {
             on_change: s.settings.on_change,
             force: false,

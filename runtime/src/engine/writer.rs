@@ -103,7 +103,7 @@ impl Engine {
                         Ok(n) if n < batch => break,
                         Ok(_) => {}
                         Err(e) => {
-                            stop = Some(e.into());
+                            stop = Some(e);
                             break;
                         }
                     }
@@ -123,7 +123,7 @@ impl Engine {
                         let result = self.write_batch(s, &items, tries, streak).await;
                         (items, result)
                     }),
-                    Err(e) => stop = Some(e.into()),
+                    Err(e) => stop = Some(e),
                 }
             }
             if running.is_empty() {
@@ -168,8 +168,10 @@ impl Engine {
                 .stored(move |store| store.record_outcomes(run, &scheme, &outcomes, now))
                 .await;
             if let Err(e) = recorded {
-                tracing::error!(scheme = %s.name, bills = items.len(), error = %e, "could not record the outcome of a batch; its bills will be looked up before being sent again");
-                stop.get_or_insert(e.into());
+                if let Stop::Store(e) = &e {
+                    tracing::error!(scheme = %s.name, bills = items.len(), error = %e, "could not record the outcome of a batch; its bills will be looked up before being sent again");
+                }
+                stop.get_or_insert(e);
                 continue;
             }
             if written > 0 {

@@ -293,11 +293,7 @@ impl SqliteStore {
     }
 
     fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+        transact(&mut self.conn(), f)
     }
 
     /// [`Self::write`], with the commit synced to disk (see the module's
@@ -306,17 +302,20 @@ impl SqliteStore {
     fn write_synced<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.conn();
         conn.pragma_update(None, "synchronous", "FULL")?;
-        let result: Result<T> = (|| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let out = f(&tx)?;
-            tx.commit()?;
-            Ok(out)
-        })();
+        let result = transact(&mut conn, f);
         let reset = conn.pragma_update(None, "synchronous", "NORMAL");
         let out = result?;
         reset?;
         Ok(out)
     }
+}
+
+/// Runs `f` in one write transaction, committed if it succeeds.
+fn transact<T>(conn: &mut Connection, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let out = f(&tx)?;
+    tx.commit()?;
+    Ok(out)
 }
 
 fn ms(t: DateTime<Utc>) -> i64 {
