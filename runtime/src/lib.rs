@@ -10,5 +10,6 @@ pub mod qimen;
 pub mod ratelimit;
 pub mod secret;
 pub mod sign;
+pub mod signal;
 pub mod state;
 pub mod wdt;

@@ -121,7 +121,7 @@ pub fn shutdown_on_signals() -> Shutdown {
 async fn watch_signals(trigger: ShutdownTrigger) {
     let mut seen = 0;
     loop {
-        wait_signal().await;
+        duijie_runtime::signal::stop_requested().await;
         seen += 1;
         if seen == 1 {
             eprintln!("stopping after the batches in flight (press Ctrl-C again to quit at once)");
@@ -132,27 +132,6 @@ async fn watch_signals(trigger: ShutdownTrigger) {
             std::process::exit(130);
         }
     }
-}
-
-#[cfg(unix)]
-async fn wait_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
-            }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
-}
-
-#[cfg(not(unix))]
-async fn wait_signal() {
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Progress bars on standard error, one per scheme, when it is a terminal.
