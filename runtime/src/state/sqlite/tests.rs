@@ -655,3 +655,36 @@ fn due_count_counts_what_a_claim_would_take() {
     assert_eq!(s.claim("po", "w", 20, LEASE, t(63)).unwrap().len(), 5);
     assert_eq!(s.due_count("po", t(63), 20).unwrap(), 0);
 }
+
+#[test]
+fn only_synced_commits_flush_and_the_log_checkpoints_every_40_mb() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open(dir.path()).unwrap();
+    let pragma = |s: &SqliteStore, name: &str| -> i64 {
+        s.conn()
+            .query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))
+            .unwrap()
+    };
+    // synchronous: 1 NORMAL, 2 FULL.
+    assert_eq!(pragma(&s, "synchronous"), 1);
+    assert_eq!(pragma(&s, "wal_autocheckpoint"), 10_000);
+    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
+    s.ingest(
+        run,
+        "po",
+        None,
+        IngestOptions::default(),
+        &[bill("A", "h")],
+        t(1),
+    )
+    .unwrap();
+    assert_eq!(s.claim("po", "w", 20, LEASE, t(2)).unwrap().len(), 1);
+    // A synced commit puts the connection back to NORMAL, failed or not.
+    assert_eq!(pragma(&s, "synchronous"), 1);
+    let err = s.write_synced(|tx| {
+        tx.exec("INSERT INTO no_such_table VALUES (1)", [])?;
+        Ok(())
+    });
+    assert!(err.is_err());
+    assert_eq!(pragma(&s, "synchronous"), 1);
+}
