@@ -1,3 +1,4 @@
+use super::schema::MIGRATIONS;
 use super::*;
 use chrono::TimeZone;
 
@@ -41,11 +42,32 @@ fn skipped(id: &str) -> IngestRecord {
 
 const LEASE: Duration = Duration::from_secs(60);
 
+/// Written records read again are updated when their bill changed.
+const UPDATE: IngestOptions = IngestOptions {
+    on_change: OnChange::Update,
+    force: false,
+};
+
+/// Queued whatever their status (a retry).
+const FORCE: IngestOptions = IngestOptions {
+    on_change: OnChange::Skip,
+    force: true,
+};
+
 fn written(id: QueueId, fid: &str) -> (QueueId, WriteOutcome) {
     (
         id,
         WriteOutcome::Written {
             target_id: fid.into(),
+        },
+    )
+}
+
+fn rejected(id: QueueId, reason: &str) -> (QueueId, WriteOutcome) {
+    (
+        id,
+        WriteOutcome::Failed {
+            reason: reason.into(),
         },
     )
 }
@@ -60,6 +82,64 @@ fn retry(id: QueueId, at: DateTime<Utc>, verify: bool, error: &str) -> (QueueId,
             error: error.into(),
         },
     )
+}
+
+// The tests work on the scheme `po`.
+
+/// Starts an incremental run of `po` at `at`.
+fn begin(s: &SqliteStore, at: DateTime<Utc>) -> RunId {
+    s.begin_run("po", RunKind::Incremental, at).unwrap()
+}
+
+/// A store in memory, with a run of `po` started at t(0).
+fn store_with_run() -> (SqliteStore, RunId) {
+    let s = SqliteStore::open_in_memory().unwrap();
+    let run = begin(&s, t(0));
+    (s, run)
+}
+
+/// Adds the window piece `index` of `run`, from `start` to `end`, that
+/// moves the watermark.
+fn piece(s: &SqliteStore, run: RunId, index: i64, start: i64, end: i64) -> PieceId {
+    s.add_piece(run, "po", index, t(start), t(end), true)
+        .unwrap()
+}
+
+/// Stores `records` with the default options.
+fn ingest(
+    s: &SqliteStore,
+    run: RunId,
+    piece: Option<PieceId>,
+    records: &[IngestRecord],
+    at: DateTime<Utc>,
+) -> IngestSummary {
+    ingest_with(s, run, IngestOptions::default(), piece, records, at)
+}
+
+/// Stores `records` with `options`.
+fn ingest_with(
+    s: &SqliteStore,
+    run: RunId,
+    options: IngestOptions,
+    piece: Option<PieceId>,
+    records: &[IngestRecord],
+    at: DateTime<Utc>,
+) -> IngestSummary {
+    s.ingest(run, "po", piece, options, records, at).unwrap()
+}
+
+/// Claims up to `limit` bills for `owner`.
+fn claim(s: &SqliteStore, owner: &str, limit: usize, at: DateTime<Utc>) -> Vec<QueueItem> {
+    s.claim("po", owner, limit, LEASE, at).unwrap()
+}
+
+fn record(s: &SqliteStore, run: RunId, outcomes: &[(QueueId, WriteOutcome)], at: DateTime<Utc>) {
+    s.record_outcomes(run, "po", outcomes, at).unwrap()
+}
+
+/// Every open dead letter of `po`.
+fn open_letters(s: &SqliteStore) -> Vec<DeadLetter> {
+    s.dead_letters("po", &DeadLetterFilter::default()).unwrap()
 }
 
 #[test]
@@ -97,33 +177,21 @@ fn open_existing_does_not_create() {
 
 #[test]
 fn watermark_moves_only_when_the_piece_is_fully_written() {
-    let s = SqliteStore::open_in_memory().unwrap();
-    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
-    let p = s.add_piece(run, "po", 0, t(-100), t(-10), true).unwrap();
-    let sum = s
-        .ingest(
-            run,
-            "po",
-            Some(p),
-            IngestOptions::default(),
-            &[bill("A", "h1"), bill("B", "h1")],
-            t(1),
-        )
-        .unwrap();
+    let (s, run) = store_with_run();
+    let p = piece(&s, run, 0, -100, -10);
+    let sum = ingest(&s, run, Some(p), &[bill("A", "h1"), bill("B", "h1")], t(1));
     assert_eq!(sum.queued, 2);
     assert!(!s.finish_reading(p, t(2)).unwrap());
     assert_eq!(s.watermark("po").unwrap(), None);
 
-    let items = s.claim("po", "w1", 20, LEASE, t(3)).unwrap();
+    let items = claim(&s, "w1", 20, t(3));
     assert_eq!(items.len(), 2);
     assert!(!items[0].verify);
     // Nothing more to claim while they are in flight.
-    assert!(s.claim("po", "w1", 20, LEASE, t(3)).unwrap().is_empty());
-    s.record_outcomes(run, "po", &[written(items[0].id, "100")], t(4))
-        .unwrap();
+    assert!(claim(&s, "w1", 20, t(3)).is_empty());
+    record(&s, run, &[written(items[0].id, "100")], t(4));
     assert_eq!(s.watermark("po").unwrap(), None, "B is not written yet");
-    s.record_outcomes(run, "po", &[written(items[1].id, "101")], t(5))
-        .unwrap();
+    record(&s, run, &[written(items[1].id, "101")], t(5));
     assert_eq!(s.watermark("po").unwrap(), Some(t(-10)));
     assert!(s.piece_complete(p).unwrap());
     assert_eq!(
@@ -145,18 +213,9 @@ fn watermark_moves_only_when_the_piece_is_fully_written() {
 
 #[test]
 fn an_empty_piece_completes_when_read() {
-    let s = SqliteStore::open_in_memory().unwrap();
-    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
-    let p = s.add_piece(run, "po", 0, t(-100), t(-10), true).unwrap();
-    s.ingest(
-        run,
-        "po",
-        Some(p),
-        IngestOptions::default(),
-        &[skipped("A")],
-        t(1),
-    )
-    .unwrap();
+    let (s, run) = store_with_run();
+    let p = piece(&s, run, 0, -100, -10);
+    ingest(&s, run, Some(p), &[skipped("A")], t(1));
     assert!(s.finish_reading(p, t(2)).unwrap());
     assert_eq!(s.watermark("po").unwrap(), Some(t(-10)));
 }
@@ -165,137 +224,68 @@ fn an_empty_piece_completes_when_read() {
 fn pieces_move_the_watermark_in_order_and_never_back() {
     let s = SqliteStore::open_in_memory().unwrap();
     s.set_watermark("po", Some(t(-50))).unwrap();
-    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
-    let p0 = s.add_piece(run, "po", 0, t(-300), t(-200), true).unwrap();
-    let p1 = s.add_piece(run, "po", 1, t(-200), t(-20), true).unwrap();
-    s.ingest(
-        run,
-        "po",
-        Some(p0),
-        IngestOptions::default(),
-        &[bill("A", "h")],
-        t(1),
-    )
-    .unwrap();
+    let run = begin(&s, t(0));
+    let p0 = piece(&s, run, 0, -300, -200);
+    let p1 = piece(&s, run, 1, -200, -20);
+    ingest(&s, run, Some(p0), &[bill("A", "h")], t(1));
     s.finish_reading(p0, t(1)).unwrap();
     // p1 completes first: its end is not reached while p0 is open.
     assert!(s.finish_reading(p1, t(2)).unwrap());
     assert_eq!(s.watermark("po").unwrap(), Some(t(-50)));
-    let items = s.claim("po", "w", 20, LEASE, t(3)).unwrap();
-    s.record_outcomes(run, "po", &[written(items[0].id, "1")], t(4))
-        .unwrap();
+    let items = claim(&s, "w", 20, t(3));
+    record(&s, run, &[written(items[0].id, "1")], t(4));
     assert_eq!(s.watermark("po").unwrap(), Some(t(-20)));
 
     // A backfill piece never moves it; an older end never moves it back.
     let run2 = s.begin_run("po", RunKind::Backfill, t(5)).unwrap();
     let b = s.add_piece(run2, "po", 0, t(-900), t(10), false).unwrap();
     assert!(s.finish_reading(b, t(6)).unwrap());
-    let run3 = s.begin_run("po", RunKind::Incremental, t(7)).unwrap();
-    let old = s.add_piece(run3, "po", 0, t(-900), t(-800), true).unwrap();
+    let run3 = begin(&s, t(7));
+    let old = piece(&s, run3, 0, -900, -800);
     assert!(s.finish_reading(old, t(8)).unwrap());
     assert_eq!(s.watermark("po").unwrap(), Some(t(-20)));
 }
 
 #[test]
 fn rereads_are_deduplicated_and_updates_carry_the_target_id() {
-    let s = SqliteStore::open_in_memory().unwrap();
-    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
-    s.ingest(
-        run,
-        "po",
-        None,
-        IngestOptions::default(),
-        &[bill("A", "h1")],
-        t(1),
-    )
-    .unwrap();
+    let (s, run) = store_with_run();
+    ingest(&s, run, None, &[bill("A", "h1")], t(1));
     // Read again while still queued: the same bill is unchanged, a new
     // version replaces the waiting one.
-    let sum = s
-        .ingest(
-            run,
-            "po",
-            None,
-            IngestOptions::default(),
-            &[bill("A", "h1")],
-            t(1),
-        )
-        .unwrap();
-    assert_eq!(sum.unchanged, 1);
-    let sum = s
-        .ingest(
-            run,
-            "po",
-            None,
-            IngestOptions::default(),
-            &[bill("A", "h2")],
-            t(1),
-        )
-        .unwrap();
-    assert_eq!(sum.queued, 1);
-    let items = s.claim("po", "w", 20, LEASE, t(2)).unwrap();
+    assert_eq!(ingest(&s, run, None, &[bill("A", "h1")], t(1)).unchanged, 1);
+    assert_eq!(ingest(&s, run, None, &[bill("A", "h2")], t(1)).queued, 1);
+    let items = claim(&s, "w", 20, t(2));
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].hash, "h2");
-    s.record_outcomes(run, "po", &[written(items[0].id, "100")], t(3))
-        .unwrap();
+    record(&s, run, &[written(items[0].id, "100")], t(3));
 
     // Written: skip mode ignores changes.
-    let sum = s
-        .ingest(
-            run,
-            "po",
-            None,
-            IngestOptions::default(),
-            &[bill("A", "h3")],
-            t(4),
-        )
-        .unwrap();
-    assert_eq!(sum.unchanged, 1);
+    assert_eq!(ingest(&s, run, None, &[bill("A", "h3")], t(4)).unchanged, 1);
     assert_eq!(s.queue_depth("po").unwrap().total(), 0);
 
     // Update mode: same content is unchanged, new content is queued as an
     // update of FID 100.
-    let update = IngestOptions {
-        on_change: OnChange::Update,
-        force: false,
-    };
-    let sum = s
-        .ingest(run, "po", None, update, &[bill("A", "h2")], t(5))
-        .unwrap();
+    let sum = ingest_with(&s, run, UPDATE, None, &[bill("A", "h2")], t(5));
     assert_eq!(sum.unchanged, 1);
-    let sum = s
-        .ingest(run, "po", None, update, &[bill("A", "h3")], t(5))
-        .unwrap();
+    let sum = ingest_with(&s, run, UPDATE, None, &[bill("A", "h3")], t(5));
     assert_eq!(sum.queued, 1);
-    let items = s.claim("po", "w", 20, LEASE, t(6)).unwrap();
+    let items = claim(&s, "w", 20, t(6));
     assert_eq!(items[0].target_id.as_deref(), Some("100"));
 }
 
 #[test]
 fn mapping_failures_are_dead_letters_once_per_record() {
-    let s = SqliteStore::open_in_memory().unwrap();
-    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
-    let sum = s
-        .ingest(
-            run,
-            "po",
-            None,
-            IngestOptions::default(),
-            &[failed("A", "not a decimal"), bill("B", "h")],
-            t(1),
-        )
-        .unwrap();
-    assert_eq!((sum.failed, sum.queued), (1, 1));
-    s.ingest(
+    let (s, run) = store_with_run();
+    let sum = ingest(
+        &s,
         run,
-        "po",
         None,
-        IngestOptions::default(),
-        &[failed("A", "not a decimal")],
-        t(2),
-    )
-    .unwrap();
-    let dl = s.dead_letters("po", &DeadLetterFilter::default()).unwrap();
+        &[failed("A", "not a decimal"), bill("B", "h")],
+        t(1),
+    );
+    assert_eq!((sum.failed, sum.queued), (1, 1));
+    ingest(&s, run, None, &[failed("A", "not a decimal")], t(2));
+    let dl = open_letters(&s);
     assert_eq!(dl.len(), 1);
     assert_eq!(dl[0].occurrences, 2);
     assert_eq!(dl[0].stage, DeadStage::Map);
@@ -312,125 +302,44 @@ fn mapping_failures_are_dead_letters_once_per_record() {
     );
 
     // Fixed mapping: the record maps, is queued, the dead letter resolves.
-    s.ingest(
-        run,
-        "po",
-        None,
-        IngestOptions::default(),
-        &[bill("A", "h")],
-        t(3),
-    )
-    .unwrap();
-    assert!(s
-        .dead_letters("po", &DeadLetterFilter::default())
-        .unwrap()
-        .is_empty());
+    ingest(&s, run, None, &[bill("A", "h")], t(3));
+    assert!(open_letters(&s).is_empty());
     assert_eq!(s.queue_depth("po").unwrap().pending, 2);
 }
 
 #[test]
 fn records_without_id_are_dead_letters() {
-    let s = SqliteStore::open_in_memory().unwrap();
-    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
+    let (s, run) = store_with_run();
     let mut r = failed("x", "the record has no `purchase_no`");
     r.record_id = None;
-    s.ingest(
-        run,
-        "po",
-        None,
-        IngestOptions::default(),
-        &[r.clone(), r],
-        t(1),
-    )
-    .unwrap();
-    assert_eq!(
-        s.dead_letters("po", &DeadLetterFilter::default())
-            .unwrap()
-            .len(),
-        2
-    );
+    ingest(&s, run, None, &[r.clone(), r], t(1));
+    assert_eq!(open_letters(&s).len(), 2);
 }
 
 #[test]
 fn rejected_bills_stay_dead_until_changed_or_retried() {
-    let s = SqliteStore::open_in_memory().unwrap();
-    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
-    s.ingest(
-        run,
-        "po",
-        None,
-        IngestOptions::default(),
-        &[bill("A", "h")],
-        t(1),
-    )
-    .unwrap();
-    let items = s.claim("po", "w", 20, LEASE, t(2)).unwrap();
-    s.record_outcomes(
-        run,
-        "po",
-        &[(
-            items[0].id,
-            WriteOutcome::Failed {
-                reason: "物料不存在".into(),
-            },
-        )],
-        t(3),
-    )
-    .unwrap();
-    let dl = s.dead_letters("po", &DeadLetterFilter::default()).unwrap();
+    let (s, run) = store_with_run();
+    ingest(&s, run, None, &[bill("A", "h")], t(1));
+    let items = claim(&s, "w", 20, t(2));
+    record(&s, run, &[rejected(items[0].id, "物料不存在")], t(3));
+    let dl = open_letters(&s);
     assert_eq!(dl[0].stage, DeadStage::Write);
     assert_eq!(dl[0].bill.as_deref(), Some(r#"{"FBillNo":"A","h":"h"}"#));
     // Read again, same bill: not sent again.
-    let sum = s
-        .ingest(
-            run,
-            "po",
-            None,
-            IngestOptions::default(),
-            &[bill("A", "h")],
-            t(4),
-        )
-        .unwrap();
-    assert_eq!(sum.failed, 1);
+    assert_eq!(ingest(&s, run, None, &[bill("A", "h")], t(4)).failed, 1);
     assert_eq!(s.queue_depth("po").unwrap().total(), 0);
     // Retried: queued whatever its status.
-    let force = IngestOptions {
-        force: true,
-        ..Default::default()
-    };
-    let sum = s
-        .ingest(run, "po", None, force, &[bill("A", "h")], t(5))
-        .unwrap();
+    let sum = ingest_with(&s, run, FORCE, None, &[bill("A", "h")], t(5));
     assert_eq!(sum.queued, 1);
-    assert!(s
-        .dead_letters("po", &DeadLetterFilter::default())
-        .unwrap()
-        .is_empty());
+    assert!(open_letters(&s).is_empty());
 }
 
 #[test]
 fn a_skip_of_a_newer_version_drops_the_waiting_bill() {
-    let s = SqliteStore::open_in_memory().unwrap();
-    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
-    let p = s.add_piece(run, "po", 0, t(-10), t(-1), true).unwrap();
-    s.ingest(
-        run,
-        "po",
-        Some(p),
-        IngestOptions::default(),
-        &[bill("A", "h")],
-        t(1),
-    )
-    .unwrap();
-    s.ingest(
-        run,
-        "po",
-        Some(p),
-        IngestOptions::default(),
-        &[skipped("A")],
-        t(1),
-    )
-    .unwrap();
+    let (s, run) = store_with_run();
+    let p = piece(&s, run, 0, -10, -1);
+    ingest(&s, run, Some(p), &[bill("A", "h")], t(1));
+    ingest(&s, run, Some(p), &[skipped("A")], t(1));
     assert_eq!(s.queue_depth("po").unwrap().total(), 0);
     assert!(s.finish_reading(p, t(2)).unwrap());
     assert_eq!(s.record_status("po", "A").unwrap().unwrap().0, "skipped");
@@ -438,38 +347,28 @@ fn a_skip_of_a_newer_version_drops_the_waiting_bill() {
 
 #[test]
 fn retries_wait_and_expired_leases_come_back_to_verify() {
-    let s = SqliteStore::open_in_memory().unwrap();
-    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
-    s.ingest(
-        run,
-        "po",
-        None,
-        IngestOptions::default(),
-        &[bill("A", "h"), bill("B", "h")],
-        t(1),
-    )
-    .unwrap();
-    let items = s.claim("po", "w", 1, LEASE, t(2)).unwrap();
+    let (s, run) = store_with_run();
+    ingest(&s, run, None, &[bill("A", "h"), bill("B", "h")], t(1));
+    let items = claim(&s, "w", 1, t(2));
     assert_eq!(items.len(), 1);
-    s.record_outcomes(
+    record(
+        &s,
         run,
-        "po",
         &[retry(items[0].id, t(30), true, "timed out")],
         t(3),
-    )
-    .unwrap();
+    );
     assert_eq!(s.queue_depth("po").unwrap().to_verify, 1);
     // B is due, A waits until t(30).
-    let b = s.claim("po", "w", 20, LEASE, t(4)).unwrap();
+    let b = claim(&s, "w", 20, t(4));
     assert_eq!(b.len(), 1);
     assert_eq!(b[0].record_id, "B");
     assert_eq!(s.next_due("po").unwrap(), Some(t(30)));
-    let a = s.claim("po", "w", 20, LEASE, t(31)).unwrap();
+    let a = claim(&s, "w", 20, t(31));
     assert_eq!(a.len(), 1);
     assert!(a[0].verify);
     assert_eq!(a[0].attempts, 1);
     // B's writer died: after its lease expires B comes back to verify.
-    let b2 = s.claim("po", "w2", 20, LEASE, t(4 + 61)).unwrap();
+    let b2 = claim(&s, "w2", 20, t(4 + 61));
     assert_eq!(b2.len(), 1);
     assert_eq!(b2[0].record_id, "B");
     assert!(b2[0].verify);
@@ -478,49 +377,32 @@ fn retries_wait_and_expired_leases_come_back_to_verify() {
 #[test]
 fn recover_closes_what_a_dead_runner_left() {
     let dir = tempfile::tempdir().unwrap();
-    let (run, p0, p1) = {
+    let (p0, p1) = {
         let s = SqliteStore::open(dir.path()).unwrap();
-        let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
-        let p0 = s.add_piece(run, "po", 0, t(-100), t(-50), true).unwrap();
-        let p1 = s.add_piece(run, "po", 1, t(-50), t(-10), true).unwrap();
-        s.ingest(
-            run,
-            "po",
-            Some(p0),
-            IngestOptions::default(),
-            &[bill("A", "h")],
-            t(1),
-        )
-        .unwrap();
+        let run = begin(&s, t(0));
+        let p0 = piece(&s, run, 0, -100, -50);
+        let p1 = piece(&s, run, 1, -50, -10);
+        ingest(&s, run, Some(p0), &[bill("A", "h")], t(1));
         s.finish_reading(p0, t(1)).unwrap();
-        s.ingest(
-            run,
-            "po",
-            Some(p1),
-            IngestOptions::default(),
-            &[bill("B", "h")],
-            t(2),
-        )
-        .unwrap();
+        ingest(&s, run, Some(p1), &[bill("B", "h")], t(2));
         // A is claimed; the process dies before recording its outcome.
-        assert_eq!(s.claim("po", "w", 20, LEASE, t(3)).unwrap().len(), 2);
-        (run, p0, p1)
+        assert_eq!(claim(&s, "w", 20, t(3)).len(), 2);
+        (p0, p1)
     };
     let s = SqliteStore::open(dir.path()).unwrap();
     assert_eq!(s.recover("po", t(10)).unwrap(), 2);
     let o = s.overview("po", 1).unwrap();
     assert_eq!(o.runs[0].outcome, RunOutcome::Interrupted);
     assert_eq!(o.queue.to_verify, 2);
-    let items = s.claim("po", "w", 20, LEASE, t(11)).unwrap();
+    let items = claim(&s, "w", 20, t(11));
     assert!(items.iter().all(|i| i.verify));
-    let run2 = s.begin_run("po", RunKind::Incremental, t(11)).unwrap();
+    let run2 = begin(&s, t(11));
     let outcomes: Vec<_> = items.iter().map(|i| written(i.id, "7")).collect();
-    s.record_outcomes(run2, "po", &outcomes, t(12)).unwrap();
+    record(&s, run2, &outcomes, t(12));
     // p0 was fully read: it completes; p1 was abandoned mid-read.
     assert!(s.piece_complete(p0).unwrap());
     assert!(!s.piece_complete(p1).unwrap());
     assert_eq!(s.watermark("po").unwrap(), Some(t(-50)));
-    let _ = run;
 }
 
 #[test]
@@ -551,77 +433,55 @@ fn schemes_lists_what_the_store_knows() {
 
 #[test]
 fn another_version_of_a_bill_being_written_waits_for_its_outcome() {
-    let s = SqliteStore::open_in_memory().unwrap();
-    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
-    let update = IngestOptions {
-        on_change: OnChange::Update,
-        force: false,
-    };
-    s.ingest(
+    let (s, run) = store_with_run();
+    ingest_with(
+        &s,
         run,
-        "po",
+        UPDATE,
         None,
-        update,
         &[bill("A", "h1"), bill("B", "h1")],
         t(1),
-    )
-    .unwrap();
-    let items = s.claim("po", "w", 20, LEASE, t(2)).unwrap();
+    );
+    let items = claim(&s, "w", 20, t(2));
     assert_eq!(items.len(), 2);
 
     // While A and B are in flight: the same bill is just unchanged; a new
     // version, a skip or a mapping failure of the record is left for later
     // (and not counted), the other records of the page are stored.
-    let sum = s
-        .ingest(
-            run,
-            "po",
-            None,
-            update,
-            &[
-                bill("A", "h1"),
-                bill("A", "h2"),
-                bill("C", "h1"),
-                skipped("B"),
-            ],
-            t(3),
-        )
-        .unwrap();
+    let page = [
+        bill("A", "h1"),
+        bill("A", "h2"),
+        bill("C", "h1"),
+        skipped("B"),
+    ];
+    let sum = ingest_with(&s, run, UPDATE, None, &page, t(3));
     assert_eq!(sum.busy, vec![1, 3]);
     assert_eq!((sum.unchanged, sum.queued), (1, 1));
-    let sum = s
-        .ingest(run, "po", None, update, &[failed("A", "bad")], t(3))
-        .unwrap();
+    let sum = ingest_with(&s, run, UPDATE, None, &[failed("A", "bad")], t(3));
     assert_eq!(sum.busy, vec![0]);
     assert_eq!(sum.failed, 0);
-    assert!(s
-        .dead_letters("po", &DeadLetterFilter::default())
-        .unwrap()
-        .is_empty());
+    assert!(open_letters(&s).is_empty());
     assert_eq!(s.overview("po", 1).unwrap().runs[0].counts.read, 4);
 
     // A's write is recorded: the newer version is now an update of it, and
     // B, written, is skipped as the newer version says.
-    s.record_outcomes(
+    record(
+        &s,
         run,
-        "po",
         &[written(items[0].id, "100"), written(items[1].id, "101")],
         t(4),
-    )
-    .unwrap();
-    let sum = s
-        .ingest(
-            run,
-            "po",
-            None,
-            update,
-            &[bill("A", "h2"), skipped("B")],
-            t(5),
-        )
-        .unwrap();
+    );
+    let sum = ingest_with(
+        &s,
+        run,
+        UPDATE,
+        None,
+        &[bill("A", "h2"), skipped("B")],
+        t(5),
+    );
     assert!(sum.busy.is_empty());
     assert_eq!((sum.queued, sum.skipped), (1, 1));
-    let items = s.claim("po", "w", 20, LEASE, t(6)).unwrap();
+    let items = claim(&s, "w", 20, t(6));
     let a = items.iter().find(|i| i.record_id == "A").unwrap();
     assert_eq!(
         (a.hash.as_str(), a.target_id.as_deref()),
@@ -631,29 +491,27 @@ fn another_version_of_a_bill_being_written_waits_for_its_outcome() {
 
 #[test]
 fn due_count_counts_what_a_claim_would_take() {
-    let s = SqliteStore::open_in_memory().unwrap();
-    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
+    let (s, run) = store_with_run();
     let recs: Vec<_> = (0..5).map(|i| bill(&format!("R{i}"), "h")).collect();
-    s.ingest(run, "po", None, IngestOptions::default(), &recs, t(1))
-        .unwrap();
-    assert_eq!(s.due_count("po", t(1), 20).unwrap(), 5);
-    assert_eq!(s.due_count("po", t(1), 3).unwrap(), 3);
+    ingest(&s, run, None, &recs, t(1));
+    let due = |at: i64, limit: usize| s.due_count("po", t(at), limit).unwrap();
+    assert_eq!(due(1, 20), 5);
+    assert_eq!(due(1, 3), 3);
     assert_eq!(s.due_count("other", t(1), 20).unwrap(), 0);
-    let items = s.claim("po", "w", 2, LEASE, t(2)).unwrap();
-    assert_eq!(s.due_count("po", t(2), 20).unwrap(), 3);
+    let items = claim(&s, "w", 2, t(2));
+    assert_eq!(due(2, 20), 3);
     // One back in backoff until t(30); the claimed lease expires at t(62).
-    s.record_outcomes(
+    record(
+        &s,
         run,
-        "po",
         &[retry(items[0].id, t(30), false, "HTTP 500")],
         t(3),
-    )
-    .unwrap();
-    assert_eq!(s.due_count("po", t(3), 20).unwrap(), 3);
-    assert_eq!(s.due_count("po", t(30), 20).unwrap(), 4);
-    assert_eq!(s.due_count("po", t(63), 20).unwrap(), 5);
-    assert_eq!(s.claim("po", "w", 20, LEASE, t(63)).unwrap().len(), 5);
-    assert_eq!(s.due_count("po", t(63), 20).unwrap(), 0);
+    );
+    assert_eq!(due(3, 20), 3);
+    assert_eq!(due(30, 20), 4);
+    assert_eq!(due(63, 20), 5);
+    assert_eq!(claim(&s, "w", 20, t(63)).len(), 5);
+    assert_eq!(due(63, 20), 0);
 }
 
 #[test]
@@ -668,17 +526,9 @@ fn only_synced_commits_flush_and_the_log_checkpoints_every_40_mb() {
     // synchronous: 1 NORMAL, 2 FULL.
     assert_eq!(pragma(&s, "synchronous"), 1);
     assert_eq!(pragma(&s, "wal_autocheckpoint"), 10_000);
-    let run = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
-    s.ingest(
-        run,
-        "po",
-        None,
-        IngestOptions::default(),
-        &[bill("A", "h")],
-        t(1),
-    )
-    .unwrap();
-    assert_eq!(s.claim("po", "w", 20, LEASE, t(2)).unwrap().len(), 1);
+    let run = begin(&s, t(0));
+    ingest(&s, run, None, &[bill("A", "h")], t(1));
+    assert_eq!(claim(&s, "w", 20, t(2)).len(), 1);
     // A synced commit puts the connection back to NORMAL, failed or not.
     assert_eq!(pragma(&s, "synchronous"), 1);
     let err = s.write_synced(|tx| {

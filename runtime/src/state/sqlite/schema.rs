@@ -1,0 +1,143 @@
+//! The tables of the state store, as numbered migrations, and their
+//! application when a store is opened.
+
+use super::*;
+use rusqlite::{Connection, TransactionBehavior};
+
+/// The migrations, in order. Never edit one that has shipped: add another.
+pub(super) const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+CREATE TABLE watermarks (
+    scheme      TEXT PRIMARY KEY,
+    value_ms    BIGINT,
+    updated_ms  BIGINT NOT NULL
+);
+
+CREATE TABLE runs (
+    id               INTEGER PRIMARY KEY,
+    scheme           TEXT NOT NULL,
+    kind             TEXT NOT NULL,
+    window_start_ms  BIGINT,
+    window_end_ms    BIGINT,
+    started_ms       BIGINT NOT NULL,
+    ended_ms         BIGINT,
+    outcome          TEXT NOT NULL,
+    error            TEXT,
+    n_read           BIGINT NOT NULL DEFAULT 0,
+    n_mapped         BIGINT NOT NULL DEFAULT 0,
+    n_skipped        BIGINT NOT NULL DEFAULT 0,
+    n_unchanged      BIGINT NOT NULL DEFAULT 0,
+    n_written        BIGINT NOT NULL DEFAULT 0,
+    n_failed         BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX runs_by_scheme ON runs (scheme, id);
+
+-- A window piece: reading -> read -> complete, or abandoned when its
+-- runner died while reading it.
+CREATE TABLE pieces (
+    id            INTEGER PRIMARY KEY,
+    run_id        BIGINT NOT NULL REFERENCES runs (id),
+    scheme        TEXT NOT NULL,
+    idx           BIGINT NOT NULL,
+    start_ms      BIGINT NOT NULL,
+    end_ms        BIGINT NOT NULL,
+    advances      SMALLINT NOT NULL,
+    state         TEXT NOT NULL,
+    completed_ms  BIGINT
+);
+CREATE INDEX pieces_by_run ON pieces (run_id, idx);
+CREATE INDEX pieces_by_scheme ON pieces (scheme, state);
+
+-- Every source record seen. status: queued | written | skipped | failed.
+-- written_hash and target_id stay from the last successful write.
+CREATE TABLE records (
+    scheme        TEXT NOT NULL,
+    record_id     TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    number        TEXT,
+    hash          TEXT,
+    written_hash  TEXT,
+    target_id     TEXT,
+    run_id        BIGINT,
+    updated_ms    BIGINT NOT NULL,
+    PRIMARY KEY (scheme, record_id)
+);
+CREATE INDEX records_by_status ON records (scheme, status);
+
+-- The write queue. state: pending | inflight. A row leaves the queue when
+-- its outcome is recorded.
+CREATE TABLE queue (
+    id             INTEGER PRIMARY KEY,
+    scheme         TEXT NOT NULL,
+    record_id      TEXT NOT NULL,
+    piece_id       BIGINT,
+    number         TEXT,
+    bill           TEXT NOT NULL,
+    hash           TEXT NOT NULL,
+    source_json    TEXT NOT NULL,
+    target_id      TEXT,
+    state          TEXT NOT NULL,
+    verify         SMALLINT NOT NULL DEFAULT 0,
+    attempts       BIGINT NOT NULL DEFAULT 0,
+    next_ms        BIGINT NOT NULL,
+    lease_owner    TEXT,
+    lease_expires  BIGINT,
+    last_error     TEXT,
+    created_ms     BIGINT NOT NULL,
+    UNIQUE (scheme, record_id)
+);
+CREATE INDEX queue_due ON queue (scheme, state, next_ms, id);
+CREATE INDEX queue_by_piece ON queue (piece_id);
+
+-- Records that could not be mapped or written. At most one unresolved
+-- dead letter per record: a repeat failure updates it.
+CREATE TABLE dead_letters (
+    id            INTEGER PRIMARY KEY,
+    scheme        TEXT NOT NULL,
+    record_id     TEXT,
+    stage         TEXT NOT NULL,
+    target_field  TEXT NOT NULL,
+    source_field  TEXT NOT NULL,
+    reason        TEXT NOT NULL,
+    source_json   TEXT NOT NULL,
+    bill          TEXT,
+    hash          TEXT,
+    run_id        BIGINT,
+    first_ms      BIGINT NOT NULL,
+    last_ms       BIGINT NOT NULL,
+    occurrences   BIGINT NOT NULL DEFAULT 1,
+    resolved_ms   BIGINT,
+    resolution    TEXT
+);
+CREATE INDEX dead_by_record ON dead_letters (scheme, record_id, resolved_ms);
+CREATE INDEX dead_open ON dead_letters (scheme, resolved_ms, id);
+"#,
+    // 2: claims walk due items in id order per state instead of scanning and
+    // sorting the whole queue of a scheme (quadratic in the queue's length).
+    r#"
+CREATE INDEX queue_claim ON queue (scheme, state, id, next_ms, lease_expires);
+"#,
+];
+
+/// Applies the migrations `conn` has not had yet, each in its own
+/// transaction, recording their number in `PRAGMA user_version`. A store
+/// with more migrations than this build knows (at `path`) is refused.
+pub(super) fn migrate(conn: &mut Connection, path: &str) -> Result<()> {
+    let version: i64 = conn.row("PRAGMA user_version", [], |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(StoreError::TooNew {
+            path: path.to_string(),
+            found: version,
+            known,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
