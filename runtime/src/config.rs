@@ -354,7 +354,7 @@ impl Config {
             path: file.to_string(),
             message: e.to_string().trim_end().to_string(),
         })?;
-        let cx = Cx {
+        let checker = Checker {
             text,
             file: file.clone(),
         };
@@ -362,7 +362,7 @@ impl Config {
         let data_dir = match &raw.data_dir {
             Some(d) => {
                 if d.get_ref().trim().is_empty() {
-                    return Err(cx.invalid(d.span(), "data_dir", "must not be empty"));
+                    return Err(checker.invalid(d.span(), "data_dir", "must not be empty"));
                 }
                 base.join(d.get_ref())
             }
@@ -370,7 +370,7 @@ impl Config {
         };
         let mut connections = BTreeMap::new();
         for (name, c) in raw.connections {
-            let conn = cx.connection(&name, c)?;
+            let conn = checker.connection(&name, c)?;
             connections.insert(name, conn);
         }
         let mut schemes = Vec::new();
@@ -378,7 +378,7 @@ impl Config {
         // File order: by position of the table.
         raw_schemes.sort_by_key(|(_, s)| s.span().start);
         for (name, s) in raw_schemes {
-            schemes.push(cx.scheme(&name, s, &connections)?);
+            schemes.push(checker.scheme(&name, s, &connections)?);
         }
         Ok(Config {
             path: path.to_path_buf(),
@@ -410,60 +410,65 @@ impl Config {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
-    data_dir: Option<Spanned<String>>,
+    data_dir: OptText,
     #[serde(default)]
     connections: BTreeMap<String, Spanned<RawConnection>>,
     #[serde(default)]
     schemes: BTreeMap<String, Spanned<RawScheme>>,
 }
 
-type S = Option<Spanned<String>>;
+/// A text value the file may give, with where it is.
+type OptText = Option<Spanned<String>>;
 
+/// A `[connections.NAME]` table. Which keys apply to which kind is checked
+/// in `connection.rs`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConnection {
-    kind: Option<Spanned<String>>,
-    base_url: S,
+    kind: OptText,
+    base_url: OptText,
     timeout: Option<Spanned<Dur>>,
     rate_limit_per_minute: Option<Spanned<u32>>,
     max_page_size: Option<Spanned<u32>>,
     // wdt, wdtqm
-    sid: S,
-    appkey: S,
-    appsecret: S,
-    appsecret_env: S,
+    sid: OptText,
+    // wdt
+    appkey: OptText,
+    appsecret: OptText,
+    appsecret_env: OptText,
     // wdtqm
-    app_key: S,
-    target_app_key: S,
+    app_key: OptText,
+    target_app_key: OptText,
     // wdtqm, kingdee
-    app_secret: S,
-    app_secret_env: S,
+    app_secret: OptText,
+    app_secret_env: OptText,
     // kingdee
-    acct_id: S,
-    user_name: S,
+    acct_id: OptText,
+    user_name: OptText,
     lcid: Option<Spanned<u32>>,
-    org_num: S,
-    login: S,
-    app_id: S,
-    password: S,
-    password_env: S,
+    org_num: OptText,
+    login: OptText,
+    app_id: OptText,
+    password: OptText,
+    password_env: OptText,
 }
 
+/// A `[schemes.NAME]` table.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawScheme {
-    map: S,
-    source: S,
-    target: S,
+    map: OptText,
+    source: OptText,
+    target: OptText,
     every: Option<Spanned<Dur>>,
     page_size: Option<Spanned<u32>>,
     batch_size: Option<Spanned<u32>>,
     overlap: Option<Spanned<Dur>>,
     lag: Option<Spanned<Dur>>,
-    start: S,
+    start: OptText,
     start_days_ago: Option<Spanned<u32>>,
     concurrency: Option<Spanned<u32>>,
-    on_change: S,
+    on_change: OptText,
     enabled: Option<bool>,
     max_attempts: Option<Spanned<u32>>,
     retry_base: Option<Spanned<Dur>>,
@@ -568,20 +573,26 @@ pub fn format_duration(d: Duration) -> String {
 }
 
 // ----------------------------------------------------------------------------
-// Checking.
+// Checking: the values of a parsed file, each error placed at its line and
+// column. Connections are checked in `connection.rs`, schemes in `scheme.rs`.
 
-struct Cx<'a> {
+mod connection;
+mod scheme;
+
+/// Checks the values of one parsed file, whose text it holds to turn a
+/// value's byte span into a line and column.
+struct Checker<'a> {
     text: &'a str,
     file: Arc<str>,
 }
 
-fn is_name(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+/// The span of `v`, or of its table when the file does not give it.
+fn span_or<T>(v: &Option<Spanned<T>>, table: &Range<usize>) -> Range<usize> {
+    v.as_ref().map_or_else(|| table.clone(), Spanned::span)
 }
 
-impl Cx<'_> {
+impl Checker<'_> {
+    /// Where `span` is, for the dotted `key`.
     fn at(&self, span: Range<usize>, key: impl Into<String>) -> Location {
         let start = span.start.min(self.text.len());
         let before = &self.text[..start];
@@ -597,6 +608,30 @@ impl Cx<'_> {
         }
     }
 
+    /// Checks that `name`, of the `what` (connection or scheme) whose table
+    /// is at `table`, holds only letters, digits, `_` and `-`.
+    fn check_name(
+        &self,
+        name: &str,
+        table: &Range<usize>,
+        p: &str,
+        what: &str,
+    ) -> Result<(), ConfigError> {
+        let ok = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if ok {
+            return Ok(());
+        }
+        Err(self.invalid(
+            table.clone(),
+            p,
+            format!("a {what} name may hold only letters, digits, `_` and `-`"),
+        ))
+    }
+
+    /// An error at `span`, of the dotted `key`.
     fn invalid(
         &self,
         span: Range<usize>,
@@ -609,12 +644,14 @@ impl Cx<'_> {
         }
     }
 
+    /// The text of a key the table (at `table`, of the dotted `prefix`)
+    /// must have; `why` says what it is, when it is missing.
     fn required(
         &self,
         table: &Range<usize>,
         prefix: &str,
         key: &str,
-        v: S,
+        v: OptText,
         why: &str,
     ) -> Result<String, ConfigError> {
         match v {
@@ -624,13 +661,14 @@ impl Cx<'_> {
         }
     }
 
+    /// A secret given either in clear (`key`) or as the environment
+    /// variable that holds it (`key_env`); `None` when neither is given.
     fn secret(
         &self,
-        table: &Range<usize>,
         prefix: &str,
         key: &str,
-        inline: S,
-        env: S,
+        inline: OptText,
+        env: OptText,
     ) -> Result<Option<SecretSource>, ConfigError> {
         match (inline, env) {
             (Some(i), Some(_)) => Err(self.invalid(
@@ -662,618 +700,9 @@ impl Cx<'_> {
                     at: self.at(e.span(), format!("{prefix}.{key}_env")),
                 }))
             }
-            (None, None) => {
-                let _ = table;
-                Ok(None)
-            }
+            (None, None) => Ok(None),
         }
     }
-
-    fn connection(
-        &self,
-        name: &str,
-        raw: Spanned<RawConnection>,
-    ) -> Result<ConnectionConfig, ConfigError> {
-        let table = raw.span();
-        let p = format!("connections.{name}");
-        if !is_name(name) {
-            return Err(self.invalid(
-                table,
-                &p,
-                "a connection name may hold only letters, digits, `_` and `-`",
-            ));
-        }
-        let c = raw.into_inner();
-        let kind_text =
-            self.required(&table, &p, "kind", c.kind.clone(), "wdt, wdtqm or kingdee")?;
-        let kind = ConnectionKind::parse(&kind_text).ok_or_else(|| {
-            self.invalid(
-                c.kind.as_ref().map(|k| k.span()).unwrap_or(table.clone()),
-                format!("{p}.kind"),
-                format!("unknown kind `{kind_text}` (use wdt, wdtqm or kingdee)"),
-            )
-        })?;
-        let base_url = self.required(
-            &table,
-            &p,
-            "base_url",
-            c.base_url.clone(),
-            "the server's address",
-        )?;
-        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            let span = c
-                .base_url
-                .as_ref()
-                .map(|b| b.span())
-                .unwrap_or(table.clone());
-            return Err(self.invalid(
-                span,
-                format!("{p}.base_url"),
-                "must start with http:// or https://",
-            ));
-        }
-        let timeout = c
-            .timeout
-            .as_ref()
-            .map_or(Duration::from_secs(30), |t| t.get_ref().0);
-        if timeout.is_zero() {
-            let span = c
-                .timeout
-                .as_ref()
-                .map(|t| t.span())
-                .unwrap_or(table.clone());
-            return Err(self.invalid(span, format!("{p}.timeout"), "must be more than 0"));
-        }
-        if let Some(m) = &c.max_page_size {
-            if *m.get_ref() == 0 {
-                return Err(self.invalid(
-                    m.span(),
-                    format!("{p}.max_page_size"),
-                    "must be at least 1",
-                ));
-            }
-        }
-        // Keys that belong to another kind are mistakes worth reporting.
-        let foreign: &[(&str, bool)] = match kind {
-            ConnectionKind::Wdt => &[
-                ("app_key", c.app_key.is_some()),
-                ("target_app_key", c.target_app_key.is_some()),
-                (
-                    "app_secret",
-                    c.app_secret.is_some() || c.app_secret_env.is_some(),
-                ),
-                ("acct_id", c.acct_id.is_some()),
-                ("user_name", c.user_name.is_some()),
-                ("app_id", c.app_id.is_some()),
-                ("password", c.password.is_some() || c.password_env.is_some()),
-                ("login", c.login.is_some()),
-            ],
-            ConnectionKind::WdtQm => &[
-                ("appkey", c.appkey.is_some()),
-                (
-                    "appsecret",
-                    c.appsecret.is_some() || c.appsecret_env.is_some(),
-                ),
-                ("acct_id", c.acct_id.is_some()),
-                ("user_name", c.user_name.is_some()),
-                ("app_id", c.app_id.is_some()),
-                ("password", c.password.is_some() || c.password_env.is_some()),
-                ("login", c.login.is_some()),
-            ],
-            ConnectionKind::Kingdee => &[
-                ("sid", c.sid.is_some()),
-                ("appkey", c.appkey.is_some()),
-                (
-                    "appsecret",
-                    c.appsecret.is_some() || c.appsecret_env.is_some(),
-                ),
-                ("app_key", c.app_key.is_some()),
-                ("target_app_key", c.target_app_key.is_some()),
-            ],
-        };
-        if let Some((key, _)) = foreign.iter().find(|(_, present)| *present) {
-            return Err(self.invalid(
-                table,
-                &p,
-                format!("`{key}` does not apply to a connection of kind {kind}"),
-            ));
-        }
-        let account = match kind {
-            ConnectionKind::Wdt => Account::Wdt {
-                sid: self.required(&table, &p, "sid", c.sid, "the seller account")?,
-                appkey: self.required(&table, &p, "appkey", c.appkey, "the app key")?,
-                appsecret: self
-                    .secret(&table, &p, "appsecret", c.appsecret, c.appsecret_env)?
-                    .ok_or_else(|| {
-                        self.invalid(
-                            table.clone(),
-                            &p,
-                            "`appsecret_env` is missing (the environment variable holding the app secret)",
-                        )
-                    })?,
-            },
-            ConnectionKind::WdtQm => Account::WdtQm {
-                sid: self.required(&table, &p, "sid", c.sid, "the 旺店通 seller account")?,
-                app_key: self.required(&table, &p, "app_key", c.app_key, "the Qimen app key")?,
-                target_app_key: self.required(
-                    &table,
-                    &p,
-                    "target_app_key",
-                    c.target_app_key,
-                    "旺店通's app key on Qimen",
-                )?,
-                app_secret: self
-                    .secret(&table, &p, "app_secret", c.app_secret, c.app_secret_env)?
-                    .ok_or_else(|| {
-                        self.invalid(
-                            table.clone(),
-                            &p,
-                            "`app_secret_env` is missing (the environment variable holding the Qimen app secret)",
-                        )
-                    })?,
-            },
-            ConnectionKind::Kingdee => {
-                let login = match &c.login {
-                    None => KingdeeLogin::Sign,
-                    Some(l) => match l.get_ref().as_str() {
-                        "sign" => KingdeeLogin::Sign,
-                        "app_secret" => KingdeeLogin::AppSecret,
-                        "password" => KingdeeLogin::Password,
-                        "headers" => KingdeeLogin::Headers,
-                        other => {
-                            return Err(self.invalid(
-                                l.span(),
-                                format!("{p}.login"),
-                                format!("unknown login `{other}` (use sign, app_secret, password or headers)"),
-                            ))
-                        }
-                    },
-                };
-                let app_secret = self.secret(&table, &p, "app_secret", c.app_secret, c.app_secret_env)?;
-                let password = self.secret(&table, &p, "password", c.password, c.password_env)?;
-                let app_id = c.app_id.map(Spanned::into_inner);
-                match login {
-                    KingdeeLogin::Password => {
-                        if password.is_none() {
-                            return Err(self.invalid(
-                                table,
-                                &p,
-                                "`password_env` is missing (login = \"password\" needs the user's password)",
-                            ));
-                        }
-                    }
-                    _ => {
-                        if app_id.is_none() {
-                            return Err(self.invalid(
-                                table,
-                                &p,
-                                format!("`app_id` is missing (login = \"{}\" needs the app id)", login.as_str()),
-                            ));
-                        }
-                        if app_secret.is_none() {
-                            return Err(self.invalid(
-                                table,
-                                &p,
-                                format!(
-                                    "`app_secret_env` is missing (login = \"{}\" needs the app secret)",
-                                    login.as_str()
-                                ),
-                            ));
-                        }
-                    }
-                }
-                Account::Kingdee {
-                    acct_id: self.required(&table, &p, "acct_id", c.acct_id, "the data center id")?,
-                    user_name: self.required(&table, &p, "user_name", c.user_name, "the integration user")?,
-                    lcid: c.lcid.map_or(2052, Spanned::into_inner),
-                    org_num: c.org_num.map_or_else(|| "0".to_string(), Spanned::into_inner),
-                    login,
-                    app_id,
-                    app_secret,
-                    password,
-                }
-            }
-        };
-        let rate_limit_per_minute = c.rate_limit_per_minute.map_or(
-            match kind {
-                ConnectionKind::Wdt | ConnectionKind::WdtQm => 60,
-                ConnectionKind::Kingdee => 0,
-            },
-            Spanned::into_inner,
-        );
-        Ok(ConnectionConfig {
-            name: name.to_string(),
-            kind,
-            base_url,
-            timeout,
-            rate_limit_per_minute,
-            max_page_size: c.max_page_size.map(Spanned::into_inner),
-            account,
-            at: self.at(table, p),
-        })
-    }
-
-    fn scheme(
-        &self,
-        name: &str,
-        raw: Spanned<RawScheme>,
-        connections: &BTreeMap<String, ConnectionConfig>,
-    ) -> Result<SchemeConfig, ConfigError> {
-        let table = raw.span();
-        let p = format!("schemes.{name}");
-        if !is_name(name) {
-            return Err(self.invalid(
-                table,
-                &p,
-                "a scheme name may hold only letters, digits, `_` and `-`",
-            ));
-        }
-        let s = raw.into_inner();
-        let map_at = match &s.map {
-            Some(m) => self.at(m.span(), format!("{p}.map")),
-            None => self.at(table.clone(), &p),
-        };
-        let map = match s.map {
-            Some(m) if m.get_ref().trim().is_empty() => {
-                return Err(self.invalid(m.span(), format!("{p}.map"), "must not be empty"))
-            }
-            Some(m) => m.into_inner(),
-            None => name.to_string(),
-        };
-        let names = || connections.keys().cloned().collect::<Vec<_>>().join(", ");
-        let mut ends = Vec::new();
-        for (key, v, want_source) in [("source", s.source, true), ("target", s.target, false)] {
-            let Some(v) = v else {
-                return Err(self.invalid(
-                    table.clone(),
-                    &p,
-                    format!("`{key}` is missing (the name of a connection)"),
-                ));
-            };
-            let Some(conn) = connections.get(v.get_ref()) else {
-                let msg = if connections.is_empty() {
-                    format!(
-                        "no connection named \"{}\" (the file has no [connections.…])",
-                        v.get_ref()
-                    )
-                } else {
-                    format!(
-                        "no connection named \"{}\" (there are: {})",
-                        v.get_ref(),
-                        names()
-                    )
-                };
-                return Err(self.invalid(v.span(), format!("{p}.{key}"), msg));
-            };
-            let ok = if want_source {
-                conn.kind != ConnectionKind::Kingdee
-            } else {
-                conn.kind == ConnectionKind::Kingdee
-            };
-            if !ok {
-                return Err(self.invalid(
-                    v.span(),
-                    format!("{p}.{key}"),
-                    format!(
-                        "connection \"{}\" is of kind {}, which cannot be a {key}",
-                        v.get_ref(),
-                        conn.kind
-                    ),
-                ));
-            }
-            ends.push(v.into_inner());
-        }
-        let target = ends.pop().unwrap_or_default();
-        let source = ends.pop().unwrap_or_default();
-
-        let every = s
-            .every
-            .as_ref()
-            .map_or(Duration::from_secs(300), |d| d.get_ref().0);
-        if every < Duration::from_secs(1) {
-            let span = s.every.as_ref().map(|d| d.span()).unwrap_or(table.clone());
-            return Err(self.invalid(span, format!("{p}.every"), "must be at least 1s"));
-        }
-        let page_size_at = match &s.page_size {
-            Some(v) => self.at(v.span(), format!("{p}.page_size")),
-            None => self.at(table.clone(), &p),
-        };
-        if let Some(v) = &s.page_size {
-            if *v.get_ref() == 0 {
-                return Err(self.invalid(v.span(), format!("{p}.page_size"), "must be at least 1"));
-            }
-        }
-        let batch_size = match &s.batch_size {
-            None => 20,
-            Some(v) if (1..=1000).contains(v.get_ref()) => *v.get_ref() as usize,
-            Some(v) => {
-                return Err(self.invalid(
-                    v.span(),
-                    format!("{p}.batch_size"),
-                    "must be between 1 and 1000 (金蝶 advises at most 20)",
-                ))
-            }
-        };
-        let concurrency = match &s.concurrency {
-            None => 2,
-            Some(v) if (1..=32).contains(v.get_ref()) => *v.get_ref() as usize,
-            Some(v) => {
-                return Err(self.invalid(
-                    v.span(),
-                    format!("{p}.concurrency"),
-                    "must be between 1 and 32",
-                ))
-            }
-        };
-        let start = match (&s.start, &s.start_days_ago) {
-            (Some(a), Some(_)) => {
-                return Err(self.invalid(
-                    a.span(),
-                    format!("{p}.start"),
-                    "give either `start` or `start_days_ago`, not both",
-                ))
-            }
-            (Some(a), None) => FirstStart::At(parse_start(a.get_ref()).ok_or_else(|| {
-                self.invalid(
-                    a.span(),
-                    format!("{p}.start"),
-                    format!(
-                        "`{}` is not a date-time: write \"2024-01-01\" or \"2024-01-01 08:00:00\" (the source's time zone)",
-                        a.get_ref()
-                    ),
-                )
-            })?),
-            (None, Some(d)) => FirstStart::DaysAgo(*d.get_ref()),
-            (None, None) => FirstStart::DaysAgo(30),
-        };
-        let on_change = match &s.on_change {
-            None => OnChange::Skip,
-            Some(v) => match v.get_ref().as_str() {
-                "skip" => OnChange::Skip,
-                "update" => OnChange::Update,
-                other => {
-                    return Err(self.invalid(
-                        v.span(),
-                        format!("{p}.on_change"),
-                        format!("unknown value `{other}` (use skip or update)"),
-                    ))
-                }
-            },
-        };
-        let max_attempts = match &s.max_attempts {
-            None => 8,
-            Some(v) if *v.get_ref() >= 1 => *v.get_ref(),
-            Some(v) => {
-                return Err(self.invalid(
-                    v.span(),
-                    format!("{p}.max_attempts"),
-                    "must be at least 1",
-                ))
-            }
-        };
-        let retry_base = s
-            .retry_base
-            .as_ref()
-            .map_or(Duration::from_millis(500), |d| d.get_ref().0);
-        let retry_max = s
-            .retry_max
-            .as_ref()
-            .map_or(Duration::from_secs(30), |d| d.get_ref().0);
-        if retry_max < retry_base {
-            let span = s
-                .retry_max
-                .as_ref()
-                .or(s.retry_base.as_ref())
-                .map(|d| d.span())
-                .unwrap_or(table.clone());
-            return Err(self.invalid(
-                span,
-                format!("{p}.retry_max"),
-                "must not be less than retry_base",
-            ));
-        }
-        Ok(SchemeConfig {
-            name: name.to_string(),
-            map,
-            source,
-            target,
-            every,
-            page_size: s.page_size.map(Spanned::into_inner),
-            batch_size,
-            overlap: s
-                .overlap
-                .map_or(Duration::from_secs(600), |d| d.into_inner().0),
-            lag: s.lag.map_or(Duration::from_secs(60), |d| d.into_inner().0),
-            start,
-            concurrency,
-            on_change,
-            enabled: s.enabled.unwrap_or(true),
-            max_attempts,
-            retry_base,
-            retry_max,
-            at: self.at(table, p),
-            map_at,
-            page_size_at,
-        })
-    }
-}
-
-/// `2024-01-01`, `2024-01-01 08:00`, `2024-01-01 08:00:00` (also with `T`).
-fn parse_start(text: &str) -> Option<NaiveDateTime> {
-    let t = text.trim();
-    for f in [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M",
-    ] {
-        if let Ok(v) = NaiveDateTime::parse_from_str(t, f) {
-            return Some(v);
-        }
-    }
-    chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-}
-
-// ----------------------------------------------------------------------------
-// The starter file.
-
-/// A scheme to list in a starter file.
-#[derive(Debug, Clone)]
-pub struct StarterScheme {
-    /// The compiled scheme's name.
-    pub name: String,
-    /// Its title, for a comment.
-    pub title: Option<String>,
-    /// Its source kind (`wdt` or `wdtqm`).
-    pub source_system: String,
-}
-
-/// Credentials of a local sandbox, written in clear into a starter file.
-/// They are the sandbox's well-known test values, not a tenant's.
-#[derive(Debug, Clone)]
-pub struct SandboxCredentials {
-    pub base_url: String,
-    pub wdt_sid: String,
-    pub wdt_appkey: String,
-    pub wdt_appsecret: Secret,
-    pub qimen_app_key: String,
-    pub qimen_target_app_key: String,
-    pub qimen_app_secret: Secret,
-    pub kingdee_acct_id: String,
-    pub kingdee_user_name: String,
-    pub kingdee_app_id: String,
-    pub kingdee_app_secret: Secret,
-}
-
-fn quote(s: &str) -> String {
-    // TOML basic string.
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// The text of a commented starter `duijie.toml` listing `schemes`. With
-/// `sandbox`, every connection points at that sandbox with its default
-/// credentials written in clear; without, the connections point at the
-/// vendors and read secrets from environment variables.
-pub fn starter(schemes: &[StarterScheme], sandbox: Option<&SandboxCredentials>) -> String {
-    let mut t = String::new();
-    t.push_str(
-        "# duijie configuration: connections, schemes and where the state is kept.\n\
-         # Reference: docs/sync.md. Durations: \"500ms\", \"30s\", \"10m\", \"2h\", \"1d\".\n\n\
-         # The state store (watermarks, runs, write queue, dead letters), relative to\n\
-         # this file. Two data directories are two independent installations.\n\
-         data_dir = \".duijie\"\n\n",
-    );
-    let uses = |k: &str| schemes.iter().any(|s| s.source_system == k);
-    let want_wdt = uses("wdt") || schemes.is_empty();
-    let want_qm = uses("wdtqm");
-    match sandbox {
-        Some(sb) => {
-            let url = quote(&sb.base_url);
-            t.push_str(
-                "# These connections point at a local sandbox (`duijie sandbox`) and carry its\n\
-                 # well-known test credentials in clear. For a real tenant, replace them and\n\
-                 # read secrets from the environment (`appsecret_env = \"DUIJIE_WDT_APPSECRET\"`).\n\n",
-            );
-            if want_wdt {
-                t.push_str(&format!(
-                    "[connections.wdt]\nkind = \"wdt\"          # 旺店通·企业版 openapi2\nbase_url = {url}\nsid = {}\nappkey = {}\nappsecret = {}   # sandbox test value\nrate_limit_per_minute = 0   # the sandbox does not limit calls unless asked to\n# timeout = \"30s\"\n\n",
-                    quote(&sb.wdt_sid),
-                    quote(&sb.wdt_appkey),
-                    quote(sb.wdt_appsecret.expose()),
-                ));
-            }
-            if want_qm {
-                t.push_str(&format!(
-                    "[connections.wdtqm]\nkind = \"wdtqm\"        # 旺店通 through the Qimen gateway\nbase_url = {url}\nsid = {}\napp_key = {}\ntarget_app_key = {}\napp_secret = {}   # sandbox test value\nrate_limit_per_minute = 0\n# max_page_size = 100\n\n",
-                    quote(&sb.wdt_sid),
-                    quote(&sb.qimen_app_key),
-                    quote(&sb.qimen_target_app_key),
-                    quote(sb.qimen_app_secret.expose()),
-                ));
-            }
-            t.push_str(&format!(
-                "[connections.kingdee]\nkind = \"kingdee\"      # 金蝶云星空 WebAPI\nbase_url = \"{}/k3cloud\"\nacct_id = {}\nuser_name = {}\napp_id = {}\napp_secret = {}   # sandbox test value\n# login = \"sign\"      # sign | app_secret | password | headers\n# lcid = 2052\n\n",
-                sb.base_url.trim_end_matches('/'),
-                quote(&sb.kingdee_acct_id),
-                quote(&sb.kingdee_user_name),
-                quote(&sb.kingdee_app_id),
-                quote(sb.kingdee_app_secret.expose()),
-            ));
-        }
-        None => {
-            t.push_str(
-                "# Secrets are never written here: each `*_env` key names the environment\n\
-                 # variable that holds the secret.\n\n",
-            );
-            if want_wdt {
-                t.push_str(
-                    "[connections.wdt]\nkind = \"wdt\"          # 旺店通·企业版 openapi2\nbase_url = \"https://api.wangdian.cn\"   # or https://sandbox.wangdian.cn\nsid = \"your-sid\"\nappkey = \"your-appkey\"\nappsecret_env = \"DUIJIE_WDT_APPSECRET\"\n# rate_limit_per_minute = 60   # shared by every scheme of this sid\n# timeout = \"30s\"\n\n",
-                );
-            }
-            if want_qm {
-                t.push_str(
-                    "[connections.wdtqm]\nkind = \"wdtqm\"        # 旺店通 through the Qimen gateway\nbase_url = \"http://hu3cgwt0tc.api.taobao.com\"\nsid = \"your-sid\"\napp_key = \"your-qimen-app-key\"\ntarget_app_key = \"wdt-app-key-on-qimen\"\napp_secret_env = \"DUIJIE_QIMEN_APPSECRET\"\n# max_page_size = 30\n\n",
-                );
-            }
-            t.push_str(
-                "[connections.kingdee]\nkind = \"kingdee\"      # 金蝶云星空 WebAPI\nbase_url = \"https://your-server/k3cloud\"\nacct_id = \"your-data-center-id\"\nuser_name = \"your-integration-user\"\napp_id = \"your-app-id\"\napp_secret_env = \"DUIJIE_KINGDEE_APPSECRET\"\n# login = \"sign\"      # sign | app_secret | password (password_env) | headers\n# lcid = 2052\n\n",
-            );
-        }
-    }
-    if schemes.is_empty() {
-        t.push_str(
-            "# No compiled scheme was found; add one per .map scheme:\n\
-             # [schemes.my_scheme]\n# source = \"wdt\"\n# target = \"kingdee\"\n",
-        );
-    }
-    for (i, s) in schemes.iter().enumerate() {
-        let source = if s.source_system == "wdtqm" {
-            "wdtqm"
-        } else {
-            "wdt"
-        };
-        if let Some(title) = &s.title {
-            t.push_str(&format!("# {title}\n"));
-        }
-        t.push_str(&format!(
-            "[schemes.{}]\n# map = {}        # the compiled scheme (default: this table's name)\nsource = \"{source}\"\ntarget = \"kingdee\"\n",
-            s.name,
-            quote(&s.name)
-        ));
-        if i == 0 {
-            t.push_str(
-                "every = \"5m\"            # how often `duijie daemon` runs it\n\
-                 # start_days_ago = 30    # where the first run starts (or start = \"2024-01-01\")\n\
-                 # overlap = \"10m\"        # re-read before the watermark to catch late updates\n\
-                 # lag = \"1m\"             # stop this far behind now\n\
-                 # page_size = 40         # records per page (default: the API's)\n\
-                 # concurrency = 2        # pages in flight\n\
-                 # batch_size = 20        # bills per BatchSave\n\
-                 # on_change = \"skip\"     # skip | update: re-send a written record that changed\n\
-                 # max_attempts = 8       # per failing call, before the run stops for now\n\
-                 # retry_base = \"500ms\"   # first retry delay, doubled each attempt, with jitter\n\
-                 # retry_max = \"30s\"\n\n",
-            );
-        } else {
-            t.push_str("every = \"5m\"\n\n");
-        }
-    }
-    t
 }
 
 #[cfg(test)]

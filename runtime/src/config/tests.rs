@@ -1,3 +1,4 @@
+use super::scheme::parse_start;
 use super::*;
 
 const GOOD: &str = r#"
@@ -191,64 +192,4 @@ fn durations_parse_and_print() {
     assert_eq!(format_duration(Duration::from_secs(5400)), "1h30m");
     assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
     assert_eq!(format_duration(Duration::from_secs(86_400 + 60)), "1d1m");
-}
-
-fn starter_schemes() -> Vec<StarterScheme> {
-    vec![
-        StarterScheme {
-            name: "wdt_po".into(),
-            title: Some("采购单 → 采购订单".into()),
-            source_system: "wdt".into(),
-        },
-        StarterScheme {
-            name: "qm_stockin".into(),
-            title: None,
-            source_system: "wdtqm".into(),
-        },
-    ]
-}
-
-#[test]
-fn the_starter_file_loads() {
-    let text = starter(&starter_schemes(), None);
-    let c = parse(&text).unwrap();
-    assert_eq!(c.scheme_names(), vec!["wdt_po", "qm_stockin"]);
-    assert_eq!(c.scheme("qm_stockin").unwrap().source, "wdtqm");
-    assert!(!text.contains("appsecret ="));
-
-    let sb = SandboxCredentials {
-        base_url: "http://127.0.0.1:8090".into(),
-        wdt_sid: "apidevnew2".into(),
-        wdt_appkey: "rhsw02".into(),
-        wdt_appsecret: "12345".into(),
-        qimen_app_key: "12345678".into(),
-        qimen_target_app_key: "23456789".into(),
-        qimen_app_secret: "qimensecret".into(),
-        kingdee_acct_id: "64f0c0ffee0001".into(),
-        kingdee_user_name: "webapi".into(),
-        kingdee_app_id: "123456_dGVzdHNlY3JldHRlc3RzZWNyZXR0ZXN0".into(),
-        kingdee_app_secret: "0123456789abcdef0123456789abcdef".into(),
-    };
-    let text = starter(&starter_schemes(), Some(&sb));
-    let c = parse(&text).unwrap();
-    let Account::WdtQm {
-        app_secret, sid, ..
-    } = &c.connection("wdtqm").unwrap().account
-    else {
-        panic!()
-    };
-    assert_eq!(sid, "apidevnew2");
-    assert_eq!(app_secret.resolve().unwrap().expose(), "qimensecret");
-    assert_eq!(
-        c.connection("kingdee").unwrap().base_url,
-        "http://127.0.0.1:8090/k3cloud"
-    );
-    // The two sources of one sid share one rate limit.
-    assert_eq!(
-        c.connection("wdt").unwrap().rate_key(),
-        c.connection("wdtqm").unwrap().rate_key()
-    );
-
-    let empty = starter(&[], None);
-    assert!(parse(&empty).unwrap().schemes.is_empty());
 }
