@@ -1,15 +1,17 @@
 //! The shared runtime: vendor connectors (signing, paging, errors), the state
 //! store and the sync engine.
+//!
+//! - [`vendors`]: one folder a vendor (clients and their engine adapters);
+//! - [`connect`]: from the configuration to runnable schemes;
+//! - [`engine`]: reading, mapping, queueing and writing, vendor-blind;
+//! - [`state`]: the durable store (SQLite).
 
 pub mod config;
+pub mod connect;
 pub mod engine;
 pub mod error;
-pub mod http;
-pub mod kingdee;
-pub mod qimen;
 pub mod ratelimit;
 pub mod secret;
-pub mod sign;
 pub mod signal;
 pub mod state;
-pub mod wdt;
+pub mod vendors;

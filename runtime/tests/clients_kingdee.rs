@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use clients_support::{serve, Reply};
 use duijie_runtime::error::{ErrorKind, Vendor};
-use duijie_runtime::http::Clock;
-use duijie_runtime::kingdee::{
+use duijie_runtime::secret::Secret;
+use duijie_runtime::vendors::http::Clock;
+use duijie_runtime::vendors::kingdee::{
     default_save_options, BillErrorKind, BillOutcome, BillQuery, Client, KingdeeAuth, KingdeeConfig,
 };
-use duijie_runtime::secret::Secret;
 use serde_json::{json, Map};
 
 const BATCH_SAVE_PATH: &str =

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use clients_support::{serve, Reply};
 use duijie_runtime::error::{ErrorKind, Vendor};
-use duijie_runtime::qimen::{Client, Clock, QimenConfig};
 use duijie_runtime::secret::Secret;
+use duijie_runtime::vendors::qimen::{Client, Clock, QimenConfig};
 
 fn client(base: &str) -> Client {
     Client::new(QimenConfig {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clients_support::{closed_port, serve, Reply};
 use duijie_runtime::error::{ErrorKind, Vendor};
 use duijie_runtime::secret::Secret;
-use duijie_runtime::wdt::{Client, Clock, WdtConfig};
+use duijie_runtime::vendors::wdt::{Client, Clock, WdtConfig};
 
 fn config(base_url: &str, timeout: Duration) -> WdtConfig {
     WdtConfig {

@@ -13,7 +13,7 @@ use std::time::Duration;
 use common::*;
 use duijie_maplib::Mapper;
 use duijie_runtime::config::Config;
-use duijie_runtime::engine::connect::{connect, Clients};
+use duijie_runtime::connect::{connect, Clients};
 use duijie_runtime::engine::{Engine, RunOptions, RunReport, Scheme};
 use duijie_runtime::ratelimit::RateLimits;
 use duijie_runtime::state::{DeadLetterFilter, RunOutcome, SqliteStore, Store};

@@ -1,6 +1,6 @@
 //! The test vectors of /work/shared/protocols.md §1–3, reproduced exactly.
 
-use duijie_runtime::sign::*;
+use duijie_runtime::vendors::sign::*;
 
 fn vector1_params() -> Vec<(&'static str, &'static str)> {
     vec![

@@ -114,7 +114,7 @@ async fn signed_headers_of_the_runtime_match_and_wrong_secrets_fail() {
         ("0123456789abcdef0123456789abcdef", true),
         ("ffffffffffffffffffffffffffffffff", false),
     ] {
-        let h = duijie_runtime::sign::kingdee_signed_headers(
+        let h = duijie_runtime::vendors::sign::kingdee_signed_headers(
             "123456_dGVzdHNlY3JldHRlc3RzZWNyZXR0ZXN0",
             secret,
             "64f0c0ffee0001",

@@ -102,7 +102,7 @@ async fn gateway_errors_as_error_response() {
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let s = duijie_runtime::sign::top_md5_sign(&pairs, "qimensecret", None);
+    let s = duijie_runtime::vendors::sign::top_md5_sign(&pairs, "qimensecret", None);
     other.last_mut().unwrap().1 = s;
     assert_eq!(
         post_form(&url(&sandbox), &other).await["error_response"]["code"],

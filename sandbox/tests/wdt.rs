@@ -83,7 +83,7 @@ async fn bad_requests_get_the_vendor_error_shape() {
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let s = duijie_runtime::sign::wdt_sign(&pairs, "12345");
+    let s = duijie_runtime::vendors::sign::wdt_sign(&pairs, "12345");
     fields.push(("sign".into(), s));
     let v = post_form(&url, &fields).await;
     is_error(&v, 1021);

@@ -12,7 +12,7 @@ use std::time::Duration;
 use anyhow::{bail, Context};
 use duijie_maplib::Mapper;
 use duijie_runtime::config::{Config, SchemeConfig};
-use duijie_runtime::engine::connect::{connect, find_mapper, Clients};
+use duijie_runtime::connect::{connect, find_mapper, Clients};
 use duijie_runtime::engine::{
     Engine, Progress, RunOptions, RunReport, Scheme, Shutdown, ShutdownTrigger,
 };

@@ -1,7 +1,7 @@
 //! What the engine needs of a source and a target, as two small traits.
 //!
 //! The vendor clients implement them through thin adapters
-//! ([`super::connect`]); tests implement them with fakes. Errors are the
+//! ([`crate::vendors`], assembled by [`crate::connect`]); tests implement them with fakes. Errors are the
 //! clients' [`crate::error::Error`], whose kind tells the engine what to do
 //! (retry, pause, verify, give up).
 

@@ -19,7 +19,6 @@
 //! crash) is looked up by its number before it is sent again; a
 //! "duplicate number" answer is resolved the same way. See `docs/sync.md`.
 
-pub mod connect;
 mod io;
 mod reader;
 pub mod record;

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
 use base64::prelude::{Engine as _, BASE64_STANDARD};
-use duijie_runtime::sign;
+use duijie_runtime::vendors::sign;
 use serde_json::{json, Value};
 
 use crate::config::KingdeeConfig;

@@ -75,7 +75,7 @@ fn authenticate(app: &App, p: &Params) -> Result<(), BizError> {
     if ts.abs_diff(app.clock.now()) > app.config.max_skew_secs {
         return Err(BizError::new(1021, "请求已过期，请检查服务器时间"));
     }
-    let expected = duijie_runtime::sign::wdt_sign(&p.pairs(), &creds.appsecret);
+    let expected = duijie_runtime::vendors::sign::wdt_sign(&p.pairs(), &creds.appsecret);
     let given = p.get("sign").unwrap_or_default();
     if !given.eq_ignore_ascii_case(&expected) {
         return Err(BizError::new(1020, "签名错误"));

@@ -175,7 +175,7 @@ fn check_gateway(app: &App, p: &Params) -> Result<(), GatewayError> {
             sub_msg: "缺少sign参数",
         });
     };
-    let expected = duijie_runtime::sign::top_md5_sign(&p.pairs(), &q.secret, None);
+    let expected = duijie_runtime::vendors::sign::top_md5_sign(&p.pairs(), &q.secret, None);
     if !sign.eq_ignore_ascii_case(&expected) {
         return Err(GatewayError {
             code: 25,

@@ -2,7 +2,7 @@
 //! plain reqwest calls to it.
 #![allow(dead_code)]
 
-use duijie_runtime::sign;
+use duijie_runtime::vendors::sign;
 use duijie_sandbox::{DataConfig, Sandbox, SandboxConfig};
 use serde_json::Value;
 

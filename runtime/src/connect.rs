@@ -1,25 +1,24 @@
 //! From configuration to a runnable [`Scheme`]: checks that a compiled
 //! scheme fits its connections, builds the vendor clients (one per
 //! connection, shared by the schemes that use it, so a 金蝶 session is
-//! shared), and adapts them to the engine's [`Source`] and [`Target`].
+//! shared), and hands the engine their [`Source`] and [`Target`] adapters
+//! (`crate::vendors`). The only place that knows every vendor.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use duijie_maplib::Mapper;
-use serde_json::{Map, Value};
 
-use super::io::{BillResult, BoxFuture, Source, SourcePage, Target};
-use super::{Scheme, Settings};
 use crate::config::{
     Account, Config, ConfigError, ConnectionConfig, ConnectionKind, KingdeeLogin, Location,
     SchemeConfig,
 };
+use crate::engine::{Scheme, Settings, Source, Target};
 use crate::error::Error;
-use crate::kingdee::{self, BillErrorKind, BillOutcome, BillQuery, KingdeeAuth, KingdeeConfig};
-use crate::qimen::{self, QimenConfig};
 use crate::ratelimit::RateLimits;
-use crate::wdt::{self, WdtConfig};
+use crate::vendors::kingdee::{self, KingdeeAuth, KingdeeConfig, KingdeeTarget};
+use crate::vendors::qimen::{self, qimen_url, QimenConfig, QimenSource};
+use crate::vendors::wdt::{self, WdtConfig, WdtSource};
 
 /// Why a scheme cannot be connected.
 #[derive(Debug, thiserror::Error)]
@@ -68,17 +67,6 @@ fn client_err(c: &ConnectionConfig) -> impl Fn(Error) -> ConnectError + '_ {
     move |source| ConnectError::Client {
         connection: c.name.clone(),
         source,
-    }
-}
-
-/// The Qimen gateway URL of a connection: `base_url` plus `/router/qm`
-/// unless it already ends so.
-pub fn qimen_url(base_url: &str) -> String {
-    let b = base_url.trim_end_matches('/');
-    if b.ends_with("/router/qm") {
-        b.to_string()
-    } else {
-        format!("{b}/router/qm")
     }
 }
 
@@ -332,217 +320,4 @@ pub fn connect(
         target,
         target_limit: limits.bucket(&dst.rate_key(), dst.rate_limit_per_minute),
     })
-}
-
-/// 旺店通 openapi2 as a [`Source`].
-pub struct WdtSource {
-    pub client: Arc<wdt::Client>,
-    pub api: String,
-    pub list_key: String,
-}
-
-impl Source for WdtSource {
-    fn query<'a>(
-        &'a self,
-        params: &'a [(String, String)],
-    ) -> BoxFuture<'a, Result<SourcePage, Error>> {
-        Box::pin(async move {
-            let page = self.client.query(&self.api, &self.list_key, params).await?;
-            Ok(SourcePage {
-                total_count: page.total_count,
-                records: page.records,
-            })
-        })
-    }
-}
-
-/// 旺店通 through Qimen as a [`Source`].
-pub struct QimenSource {
-    pub client: Arc<qimen::Client>,
-    pub method: String,
-    pub list_key: String,
-}
-
-impl Source for QimenSource {
-    fn query<'a>(
-        &'a self,
-        params: &'a [(String, String)],
-    ) -> BoxFuture<'a, Result<SourcePage, Error>> {
-        Box::pin(async move {
-            let page = self
-                .client
-                .query(&self.method, &self.list_key, params)
-                .await?;
-            Ok(SourcePage {
-                total_count: page.total_count,
-                records: page.records,
-            })
-        })
-    }
-}
-
-/// 金蝶云星空 as a [`Target`].
-pub struct KingdeeTarget {
-    pub client: Arc<kingdee::Client>,
-    /// `Save` (one bill a call) rather than `BatchSave`.
-    pub single: bool,
-    /// The form `check` queries.
-    pub check_form: String,
-}
-
-/// The save options: the client's defaults, then the scheme's.
-fn save_options(options: &[(String, Value)]) -> Map<String, Value> {
-    let mut m = kingdee::default_save_options();
-    for (k, v) in options {
-        // Keys are case-insensitive at the server: replace a default of
-        // another case.
-        if let Some(existing) = m.keys().find(|e| e.eq_ignore_ascii_case(k)).cloned() {
-            m.remove(&existing);
-        }
-        m.insert(k.clone(), v.clone());
-    }
-    m
-}
-
-fn bill_result(o: BillOutcome) -> BillResult {
-    match o {
-        BillOutcome::Saved { id, .. } => BillResult::Saved { id },
-        BillOutcome::Unknown { .. } => BillResult::Unknown,
-        BillOutcome::Failed { error, .. } => {
-            let on_number = error
-                .field
-                .as_deref()
-                .is_none_or(|f| f.eq_ignore_ascii_case("FBillNo"));
-            match error.kind {
-                BillErrorKind::Duplicate if on_number => BillResult::Duplicate {
-                    message: error.message,
-                },
-                _ if matches!(
-                    error.msg_code,
-                    Some(kingdee::MSG_CODE_DB_FAILURE | kingdee::MSG_CODE_NETWORK_CONTROL)
-                ) =>
-                {
-                    BillResult::Transient {
-                        message: error.message,
-                    }
-                }
-                _ => BillResult::Rejected {
-                    message: error.message,
-                },
-            }
-        }
-    }
-}
-
-/// A filter `field in ('a','b')` with quotes doubled.
-pub fn number_filter(field: &str, numbers: &[String]) -> String {
-    let list: Vec<String> = numbers
-        .iter()
-        .map(|n| format!("'{}'", n.replace('\'', "''")))
-        .collect();
-    format!("{field} in ({})", list.join(","))
-}
-
-fn cell_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
-impl Target for KingdeeTarget {
-    fn save<'a>(
-        &'a self,
-        form_id: &'a str,
-        bills: &'a [&'a str],
-        options: &'a [(String, Value)],
-    ) -> BoxFuture<'a, Result<Vec<BillResult>, Error>> {
-        Box::pin(async move {
-            let opts = save_options(options);
-            if self.single && bills.len() == 1 {
-                let o = self.client.save(form_id, bills[0], &opts).await?;
-                return Ok(vec![bill_result(o)]);
-            }
-            let outcome = self.client.batch_save(form_id, bills, &opts).await?;
-            Ok(outcome.per_bill.into_iter().map(bill_result).collect())
-        })
-    }
-
-    fn find<'a>(
-        &'a self,
-        form_id: &'a str,
-        number_field: &'a str,
-        numbers: &'a [String],
-    ) -> BoxFuture<'a, Result<Vec<(String, String)>, Error>> {
-        Box::pin(async move {
-            let mut found = Vec::new();
-            for chunk in numbers.chunks(100) {
-                let rows = self
-                    .client
-                    .execute_bill_query(&BillQuery {
-                        form_id: form_id.to_string(),
-                        field_keys: vec!["FID".into(), number_field.to_string()],
-                        filter: number_filter(number_field, chunk),
-                        limit: 2000,
-                        ..BillQuery::default()
-                    })
-                    .await?;
-                for row in rows {
-                    if let (Some(id), Some(number)) = (
-                        row.first().and_then(cell_text),
-                        row.get(1).and_then(cell_text),
-                    ) {
-                        if !found.iter().any(|(n, _): &(String, String)| *n == number) {
-                            found.push((number, id));
-                        }
-                    }
-                }
-            }
-            Ok(found)
-        })
-    }
-
-    fn check(&self) -> BoxFuture<'_, Result<(), Error>> {
-        Box::pin(async move {
-            self.client
-                .execute_bill_query(&BillQuery {
-                    form_id: self.check_form.clone(),
-                    field_keys: vec!["FID".into()],
-                    filter: "FID = 0".into(),
-                    top: 1,
-                    limit: 1,
-                    ..BillQuery::default()
-                })
-                .await
-                .map(|_| ())
-        })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn filters_quote_numbers() {
-        assert_eq!(
-            number_filter("FBillNo", &["A".into(), "O'B".into()]),
-            "FBillNo in ('A','O''B')"
-        );
-    }
-
-    #[test]
-    fn scheme_options_override_the_defaults_whatever_their_case() {
-        let m = save_options(&[("isautosubmitandaudit".into(), Value::Bool(true))]);
-        assert_eq!(m.get("isautosubmitandaudit"), Some(&Value::Bool(true)));
-        assert!(!m.contains_key("IsAutoSubmitAndAudit"));
-        assert!(m.contains_key("NeedReturnFields"));
-    }
-
-    #[test]
-    fn qimen_urls_end_with_the_router() {
-        assert_eq!(qimen_url("http://h:1"), "http://h:1/router/qm");
-        assert_eq!(qimen_url("http://h:1/router/qm/"), "http://h:1/router/qm");
-    }
 }

@@ -1,7 +1,7 @@
 //! 旺店通·企业版 "openapi2" client (protocols.md §1).
 //!
 //! `POST {base}/openapi2/{api}.php`, form-encoded; common parameters `sid`,
-//! `appkey`, `timestamp` (unix seconds) and `sign` ([`crate::sign::wdt_sign`]);
+//! `appkey`, `timestamp` (unix seconds) and `sign` ([`crate::vendors::sign::wdt_sign`]);
 //! answer `{"code":0,"message":"","total_count":N,"<list_key>":[…]}`.
 //!
 //! Error codes ([`classify`]): `0` success; `100` call limit →
@@ -15,18 +15,20 @@ use std::time::Duration;
 
 use serde_json::value::RawValue;
 
-use crate::error::{Error, ErrorKind, Vendor};
-use crate::http::{self, code_of, text_of};
-pub use crate::http::{Clock, Page};
+use crate::error::{Error, Vendor};
 use crate::secret::Secret;
-use crate::sign::wdt_sign;
+use crate::vendors::http::{self, code_of, text_of};
+pub use crate::vendors::http::{Clock, Page};
+use crate::vendors::sign::wdt_sign;
+use crate::vendors::wdt_family::{check_api_name, missing_key_message, page_from, raw_to_value};
+pub use crate::vendors::wdt_family::{classify, CODE_RATE_LIMITED};
+
+mod source;
+pub use source::WdtSource;
 
 /// The common parameters the client sets itself; a business parameter of the
 /// same name is dropped.
 pub const RESERVED_PARAMS: [&str; 4] = ["sid", "appkey", "timestamp", "sign"];
-
-/// WDT's call-limit code.
-pub const CODE_RATE_LIMITED: i64 = 100;
 
 /// Connection settings of one WDT seller account.
 #[derive(Debug, Clone)]
@@ -117,25 +119,6 @@ impl Client {
     }
 }
 
-/// API and method names go into URLs and form fields: letters, digits, `_`
-/// and `.` only.
-pub(crate) fn check_api_name(vendor: Vendor, api: &str) -> Result<(), Error> {
-    if !api.is_empty()
-        && api
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
-    {
-        Ok(())
-    } else {
-        Err(Error::new(
-            vendor,
-            api,
-            ErrorKind::Permanent,
-            "API name may contain only letters, digits, '_' and '.'",
-        ))
-    }
-}
-
 /// Parses an openapi2 answer: `code` 0 gives the page under `list_key`; any
 /// other code an [`Error`] with the server's code and message.
 pub fn parse_response(api: &str, list_key: &str, body: &[u8]) -> Result<Page, Error> {
@@ -163,96 +146,10 @@ pub fn parse_response(api: &str, list_key: &str, body: &[u8]) -> Result<Page, Er
     page_from(Vendor::Wdt, api, &top, list_key, "")
 }
 
-/// The kind of a non-zero openapi2 (or Qimen `errorcode`) code.
-pub fn classify(code: i64, message: &str) -> ErrorKind {
-    let lower = message.to_lowercase();
-    let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
-    if code == CODE_RATE_LIMITED || has(&["频率", "频繁", "次数超", "limit"]) {
-        ErrorKind::RateLimited
-    } else if has(&[
-        "签名",
-        "sign",
-        "appkey",
-        "app_key",
-        "密钥",
-        "secret",
-        "授权",
-        "时间戳",
-        "timestamp",
-        "卖家",
-    ]) {
-        ErrorKind::Auth
-    } else if has(&["繁忙", "busy", "超时", "timeout", "稍后"]) {
-        ErrorKind::Transient
-    } else {
-        ErrorKind::Permanent
-    }
-}
-
-pub(crate) fn raw_to_value(
-    map: &BTreeMap<String, Box<RawValue>>,
-    key: &str,
-) -> Option<serde_json::Value> {
-    map.get(key)
-        .and_then(|raw| serde_json::from_str::<serde_json::Value>(raw.get()).ok())
-}
-
-pub(crate) fn missing_key_message(
-    key: &str,
-    prefix: &str,
-    map: &BTreeMap<String, Box<RawValue>>,
-) -> String {
-    let present: Vec<&str> = map.keys().map(String::as_str).collect();
-    format!(
-        "missing `{prefix}{key}` (keys present: {})",
-        present.join(", ")
-    )
-}
-
-/// `total_count` and the records under `list_key` of a success object.
-/// A missing or `null` list is an empty page only when `total_count` is 0;
-/// otherwise it is a malformed answer naming the key (a wrong list key must
-/// not read as "no records").
-pub(crate) fn page_from(
-    vendor: Vendor,
-    api: &str,
-    map: &BTreeMap<String, Box<RawValue>>,
-    list_key: &str,
-    prefix: &str,
-) -> Result<Page, Error> {
-    let total_count = raw_to_value(map, "total_count")
-        .as_ref()
-        .and_then(http::count_of);
-    let list = map.get(list_key).filter(|raw| raw.get().trim() != "null");
-    let Some(list) = list else {
-        if total_count == Some(0) {
-            return Ok(Page {
-                total_count,
-                records: Vec::new(),
-            });
-        }
-        return Err(Error::malformed(
-            vendor,
-            api,
-            missing_key_message(list_key, prefix, map),
-        ));
-    };
-    let records: Vec<Box<RawValue>> = serde_json::from_str(list.get()).map_err(|e| {
-        Error::malformed(
-            vendor,
-            api,
-            format!("`{prefix}{list_key}` is not a list: {e}"),
-        )
-    })?;
-    Ok(Page {
-        total_count,
-        records,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     fn client() -> Client {
         Client::new(WdtConfig {

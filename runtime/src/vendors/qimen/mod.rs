@@ -3,13 +3,13 @@
 //! A form POST to the gateway URL with the TOP system parameters (`method`,
 //! `app_key`, `target_app_key`, `sign_method=md5`, `timestamp` as
 //! `yyyy-MM-dd HH:mm:ss` in UTC+8 whatever the host zone, `format=json`,
-//! `v=2.0`, `sign` by [`crate::sign::top_md5_sign`]), the business parameters
+//! `v=2.0`, `sign` by [`crate::vendors::sign::top_md5_sign`]), the business parameters
 //! and `sid`. Empty values are neither signed nor sent (the TOP SDKs' rule).
 //!
 //! Answers:
 //! - success `{"response":{"errorcode":0,"message":"","total_count":N,"<list_key>":[…]}}`;
 //! - business error `{"response":{"errorcode":<non-zero>,"message":"…"}}`, classified
-//!   like WDT codes ([`crate::wdt::classify`]: 100 → rate limited);
+//!   like WDT codes ([`classify`]: 100 → rate limited);
 //! - gateway error, either `{"error_response":{"code":…,"msg":…,"sub_code":…,"sub_msg":…}}`
 //!   or `{"response":{"flag":"failure","code":"sign-check-failure","message":"…"}}`,
 //!   classified by [`classify_gateway`]: TOP codes 7 and `*limit*` sub-codes →
@@ -23,11 +23,16 @@ use chrono::{DateTime, FixedOffset};
 use serde_json::value::RawValue;
 
 use crate::error::{Error, ErrorKind, Vendor};
-use crate::http::{self, code_of, text_of};
-pub use crate::http::{Clock, Page};
 use crate::secret::Secret;
-use crate::sign::top_md5_sign;
-use crate::wdt::{check_api_name, missing_key_message, page_from, raw_to_value};
+use crate::vendors::http::{self, code_of, text_of};
+pub use crate::vendors::http::{Clock, Page};
+use crate::vendors::sign::top_md5_sign;
+use crate::vendors::wdt_family::{
+    check_api_name, classify, missing_key_message, page_from, raw_to_value,
+};
+
+mod source;
+pub use source::{qimen_url, QimenSource};
 
 /// The parameters the client sets itself; a business parameter of the same
 /// name is dropped.
@@ -211,7 +216,7 @@ pub fn parse_response(method: &str, list_key: &str, body: &[u8]) -> Result<Page,
         } else {
             message
         };
-        let kind = crate::wdt::classify(code, &message);
+        let kind = classify(code, &message);
         return Err(Error::new(Vendor::Qimen, method, kind, message).with_code(code.to_string()));
     }
     page_from(Vendor::Qimen, method, &inner, list_key, prefix)

@@ -1,0 +1,283 @@
+//! Answers: the `ResponseStatus` rules, per-bill outcomes of a save, query
+//! rows, and what the engine makes of a bill's outcome.
+
+use serde_json::Value;
+
+use super::*;
+use crate::engine::BillResult;
+use crate::error::{Error, Vendor};
+use crate::vendors::http::{code_of, text_of};
+
+/// The `ResponseStatus` of an answer: `{"Result":{"ResponseStatus":{…}}}`, or
+/// the query error wrapping `[[{"Result":{"ResponseStatus":{…}}}]]`.
+pub fn response_status(answer: &Value) -> Option<&Value> {
+    let status = match answer {
+        Value::Object(_) => answer.get("Result")?.get("ResponseStatus")?,
+        Value::Array(rows) => match rows.as_slice() {
+            [Value::Array(cells)] => match cells.as_slice() {
+                [cell @ Value::Object(_)] => cell.get("Result")?.get("ResponseStatus")?,
+                _ => return None,
+            },
+            _ => return None,
+        },
+        _ => return None,
+    };
+    status.is_object().then_some(status)
+}
+
+/// True when the answer says the session is lost (MsgCode 1 or its message).
+pub fn is_session_lost(answer: &Value) -> bool {
+    let Some(status) = response_status(answer) else {
+        return false;
+    };
+    status.get("MsgCode").and_then(code_of) == Some(MSG_CODE_SESSION_LOST)
+        || error_entries(status).any(|e| {
+            e.get("Message")
+                .and_then(Value::as_str)
+                .is_some_and(|m| m.contains(SESSION_LOST_MARKER))
+        })
+}
+
+fn error_entries(status: &Value) -> impl Iterator<Item = &Value> {
+    status
+        .get("Errors")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+pub(super) fn is_success(status: &Value) -> bool {
+    match status.get("IsSuccess") {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
+/// The messages of `Errors[]` joined with `; ` (or a description when there
+/// are none).
+pub(super) fn status_message(status: &Value) -> String {
+    let messages: Vec<String> = error_entries(status)
+        .filter_map(|e| e.get("Message").and_then(text_of))
+        .filter(|m| !m.is_empty())
+        .collect();
+    if messages.is_empty() {
+        let code = status
+            .get("ErrorCode")
+            .and_then(text_of)
+            .unwrap_or_default();
+        format!("IsSuccess is false (ErrorCode {code}) without a message")
+    } else {
+        messages.join("; ")
+    }
+}
+
+/// The error of a failed `ResponseStatus` as a whole.
+pub fn status_error(api: &str, status: &Value) -> Error {
+    let msg_code = status.get("MsgCode").and_then(code_of);
+    let message = status_message(status);
+    let kind = kind_for_msg_code(msg_code, &message);
+    let mut e = Error::new(Vendor::Kingdee, api, kind, message);
+    if let Some(code) = msg_code {
+        e = e.with_code(code.to_string());
+    }
+    e
+}
+
+/// Parses a `Save`/`BatchSave` answer for a `Model` of `n_bills` bills.
+///
+/// Per bill: a `SuccessEntitys[]` entry gives [`BillOutcome::Saved`], an
+/// `Errors[]` entry [`BillOutcome::Failed`] (for a single bill an error
+/// without `DIndex` is that bill's), neither [`BillOutcome::Unknown`]. A
+/// failed answer that names no bill at all is an [`Error`] (MsgCode 1 session
+/// lost, 14 rate limited, 2/15 auth, other codes per [`kind_for_msg_code`]);
+/// MsgCode 1, 2, 14 and 15 are an [`Error`] in every case.
+pub fn parse_save_response(
+    api: &str,
+    n_bills: usize,
+    answer: &Value,
+) -> Result<BatchOutcome, Error> {
+    let status = response_status(answer)
+        .ok_or_else(|| Error::malformed(Vendor::Kingdee, api, "missing `Result.ResponseStatus`"))?;
+    let msg_code = status.get("MsgCode").and_then(code_of);
+    if matches!(
+        msg_code,
+        Some(
+            MSG_CODE_SESSION_LOST
+                | MSG_CODE_NO_PERMISSION
+                | MSG_CODE_RATE_LIMITED
+                | MSG_CODE_ADMIN_FORBIDDEN
+        )
+    ) {
+        return Err(status_error(api, status));
+    }
+    let index_of = |entry: &Value| -> Option<usize> {
+        match entry.get("DIndex").and_then(code_of) {
+            Some(i) => usize::try_from(i).ok(),
+            None if n_bills == 1 => Some(0),
+            None => None,
+        }
+    };
+
+    let mut per_bill: Vec<Option<BillOutcome>> = vec![None; n_bills];
+    let mut named_any = false;
+    for entry in status
+        .get("SuccessEntitys")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(dindex) = index_of(entry).filter(|i| *i < n_bills) else {
+            tracing::debug!(api, "success entry without a usable DIndex");
+            continue;
+        };
+        named_any = true;
+        per_bill[dindex] = Some(BillOutcome::Saved {
+            dindex,
+            id: entry.get("Id").and_then(text_of).unwrap_or_default(),
+            number: entry
+                .get("Number")
+                .and_then(text_of)
+                .filter(|n| !n.is_empty()),
+        });
+    }
+    let mut unattributed = 0usize;
+    for entry in error_entries(status) {
+        let Some(dindex) = index_of(entry).filter(|i| *i < n_bills) else {
+            unattributed += 1;
+            continue;
+        };
+        named_any = true;
+        let message = entry.get("Message").and_then(text_of).unwrap_or_default();
+        let field = entry
+            .get("FieldName")
+            .and_then(text_of)
+            .filter(|f| !f.is_empty());
+        match &mut per_bill[dindex] {
+            Some(BillOutcome::Saved { .. }) => {}
+            Some(BillOutcome::Failed { error, .. }) => {
+                if !message.is_empty() {
+                    if !error.message.is_empty() {
+                        error.message.push_str("; ");
+                    }
+                    error.message.push_str(&message);
+                }
+                if error.field.is_none() {
+                    error.field = field;
+                }
+                if bill_error_kind(msg_code, &message) == BillErrorKind::Duplicate {
+                    error.kind = BillErrorKind::Duplicate;
+                }
+            }
+            slot @ (None | Some(BillOutcome::Unknown { .. })) => {
+                let kind = bill_error_kind(msg_code, &message);
+                *slot = Some(BillOutcome::Failed {
+                    dindex,
+                    error: BillError {
+                        msg_code,
+                        field,
+                        message,
+                        kind,
+                    },
+                });
+            }
+        }
+    }
+    if !named_any && (!is_success(status) || unattributed > 0) {
+        return Err(status_error(api, status));
+    }
+    let per_bill = per_bill
+        .into_iter()
+        .enumerate()
+        .map(|(dindex, o)| o.unwrap_or(BillOutcome::Unknown { dindex }))
+        .collect();
+    Ok(BatchOutcome { per_bill })
+}
+
+/// Parses an `ExecuteBillQuery` answer: rows of values in `FieldKeys` order
+/// (numbers keep their exact text), or the wrapped error
+/// `[[{"Result":{"ResponseStatus":…}}]]`.
+pub fn parse_bill_query_response(api: &str, answer: Value) -> Result<Vec<Vec<Value>>, Error> {
+    if let Some(status) = response_status(&answer) {
+        if !is_success(status)
+            || status
+                .get("Errors")
+                .and_then(Value::as_array)
+                .is_some_and(|e| !e.is_empty())
+        {
+            return Err(status_error(api, status));
+        }
+    }
+    let Value::Array(rows) = answer else {
+        return Err(Error::malformed(
+            Vendor::Kingdee,
+            api,
+            "the answer is not a list of rows",
+        ));
+    };
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, row)| match row {
+            Value::Array(cells) => Ok(cells),
+            _ => Err(Error::malformed(
+                Vendor::Kingdee,
+                api,
+                format!("row {i} is not a list"),
+            )),
+        })
+        .collect()
+}
+
+/// Parses a `View` answer: the bill object, or `None` when the bill does not
+/// exist (MsgCode 10 or a "不存在" message).
+pub fn parse_view_response(api: &str, answer: &Value) -> Result<Option<Value>, Error> {
+    let result = answer
+        .get("Result")
+        .ok_or_else(|| Error::malformed(Vendor::Kingdee, api, "missing `Result`"))?;
+    if let Some(status) = result.get("ResponseStatus").filter(|s| s.is_object()) {
+        if !is_success(status) {
+            let msg_code = status.get("MsgCode").and_then(code_of);
+            let message = status_message(status);
+            if msg_code == Some(MSG_CODE_NO_DATA)
+                || (msg_code.is_none_or(|c| c == 0) && message.contains("不存在"))
+            {
+                return Ok(None);
+            }
+            return Err(status_error(api, status));
+        }
+    }
+    match result.get("Result") {
+        Some(Value::Null) | None => Ok(None),
+        Some(bill) => Ok(Some(bill.clone())),
+    }
+}
+
+pub fn bill_result(o: BillOutcome) -> BillResult {
+    match o {
+        BillOutcome::Saved { id, .. } => BillResult::Saved { id },
+        BillOutcome::Unknown { .. } => BillResult::Unknown,
+        BillOutcome::Failed { error, .. } => {
+            let on_number = error
+                .field
+                .as_deref()
+                .is_none_or(|f| f.eq_ignore_ascii_case("FBillNo"));
+            match error.kind {
+                BillErrorKind::Duplicate if on_number => BillResult::Duplicate {
+                    message: error.message,
+                },
+                _ if matches!(
+                    error.msg_code,
+                    Some(MSG_CODE_DB_FAILURE | MSG_CODE_NETWORK_CONTROL)
+                ) =>
+                {
+                    BillResult::Transient {
+                        message: error.message,
+                    }
+                }
+                _ => BillResult::Rejected {
+                    message: error.message,
+                },
+            }
+        }
+    }
+}
