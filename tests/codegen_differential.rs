@@ -13,6 +13,7 @@ use std::sync::Arc;
 use duijie_compiler::interp::Interpreter;
 use duijie_compiler::spec::Specs;
 use duijie_maplib::{MapError, Mapped, Mapper};
+use duijie_runtime::vendors::kingdee;
 use proptest::prelude::*;
 use serde_json::value::RawValue;
 
@@ -191,7 +192,9 @@ fn batch_save_bodies_of_the_fixtures() {
             }
         }
         let refs: Vec<&str> = bills.iter().map(String::as_str).collect();
-        let body = cmd::preview::pretty(&duijie_maplib::batch_save_body(c.meta(), &refs));
+        let sent = kingdee::save_requests(&c.meta().target, &refs).unwrap();
+        assert_eq!(preview.wire, sent, "{name}");
+        let body = cmd::preview::pretty(&sent[0]);
         assert_eq!(preview.bodies, [body], "{name}");
     }
 }

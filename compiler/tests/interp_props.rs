@@ -145,6 +145,6 @@ proptest! {
     fn arbitrary_text_never_panics(text in "\\PC{0,60}") {
         let mut out = Vec::new();
         let _ = interp().map_record(&text, &mut out);
-        let _ = interp().map_response(&text);
+        let _ = interp().map_all([text.as_str()]);
     }
 }

@@ -13,7 +13,6 @@ pub mod dec;
 pub mod decode;
 pub mod error;
 pub mod json;
-pub mod kingdee;
 pub mod scan;
 pub mod text;
 pub mod time;
@@ -21,7 +20,6 @@ pub mod time;
 pub use meta::{ParamMeta, ParamValue, SchemeMeta, SourceMeta, TargetMeta, WindowMeta};
 
 pub use error::{element_path, fill_path, ValueError};
-pub use kingdee::{batch_save_body, save_body};
 pub use time::check_format;
 
 /// The crates whose types appear in this crate's API, for generated code

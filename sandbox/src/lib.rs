@@ -33,6 +33,7 @@
 pub mod cli;
 mod clock;
 mod config;
+mod exchanges;
 mod faults;
 mod http;
 mod kingdee;
@@ -52,6 +53,7 @@ pub use config::{
     DataConfig, FaultConfig, KingdeeConfig, QimenConfig, QimenErrorStyle, SandboxConfig, Service,
     ServiceFaults, WdtCredentials, DEFAULT_LISTEN,
 };
+pub use exchanges::Exchange;
 pub use faults::FaultCounts;
 pub use kingdee::{MasterData, MasterDataError};
 pub use wdt::DocKind;
@@ -126,6 +128,7 @@ pub(crate) struct App {
     pub faults: FaultInjector,
     pub kingdee: KingdeeState,
     pub stats: Stats,
+    pub exchanges: exchanges::ExchangeLog,
 }
 
 fn validate(config: &SandboxConfig) -> Result<(), SandboxError> {
@@ -195,6 +198,7 @@ impl Sandbox {
                 config.data.seed ^ config.fault_seed,
             ),
             stats: Stats::default(),
+            exchanges: exchanges::ExchangeLog::default(),
             data,
             clock,
             config,
@@ -285,6 +289,17 @@ fn cst_time(ts: i64) -> Option<DateTime<FixedOffset>> {
 }
 
 impl Control {
+    /// Starts (`true`) or stops recording every request and its answer,
+    /// byte for byte ([`Exchange`]).
+    pub fn record_exchanges(&self, on: bool) {
+        self.app.exchanges.set(on);
+    }
+
+    /// Takes the exchanges recorded so far, in the order they were answered.
+    pub fn take_exchanges(&self) -> Vec<Exchange> {
+        self.app.exchanges.take()
+    }
+
     /// The sandbox clock, unix seconds.
     pub fn now(&self) -> i64 {
         self.app.clock.now()
