@@ -171,8 +171,8 @@ fn run(interp: &Interpreter, record: &str) -> String {
     let r = interp.map_record(record, &mut out);
     let text = String::from_utf8(out).unwrap();
     match r {
-        Ok(Mapped::Bill) => text.strip_prefix("prefix|").unwrap().to_string(),
-        Ok(Mapped::Skipped { reason }) => {
+        Ok(Mapped::Bill { .. }) => text.strip_prefix("prefix|").unwrap().to_string(),
+        Ok(Mapped::Skipped { reason, .. }) => {
             assert_eq!(text, "prefix|", "nothing appended on skip");
             format!("skipped: {reason}")
         }

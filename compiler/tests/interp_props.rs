@@ -115,7 +115,7 @@ proptest! {
         prop_assert_eq!(&first, &second);
         prop_assert_eq!(&out, &again);
         match first {
-            Ok(Mapped::Bill) => {
+            Ok(Mapped::Bill { .. }) => {
                 let bill: Value = serde_json::from_slice(&out[1..]).unwrap();
                 // Every quantity is the source's decimal, exactly.
                 let lines = rec["details_list"].as_array().cloned().unwrap_or_default();

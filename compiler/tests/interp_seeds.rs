@@ -23,8 +23,8 @@ fn scheme(name: &str) -> Scheme {
 fn map(interp: &Interpreter, record: &str) -> String {
     let mut out = Vec::new();
     match interp.map_record(record, &mut out) {
-        Ok(duijie_maplib::Mapped::Bill) => String::from_utf8(out).unwrap(),
-        Ok(duijie_maplib::Mapped::Skipped { reason }) => {
+        Ok(duijie_maplib::Mapped::Bill { .. }) => String::from_utf8(out).unwrap(),
+        Ok(duijie_maplib::Mapped::Skipped { reason, .. }) => {
             assert!(out.is_empty());
             format!("skipped: {reason}")
         }

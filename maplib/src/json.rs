@@ -163,10 +163,10 @@ pub(crate) fn elements_of(raw: Option<&str>) -> Result<Vec<&RawValue>, ValueErro
     }
 }
 
-/// Reads the record's identity for error reports: the value at the dotted
-/// path `id_field`, as text (a string unescaped, a number as written).
-/// `None` when the record is not an object or the value is missing, null
-/// or not a string or number.
+/// The record's identity: the value at the dotted path `id_field` (through
+/// nested objects), by the rule of [`id_text`]. `None` also when the record
+/// is not a JSON object, a key on the path is given twice, or an object on
+/// the path is missing or null.
 pub fn record_id(json: &str, id_field: &str) -> Option<String> {
     if id_field.is_empty() {
         return None;
@@ -186,10 +186,21 @@ pub fn record_id(json: &str, id_field: &str) -> Option<String> {
         raw = slot[0];
         raw?;
     }
-    let text = raw?.get();
-    match kind_of(text) {
-        "a string" => serde_json::from_str::<String>(text).ok(),
-        "a number" => Some(text.to_string()),
+    id_text(raw?.get())
+}
+
+/// The one rule for what identifies a record or a bill, given the JSON
+/// text of a value (the record's `id` field, the bill's number field): a
+/// string is its content, a number its exact text (`12`, `12.50`); an
+/// empty string, `true`/`false`, `null`, an object or an array identify
+/// nothing (`None`). docs/language.md says what a record without an id
+/// becomes.
+pub fn id_text(value: &str) -> Option<String> {
+    match kind_of(value) {
+        "a string" => serde_json::from_str::<String>(value)
+            .ok()
+            .filter(|s| !s.is_empty()),
+        "a number" => Some(value.trim().to_string()),
         _ => None,
     }
 }
@@ -659,6 +670,20 @@ mod tests {
         );
         assert_eq!(record_id(r#"{"a":null}"#, "a.b"), None);
         assert_eq!(record_id(r#"{"id":true}"#, "id"), None);
+        assert_eq!(record_id(r#"{"id":""}"#, "id"), None);
+        assert_eq!(
+            record_id(r#"{"id":12.5000}"#, "id").as_deref(),
+            Some("12.5000")
+        );
+        assert_eq!(record_id(r#"{"id":"a","id":"b"}"#, "id"), None);
+        assert_eq!(
+            record_id(r#"{"o":{"a":{"b":"deep"}}}"#, "o.a.b").as_deref(),
+            Some("deep")
+        );
+        assert_eq!(record_id(r#"{"o":{"a":{"b":"deep"}}}"#, "o.a"), None);
+        assert_eq!(record_id(r#"{"id":[1]}"#, "id"), None);
+        assert_eq!(id_text(r#""CG\u0030""#).as_deref(), Some("CG0"));
+        assert_eq!(id_text("false"), None);
         assert_eq!(record_id("[", "id"), None);
         assert_eq!(record_id(r#"{"id":"x"}"#, ""), None);
     }

@@ -71,9 +71,19 @@ impl std::error::Error for MapError {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mapped {
     /// A bill was appended to the output buffer.
-    Bill,
+    Bill {
+        /// The record's identity: its `id` field by the rule of
+        /// [`json::id_text`].
+        id: Option<String>,
+        /// The bill's number: the value written to the target's number
+        /// field (`FBillNo`), by the same rule; `None` when the scheme has
+        /// no number field or the bill leaves it out.
+        number: Option<String>,
+    },
     /// A record filter (`skip if …`) matched; nothing was appended.
     Skipped {
+        /// The record's identity, as for a bill.
+        id: Option<String>,
         /// The filter that matched, as written in the `.map` file.
         reason: String,
     },

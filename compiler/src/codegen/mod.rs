@@ -85,6 +85,10 @@ pub fn scheme_module(
     let target = target::layout(scheme, &mut types)?;
     let mut code = source::items(&source);
     code.extend(target::items(&target));
+    code.extend(target::number_method(
+        &target,
+        scheme.meta.number_target.as_deref(),
+    ));
     code.extend(transform::transform(scheme, &source, &target)?);
     code.extend(transform::tables(scheme)?);
     let mut body = registry::scheme_items(scheme, &source, &code);

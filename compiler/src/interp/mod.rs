@@ -76,8 +76,10 @@ impl Interpreter {
             .map(|record| {
                 out.clear();
                 match self.map_record(record, &mut out) {
-                    Ok(Mapped::Bill) => Outcome::Bill(String::from_utf8_lossy(&out).into_owned()),
-                    Ok(Mapped::Skipped { reason }) => Outcome::Skipped { reason },
+                    Ok(Mapped::Bill { .. }) => {
+                        Outcome::Bill(String::from_utf8_lossy(&out).into_owned())
+                    }
+                    Ok(Mapped::Skipped { reason, .. }) => Outcome::Skipped { reason },
                     Err(e) => Outcome::Failed(e),
                 }
             })
@@ -93,12 +95,22 @@ impl Mapper for Interpreter {
     fn map_record(&self, record: &str, out: &mut Vec<u8>) -> Result<Mapped, MapError> {
         let start = out.len();
         let meta = &self.scheme.meta;
-        let mut run = eval::Run::new(&self.prog, &meta.name, &meta.id_field, record);
+        let mut run = eval::Run::new(
+            &self.prog,
+            &meta.name,
+            &meta.id_field,
+            meta.number_target.as_deref(),
+            record,
+        );
         match run.record(out) {
-            Ok(eval::Done::Bill) => Ok(Mapped::Bill),
+            Ok(eval::Done::Bill) => Ok(Mapped::Bill {
+                id: duijie_maplib::json::record_id(record, &meta.id_field),
+                number: run.number.take(),
+            }),
             Ok(eval::Done::Skipped(reason)) => {
                 out.truncate(start);
                 Ok(Mapped::Skipped {
+                    id: duijie_maplib::json::record_id(record, &meta.id_field),
                     reason: reason.to_string(),
                 })
             }
