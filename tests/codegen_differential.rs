@@ -21,16 +21,8 @@ use serde_json::value::RawValue;
 pub mod schemes;
 
 /// The schemes of the code generation tests (`tests/fixtures/codegen/*.map`:
-/// every construct of the language), compiled by the build script for tests
-/// only. (The registry functions are not all used here.)
-#[allow(dead_code)]
-mod test_schemes {
-    include!(concat!(env!("OUT_DIR"), "/test_schemes.rs"));
-
-    pub mod models {
-        include!(concat!(env!("OUT_DIR"), "/test_models.rs"));
-    }
-}
+/// every construct of the language), compiled by their test crate.
+use duijie_codegen_fixtures as test_schemes;
 
 const KITCHEN_SINK: &str = "codegen_kitchen_sink";
 
