@@ -297,30 +297,7 @@ impl<'de, K: Keys + ?Sized> Visitor<'de> for KeySeed<'_, K> {
     }
 }
 
-/// The raw JSON text of one value, borrowed from a record: from a
-/// `&RawValue`, or from the one-pass reader of compiled schemes
-/// ([`crate::scan`]), which checks the text as serde_json does. What the
-/// decoders of [`crate::decode`] take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Raw<'a>(&'a str);
-
-impl<'a> Raw<'a> {
-    /// `text` must be one JSON value, without whitespace around it.
-    pub(crate) fn checked(text: &'a str) -> Raw<'a> {
-        Raw(text)
-    }
-
-    /// The JSON text.
-    pub fn get(self) -> &'a str {
-        self.0
-    }
-}
-
-impl<'a> From<&'a RawValue> for Raw<'a> {
-    fn from(raw: &'a RawValue) -> Raw<'a> {
-        Raw(raw.get())
-    }
-}
+pub use crate::raw::Raw;
 
 /// The text of a JSON string's raw value, unescaped only when it has
 /// escapes. `None` when `raw` is not a string.
@@ -371,7 +348,7 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     // Most strings have nothing to escape: found eight bytes at a time.
-    if crate::scan::string_stop(bytes, 0) == bytes.len() {
+    if crate::raw::string_stop(bytes, 0) == bytes.len() {
         out.extend_from_slice(bytes);
         out.push(b'"');
         return;

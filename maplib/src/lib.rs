@@ -13,6 +13,7 @@ pub mod dec;
 pub mod decode;
 pub mod error;
 pub mod json;
+pub mod raw;
 pub mod read;
 pub mod scan;
 pub mod text;
