@@ -193,13 +193,14 @@ pub fn record_id(json: &str, id_field: &str) -> Option<String> {
 /// text of a value (the record's `id` field, the bill's number field): a
 /// string is its content, a number its exact text (`12`, `12.50`); an
 /// empty string, `true`/`false`, `null`, an object or an array identify
-/// nothing (`None`). docs/language.md says what a record without an id
-/// becomes.
+/// nothing (`None`). `value` is the text of one valid JSON value (as read
+/// from a record or written to a bill). docs/language.md says what a record
+/// without an id becomes.
 pub fn id_text(value: &str) -> Option<String> {
     match kind_of(value) {
-        "a string" => serde_json::from_str::<String>(value)
-            .ok()
-            .filter(|s| !s.is_empty()),
+        "a string" => text_of_string(value.trim())
+            .filter(|s| !s.is_empty())
+            .map(std::borrow::Cow::into_owned),
         "a number" => Some(value.trim().to_string()),
         _ => None,
     }

@@ -14,6 +14,11 @@
 //! The compiled code runs by default; `--interpret` runs the interpreter on
 //! the checked model the code was generated from (same output, byte for
 //! byte; slower), to compare the two.
+//!
+//! The bills are those `duijie run` puts in the write queue; the request
+//! that carries them to Kingdee (`{"formid":…,"data":{<options>,"Model":[…]}}`)
+//! is built by `duijie_runtime::vendors::kingdee::save_requests`, which
+//! `duijie preview` prints.
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::sync::Arc;
