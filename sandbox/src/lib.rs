@@ -54,7 +54,7 @@ pub use config::{
 };
 pub use faults::FaultCounts;
 pub use kingdee::{MasterData, MasterDataError};
-pub use wdt::DocKind;
+pub use wdt::{purchase_order_json, DocKind};
 
 use clock::Clock;
 use faults::FaultInjector;

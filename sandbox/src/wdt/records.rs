@@ -33,6 +33,7 @@ use super::catalog::{
     PURCHASE_REMARKS, REVERT_REASONS, STAFF, STOCKIN_TYPES, WAREHOUSES,
 };
 use crate::clock::{fmt_cst, fmt_cst_compact_date, fmt_cst_date, CST_OFFSET_SECS};
+use crate::config::DataConfig;
 use crate::rng::{hash3, Rng};
 
 const DAY: i64 = 86_400;
@@ -328,6 +329,17 @@ pub(crate) struct Generator {
 }
 
 impl Generator {
+    /// The generator of the data set `config`, modified times ending at `anchor`.
+    pub(crate) fn new(config: &DataConfig, anchor: i64) -> Self {
+        Generator {
+            seed: config.seed,
+            anchor,
+            spread_secs: i64::from(config.spread_days) * DAY,
+            purchases: config.purchase_orders,
+            empty_time: config.empty_time.clone(),
+        }
+    }
+
     fn empty_date(&self) -> String {
         self.empty_time
             .split(' ')
