@@ -1,64 +1,47 @@
-//! The test vectors of /work/shared/protocols.md §1–3, reproduced exactly.
+//! The test vectors of /work/shared/protocols.md §1–3, reproduced exactly
+//! (those of 旺店通 and Qimen from testdata/sign_vectors.json).
 
 use duijie_runtime::vendors::sign::*;
 
-fn vector1_params() -> Vec<(&'static str, &'static str)> {
-    vec![
-        ("sid", "apidevnew2"),
-        ("appkey", "rhsw02"),
-        ("timestamp", "1700000000"),
-        ("start_time", "2024-01-01 00:00:00"),
-        ("end_time", "2024-01-02 00:00:00"),
-        ("page_no", "0"),
-        ("page_size", "40"),
-    ]
-}
+#[path = "../../testdata/sign_vectors.rs"]
+mod vectors;
+
+use vectors::{borrowed, vectors};
 
 #[test]
 fn vector1_wdt_openapi2() {
-    let params = vector1_params();
-    assert_eq!(
-        wdt_sign_payload(&params),
-        "06-appkey:0006-rhsw02;08-end_time:0019-2024-01-02 00:00:00;07-page_no:0001-0;\
-         09-page_size:0002-40;03-sid:0010-apidevnew2;10-start_time:0019-2024-01-01 00:00:00;\
-         09-timestamp:0010-1700000000"
-    );
-    assert_eq!(
-        wdt_sign(&params, "12345"),
-        "88c1997a04a3fac23928e0c4b51d4260"
-    );
+    let v = vectors().vector_1;
+    let pairs = v.pairs();
+    let params = borrowed(&pairs);
+    assert_eq!(Some(wdt_sign_payload(&params)), v.payload);
+    assert_eq!(wdt_sign(&params, &v.secret), v.sign);
 }
 
 #[test]
 fn vector1_ignores_a_sign_parameter() {
-    let mut params = vector1_params();
-    params.push(("sign", "88c1997a04a3fac23928e0c4b51d4260"));
-    assert_eq!(
-        wdt_sign(&params, "12345"),
-        "88c1997a04a3fac23928e0c4b51d4260"
-    );
+    let v = vectors().vector_1;
+    let form = v.signed_form();
+    assert_eq!(wdt_sign(&borrowed(&form), &v.secret), v.sign);
 }
 
 #[test]
 fn vector2_wdt_counts_characters_not_bytes() {
-    let mut params = vector1_params();
-    params.push(("warehouse_no", "北京仓"));
+    let vectors = vectors();
+    let (v1, v2) = (vectors.vector_1, vectors.vector_2);
+    let pairs = v2.pairs(&v1);
+    let params = borrowed(&pairs);
     let payload = wdt_sign_payload(&params);
-    assert!(
-        payload.contains(";12-warehouse_no:0003-北京仓"),
-        "{payload}"
-    );
-    assert_eq!(
-        wdt_sign(&params, "12345"),
-        "912945cb74cf7a62e60a58ba55e07af4"
-    );
+    assert!(payload.contains(&format!(";{}", v2.segment)), "{payload}");
+    assert_eq!(wdt_sign(&params, &v1.secret), v2.sign);
 
-    // The byte-counting port (0009 for the nine UTF-8 bytes) gives another,
-    // wrong, signature.
-    let byte_counting = payload.replace("0003-北京仓", "0009-北京仓") + "12345";
+    // The byte-counting port (the value's UTF-8 bytes for its length) gives
+    // another, wrong, signature.
+    let (key, value) = &v2.pair;
+    let bytes_segment = format!("{:02}-{key}:{:04}-{value}", key.len(), value.len());
+    let byte_counting = payload.replace(&v2.segment, &bytes_segment) + &v1.secret;
     let wrong = format!("{:x}", md5_of(&byte_counting));
-    assert_eq!(wrong, "59c8c16b9e6c74009daed5dafcaa7cc5");
-    assert_ne!(wrong, wdt_sign(&params, "12345"));
+    assert_eq!(wrong, v2.byte_counting_sign);
+    assert_ne!(wrong, wdt_sign(&params, &v1.secret));
 }
 
 fn md5_of(s: &str) -> Md5Hex {
@@ -78,24 +61,9 @@ impl std::fmt::LowerHex for Md5Hex {
 
 #[test]
 fn vector3_qimen_top_md5() {
-    let params = [
-        ("method", "wdt.stockin.order.query"),
-        ("app_key", "12345678"),
-        ("target_app_key", "23456789"),
-        ("sign_method", "md5"),
-        ("timestamp", "2024-01-02 10:00:00"),
-        ("format", "json"),
-        ("v", "2.0"),
-        ("sid", "apidevnew2"),
-        ("start_time", "2024-01-01 00:00:00"),
-        ("end_time", "2024-01-02 00:00:00"),
-        ("page_no", "0"),
-        ("page_size", "40"),
-    ];
-    assert_eq!(
-        top_md5_sign(&params, "qimensecret", None),
-        "1A631981C54F544BABCF5C3C90E4DB55"
-    );
+    let v = vectors().vector_3;
+    let pairs = v.pairs();
+    assert_eq!(top_md5_sign(&borrowed(&pairs), &v.secret, None), v.sign);
 }
 
 const V4_APP_ID: &str = "123456_dGVzdHNlY3JldHRlc3RzZWNyZXR0ZXN0";

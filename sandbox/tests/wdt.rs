@@ -10,19 +10,15 @@ use common::*;
 use duijie_sandbox::{DocKind, FaultConfig, SandboxConfig, Service};
 use serde_json::Value;
 
-const VECTOR_FIELDS: &[(&str, &str)] = &[
-    ("sid", "apidevnew2"),
-    ("appkey", "rhsw02"),
-    ("timestamp", "1700000000"),
-    ("start_time", "2024-01-01 00:00:00"),
-    ("end_time", "2024-01-02 00:00:00"),
-    ("page_no", "0"),
-    ("page_size", "40"),
-];
+#[path = "../../testdata/sign_vectors.rs"]
+mod vectors;
 
+use vectors::vectors;
+
+/// Frozen at the timestamp of vector 1.
 fn vector_config() -> SandboxConfig {
     SandboxConfig {
-        fixed_now: Some(1_700_000_000),
+        fixed_now: Some(vectors().vector_1.now),
         ..config()
     }
 }
@@ -37,26 +33,20 @@ fn is_error(v: &Value, code: i64) {
 #[tokio::test]
 async fn protocol_vectors_1_and_2_are_accepted() {
     let sandbox = start(vector_config()).await;
+    let vectors = vectors();
+    let (v1, v2) = (vectors.vector_1, vectors.vector_2);
     for api in ["purchase_order_query", "stockin_order_query"] {
         let url = format!("{}/openapi2/{api}.php", sandbox.base_url());
-        let mut fields = owned(VECTOR_FIELDS);
-        fields.push(("sign".into(), "88c1997a04a3fac23928e0c4b51d4260".into()));
-        let v = post_form(&url, &fields).await;
+        let v = post_form(&url, &v1.signed_form()).await;
         assert_eq!(v["code"], 0, "{v}");
         assert_eq!(v["message"], "");
         assert!(v["total_count"].is_u64());
 
-        let mut fields = owned(VECTOR_FIELDS);
-        fields.push(("warehouse_no".into(), "北京仓".into()));
-        fields.push(("sign".into(), "912945cb74cf7a62e60a58ba55e07af4".into()));
-        let v = post_form(&url, &fields).await;
+        let v = post_form(&url, &v2.form_signed(&v1, &v2.sign)).await;
         assert_eq!(v["code"], 0, "{v}");
 
         // The byte-length sign of vector 2 is what a wrong port computes: rejected.
-        let mut fields = owned(VECTOR_FIELDS);
-        fields.push(("warehouse_no".into(), "北京仓".into()));
-        fields.push(("sign".into(), "59c8c16b9e6c74009daed5dafcaa7cc5".into()));
-        let v = post_form(&url, &fields).await;
+        let v = post_form(&url, &v2.form_signed(&v1, &v2.byte_counting_sign)).await;
         is_error(&v, 1020);
         assert_eq!(v["message"], "签名错误");
     }
