@@ -1,4 +1,4 @@
-//! The signing test vectors of shared/protocols.md §1–2 (`sign_vectors.json`
+//! The signing test vectors of shared/protocols.md §1–3 (`sign_vectors.json`
 //! beside this file), for the tests of the runtime's signing and clients and
 //! of the sandbox, which must all reproduce them exactly. A test crate takes
 //! this module with `#[path = "…/testdata/sign_vectors.rs"] mod vectors;`.
@@ -18,6 +18,10 @@ pub struct Vectors {
     pub vector_2: ChineseValue,
     /// 旺店通 through the Qimen gateway (Taobao TOP MD5).
     pub vector_3: Vector,
+    /// 金蝶's signed headers.
+    pub vector_4: SignedHeaders,
+    /// 金蝶's `AuthService.LoginBySign`.
+    pub vector_5: LoginBySign,
 }
 
 /// One signed call.
@@ -45,6 +49,39 @@ pub struct ChineseValue {
     pub sign: String,
     /// What a port counting bytes computes, and a correct server rejects.
     pub byte_counting_sign: String,
+}
+
+/// Vector 4: the headers of one signed 金蝶 request.
+#[derive(Debug, Deserialize)]
+pub struct SignedHeaders {
+    pub app_id: String,
+    pub app_secret: String,
+    pub acct_id: String,
+    pub user: String,
+    pub lcid: u32,
+    pub org: String,
+    /// The clock at `x-api-timestamp` (also the nonce), in unix seconds.
+    pub now: i64,
+    /// The URL called.
+    pub url: String,
+    /// The secret derived from `app_id`.
+    pub client_sec: String,
+    /// `X-Kd-Appdata` before base64.
+    pub app_data: String,
+    /// Every header signed mode sends, in protocols.md's order.
+    pub headers: Pairs,
+}
+
+/// Vector 5: a LoginBySign call.
+#[derive(Debug, Deserialize)]
+pub struct LoginBySign {
+    pub acct_id: String,
+    pub user: String,
+    pub app_id: String,
+    pub app_secret: String,
+    pub timestamp: String,
+    pub lcid: u32,
+    pub sign: String,
 }
 
 /// The vectors, read from `sign_vectors.json`.
@@ -96,5 +133,39 @@ impl ChineseValue {
         let mut form = self.pairs(vector_1);
         form.push(("sign".to_owned(), sign.to_owned()));
         form
+    }
+}
+
+impl SignedHeaders {
+    /// The URL's path: from the first `/` after the host.
+    pub fn path(&self) -> &str {
+        let host_and_path = self
+            .url
+            .split_once("://")
+            .map_or(&*self.url, |(_, rest)| rest);
+        host_and_path.find('/').map_or("/", |i| &host_and_path[i..])
+    }
+
+    /// The value of header `name` (any case).
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_else(|| panic!("no header {name}"))
+    }
+}
+
+impl LoginBySign {
+    /// The request body: `{"parameters":[acctId, userName, appId, timestamp, sign, lcid]}`.
+    pub fn body(&self) -> serde_json::Value {
+        self.body_signed(&self.sign)
+    }
+
+    /// The same body with another `sign`.
+    pub fn body_signed(&self, sign: &str) -> serde_json::Value {
+        serde_json::json!({"parameters": [
+            self.acct_id, self.user, self.app_id, self.timestamp, sign, self.lcid
+        ]})
     }
 }

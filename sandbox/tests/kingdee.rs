@@ -9,23 +9,10 @@ use common::*;
 use duijie_sandbox::{FaultConfig, MasterData, SandboxConfig, Service};
 use serde_json::{json, Value};
 
-const VECTOR_4_HEADERS: &[(&str, &str)] = &[
-    ("X-Api-ClientID", "123456"),
-    ("X-Api-Auth-Version", "2.0"),
-    ("x-api-timestamp", "1700000000"),
-    ("x-api-nonce", "1700000000"),
-    ("x-api-signheaders", "x-api-timestamp,x-api-nonce"),
-    (
-        "X-Api-Signature",
-        "OGVjMWY4NjlmYTE2M2VmOGQ1YjZmNmJlNTMzYmI4NmY2OWJjMGJmNTBjNzE4ZGNjM2UxOTY3MDc0N2U0MWFlZg==",
-    ),
-    ("X-Kd-Appkey", "123456_dGVzdHNlY3JldHRlc3RzZWNyZXR0ZXN0"),
-    ("X-Kd-Appdata", "NjRmMGMwZmZlZTAwMDEsd2ViYXBpLDIwNTIsMA=="),
-    (
-        "X-Kd-Signature",
-        "MDlmZjA2MWY2M2E3NTI3MTZjNjJlZGJlYjFkYzVjM2NhYjNmNWIyNWUwMDcwMzg4NjQ1ZTM0YjUzMWYyODkyYw==",
-    ),
-];
+#[path = "../../testdata/sign_vectors.rs"]
+mod vectors;
+
+use vectors::vectors;
 
 fn batch(bills: Vec<Value>) -> Value {
     json!({"formid": "PUR_PurchaseOrder", "data": {"Model": bills, "NeedReturnFields": ["FBillNo"], "IsAutoSubmitAndAudit": "true"}})
@@ -44,24 +31,25 @@ fn session_lost(v: &Value) {
 
 #[tokio::test]
 async fn protocol_vector_4_signed_headers_are_accepted() {
+    let vector_4 = vectors().vector_4;
+    let headers = &vector_4.headers;
     let sandbox = start(SandboxConfig {
-        fixed_now: Some(1_700_000_000),
+        fixed_now: Some(vector_4.now),
         ..config()
     })
     .await;
     let url = kd_url(&sandbox, "DynamicFormService.BatchSave");
-    let send =
-        |headers: &'static [(&'static str, &'static str)], cookie: Option<String>, body: Value| {
-            let mut request = client().post(&url).json(&body);
-            for (k, v) in headers {
-                request = request.header(*k, *v);
-            }
-            if let Some(c) = cookie {
-                request = request.header("kdservice-sessionid", c);
-            }
-            request.send()
-        };
-    let response = send(VECTOR_4_HEADERS, None, batch(vec![purchase_bill("CG001")]))
+    let send = |cookie: Option<String>, body: Value| {
+        let mut request = client().post(&url).json(&body);
+        for (k, v) in headers {
+            request = request.header(k, v);
+        }
+        if let Some(c) = cookie {
+            request = request.header("kdservice-sessionid", c);
+        }
+        request.send()
+    };
+    let response = send(None, batch(vec![purchase_bill("CG001")]))
         .await
         .unwrap();
     let cookie = response
@@ -83,13 +71,9 @@ async fn protocol_vector_4_signed_headers_are_accepted() {
     assert_eq!(v["Result"]["NeedReturnData"], json!([{"FBillNo": "CG001"}]));
 
     // With the session header, no new cookie is set.
-    let response = send(
-        VECTOR_4_HEADERS,
-        Some(session),
-        batch(vec![purchase_bill("CG002")]),
-    )
-    .await
-    .unwrap();
+    let response = send(Some(session), batch(vec![purchase_bill("CG002")]))
+        .await
+        .unwrap();
     assert!(response.headers().get("set-cookie").is_none());
 
     // A signature over another path is rejected.
@@ -97,8 +81,8 @@ async fn protocol_vector_4_signed_headers_are_accepted() {
     let mut request = client()
         .post(&url)
         .json(&batch(vec![purchase_bill("CG003")]));
-    for (k, v) in VECTOR_4_HEADERS {
-        request = request.header(*k, *v);
+    for (k, v) in headers {
+        request = request.header(k, v);
     }
     session_lost(&request.send().await.unwrap().json().await.unwrap());
     assert_eq!(sandbox.control().bill_count("PUR_PurchaseOrder"), 2);
@@ -110,19 +94,13 @@ async fn signed_headers_of_the_runtime_match_and_wrong_secrets_fail() {
     let url = kd_url(&sandbox, "DynamicFormService.ExecuteBillQuery");
     let ts = sandbox.control().now().to_string();
     let body = json!({"data": {"FormId": "PUR_PurchaseOrder", "FieldKeys": "FBillNo"}});
+    let v = vectors().vector_4;
     for (secret, ok) in [
-        ("0123456789abcdef0123456789abcdef", true),
+        (v.app_secret.as_str(), true),
         ("ffffffffffffffffffffffffffffffff", false),
     ] {
         let h = duijie_runtime::vendors::sign::kingdee_signed_headers(
-            "123456_dGVzdHNlY3JldHRlc3RzZWNyZXR0ZXN0",
-            secret,
-            "64f0c0ffee0001",
-            "webapi",
-            2052,
-            "0",
-            &url,
-            &ts,
+            &v.app_id, secret, &v.acct_id, &v.user, v.lcid, &v.org, &url, &ts,
         );
         let mut request = client().post(&url).json(&body);
         for (k, v) in h.pairs() {
@@ -139,33 +117,27 @@ async fn signed_headers_of_the_runtime_match_and_wrong_secrets_fail() {
 
 #[tokio::test]
 async fn protocol_vector_5_login_by_sign() {
+    let vector_5 = vectors().vector_5;
     let mut cfg = config();
-    cfg.fixed_now = Some(1_700_000_000);
-    cfg.kingdee.app_id = "123456_appid".into();
+    cfg.fixed_now = Some(vector_5.timestamp.parse().unwrap());
+    cfg.kingdee.app_id = vector_5.app_id.clone();
     let sandbox = start(cfg).await;
-    let body = json!({"parameters": ["64f0c0ffee0001", "webapi", "123456_appid", "1700000000",
-        "0b86c57ab8d653c96eece1576b12e7960bbce164ad6f81931a1cd9477f6302f1", 2052]});
-    let r = client()
-        .post(kd_url(&sandbox, "AuthService.LoginBySign"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let login = |body: Value| {
+        client()
+            .post(kd_url(&sandbox, "AuthService.LoginBySign"))
+            .json(&body)
+            .send()
+    };
+    let r = login(vector_5.body()).await.unwrap();
     assert!(r.headers().get("set-cookie").is_some());
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["LoginResultType"], 1, "{v}");
     assert!(v["KDSVCSessionId"].as_str().unwrap().len() >= 16);
     assert_eq!(v["Context"]["UserName"], "webapi");
 
-    let mut bad = body.clone();
-    bad["parameters"][4] =
-        json!("0b86c57ab8d653c96eece1576b12e7960bbce164ad6f81931a1cd9477f6302f0");
-    let r = client()
-        .post(kd_url(&sandbox, "AuthService.LoginBySign"))
-        .json(&bad)
-        .send()
-        .await
-        .unwrap();
+    let sign = &vector_5.sign;
+    let bad = vector_5.body_signed(&format!("{}0", &sign[..sign.len() - 1]));
+    let r = login(bad).await.unwrap();
     assert!(r.headers().get("set-cookie").is_none());
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["LoginResultType"], 0, "{v}");
