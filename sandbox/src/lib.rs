@@ -36,6 +36,7 @@ mod config;
 mod faults;
 mod http;
 mod kingdee;
+mod masterdata;
 mod ratelimit;
 mod rng;
 mod server;
@@ -53,7 +54,7 @@ pub use config::{
     ServiceFaults, WdtCredentials, DEFAULT_LISTEN,
 };
 pub use faults::FaultCounts;
-pub use kingdee::{MasterData, MasterDataError};
+pub use masterdata::{MasterData, MasterDataError};
 pub use wdt::{purchase_order_json, DocKind};
 
 use clock::Clock;

@@ -30,7 +30,6 @@
 
 pub(crate) mod auth;
 pub(crate) mod forms;
-pub(crate) mod masterdata;
 pub(crate) mod query;
 pub(crate) mod store;
 
@@ -50,7 +49,6 @@ use crate::http::{http_500, json_value, KillSwitch};
 use crate::App;
 use auth::{Login, Sessions};
 use forms::{flag, get_ci, take_ci, value_text, FormSpec, Rules};
-pub use masterdata::{MasterData, MasterDataError};
 use query::QueryRequest;
 use store::{BillStore, SaveError};
 
