@@ -17,8 +17,9 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tower::ServiceExt as _;
 
+use crate::app::App;
 use crate::http::KillSwitch;
-use crate::{kingdee, wdt, App};
+use crate::{kingdee, wdt};
 
 /// Largest request body (a BatchSave of many bills is a few MB at most).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;

@@ -32,11 +32,11 @@ use axum::response::Response;
 use axum::Extension;
 
 use super::{BizError, DocKind, DocQuery, Params};
+use crate::app::App;
 use crate::clock::parse_cst;
 use crate::config::{QimenErrorStyle, Service};
 use crate::faults::Fault;
 use crate::http::{http_500, json_text, json_value, KillSwitch};
-use crate::App;
 
 /// The one method the sandbox's Qimen serves.
 pub(crate) const METHOD: &str = "wdt.stockin.order.query";
