@@ -21,10 +21,13 @@
 //! message.
 
 pub(crate) mod catalog;
+pub(crate) mod generator;
 pub(crate) mod index;
 pub(crate) mod openapi2;
+pub(crate) mod purchase;
 pub(crate) mod qimen;
 pub(crate) mod records;
+pub(crate) mod stockin;
 
 use std::collections::HashMap;
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -34,9 +37,9 @@ use serde::Serialize;
 use crate::clock::parse_cst;
 use crate::config::DataConfig;
 use crate::rng::Rng;
+use generator::Generator;
 use index::DocIndex;
 pub use records::DocKind;
-use records::Generator;
 
 /// Longest `start_time`..`end_time` span.
 pub(crate) const MAX_WINDOW_SECS: i64 = 30 * 86_400;
