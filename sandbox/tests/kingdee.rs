@@ -52,13 +52,7 @@ async fn protocol_vector_4_signed_headers_are_accepted() {
     let response = send(None, batch(vec![purchase_bill("CG001")]))
         .await
         .unwrap();
-    let cookie = response
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let cookie = set_cookie(&response);
     assert!(cookie.starts_with("kdservice-sessionid="), "{cookie}");
     let session = cookie["kdservice-sessionid=".len()..]
         .split(';')
@@ -200,52 +194,32 @@ async fn logins_and_sessions() {
         .await
         .unwrap();
     session_lost(&v);
-    let v = kd_call(
-        &sandbox,
-        "no-such-session",
-        "DynamicFormService.ExecuteBillQuery",
-        &query,
-    )
-    .await;
+    let v = Kd::with_session(&sandbox, "no-such-session")
+        .call("ExecuteBillQuery", &query)
+        .await;
     assert_eq!(v[0][0]["Result"]["ResponseStatus"]["MsgCode"], 1, "{v}");
 
     // A live session works; expiring it on demand loses it.
-    let session = kd_login(&sandbox).await;
+    let kd = Kd::login(&sandbox).await;
     let debug = format!("{:?}", sandbox.control());
     assert!(
-        !debug.contains(&session) && !debug.contains("888888"),
+        !debug.contains(&kd.session) && !debug.contains("888888"),
         "{debug}"
     );
     assert!(debug.len() < 4000, "{debug}");
-    assert_eq!(
-        kd_call(
-            &sandbox,
-            &session,
-            "DynamicFormService.ExecuteBillQuery",
-            &query
-        )
-        .await,
-        json!([])
-    );
+    assert_eq!(kd.call("ExecuteBillQuery", &query).await, json!([]));
     sandbox.control().expire_sessions();
     session_lost(
-        &kd_call(
-            &sandbox,
-            &session,
-            "DynamicFormService.BatchSave",
-            &batch(vec![purchase_bill("CG1")]),
-        )
-        .await,
+        &kd.call("BatchSave", &batch(vec![purchase_bill("CG1")]))
+            .await,
     );
 
     // Idling out.
-    let session = kd_login(&sandbox).await;
+    let kd = Kd::login(&sandbox).await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     session_lost(
-        &kd_call(
-            &sandbox,
-            &session,
-            "DynamicFormService.View",
+        &kd.call(
+            "View",
             &json!({"formid": "PUR_PurchaseOrder", "data": {"Number": "X"}}),
         )
         .await,
@@ -256,14 +230,10 @@ async fn logins_and_sessions() {
 #[tokio::test]
 async fn batch_save_is_per_bill_with_vendor_errors() {
     let sandbox = start(config()).await;
-    let session = kd_login(&sandbox).await;
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
-        &batch(vec![purchase_bill("CG001")]),
-    )
-    .await;
+    let kd = Kd::login(&sandbox).await;
+    let v = kd
+        .call("BatchSave", &batch(vec![purchase_bill("CG001")]))
+        .await;
     assert_eq!(
         v,
         json!({"Result": {"ResponseStatus": {"ErrorCode": 0, "IsSuccess": true, "Errors": [],
@@ -273,18 +243,17 @@ async fn batch_save_is_per_bill_with_vendor_errors() {
 
     let mut no_supplier = purchase_bill("CG003");
     no_supplier.as_object_mut().unwrap().remove("FSupplierId");
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
-        &batch(vec![
-            purchase_bill("CG002"),
-            purchase_bill("CG001"),
-            no_supplier,
-            purchase_bill("CG004"),
-        ]),
-    )
-    .await;
+    let v = kd
+        .call(
+            "BatchSave",
+            &batch(vec![
+                purchase_bill("CG002"),
+                purchase_bill("CG001"),
+                no_supplier,
+                purchase_bill("CG004"),
+            ]),
+        )
+        .await;
     let s = status(&v);
     assert_eq!(s["IsSuccess"], false, "{v}");
     assert_eq!(s["ErrorCode"], 500);
@@ -325,70 +294,49 @@ async fn batch_save_is_per_bill_with_vendor_errors() {
     // Unknown base data; an unknown form; no formid.
     let mut bad = purchase_bill("CG005");
     bad["FPOOrderEntry"][0]["FMaterialId"] = json!({"FNumber": "ZZZ"});
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.Save",
-        &json!({"formid": "PUR_PurchaseOrder", "data": {"Model": bad}}),
-    )
-    .await;
+    let v = kd
+        .call(
+            "Save",
+            &json!({"formid": "PUR_PurchaseOrder", "data": {"Model": bad}}),
+        )
+        .await;
     assert_eq!(status(&v)["Errors"][0]["FieldName"], "FMaterialId", "{v}");
     assert!(status(&v)["Errors"][0]["Message"]
         .as_str()
         .unwrap()
         .contains("ZZZ"));
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
-        &json!({"formid": "BD_MATERIAL", "data": {"Model": []}}),
-    )
-    .await;
+    let v = kd
+        .call(
+            "BatchSave",
+            &json!({"formid": "BD_MATERIAL", "data": {"Model": []}}),
+        )
+        .await;
     assert_eq!(status(&v)["MsgCode"], 4);
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
-        &json!({"data": {"Model": []}}),
-    )
-    .await;
+    let v = kd.call("BatchSave", &json!({"data": {"Model": []}})).await;
     assert_eq!(status(&v)["MsgCode"], 5);
 }
 
 #[tokio::test]
 async fn three_body_shapes_save_and_single_save() {
     let sandbox = start(config()).await;
-    let session = kd_login(&sandbox).await;
+    let kd = Kd::login(&sandbox).await;
     let data = json!({"Model": [purchase_bill("A1")]});
     let as_string = json!({"formid": "PUR_PurchaseOrder", "data": data.to_string()});
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
-        &as_string,
-    )
-    .await;
+    let v = kd.call("BatchSave", &as_string).await;
     assert_eq!(status(&v)["IsSuccess"], true, "{v}");
     let positional = json!({"parameters": ["PUR_PurchaseOrder", {"Model": [purchase_bill("A2")]}]});
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
-        &positional,
-    )
-    .await;
+    let v = kd.call("BatchSave", &positional).await;
     assert_eq!(status(&v)["IsSuccess"], true, "{v}");
 
     // Save takes one object, answers Id and Number; no FBillNo → generated.
     let mut unnumbered = purchase_bill("");
     unnumbered.as_object_mut().unwrap().remove("FBillNo");
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.Save",
-        &json!({"formid": "PUR_PurchaseOrder", "data": {"Model": unnumbered}}),
-    )
-    .await;
+    let v = kd
+        .call(
+            "Save",
+            &json!({"formid": "PUR_PurchaseOrder", "data": {"Model": unnumbered}}),
+        )
+        .await;
     assert_eq!(status(&v)["IsSuccess"], true, "{v}");
     assert_eq!(v["Result"]["Number"], "CGDD000001");
     assert_eq!(v["Result"]["Id"], 100003);
@@ -398,7 +346,7 @@ async fn three_body_shapes_save_and_single_save() {
         "fbillno": "QT001", "FBillTypeID": {"FNUMBER": "QTRKD01_SYS"}, "FStockOrgId": {"FNumber": "100"},
         "FDate": "2024-01-03 00:00:00", "FEntity": [{"FMATERIALID": {"FNumber": "G1001-01"}, "FSTOCKID": {"FNumber": "CK001"},
         "FSTOCKSTATUSID": {"FNumber": "KCZT01_SYS"}, "FQty": "3.0000"}]}]}});
-    let v = kd_call(&sandbox, &session, "DynamicFormService.BatchSave", &stk).await;
+    let v = kd.call("BatchSave", &stk).await;
     assert_eq!(status(&v)["IsSuccess"], true, "{v}");
     assert_eq!(
         sandbox.control().bill_numbers("STK_MISCELLANEOUS"),
@@ -412,112 +360,75 @@ async fn three_body_shapes_save_and_single_save() {
 #[tokio::test]
 async fn execute_bill_query_and_view() {
     let sandbox = start(config()).await;
-    let session = kd_login(&sandbox).await;
-    kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
+    let kd = Kd::login(&sandbox).await;
+    kd.call(
+        "BatchSave",
         &batch(vec![purchase_bill("CG001"), purchase_bill("CG002")]),
     )
     .await;
     let unaudited =
         json!({"formid": "PUR_PurchaseOrder", "data": {"Model": [purchase_bill("CG003")]}});
-    kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
-        &unaudited,
-    )
-    .await;
+    kd.call("BatchSave", &unaudited).await;
 
     let query = |filter: &str, keys: &str| {
         json!({"data": {"FormId": "PUR_PurchaseOrder", "FieldKeys": keys, "FilterString": filter,
             "OrderString": "", "TopRowCount": 0, "StartRow": 0, "Limit": 2000}})
     };
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.ExecuteBillQuery",
-        &query("FBillNo='CG001'", "FID,FBillNo,FDocumentStatus"),
-    )
-    .await;
+    let v = kd
+        .call(
+            "ExecuteBillQuery",
+            &query("FBillNo='CG001'", "FID,FBillNo,FDocumentStatus"),
+        )
+        .await;
     assert_eq!(v, json!([[100001, "CG001", "C"]]));
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.ExecuteBillQuery",
-        &query("FBillNo in ('CG002','CG003')", "FBillNo,FDocumentStatus,FSupplierId.FNumber,FPOOrderEntry_FEntryID,FMaterialId.FNumber,FQty"),
-    )
+    let v = kd.call("ExecuteBillQuery", &query("FBillNo in ('CG002','CG003')", "FBillNo,FDocumentStatus,FSupplierId.FNumber,FPOOrderEntry_FEntryID,FMaterialId.FNumber,FQty"))
     .await;
     let rows = v.as_array().unwrap();
     assert_eq!(rows.len(), 4, "{v}");
     assert_eq!(rows[0], json!(["CG002", "C", "0003", 100003, "A01", 10]));
     assert_eq!((&rows[3][0], &rows[3][1]), (&json!("CG003"), &json!("A")));
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.ExecuteBillQuery",
-        &query("", "FBillNo"),
-    )
-    .await;
+    let v = kd.call("ExecuteBillQuery", &query("", "FBillNo")).await;
     assert_eq!(v.as_array().unwrap().len(), 3);
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BillQuery",
-        &query("FBillNo='CG003'", "FBillNo,FID"),
-    )
-    .await;
+    let v = kd
+        .call("BillQuery", &query("FBillNo='CG003'", "FBillNo,FID"))
+        .await;
     assert_eq!(v, json!([{"FBillNo": "CG003", "FID": 100003}]));
 
     // Errors come wrapped.
     let mut too_many = query("", "FBillNo");
     too_many["data"]["Limit"] = json!(10001);
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.ExecuteBillQuery",
-        &too_many,
-    )
-    .await;
+    let v = kd.call("ExecuteBillQuery", &too_many).await;
     assert_eq!(
         v[0][0]["Result"]["ResponseStatus"]["IsSuccess"], false,
         "{v}"
     );
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.ExecuteBillQuery",
-        &query("", "FBillNo,FNope"),
-    )
-    .await;
+    let v = kd
+        .call("ExecuteBillQuery", &query("", "FBillNo,FNope"))
+        .await;
     assert_eq!(v[0][0]["Result"]["ResponseStatus"]["MsgCode"], 9, "{v}");
 
     // View by number and by id.
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.View",
-        &json!({"formid": "PUR_PurchaseOrder", "data": {"Number": "CG002"}}),
-    )
-    .await;
+    let v = kd
+        .call(
+            "View",
+            &json!({"formid": "PUR_PurchaseOrder", "data": {"Number": "CG002"}}),
+        )
+        .await;
     assert_eq!(v["Result"]["ResponseStatus"], Value::Null);
     assert_eq!(v["Result"]["Result"]["Id"], 100002);
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.View",
-        &json!({"formid": "PUR_PurchaseOrder", "data": {"Id": "100003"}}),
-    )
-    .await;
+    let v = kd
+        .call(
+            "View",
+            &json!({"formid": "PUR_PurchaseOrder", "data": {"Id": "100003"}}),
+        )
+        .await;
     assert_eq!(v["Result"]["Result"]["BillNo"], "CG003");
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.View",
-        &json!({"formid": "PUR_PurchaseOrder", "data": {"Number": "NOPE"}}),
-    )
-    .await;
+    let v = kd
+        .call(
+            "View",
+            &json!({"formid": "PUR_PurchaseOrder", "data": {"Number": "NOPE"}}),
+        )
+        .await;
     assert_eq!(status(&v)["MsgCode"], 10);
 }
 
@@ -528,24 +439,14 @@ async fn master_data_can_be_replaced() {
     file.insert("BD_Supplier", "V2");
     cfg.kingdee.master_data.override_with(file);
     let sandbox = start(cfg).await;
-    let session = kd_login(&sandbox).await;
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
-        &batch(vec![purchase_bill("CG001")]),
-    )
-    .await;
+    let kd = Kd::login(&sandbox).await;
+    let v = kd
+        .call("BatchSave", &batch(vec![purchase_bill("CG001")]))
+        .await;
     assert_eq!(status(&v)["Errors"][0]["FieldName"], "FSupplierId", "{v}");
     let mut bill = purchase_bill("CG001");
     bill["FSupplierId"] = json!({"FNumber": "V2"});
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
-        &batch(vec![bill]),
-    )
-    .await;
+    let v = kd.call("BatchSave", &batch(vec![bill])).await;
     assert_eq!(status(&v)["IsSuccess"], true, "{v}");
 }
 
@@ -555,7 +456,7 @@ async fn faults_can_save_before_dropping_the_answer() {
     cfg.fault_seed = 5;
     let sandbox = start(cfg).await;
     let control = sandbox.control();
-    let session = kd_login(&sandbox).await;
+    let kd = Kd::login(&sandbox).await;
     control.set_faults(
         Service::Kingdee,
         FaultConfig {
@@ -568,7 +469,7 @@ async fn faults_can_save_before_dropping_the_answer() {
         let body = batch(vec![purchase_bill(&format!("D{i:02}"))]);
         let r = client()
             .post(kd_url(&sandbox, "DynamicFormService.BatchSave"))
-            .header("cookie", format!("kdservice-sessionid={session}"))
+            .header("cookie", format!("kdservice-sessionid={}", kd.session))
             .json(&body)
             .send()
             .await;
@@ -590,13 +491,9 @@ async fn faults_can_save_before_dropping_the_answer() {
             ..FaultConfig::default()
         },
     );
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
-        &batch(vec![purchase_bill("R1")]),
-    )
-    .await;
+    let v = kd
+        .call("BatchSave", &batch(vec![purchase_bill("R1")]))
+        .await;
     assert_eq!(status(&v)["MsgCode"], 14, "{v}");
     control.set_faults(
         Service::Kingdee,
@@ -606,23 +503,13 @@ async fn faults_can_save_before_dropping_the_answer() {
         },
     );
     session_lost(
-        &kd_call(
-            &sandbox,
-            &session,
-            "DynamicFormService.BatchSave",
-            &batch(vec![purchase_bill("R1")]),
-        )
-        .await,
+        &kd.call("BatchSave", &batch(vec![purchase_bill("R1")]))
+            .await,
     );
     control.clear_faults();
     session_lost(
-        &kd_call(
-            &sandbox,
-            &session,
-            "DynamicFormService.BatchSave",
-            &batch(vec![purchase_bill("R1")]),
-        )
-        .await,
+        &kd.call("BatchSave", &batch(vec![purchase_bill("R1")]))
+            .await,
     );
     assert_eq!(control.bill_count("PUR_PurchaseOrder"), saved);
     assert_eq!(control.bill_count_by_number("PUR_PurchaseOrder", "R1"), 0);
