@@ -70,28 +70,24 @@ async fn both_gateway_error_shapes() {
     ])
     .await;
     let c = client(&base);
-    let e = c
-        .query("wdt.stockin.order.query", "stockin_list", &params())
-        .await
-        .unwrap_err();
+    let fail = || async {
+        c.query("wdt.stockin.order.query", "stockin_list", &params())
+            .await
+            .unwrap_err()
+    };
+    let e = fail().await;
     assert_eq!(
         (e.kind(), e.code()),
         (ErrorKind::Auth, Some("29/isv.appkey-not-exists"))
     );
     assert_eq!(e.vendor(), Vendor::Qimen);
     assert_eq!(e.api(), "wdt.stockin.order.query");
-    let e = c
-        .query("wdt.stockin.order.query", "stockin_list", &params())
-        .await
-        .unwrap_err();
+    let e = fail().await;
     assert_eq!(
         (e.kind(), e.code()),
         (ErrorKind::Auth, Some("sign-check-failure"))
     );
     assert_eq!(e.message(), "Illegal request");
-    let e = c
-        .query("wdt.stockin.order.query", "stockin_list", &params())
-        .await
-        .unwrap_err();
+    let e = fail().await;
     assert_eq!(e.kind(), ErrorKind::RateLimited);
 }
