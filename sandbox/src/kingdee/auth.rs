@@ -339,49 +339,45 @@ pub(crate) fn login_success(config: &KingdeeConfig, session: &str) -> Value {
         "Number": "1078_SYS",
         "CanBeUsed": true
     });
-    json!({
-        "Message": null,
-        "MessageCode": "CheckPasswordPolicy",
-        "LoginResultType": 1,
-        "Context": {
-            "UserLocale": "zh-CN",
-            "LogLocale": "zh-CN",
-            "DBid": config.acct_id,
-            "DatabaseType": 3,
-            "SessionId": session,
-            "UseLanguages": [{"LocaleId": 2052, "LocaleName": "中文(简体)", "Alias": "CN"}],
-            "UserId": 100_008,
-            "UserName": config.user_name,
-            "CustomName": "对接沙箱",
-            "DisplayVersion": "8.2.0.20240101",
-            "DataCenterName": "沙箱演示账套",
-            "UserToken": session,
-            "CurrentOrganizationInfo": {"ID": 100, "AcctOrgType": "1", "Name": "沙箱组织", "FunctionIds": [101, 102, 103, 104, 106, 107, 108, 109, 110, 111, 112, 113, 114]},
-            "IsCH_ZH_AutoTrans": false,
-            "ClientType": 32,
-            "WeiboAuthInfo": null,
-            "UTimeZone": tz.clone(),
-            "STimeZone": tz,
-            "GDCID": "",
-            "Gsid": null,
-            "TRLevel": 0,
-            "ProductEdition": 0,
-            "DataCenterNumber": config.acct_id
-        },
-        "KDSVCSessionId": session,
-        "FormId": null,
-        "RedirectFormParam": null,
-        "FormInputObject": null,
-        "ErrorStackTrace": null,
-        "Lcid": 0,
-        "AccessToken": null,
-        "KdAccessResult": null,
-        "IsSuccessByAPI": true
-    })
+    let mut answer = login_answer(1, None);
+    answer["MessageCode"] = json!("CheckPasswordPolicy");
+    answer["Context"] = json!({
+        "UserLocale": "zh-CN",
+        "LogLocale": "zh-CN",
+        "DBid": config.acct_id,
+        "DatabaseType": 3,
+        "SessionId": session,
+        "UseLanguages": [{"LocaleId": 2052, "LocaleName": "中文(简体)", "Alias": "CN"}],
+        "UserId": 100_008,
+        "UserName": config.user_name,
+        "CustomName": "对接沙箱",
+        "DisplayVersion": "8.2.0.20240101",
+        "DataCenterName": "沙箱演示账套",
+        "UserToken": session,
+        "CurrentOrganizationInfo": {"ID": 100, "AcctOrgType": "1", "Name": "沙箱组织", "FunctionIds": [101, 102, 103, 104, 106, 107, 108, 109, 110, 111, 112, 113, 114]},
+        "IsCH_ZH_AutoTrans": false,
+        "ClientType": 32,
+        "WeiboAuthInfo": null,
+        "UTimeZone": tz.clone(),
+        "STimeZone": tz,
+        "GDCID": "",
+        "Gsid": null,
+        "TRLevel": 0,
+        "ProductEdition": 0,
+        "DataCenterNumber": config.acct_id
+    });
+    answer["KDSVCSessionId"] = json!(session);
+    answer["IsSuccessByAPI"] = json!(true);
+    answer
 }
 
 /// A failed login's body.
 pub(crate) fn login_failure(result_type: i64, message: &str) -> Value {
+    login_answer(result_type, Some(message))
+}
+
+/// A login answer of `result_type` with `message`: no context, no session.
+fn login_answer(result_type: i64, message: Option<&str>) -> Value {
     json!({
         "Message": message,
         "MessageCode": null,
