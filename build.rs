@@ -7,14 +7,12 @@
 //! prints: one `cargo::error=` line per error (`maps/x.map:12:5: error[E0101]:
 //! …`), then the full rendered diagnostics.
 //!
-//! The schemes the code generation tests use (`tests/fixtures/codegen/*.map`,
-//! with the specs beside them) are compiled too, into
-//! `$OUT_DIR/test_schemes.rs` and `$OUT_DIR/test_models.rs`; only tests
-//! include them, so a mistake there fails those tests, not the build.
+//! The schemes of the code generation tests are compiled by their own test
+//! crate (`tests/fixtures/codegen`), not here.
 
 use std::path::{Path, PathBuf};
 
-use duijie_compiler::codegen::build::{compile_dir, compile_project, Build};
+use duijie_compiler::project::{compile_project, Build};
 
 fn main() {
     let Some(out_dir) = std::env::var_os("OUT_DIR").map(PathBuf::from) else {
@@ -43,24 +41,6 @@ fn main() {
         &out_dir,
         "models.rs",
         build.models.as_deref().unwrap_or_default(),
-    );
-
-    let fixtures = Path::new("tests/fixtures/codegen");
-    let tests = compile_dir(fixtures, &[PathBuf::from("specs"), fixtures.join("specs")]);
-    watch(&tests);
-    let failed = "compile_error!(\"the code generation test schemes have errors: see the warnings of the build script\");\n";
-    for error in &tests.errors {
-        println!("cargo::warning=test scheme: {error}");
-    }
-    write(
-        &out_dir,
-        "test_schemes.rs",
-        tests.schemes.as_deref().unwrap_or(failed),
-    );
-    write(
-        &out_dir,
-        "test_models.rs",
-        tests.models.as_deref().unwrap_or(failed),
     );
 }
 

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use duijie_compiler::interp::Interpreter;
 use duijie_compiler::spec::Specs;
 use duijie_maplib::{MapError, Mapped, Mapper};
+use duijie_runtime::vendors::kingdee;
 use proptest::prelude::*;
 use serde_json::value::RawValue;
 
@@ -20,16 +21,8 @@ use serde_json::value::RawValue;
 pub mod schemes;
 
 /// The schemes of the code generation tests (`tests/fixtures/codegen/*.map`:
-/// every construct of the language), compiled by the build script for tests
-/// only. (The registry functions are not all used here.)
-#[allow(dead_code)]
-mod test_schemes {
-    include!(concat!(env!("OUT_DIR"), "/test_schemes.rs"));
-
-    pub mod models {
-        include!(concat!(env!("OUT_DIR"), "/test_models.rs"));
-    }
-}
+/// every construct of the language), compiled by their test crate.
+use duijie_codegen_fixtures as test_schemes;
 
 const KITCHEN_SINK: &str = "codegen_kitchen_sink";
 
@@ -159,8 +152,8 @@ fn fixtures_map_the_same_both_ways() {
         for record in records(&json, list_key) {
             let (result, bill) = same(name, c.as_ref(), &i, record);
             outcomes.push(match result {
-                Ok(Mapped::Bill) => bill,
-                Ok(Mapped::Skipped { reason }) => format!("skipped: {reason}"),
+                Ok(Mapped::Bill { .. }) => bill,
+                Ok(Mapped::Skipped { reason, .. }) => format!("skipped: {reason}"),
                 Err(e) => format!("error: {e}"),
             });
         }
@@ -186,12 +179,14 @@ fn batch_save_bodies_of_the_fixtures() {
         let mut bills = Vec::new();
         for record in records(&json, list_key) {
             let mut out = Vec::new();
-            if let Ok(Mapped::Bill) = c.map_record(record, &mut out) {
+            if let Ok(Mapped::Bill { .. }) = c.map_record(record, &mut out) {
                 bills.push(String::from_utf8(out).unwrap());
             }
         }
         let refs: Vec<&str> = bills.iter().map(String::as_str).collect();
-        let body = cmd::preview::pretty(&duijie_maplib::batch_save_body(c.meta(), &refs));
+        let sent = kingdee::save_requests(&c.meta().target, &refs).unwrap();
+        assert_eq!(preview.wire, sent, "{name}");
+        let body = cmd::preview::pretty(&sent[0]);
         assert_eq!(preview.bodies, [body], "{name}");
     }
 }
@@ -658,7 +653,7 @@ fn kitchen_sink_maps_the_same_both_ways() {
     let c = test_schemes::by_name(KITCHEN_SINK).expect("compiled");
     let i = Interpreter::new(test_schemes::models::models().remove(0));
     let (result, bill) = same(KITCHEN_SINK, c.as_ref(), &i, KITCHEN_RECORD);
-    assert_eq!(result, Ok(Mapped::Bill));
+    assert!(matches!(result, Ok(Mapped::Bill { .. })), "{result:?}");
     insta::assert_snapshot!("kitchen_sink_bill", bill);
 }
 
@@ -673,7 +668,11 @@ fn records_read_in_one_pass_or_lazily_map_the_same() {
         r#"{{"purchase_no":"CG1","status":"90","check_time":"2024-01-19 08:19:07","provider_id":"2","details_list":[{line},{line}]}}"#
     );
     let (result, bill) = same(PURCHASE, c.as_ref(), &i, &base);
-    assert_eq!(result, Ok(Mapped::Bill));
+    let cg1 = Ok(Mapped::Bill {
+        id: Some("CG1".into()),
+        number: Some("CG1".into()),
+    });
+    assert_eq!(result, cg1);
     let pretty =
         serde_json::to_string_pretty(&serde_json::from_str::<serde_json::Value>(&base).unwrap())
             .unwrap();
@@ -689,7 +688,7 @@ fn records_read_in_one_pass_or_lazily_map_the_same() {
         let (result, other) = same(PURCHASE, c.as_ref(), &i, record);
         assert_eq!(
             (result, other.as_str()),
-            (Ok(Mapped::Bill), bill.as_str()),
+            (cg1.clone(), bill.as_str()),
             "{record}"
         );
     }

@@ -1,12 +1,12 @@
 //! A scheme with a mistake fails the build of `duijie` with the diagnostic
 //! `duijie check` shows. The build script (`build.rs`) is a thin shell around
-//! `duijie_compiler::codegen::build::compile_project`; these tests run that
+//! `duijie_compiler::project::compile_project`; these tests run that
 //! function on a copy of the project with a misspelt field, as cargo would.
 
 use std::path::{Path, PathBuf};
 
-use duijie_compiler::codegen::build::compile_project;
 use duijie_compiler::diag;
+use duijie_compiler::project::compile_project;
 use duijie_compiler::spec::Specs;
 
 /// A copy of `specs/` and `maps/` in a fresh temporary directory.

@@ -96,11 +96,11 @@ fn compiled() -> &'static dyn Mapper {
 type MapFn = fn(&str, &mut Vec<u8>) -> bool;
 
 fn map_compiled(record: &str, out: &mut Vec<u8>) -> bool {
-    matches!(compiled().map_record(record, out), Ok(Mapped::Bill))
+    matches!(compiled().map_record(record, out), Ok(Mapped::Bill { .. }))
 }
 
 fn map_interpreter(record: &str, out: &mut Vec<u8>) -> bool {
-    matches!(INTERPRETER.map_record(record, out), Ok(Mapped::Bill))
+    matches!(INTERPRETER.map_record(record, out), Ok(Mapped::Bill { .. }))
 }
 
 fn map_handwritten(record: &str, out: &mut Vec<u8>) -> bool {
@@ -176,12 +176,12 @@ fn check_same_output(data: &Data) {
         c.clear();
         d.clear();
         let compiled = match compiled().map_record(record, &mut a) {
-            Ok(Mapped::Bill) => true,
+            Ok(Mapped::Bill { .. }) => true,
             Ok(Mapped::Skipped { .. }) => false,
             Err(e) => panic!("record {i}: the compiled scheme failed: {e}"),
         };
         let interpreted = match INTERPRETER.map_record(record, &mut b) {
-            Ok(Mapped::Bill) => true,
+            Ok(Mapped::Bill { .. }) => true,
             Ok(Mapped::Skipped { .. }) => false,
             Err(e) => panic!("record {i}: the interpreter failed: {e}"),
         };

@@ -6,6 +6,7 @@ pub mod codegen;
 pub mod diag;
 pub mod interp;
 pub mod model;
+pub mod project;
 pub mod spec;
 
 pub use check::{check_file, check_source, CheckOutput};

@@ -187,10 +187,18 @@ impl Specs {
 
     /// Loads every `*.toml` file under `dir` (recursively), in path order.
     pub fn load_dir(dir: &Path) -> Result<Specs, SpecError> {
+        let mut specs = Specs::default();
+        specs.add_dir(dir)?;
+        Ok(specs)
+    }
+
+    /// Adds every `*.toml` file under `dir` (recursively), in path order; a
+    /// later file may add APIs and forms.
+    pub fn add_dir(&mut self, dir: &Path) -> Result<(), SpecError> {
         let mut files = Vec::new();
         collect_toml(dir, &mut files)?;
         files.sort();
-        let mut specs = Specs::default();
+        let specs = self;
         for file in files {
             let text = std::fs::read_to_string(&file).map_err(|source| SpecError::Io {
                 path: file.display().to_string(),
@@ -199,7 +207,7 @@ impl Specs {
             specs.add_text(&file.display().to_string(), &text)?;
             specs.files.push(file);
         }
-        Ok(specs)
+        Ok(())
     }
 
     /// Adds one spec file's text; `path` names it in errors.

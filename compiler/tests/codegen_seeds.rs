@@ -46,7 +46,7 @@ fn stockin_scheme() {
 fn kitchen_sink_scheme() {
     at_root();
     let dir = Path::new("tests/fixtures/codegen");
-    let build = duijie_compiler::codegen::build::compile_dir(
+    let build = duijie_compiler::project::compile_dir(
         dir,
         &[Path::new("specs").to_path_buf(), dir.join("specs")],
     );

@@ -4,6 +4,7 @@
 use duijie_compiler::interp::{Interpreter, Outcome};
 use duijie_compiler::model::*;
 use duijie_maplib::{Mapped, Mapper, SchemeMeta};
+use duijie_runtime::vendors;
 
 // ------------------------------------------------------------ builders
 
@@ -145,8 +146,8 @@ fn run(interp: &Interpreter, record: &str) -> String {
     let r = interp.map_record(record, &mut out);
     let text = String::from_utf8(out).unwrap();
     match r {
-        Ok(Mapped::Bill) => text.strip_prefix("prefix|").unwrap().to_string(),
-        Ok(Mapped::Skipped { reason }) => {
+        Ok(Mapped::Bill { .. }) => text.strip_prefix("prefix|").unwrap().to_string(),
+        Ok(Mapped::Skipped { reason, .. }) => {
             assert_eq!(text, "prefix|", "nothing appended on skip");
             format!("skipped: {reason}")
         }
@@ -1001,7 +1002,14 @@ fn nested_source_objects() {
 #[test]
 fn responses_for_preview() {
     let interp = Interpreter::new(order_scheme());
-    let outcomes = |json: &str| interp.map_response(json).unwrap();
+    let answer = |json: &str| {
+        vendors::parse_source_answer(&interp.meta().source, json.as_bytes())
+            .map(|page| page.records)
+    };
+    let outcomes = |json: &str| {
+        let records = answer(json).unwrap();
+        interp.map_all(records.iter().map(|r| r.get()))
+    };
     let wdt = r#"{"code":0,"message":"","total_count":3,"purchase_list":[
         {"purchase_no":"A"},{"purchase_no":"B","status":"10"},{"purchase_no":null}]}"#;
     let got = outcomes(wdt);
@@ -1009,16 +1017,18 @@ fn responses_for_preview() {
     assert!(matches!(&got[0], Outcome::Bill(b) if b.starts_with(r#"{"FBillNo":"A""#)));
     assert!(matches!(&got[1], Outcome::Skipped { .. }));
     assert!(matches!(&got[2], Outcome::Failed(_)));
-    let qimen = r#"{"response":{"errorcode":0,"purchase_list":[{"purchase_no":"Q"}]}}"#;
-    assert!(matches!(&outcomes(qimen)[..], [Outcome::Bill(b)] if b.contains("\"Q\"")));
     assert!(
-        matches!(&outcomes(r#"{"purchase_no":"R"}"#)[..], [Outcome::Bill(b)] if b.contains("\"R\""))
+        matches!(&interp.map_all([r#"{"purchase_no":"R"}"#])[..], [Outcome::Bill(b)] if b.contains("\"R\""))
     );
     assert_eq!(
-        outcomes(r#"[{"purchase_no":"S"},{"purchase_no":"T"}]"#).len(),
+        interp
+            .map_all([r#"{"purchase_no":"S"}"#, r#"{"purchase_no":"T"}"#])
+            .len(),
         2
     );
-    assert!(interp.map_response("nope").is_err());
+    assert!(answer("nope").is_err());
+    let error = answer(r#"{"code":100,"message":"签名错误"}"#).unwrap_err();
+    assert_eq!(error.code(), Some("100"));
     let bills: Vec<String> = got
         .iter()
         .filter_map(|o| match o {
@@ -1027,7 +1037,10 @@ fn responses_for_preview() {
         })
         .collect();
     let refs: Vec<&str> = bills.iter().map(String::as_str).collect();
-    let body = duijie_maplib::batch_save_body(interp.meta(), &refs);
-    assert!(body.starts_with(r#"{"formid":"PUR_PurchaseOrder","data":{"Model":[{"FBillNo":"A""#));
-    assert!(body.ends_with(r#"],"IsAutoSubmitAndAudit":true}}"#));
+    let bodies = vendors::kingdee::save_requests(&interp.meta().target, &refs).unwrap();
+    assert_eq!(bodies.len(), 1);
+    assert!(bodies[0]
+        .starts_with(r#"{"formid":"PUR_PurchaseOrder","data":{"IsAutoSubmitAndAudit":true,"#));
+    assert!(bodies[0].contains(r#","Model":[{"FBillNo":"A""#));
+    assert!(bodies[0].ends_with("}]}}"));
 }

@@ -115,7 +115,7 @@ proptest! {
         prop_assert_eq!(&first, &second);
         prop_assert_eq!(&out, &again);
         match first {
-            Ok(Mapped::Bill) => {
+            Ok(Mapped::Bill { .. }) => {
                 let bill: Value = serde_json::from_slice(&out[1..]).unwrap();
                 // Every quantity is the source's decimal, exactly.
                 let lines = rec["details_list"].as_array().cloned().unwrap_or_default();
@@ -145,6 +145,6 @@ proptest! {
     fn arbitrary_text_never_panics(text in "\\PC{0,60}") {
         let mut out = Vec::new();
         let _ = interp().map_record(&text, &mut out);
-        let _ = interp().map_response(&text);
+        let _ = interp().map_all([text.as_str()]);
     }
 }

@@ -7,6 +7,7 @@ use duijie_compiler::interp::{Interpreter, Outcome};
 use duijie_compiler::model::Scheme;
 use duijie_compiler::spec::Specs;
 use duijie_maplib::Mapper;
+use duijie_runtime::vendors;
 
 fn scheme(name: &str) -> Scheme {
     let specs = Specs::load_dir(Path::new("../specs")).unwrap();
@@ -22,8 +23,8 @@ fn scheme(name: &str) -> Scheme {
 fn map(interp: &Interpreter, record: &str) -> String {
     let mut out = Vec::new();
     match interp.map_record(record, &mut out) {
-        Ok(duijie_maplib::Mapped::Bill) => String::from_utf8(out).unwrap(),
-        Ok(duijie_maplib::Mapped::Skipped { reason }) => {
+        Ok(duijie_maplib::Mapped::Bill { .. }) => String::from_utf8(out).unwrap(),
+        Ok(duijie_maplib::Mapped::Skipped { reason, .. }) => {
             assert!(out.is_empty());
             format!("skipped: {reason}")
         }
@@ -77,7 +78,9 @@ const STOCKIN_RESPONSE: &str = r#"{"response":{"errorcode":0,"message":"","total
 #[test]
 fn stockin_preview_body() {
     let interp = Interpreter::new(scheme("wdtqm_stockin_to_kingdee.map"));
-    let outcomes = interp.map_response(STOCKIN_RESPONSE).unwrap();
+    let page =
+        vendors::parse_source_answer(&interp.meta().source, STOCKIN_RESPONSE.as_bytes()).unwrap();
+    let outcomes = interp.map_all(page.records.iter().map(|r| r.get()));
     let bills: Vec<&str> = outcomes
         .iter()
         .map(|o| match o {
@@ -85,5 +88,6 @@ fn stockin_preview_body() {
             other => panic!("{other:?}"),
         })
         .collect();
-    insta::assert_snapshot!(duijie_maplib::batch_save_body(interp.meta(), &bills));
+    let bodies = vendors::kingdee::save_requests(&interp.meta().target, &bills).unwrap();
+    insta::assert_snapshot!(bodies.join("\n"));
 }

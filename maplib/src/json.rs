@@ -163,10 +163,10 @@ pub(crate) fn elements_of(raw: Option<&str>) -> Result<Vec<&RawValue>, ValueErro
     }
 }
 
-/// Reads the record's identity for error reports: the value at the dotted
-/// path `id_field`, as text (a string unescaped, a number as written).
-/// `None` when the record is not an object or the value is missing, null
-/// or not a string or number.
+/// The record's identity: the value at the dotted path `id_field` (through
+/// nested objects), by the rule of [`id_text`]. `None` also when the record
+/// is not a JSON object, a key on the path is given twice, or an object on
+/// the path is missing or null.
 pub fn record_id(json: &str, id_field: &str) -> Option<String> {
     if id_field.is_empty() {
         return None;
@@ -186,10 +186,21 @@ pub fn record_id(json: &str, id_field: &str) -> Option<String> {
         raw = slot[0];
         raw?;
     }
-    let text = raw?.get();
-    match kind_of(text) {
-        "a string" => serde_json::from_str::<String>(text).ok(),
-        "a number" => Some(text.to_string()),
+    id_text(raw?.get())
+}
+
+/// The one rule for what identifies a record or a bill, given the JSON
+/// text of a value (the record's `id` field, the bill's number field): a
+/// string is its content, a number its exact text (`12`, `12.50`); an
+/// empty string, `true`/`false`, `null`, an object or an array identify
+/// nothing (`None`). docs/language.md says what a record without an id
+/// becomes.
+pub fn id_text(value: &str) -> Option<String> {
+    match kind_of(value) {
+        "a string" => serde_json::from_str::<String>(value)
+            .ok()
+            .filter(|s| !s.is_empty()),
+        "a number" => Some(value.trim().to_string()),
         _ => None,
     }
 }
@@ -286,30 +297,7 @@ impl<'de, K: Keys + ?Sized> Visitor<'de> for KeySeed<'_, K> {
     }
 }
 
-/// The raw JSON text of one value, borrowed from a record: from a
-/// `&RawValue`, or from the one-pass reader of compiled schemes
-/// ([`crate::scan`]), which checks the text as serde_json does. What the
-/// decoders of [`crate::decode`] take.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Raw<'a>(&'a str);
-
-impl<'a> Raw<'a> {
-    /// `text` must be one JSON value, without whitespace around it.
-    pub(crate) fn checked(text: &'a str) -> Raw<'a> {
-        Raw(text)
-    }
-
-    /// The JSON text.
-    pub fn get(self) -> &'a str {
-        self.0
-    }
-}
-
-impl<'a> From<&'a RawValue> for Raw<'a> {
-    fn from(raw: &'a RawValue) -> Raw<'a> {
-        Raw(raw.get())
-    }
-}
+pub use crate::raw::Raw;
 
 /// The text of a JSON string's raw value, unescaped only when it has
 /// escapes. `None` when `raw` is not a string.
@@ -360,7 +348,7 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     // Most strings have nothing to escape: found eight bytes at a time.
-    if crate::scan::string_stop(bytes, 0) == bytes.len() {
+    if crate::raw::string_stop(bytes, 0) == bytes.len() {
         out.extend_from_slice(bytes);
         out.push(b'"');
         return;
@@ -659,6 +647,20 @@ mod tests {
         );
         assert_eq!(record_id(r#"{"a":null}"#, "a.b"), None);
         assert_eq!(record_id(r#"{"id":true}"#, "id"), None);
+        assert_eq!(record_id(r#"{"id":""}"#, "id"), None);
+        assert_eq!(
+            record_id(r#"{"id":12.5000}"#, "id").as_deref(),
+            Some("12.5000")
+        );
+        assert_eq!(record_id(r#"{"id":"a","id":"b"}"#, "id"), None);
+        assert_eq!(
+            record_id(r#"{"o":{"a":{"b":"deep"}}}"#, "o.a.b").as_deref(),
+            Some("deep")
+        );
+        assert_eq!(record_id(r#"{"o":{"a":{"b":"deep"}}}"#, "o.a"), None);
+        assert_eq!(record_id(r#"{"id":[1]}"#, "id"), None);
+        assert_eq!(id_text(r#""CG\u0030""#).as_deref(), Some("CG0"));
+        assert_eq!(id_text("false"), None);
         assert_eq!(record_id("[", "id"), None);
         assert_eq!(record_id(r#"{"id":"x"}"#, ""), None);
     }

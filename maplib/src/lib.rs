@@ -13,7 +13,8 @@ pub mod dec;
 pub mod decode;
 pub mod error;
 pub mod json;
-pub mod kingdee;
+pub mod raw;
+pub mod read;
 pub mod scan;
 pub mod text;
 pub mod time;
@@ -21,7 +22,6 @@ pub mod time;
 pub use meta::{ParamMeta, ParamValue, SchemeMeta, SourceMeta, TargetMeta, WindowMeta};
 
 pub use error::{element_path, fill_path, ValueError};
-pub use kingdee::{batch_save_body, save_body};
 pub use time::check_format;
 
 /// The crates whose types appear in this crate's API, for generated code
@@ -73,9 +73,19 @@ impl std::error::Error for MapError {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mapped {
     /// A bill was appended to the output buffer.
-    Bill,
+    Bill {
+        /// The record's identity: its `id` field by the rule of
+        /// [`json::id_text`].
+        id: Option<String>,
+        /// The bill's number: the value written to the target's number
+        /// field (`FBillNo`), by the same rule; `None` when the scheme has
+        /// no number field or the bill leaves it out.
+        number: Option<String>,
+    },
     /// A record filter (`skip if …`) matched; nothing was appended.
     Skipped {
+        /// The record's identity, as for a bill.
+        id: Option<String>,
         /// The filter that matched, as written in the `.map` file.
         reason: String,
     },

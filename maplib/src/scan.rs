@@ -22,7 +22,7 @@
 //! whitespace around it: what serde_json gives as a `&RawValue` and
 //! [`crate::json::record`] as a slot.
 
-use crate::json::Raw;
+use crate::raw::{string_stop, Raw};
 
 /// The scanner gives up on the text: read it with [`crate::json`] instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,41 +36,6 @@ pub struct Scanner<'a> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGHS: u64 = ONES << 7;
-
-/// The index of the first byte at or after `pos` that ends a run of plain
-/// string bytes: `"`, `\` or a control character (or `bytes.len()`).
-#[inline(always)]
-pub(crate) fn string_stop(bytes: &[u8], mut pos: usize) -> usize {
-    // Eight bytes at a time: a byte below 0x20, or equal to `"` or `\`,
-    // sets its high bit in `found`; the lowest set bit is the first such
-    // byte (a borrow only carries past a byte that is found itself).
-    while let Some(chunk) = bytes
-        .get(pos..pos + 8)
-        .and_then(|c| <[u8; 8]>::try_from(c).ok())
-    {
-        let word = u64::from_le_bytes(chunk);
-        let quote = word ^ (ONES * u64::from(b'"'));
-        let backslash = word ^ (ONES * u64::from(b'\\'));
-        let control = word.wrapping_sub(ONES * 0x20) & !word;
-        let quote = quote.wrapping_sub(ONES) & !quote;
-        let backslash = backslash.wrapping_sub(ONES) & !backslash;
-        let found = (control | quote | backslash) & HIGHS;
-        if found != 0 {
-            return pos + (found.trailing_zeros() / 8) as usize;
-        }
-        pos += 8;
-    }
-    while let Some(&b) = bytes.get(pos) {
-        if b < 0x20 || b == b'"' || b == b'\\' {
-            return pos;
-        }
-        pos += 1;
-    }
-    pos
 }
 
 impl<'a> Scanner<'a> {

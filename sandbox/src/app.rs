@@ -2,9 +2,11 @@
 //! generated documents, limiter, fault draws, Kingdee state and counters.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::config::{SandboxConfig, Service};
+use crate::exchanges::ExchangeLog;
 use crate::faults::FaultInjector;
 use crate::kingdee::state::KingdeeState;
 use crate::ratelimit::RateLimiter;
@@ -54,4 +56,5 @@ pub(crate) struct App {
     pub faults: FaultInjector,
     pub kingdee: KingdeeState,
     pub stats: Stats,
+    pub exchanges: Arc<ExchangeLog>,
 }

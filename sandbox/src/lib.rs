@@ -34,6 +34,7 @@ mod app;
 pub mod cli;
 mod clock;
 mod config;
+mod exchanges;
 mod faults;
 mod http;
 mod kingdee;
@@ -54,6 +55,7 @@ pub use config::{
     DataConfig, FaultConfig, KingdeeConfig, QimenConfig, QimenErrorStyle, SandboxConfig, Service,
     ServiceFaults, WdtCredentials, DEFAULT_LISTEN,
 };
+pub use exchanges::Exchange;
 pub use faults::FaultCounts;
 pub use masterdata::{MasterData, MasterDataError};
 pub use wdt::{purchase_order_json, DocKind};
@@ -152,6 +154,7 @@ impl Sandbox {
                 config.data.seed ^ config.fault_seed,
             ),
             stats: Stats::default(),
+            exchanges: Arc::default(),
             data,
             clock,
             config,
@@ -242,6 +245,17 @@ fn cst_time(ts: i64) -> Option<DateTime<FixedOffset>> {
 }
 
 impl Control {
+    /// Starts (`true`) or stops recording every request and its answer,
+    /// byte for byte ([`Exchange`]).
+    pub fn record_exchanges(&self, on: bool) {
+        self.app.exchanges.set(on);
+    }
+
+    /// Takes the exchanges recorded so far, in the order they were answered.
+    pub fn take_exchanges(&self) -> Vec<Exchange> {
+        self.app.exchanges.take()
+    }
+
     /// The sandbox clock, unix seconds.
     pub fn now(&self) -> i64 {
         self.app.clock.now()

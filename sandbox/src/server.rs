@@ -19,7 +19,7 @@ use tower::ServiceExt as _;
 
 use crate::app::App;
 use crate::http::KillSwitch;
-use crate::{kingdee, wdt};
+use crate::{exchanges, kingdee, wdt};
 
 /// Largest request body (a BatchSave of many bills is a few MB at most).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -30,6 +30,10 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/openapi2/{file}", post(wdt::openapi2::handle))
         .route("/router/qm", any(wdt::qimen::handle))
         .fallback(fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            app.exchanges.clone(),
+            exchanges::record,
+        ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(app)
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use duijie_compiler::diag::{self, Severity};
+use duijie_compiler::project;
 use duijie_compiler::spec::Specs;
 
 /// Output format of diagnostics.
@@ -30,35 +31,14 @@ pub struct CheckArgs {
     pub format: Format,
 }
 
-/// Loads specs from `dir`, from `./specs`, or the embedded copy.
+/// Loads specs from `dir`, from `./specs`, or the built-in copy
+/// ([`project::find_specs`]).
 pub fn load_specs(dir: Option<&Path>) -> anyhow::Result<Specs> {
-    match dir {
-        Some(d) => {
-            Specs::load_dir(d).with_context(|| format!("loading specs from {}", d.display()))
-        }
-        None if Path::new("specs").is_dir() => {
-            Specs::load_dir(Path::new("specs")).context("loading specs from ./specs")
-        }
-        None => Specs::embedded().context("loading the built-in specs"),
-    }
-}
-
-fn collect(path: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    if path.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-            .with_context(|| format!("reading {}", path.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .collect();
-        entries.sort();
-        for e in entries {
-            if e.is_dir() || e.extension().is_some_and(|x| x == "map") {
-                collect(&e, out)?;
-            }
-        }
-    } else {
-        out.push(path.to_path_buf());
-    }
-    Ok(())
+    project::find_specs(dir).with_context(|| match dir {
+        Some(d) => format!("loading specs from {}", d.display()),
+        None if Path::new("specs").is_dir() => "loading specs from ./specs".to_owned(),
+        None => "loading the built-in specs".to_owned(),
+    })
 }
 
 /// Runs the command; returns the exit code (0 clean, 1 errors).
@@ -70,7 +50,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
             eprintln!("error: {} does not exist", p.display());
             return Ok(2);
         }
-        collect(p, &mut files)?;
+        files.extend(project::map_files(p, true)?);
     }
     let color = args.format == Format::Human
         && std::io::stderr().is_terminal()

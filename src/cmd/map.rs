@@ -123,7 +123,7 @@ pub fn map_stream(
         summary.records += 1;
         let start = bills.len();
         match mapper.map_record(text, &mut bills) {
-            Ok(Mapped::Bill) => {
+            Ok(Mapped::Bill { .. }) => {
                 summary.bills += 1;
                 bills.push(b'\n');
                 if bills.len() >= BLOCK && !write_out(out, &mut bills)? {

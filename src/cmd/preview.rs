@@ -1,16 +1,20 @@
-//! `duijie preview FILE.map --input FILE.json`: the request a scheme would
-//! send, without sending it and without rebuilding duijie.
+//! `duijie preview FILE.map --input FILE.json`: the requests a scheme would
+//! send, without sending them and without rebuilding duijie.
 //!
 //! Checks the `.map` file (diagnostics as `duijie check` renders them; exit 1
 //! on errors), runs the interpreter on the input, and prints the request body
-//! of the scheme's target operation with every bill: for `BatchSave`
-//! `{"formid":…,"data":{"Model":[bill,…],<options>}}`, pretty-printed, keys
-//! in the order they are sent (the body is built by
-//! `duijie_maplib::kingdee`, as the runtime builds it). The input is one
-//! record, an array of records, or a whole API response (`{"code":0,
-//! "purchase_list":[…]}` or a Qimen `{"response":{…}}` envelope). Skipped and
-//! failed records are listed on standard error; the exit code is 1 when any
-//! record failed.
+//! of the scheme's target operation with every bill, built by the function
+//! the runtime sends with (`duijie_runtime::vendors::kingdee::save_requests`):
+//! for `BatchSave` `{"formid":…,"data":{<options>,"Model":[bill,…]}}`, one
+//! body per bill for `Save`. Bodies are pretty-printed with keys in the
+//! order they are sent; `--wire` prints them exactly as sent, byte for byte,
+//! one a line.
+//!
+//! The input is one record, an array of records, or a whole answer of the
+//! source API (`{"code":0,"purchase_list":[…]}`, a Qimen `{"response":{…}}`
+//! envelope): an answer is read by the scheme's connector, so an error
+//! answer gives the error a run would report. Skipped and failed records
+//! are listed on standard error; the exit code is 1 when any record failed.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -19,6 +23,9 @@ use anyhow::Context;
 use duijie_compiler::diag;
 use duijie_compiler::interp::{Interpreter, Outcome};
 use duijie_compiler::spec::Specs;
+use duijie_maplib::SourceMeta;
+use duijie_runtime::vendors::{self, kingdee};
+use serde_json::value::RawValue;
 
 #[derive(Debug, clap::Args)]
 pub struct PreviewArgs {
@@ -32,13 +39,19 @@ pub struct PreviewArgs {
     /// specs built into duijie.
     #[arg(long, value_name = "DIR")]
     pub specs: Option<PathBuf>,
+    /// Print each body exactly as it is sent (compact JSON, one a line)
+    /// instead of pretty-printed.
+    #[arg(long)]
+    pub wire: bool,
 }
 
 /// A preview: the request body, and what became of each record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Preview {
-    /// The request bodies, pretty-printed: one for `BatchSave`, one per bill
-    /// for `Save`.
+    /// The request bodies exactly as they are sent: one for `BatchSave`,
+    /// one per bill for `Save`.
+    pub wire: Vec<String>,
+    /// The same, pretty-printed ([`pretty`]).
     pub bodies: Vec<String>,
     /// One line per record that gave no bill: `record 2: skipped (skip if
     /// status == "10")`, `record 3: <error>`.
@@ -80,9 +93,9 @@ pub fn preview(
         eprint!("{rendered}");
     }
     let interp = Interpreter::new(scheme);
-    let outcomes = interp
-        .map_response(input)
-        .map_err(|e| PreviewError::Input(e.to_string()))?;
+    let meta = &interp.scheme().meta;
+    let records = records(&meta.source, input)?;
+    let outcomes = interp.map_all(records.iter().map(|r| r.get()));
     let mut bills = Vec::new();
     let mut notes = Vec::new();
     let mut failed = 0;
@@ -97,21 +110,47 @@ pub fn preview(
             }
         }
     }
-    let meta = interp.scheme().meta.clone();
     let bill_refs: Vec<&str> = bills.iter().map(String::as_str).collect();
-    let bodies = if meta.target.operation == "Save" {
-        bill_refs
-            .iter()
-            .map(|b| pretty(&duijie_maplib::save_body(&meta, b)))
-            .collect()
+    let wire = if bill_refs.is_empty() {
+        Vec::new()
     } else {
-        vec![pretty(&duijie_maplib::batch_save_body(&meta, &bill_refs))]
+        kingdee::save_requests(&meta.target, &bill_refs)
+            .map_err(|e| PreviewError::Input(e.to_string()))?
     };
     Ok(Preview {
-        bodies,
+        bodies: wire.iter().map(|body| pretty(body)).collect(),
+        wire,
         notes,
         failed,
     })
+}
+
+/// The records of the input: an array of records, a whole answer of the
+/// source API read by its connector, or one record.
+fn records(source: &SourceMeta, input: &str) -> Result<Vec<Box<RawValue>>, PreviewError> {
+    let invalid = |e: serde_json::Error| {
+        PreviewError::Input(format!(
+            "not a record, an array of records or an answer of {}: {e}",
+            source.api
+        ))
+    };
+    let text = input.trim_start();
+    if text.starts_with('[') {
+        return serde_json::from_str(text).map_err(invalid);
+    }
+    if vendors::is_source_answer(source, text) {
+        return vendors::parse_source_answer(source, text.as_bytes())
+            .map(|page| page.records)
+            .map_err(|e| PreviewError::Input(e.to_string()));
+    }
+    let record: Box<RawValue> = serde_json::from_str(text).map_err(invalid)?;
+    if !record.get().starts_with('{') {
+        return Err(PreviewError::Input(format!(
+            "not a record, an array of records or an answer of {}: the input is not a JSON object or array",
+            source.api
+        )));
+    }
+    Ok(vec![record])
 }
 
 pub fn run(args: PreviewArgs) -> anyhow::Result<i32> {
@@ -133,7 +172,8 @@ pub fn run(args: PreviewArgs) -> anyhow::Result<i32> {
                 eprintln!("{note}");
             }
             let mut stdout = std::io::stdout().lock();
-            for body in &p.bodies {
+            let bodies = if args.wire { &p.wire } else { &p.bodies };
+            for body in bodies {
                 // A closed pipe (`| head`) ends the output, not the command.
                 if let Err(e) = writeln!(stdout, "{body}") {
                     if e.kind() == std::io::ErrorKind::BrokenPipe {

@@ -4,7 +4,8 @@
 //! scheme in `maps/` and writes the result to `$OUT_DIR/schemes.rs`, which
 //! the binary `include!`s. Per scheme the output is one module holding:
 //!
-//! - the **source record** structs ([`source`]): `serde::Deserialize`,
+//! - the **source record** structs ([`source`]): read by
+//!   `duijie_maplib::read` (one pass, else lazily as the interpreter reads),
 //!   borrowing from the input line, with only the fields the mapping reads;
 //!   every scalar is kept as raw JSON and decoded by `duijie_maplib` where it
 //!   is used, so that both execution paths read values the same way;
@@ -25,11 +26,9 @@
 //! names everything outside the module by an absolute path, compiles without
 //! warnings and is formatted with prettyplease.
 
-pub mod build;
 pub mod expr;
 pub mod literal;
 pub mod names;
-pub mod read;
 pub mod registry;
 pub mod source;
 pub mod target;
@@ -64,7 +63,7 @@ pub fn generate_tokens(schemes: &[model::Scheme]) -> Result<TokenStream, Codegen
     let mut sorted: Vec<&model::Scheme> = schemes.iter().collect();
     sorted.sort_by(|a, b| a.meta.name.cmp(&b.meta.name));
     let mut modules = names::Scope::with_reserved(registry::RESERVED_TOP);
-    let mut items = read::module();
+    let mut items = TokenStream::new();
     let mut entries = Vec::new();
     for scheme in sorted {
         let module = names::ident(&modules.claim(&names::snake(&scheme.meta.name)));
@@ -85,6 +84,10 @@ pub fn scheme_module(
     let target = target::layout(scheme, &mut types)?;
     let mut code = source::items(&source);
     code.extend(target::items(&target));
+    code.extend(target::number_method(
+        &target,
+        scheme.meta.number_target.as_deref(),
+    ));
     code.extend(transform::transform(scheme, &source, &target)?);
     code.extend(transform::tables(scheme)?);
     let mut body = registry::scheme_items(scheme, &source, &code);
@@ -124,7 +127,7 @@ fn imports(body: &TokenStream) -> TokenStream {
     // fields cannot collide with: fields are never bare idents here).
     if used.contains("read") {
         out.extend(quote!(
-            use super::read;
+            use ::duijie_maplib::read;
         ));
     }
     for (name, path) in IMPORTS {

@@ -52,6 +52,14 @@ pub fn scheme_items(scheme: &Scheme, source: &SourceNode, body: &TokenStream) ->
     let meta_value = literal::meta(meta);
     let record_ty = &source.ty;
     let zones = zones(scheme, body);
+    // The id from the record as read, when the mapping reads it anyway.
+    let id = match source.slot(&meta.id_field) {
+        Some(slot) if matches!(slot.kind, super::source::SlotKind::Scalar) => {
+            let ident = &slot.ident;
+            quote!(record.#ident.and_then(|raw| ::duijie_maplib::json::id_text(raw.get())))
+        }
+        _ => quote!(::duijie_maplib::json::record_id(text, ID_FIELD)),
+    };
     quote! {
         /// The scheme's name.
         pub const NAME: &str = #name;
@@ -82,9 +90,13 @@ pub fn scheme_items(scheme: &Scheme, source: &SourceNode, body: &TokenStream) ->
                 match transform(&record)? {
                     Outcome::Bill(bill) => {
                         bill.write_json(out);
-                        Ok(::duijie_maplib::Mapped::Bill)
+                        Ok(::duijie_maplib::Mapped::Bill {
+                            id: #id,
+                            number: bill.number(),
+                        })
                     }
                     Outcome::Skipped { reason } => Ok(::duijie_maplib::Mapped::Skipped {
+                        id: #id,
                         reason: reason.to_owned(),
                     }),
                 }

@@ -13,7 +13,7 @@
 //! A record is read in one pass with `duijie_maplib::scan` when it is well
 //! formed, else through `duijie_maplib::json` (`record`, `object`,
 //! `elements`), the functions the interpreter uses, so both execution paths
-//! accept and reject exactly the same input (see [`super::read`]).
+//! accept and reject exactly the same input (see `duijie_maplib::read`).
 //!
 //! [`model::Scheme::reads`]: crate::model::Scheme::reads
 

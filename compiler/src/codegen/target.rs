@@ -445,6 +445,57 @@ fn writer(node: &TargetNode) -> TokenStream {
     }
 }
 
+/// `impl Bill { fn number(&self) -> Option<String> }`: the bill's number,
+/// the value of its `number_target` field by the rule of
+/// `duijie_maplib::json::id_text` (a string's content, not empty; a
+/// number's exact text; nothing else), read from the struct rather than from
+/// the written bill.
+pub fn number_method(bill: &TargetNode, number_target: Option<&str>) -> TokenStream {
+    let impl_ty = {
+        let t = &bill.ty;
+        if bill.lifetime {
+            quote!(#t<'_>)
+        } else {
+            quote!(#t)
+        }
+    };
+    let slot = number_target.and_then(|key| bill.slot(key));
+    let body = match slot.map(|s| (&s.ident, &s.kind)) {
+        Some((ident, TargetKind::Scalar { scalar, optional })) => {
+            let of = |value: TokenStream| match scalar {
+                TargetScalar::Str => {
+                    quote!(Some(&**#value).filter(|s| !s.is_empty()).map(::std::string::ToString::to_string))
+                }
+                TargetScalar::Bool | TargetScalar::List => quote!(None),
+                _ => {
+                    let write = scalar_writer(scalar, value, true);
+                    quote!({
+                        let mut out = Vec::new();
+                        #write
+                        ::std::str::from_utf8(&out).ok().and_then(::duijie_maplib::json::id_text)
+                    })
+                }
+            };
+            if *optional {
+                let value = of(quote!(value));
+                quote!(self.#ident.as_ref().and_then(|value| #value))
+            } else {
+                of(quote!((&self.#ident)))
+            }
+        }
+        _ => quote!(None),
+    };
+    quote! {
+        impl #impl_ty {
+            /// The bill's number (its number field's value, when it is a
+            /// non-empty string or a number).
+            pub fn number(&self) -> Option<String> {
+                #body
+            }
+        }
+    }
+}
+
 /// The statement writing one scalar value (`value` is a reference when
 /// `by_ref`, else a field place).
 fn scalar_writer(scalar: &TargetScalar, value: TokenStream, by_ref: bool) -> TokenStream {

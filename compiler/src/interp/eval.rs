@@ -39,6 +39,11 @@ pub(crate) struct Run<'a> {
     pub scheme: &'a str,
     pub id_field: &'a str,
     pub record: &'a str,
+    /// The bill's number field (`FBillNo`), and what was written to it.
+    number_target: Option<&'a str>,
+    pub number: Option<String>,
+    /// How many objects of the bill are open (1 while writing its fields).
+    depth: usize,
     frames: Vec<Vec<Option<&'a RawValue>>>,
     locals: Vec<Value<'a>>,
     /// Index of the current element of each level below the record.
@@ -57,6 +62,7 @@ impl<'a> Run<'a> {
         prog: &'a Program,
         scheme: &'a str,
         id_field: &'a str,
+        number_target: Option<&'a str>,
         record: &'a str,
     ) -> Run<'a> {
         Run {
@@ -64,6 +70,9 @@ impl<'a> Run<'a> {
             scheme,
             id_field,
             record,
+            number_target,
+            number: None,
+            depth: 0,
             frames: Vec::with_capacity(4),
             locals: vec![Value::Null; prog.locals],
             src_idx: Vec::new(),
@@ -130,6 +139,13 @@ impl<'a> Run<'a> {
     }
 
     fn object(&mut self, fields: &'a [CField], out: &mut Vec<u8>) -> Result<(), MapError> {
+        self.depth += 1;
+        let result = self.object_fields(fields, out);
+        self.depth -= 1;
+        result
+    }
+
+    fn object_fields(&mut self, fields: &'a [CField], out: &mut Vec<u8>) -> Result<(), MapError> {
         out.push(b'{');
         let mut first = true;
         for f in fields {
@@ -159,8 +175,17 @@ impl<'a> Run<'a> {
                     }
                     comma(out, &mut first);
                     write_key(out, &f.name);
+                    let start = out.len();
                     if let Err(e) = self.scalar(out, &v, ty) {
                         return Err(at(self, Fail::from(e)));
+                    }
+                    if self.depth == 1
+                        && self.tgt_idx.is_empty()
+                        && self.number_target == Some(f.name.as_str())
+                    {
+                        self.number = std::str::from_utf8(&out[start..])
+                            .ok()
+                            .and_then(mjson::id_text);
                     }
                 }
                 CValue::Object(sub) => {

@@ -32,7 +32,6 @@ mod compile;
 mod eval;
 mod value;
 
-use duijie_maplib::json;
 use duijie_maplib::{MapError, Mapped, Mapper, SchemeMeta};
 
 use crate::model::Scheme;
@@ -44,7 +43,7 @@ pub struct Interpreter {
     prog: compile::Program,
 }
 
-/// What became of one record of a response ([`Interpreter::map_response`]).
+/// What became of one record ([`Interpreter::map_all`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The bill, compact JSON.
@@ -66,63 +65,25 @@ impl Interpreter {
         &self.scheme
     }
 
-    /// Maps one record or a whole API response, for `duijie preview`.
-    ///
-    /// `json` may be a record (an object), an array of records, a response
-    /// holding the records under the source's `list_key`
-    /// (`{"code":0,"purchase_list":[…]}`), or a Qimen response with them
-    /// inside its `response` envelope (`{"response":{…,"stockin_list":[…]}}`).
-    /// Fails only when `json` is none of these; each record's outcome is in
-    /// the list, in input order.
-    pub fn map_response(&self, json: &str) -> Result<Vec<Outcome>, MapError> {
-        let records = self
-            .records(json)
-            .map_err(|e| e.at(&self.scheme.meta.name, None, String::new(), String::new()))?;
+    /// Maps records (each the JSON text of one), for `duijie preview`: each
+    /// record's outcome, in order. Reading a source API's answer is the
+    /// connector's job (`duijie_runtime::vendors::parse_source_answer`), so
+    /// a preview reads it exactly as a run does.
+    pub fn map_all<'r>(&self, records: impl IntoIterator<Item = &'r str>) -> Vec<Outcome> {
         let mut out = Vec::new();
-        let mut outcomes = Vec::with_capacity(records.len());
-        for record in records {
-            out.clear();
-            outcomes.push(match self.map_record(record, &mut out) {
-                Ok(Mapped::Bill) => Outcome::Bill(String::from_utf8_lossy(&out).into_owned()),
-                Ok(Mapped::Skipped { reason }) => Outcome::Skipped { reason },
-                Err(e) => Outcome::Failed(e),
-            });
-        }
-        Ok(outcomes)
-    }
-
-    fn records<'j>(&self, json: &'j str) -> Result<Vec<&'j str>, duijie_maplib::ValueError> {
-        let list_key = self.scheme.meta.source.list_key.as_str();
-        if json::kind_of(json) == "an array" {
-            let raw: &duijie_maplib::serde_json::value::RawValue =
-                duijie_maplib::serde_json::from_str(json).map_err(|e| {
-                    duijie_maplib::ValueError::new(format!("the input is not valid JSON: {e}"))
-                })?;
-            return Ok(json::elements(Some(raw))?
-                .into_iter()
-                .map(|r| r.get())
-                .collect());
-        }
-        let keys = [list_key, "response"];
-        let mut slots = [None, None];
-        json::record(json, &keys, &mut slots)?;
-        if let Some(list) = slots[0] {
-            return Ok(json::elements(Some(list))?
-                .into_iter()
-                .map(|r| r.get())
-                .collect());
-        }
-        if let Some(resp) = slots[1] {
-            let mut inner = [None];
-            json::object(Some(resp), &[list_key], &mut inner)?;
-            if let Some(list) = inner[0] {
-                return Ok(json::elements(Some(list))?
-                    .into_iter()
-                    .map(|r| r.get())
-                    .collect());
-            }
-        }
-        Ok(vec![json])
+        records
+            .into_iter()
+            .map(|record| {
+                out.clear();
+                match self.map_record(record, &mut out) {
+                    Ok(Mapped::Bill { .. }) => {
+                        Outcome::Bill(String::from_utf8_lossy(&out).into_owned())
+                    }
+                    Ok(Mapped::Skipped { reason, .. }) => Outcome::Skipped { reason },
+                    Err(e) => Outcome::Failed(e),
+                }
+            })
+            .collect()
     }
 }
 
@@ -134,12 +95,22 @@ impl Mapper for Interpreter {
     fn map_record(&self, record: &str, out: &mut Vec<u8>) -> Result<Mapped, MapError> {
         let start = out.len();
         let meta = &self.scheme.meta;
-        let mut run = eval::Run::new(&self.prog, &meta.name, &meta.id_field, record);
+        let mut run = eval::Run::new(
+            &self.prog,
+            &meta.name,
+            &meta.id_field,
+            meta.number_target.as_deref(),
+            record,
+        );
         match run.record(out) {
-            Ok(eval::Done::Bill) => Ok(Mapped::Bill),
+            Ok(eval::Done::Bill) => Ok(Mapped::Bill {
+                id: duijie_maplib::json::record_id(record, &meta.id_field),
+                number: run.number.take(),
+            }),
             Ok(eval::Done::Skipped(reason)) => {
                 out.truncate(start);
                 Ok(Mapped::Skipped {
+                    id: duijie_maplib::json::record_id(record, &meta.id_field),
                     reason: reason.to_string(),
                 })
             }

@@ -18,3 +18,42 @@ pub mod qimen;
 pub mod sign;
 pub mod wdt;
 mod wdt_family;
+
+use crate::config::ConnectionKind;
+use crate::error::{Error, ErrorKind, Vendor};
+
+/// Reads one answer of a scheme's source API exactly as its connector does:
+/// the same envelope (`{"code":0,…,"purchase_list":[…]}` for openapi2,
+/// `{"response":{…}}` for Qimen) and the same error for a vendor error
+/// answer, a malformed body or a missing list.
+pub fn parse_source_answer(
+    source: &duijie_maplib::SourceMeta,
+    body: &[u8],
+) -> Result<http::Page, Error> {
+    match ConnectionKind::parse(&source.system) {
+        Some(ConnectionKind::Wdt) => wdt::parse_response(&source.api, &source.list_key, body),
+        Some(ConnectionKind::WdtQm) => qimen::parse_response(&source.api, &source.list_key, body),
+        _ => Err(Error::new(
+            Vendor::Wdt,
+            &source.api,
+            ErrorKind::Permanent,
+            format!("`{}` is not a source system", source.system),
+        )),
+    }
+}
+
+/// The top-level keys only an answer of a WDT-family API has: openapi2's
+/// `code`, Qimen's `response` envelope, `error_response` and `errorcode`.
+const ANSWER_KEYS: [&str; 5] = ["code", "errorcode", "response", "error_response", "flag"];
+
+/// Whether `body`, a JSON object, is a whole answer of the scheme's source
+/// API rather than one record: it has the list key (`purchase_list`) or one
+/// of the envelope's keys at the top.
+pub fn is_source_answer(source: &duijie_maplib::SourceMeta, body: &str) -> bool {
+    let Ok(top) = serde_json::from_str::<
+        std::collections::BTreeMap<String, &serde_json::value::RawValue>,
+    >(body) else {
+        return false;
+    };
+    top.contains_key(source.list_key.as_str()) || ANSWER_KEYS.iter().any(|k| top.contains_key(*k))
+}

@@ -97,12 +97,17 @@ impl Mapper for TestMapper {
         let v: Value = serde_json::from_str(record)
             .map_err(|e| self.fail(None, "", "", &format!("not JSON: {e}")))?;
         let id_key = self.meta.id_field.as_str();
-        let id = v.get(id_key).and_then(Value::as_str).map(str::to_string);
+        let id = v
+            .get(id_key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string);
         let Some(number) = id.clone() else {
             return Err(self.fail(None, "FBillNo", id_key, "missing"));
         };
         if v.get("status").and_then(Value::as_str) == Some("10") {
             return Ok(Mapped::Skipped {
+                id,
                 reason: "status = \"10\"".into(),
             });
         }
@@ -141,13 +146,16 @@ impl Mapper for TestMapper {
         };
         let bill = format!(
             r#"{{"FBillNo":{},"FSupplierId":{{"FNumber":{}}},"FNote":{},"{entry}":[{}]}}"#,
-            Value::String(number),
+            Value::String(number.clone()),
             Value::String(supplier),
             Value::String(version),
             lines.join(",")
         );
         out.extend_from_slice(bill.as_bytes());
-        Ok(Mapped::Bill)
+        Ok(Mapped::Bill {
+            id,
+            number: Some(number),
+        })
     }
 }
 
@@ -500,7 +508,7 @@ impl SeedMapper {
     fn fail(&self, id: &str, target: &str, source: &str, reason: &str) -> MapError {
         MapError {
             scheme: self.meta.name.clone(),
-            record_id: Some(id.into()),
+            record_id: Some(id.to_string()).filter(|s| !s.is_empty()),
             target: target.into(),
             source: source.into(),
             reason: reason.into(),
@@ -543,8 +551,10 @@ impl Mapper for SeedMapper {
         let v: Value = serde_json::from_str(record)
             .map_err(|e| self.fail("", "", "", &format!("not JSON: {e}")))?;
         let id = text(&v, &self.meta.id_field).to_string();
+        let record_id = Some(id.clone()).filter(|s| !s.is_empty());
         if text(&v, "status") == "10" {
             return Ok(Mapped::Skipped {
+                id: record_id,
                 reason: "status == \"10\"".into(),
             });
         }
@@ -603,6 +613,9 @@ impl Mapper for SeedMapper {
             }
         };
         out.extend_from_slice(bill.as_bytes());
-        Ok(Mapped::Bill)
+        Ok(Mapped::Bill {
+            number: record_id.clone(),
+            id: record_id,
+        })
     }
 }

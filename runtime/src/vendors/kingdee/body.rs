@@ -2,10 +2,28 @@
 //! client, by `duijie preview` and by the sandbox's tests, so what is
 //! previewed is what is sent.
 
+use duijie_maplib::TargetMeta;
 use serde_json::{Map, Value};
 
 use super::*;
 use crate::error::{Error, ErrorKind, Vendor};
+
+/// The request bodies the engine sends for `bills` of a scheme: one
+/// `BatchSave` body for the batch, or one `Save` body for each bill when the
+/// scheme's operation is `Save` (the writer then sends bills one at a time).
+/// The options are [`save_options`] of the scheme's. `duijie preview` prints
+/// these, so what is previewed is what is sent.
+pub fn save_requests(target: &TargetMeta, bills: &[&str]) -> Result<Vec<String>, Error> {
+    let options = save_options(&target.options);
+    if target.operation.eq_ignore_ascii_case("Save") {
+        bills
+            .iter()
+            .map(|bill| single_save_body(&target.form_id, bill, &options))
+            .collect()
+    } else {
+        Ok(vec![batch_save_body(&target.form_id, bills, &options)?])
+    }
+}
 
 /// `{"formid":…,"data":{<options>,"Model":[bill,…]}}`. Each bill must be the
 /// text of a JSON object and is copied verbatim; an option named `Model` (any

@@ -1,17 +1,77 @@
-//! The work of the `duijie` build script, as a library function so that it
-//! can be tested without running cargo.
+//! A project: its `maps/` and `specs/`, above the stages (check, code
+//! generation) that work on one file or one set of schemes.
 //!
-//! [`compile_project`] checks every `maps/*.map` of a project against its
-//! `specs/` (files in subdirectories of `maps/`, such as `maps/shared/`, are
-//! libraries that schemes include, not schemes) and generates the code of
-//! the clean ones. A scheme with errors produces no code: the build script
-//! prints the report and fails, exactly as `duijie check` would have.
+//! - [`map_files`] finds the `.map` files of a path (what `duijie check`
+//!   checks; [`compile_dir`] compiles the schemes directly in a directory:
+//!   files in subdirectories, such as `maps/shared/`, are libraries that
+//!   schemes include, not schemes).
+//! - [`find_specs`] loads the specs a command runs with: a directory given,
+//!   `./specs`, or the specs built into duijie.
+//! - [`compile_project`] / [`compile_dir`], the work of a build script,
+//!   check every scheme and generate the code of the clean ones, with the
+//!   inputs for `cargo::rerun-if-changed`. A scheme with errors produces no
+//!   code: the build script prints the report and fails, exactly as
+//!   `duijie check` would have.
 
 use std::path::{Path, PathBuf};
 
 use crate::diag::{self, Severity};
 use crate::model::Scheme;
-use crate::spec::Specs;
+use crate::spec::{SpecError, Specs};
+
+/// A path of a project that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read {}: {source}", path.display())]
+pub struct ReadError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// The `.map` files of `path`, in path order: `path` itself when it is a
+/// file; else the `*.map` files in it and, with `libraries`, in its
+/// subdirectories too (recursively).
+pub fn map_files(path: &Path, libraries: bool) -> Result<Vec<PathBuf>, ReadError> {
+    let mut out = Vec::new();
+    if path.is_dir() {
+        collect(path, libraries, &mut out)?;
+    } else {
+        out.push(path.to_path_buf());
+    }
+    Ok(out)
+}
+
+fn collect(dir: &Path, libraries: bool, out: &mut Vec<PathBuf>) -> Result<(), ReadError> {
+    let error = |source| ReadError {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(error)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for e in entries {
+        if e.is_dir() {
+            if libraries {
+                collect(&e, libraries, out)?;
+            }
+        } else if e.extension().is_some_and(|x| x == "map") {
+            out.push(e);
+        }
+    }
+    Ok(())
+}
+
+/// The specs a command runs with: those of `dir` when given, else of
+/// `./specs` when it exists, else the specs built into duijie.
+pub fn find_specs(dir: Option<&Path>) -> Result<Specs, SpecError> {
+    match dir {
+        Some(d) => Specs::load_dir(d),
+        None if Path::new("specs").is_dir() => Specs::load_dir(Path::new("specs")),
+        None => Specs::embedded(),
+    }
+}
 
 /// What compiling a project's schemes produced.
 #[derive(Debug, Default)]
@@ -55,8 +115,8 @@ pub fn compile_dir(maps_dir: &Path, spec_dirs: &[PathBuf]) -> Build {
     let mut specs = Specs::default();
     for dir in spec_dirs {
         build.inputs.push(dir.clone());
-        match load_into(&mut specs, dir) {
-            Ok(files) => build.inputs.extend(files),
+        match specs.add_dir(dir) {
+            Ok(()) => {}
             Err(e) => {
                 let line = format!("error: {e}");
                 build.report.push_str(&line);
@@ -66,21 +126,18 @@ pub fn compile_dir(maps_dir: &Path, spec_dirs: &[PathBuf]) -> Build {
             }
         }
     }
+    build.inputs.extend(specs.files().iter().cloned());
     build.inputs.push(maps_dir.clone());
-    let mut maps: Vec<PathBuf> = match std::fs::read_dir(&maps_dir) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "map"))
-            .collect(),
+    let maps = match map_files(&maps_dir, false) {
+        Ok(maps) => maps,
         Err(e) => {
-            let line = format!("error: cannot read {}: {e}", maps_dir.display());
+            let line = format!("error: {e}");
             build.report.push_str(&line);
             build.report.push('\n');
             build.errors.push(line);
             return build;
         }
     };
-    maps.sort();
     let mut schemes: Vec<Scheme> = Vec::new();
     for map in &maps {
         let out = crate::check_file(map, &specs);
@@ -126,7 +183,10 @@ pub fn compile_dir(maps_dir: &Path, spec_dirs: &[PathBuf]) -> Build {
     if build.failed() {
         return build;
     }
-    match (super::generate(&schemes), super::generate_models(&schemes)) {
+    match (
+        crate::codegen::generate(&schemes),
+        crate::codegen::generate_models(&schemes),
+    ) {
         (Ok(code), Ok(models)) => {
             build.schemes = Some(code);
             build.models = Some(models);
@@ -145,33 +205,6 @@ fn duplicate_name(schemes: &[Scheme]) -> Option<&str> {
     let mut names: Vec<&str> = schemes.iter().map(|s| s.meta.name.as_str()).collect();
     names.sort_unstable();
     names.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
-}
-
-/// Adds the spec files of `dir` (every `*.toml`, recursively, in path
-/// order, as [`Specs::load_dir`] reads them) to `specs`; returns the files.
-fn load_into(specs: &mut Specs, dir: &Path) -> Result<Vec<PathBuf>, crate::spec::SpecError> {
-    let io = |path: &Path| {
-        let path = path.display().to_string();
-        move |source| crate::spec::SpecError::Io { path, source }
-    };
-    let mut files = Vec::new();
-    let mut dirs = vec![dir.to_path_buf()];
-    while let Some(d) = dirs.pop() {
-        for entry in std::fs::read_dir(&d).map_err(io(&d))? {
-            let path = entry.map_err(io(&d))?.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "toml") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    for file in &files {
-        let text = std::fs::read_to_string(file).map_err(io(file))?;
-        specs.add_text(&file.display().to_string(), &text)?;
-    }
-    Ok(files)
 }
 
 #[cfg(test)]
