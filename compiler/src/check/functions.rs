@@ -3,6 +3,7 @@
 
 use duijie_dsl::ast::{self, Span};
 
+use super::types::conversion_help;
 use super::Checker;
 use crate::diag::codes;
 use crate::model::{Base, Builtin, Const, Expr, ExprKind, Ty};
@@ -152,7 +153,7 @@ pub(crate) fn check_call(
         .help(format!(
             "`{name}{}`; {}",
             signature(name),
-            super::expr::conversion_help(e.ty.base, bases[0])
+            conversion_help(e.ty.base, bases[0])
         ));
         false
     };

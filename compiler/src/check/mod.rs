@@ -7,6 +7,7 @@
 
 mod expr;
 mod functions;
+mod types;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
