@@ -2,8 +2,10 @@
 
 use duijie_dsl::ast::{self, BinaryOp, Span};
 
-use super::{const_base, functions, Checker};
-use crate::diag::{closest, codes};
+use super::report::suggest;
+use super::resolve::source_scalar;
+use super::{const_base, functions, Checker, DefInfo};
+use crate::diag::codes;
 use crate::model::{Base, Const, Expr, ExprKind, Op, Ty};
 
 impl Checker<'_, '_> {
@@ -199,7 +201,7 @@ impl Checker<'_, '_> {
             }
         }
         let r = self.resolve_path(p, false)?;
-        let scalar = super::source_scalar(r.field, self.source_api);
+        let scalar = source_scalar(r.field, self.source_api);
         let ty = Ty {
             base: scalar.ty,
             nullable: !scalar.required,
@@ -217,20 +219,15 @@ impl Checker<'_, '_> {
         let k = self.expr(key);
         let Some(&ti) = self.table_index.get(&table.name) else {
             let names: Vec<String> = self.table_index.keys().cloned().collect();
-            let help = match closest(&table.name, names.iter().map(String::as_str)) {
-                Some(c) => format!("did you mean `{c}`?"),
-                None if names.is_empty() => {
+            let help = suggest(&table.name, names.iter().map(String::as_str), || {
+                if names.is_empty() {
                     "declare it: `table NAME { \"key\" => \"value\" }`".into()
+                } else {
+                    format!("the tables are: {}", names.join(", "))
                 }
-                None => format!("the tables are: {}", names.join(", ")),
-            };
-            self.error(
-                codes::UNKNOWN_TABLE,
-                table.span,
-                format!("unknown table `{}`", table.name),
-            )
-            .label("no table of this name")
-            .help(help);
+            });
+            self.unknown(codes::UNKNOWN_TABLE, table.span, "table", &table.name, help)
+                .label("no table of this name");
             return None;
         };
         let k = k?;
@@ -577,30 +574,7 @@ impl Checker<'_, '_> {
             return self.expand_def(&def, func, args, span);
         }
         if !functions::is_builtin(&func.name) {
-            let mut names: Vec<&str> = functions::NAMES.to_vec();
-            let defs: Vec<String> = self.defs.keys().cloned().collect();
-            names.extend(defs.iter().map(String::as_str));
-            let help = match closest(&func.name, names.iter().copied()) {
-                Some(c) => format!("did you mean `{c}`?"),
-                None => "see the functions in docs/language.md, or declare one with `def`".into(),
-            };
-            if self.table_index.contains_key(&func.name) {
-                self.error(
-                    codes::UNKNOWN_FUNCTION,
-                    func.span,
-                    format!("`{}` is a table, not a function", func.name),
-                )
-                .label("called like a function")
-                .help(format!("look a key up with brackets: `{}[key]`", func.name));
-                return None;
-            }
-            self.error(
-                codes::UNKNOWN_FUNCTION,
-                func.span,
-                format!("unknown function `{}`", func.name),
-            )
-            .label("no function of this name")
-            .help(help);
+            self.unknown_function(func);
             // Still check the arguments for their own mistakes.
             for a in args {
                 let _ = self.expr(a);
@@ -621,9 +595,39 @@ impl Checker<'_, '_> {
         functions::check_call(self, func, typed, span)
     }
 
+    /// Reports a call of a name that is neither a built-in nor a `def`.
+    fn unknown_function(&mut self, func: &ast::Ident) {
+        if self.table_index.contains_key(&func.name) {
+            self.error(
+                codes::UNKNOWN_FUNCTION,
+                func.span,
+                format!("`{}` is a table, not a function", func.name),
+            )
+            .label("called like a function")
+            .help(format!("look a key up with brackets: `{}[key]`", func.name));
+            return;
+        }
+        let defs: Vec<String> = self.defs.keys().cloned().collect();
+        let names = functions::NAMES
+            .iter()
+            .copied()
+            .chain(defs.iter().map(String::as_str));
+        let help = suggest(&func.name, names, || {
+            "see the functions in docs/language.md, or declare one with `def`".into()
+        });
+        self.unknown(
+            codes::UNKNOWN_FUNCTION,
+            func.span,
+            "function",
+            &func.name,
+            help,
+        )
+        .label("no function of this name");
+    }
+
     fn expand_def(
         &mut self,
-        def: &super::DefInfo,
+        def: &DefInfo,
         func: &ast::Ident,
         args: &[ast::Expr],
         span: Span,
@@ -661,9 +665,8 @@ impl Checker<'_, '_> {
                     .map(|p| p.name.as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
-            ));
-            let last = self.diags.len() - 1;
-            self.diags[last].with(file, def.decl.name.span, "declared here");
+            ))
+            .with(file, def.decl.name.span, "declared here");
             return None;
         }
         let mut bound = Vec::new();

@@ -4,6 +4,7 @@
 use duijie_dsl::ast::{self, Span};
 
 use super::types::conversion_help;
+use super::zone::parse_offset;
 use super::Checker;
 use crate::diag::codes;
 use crate::model::{Base, Builtin, Const, Expr, ExprKind, Ty};
@@ -562,7 +563,7 @@ fn check_zone_arg(cx: &mut Checker<'_, '_>, args: &[(Expr, Span)], i: usize) -> 
     else {
         return true;
     };
-    if super::parse_offset(zone).is_none() {
+    if parse_offset(zone).is_none() {
         cx.error(codes::BAD_LITERAL, *sp, format!("unknown zone {zone:?}"))
             .label("not a zone")
             .help("write an offset (\"+08:00\", \"-05:00\", \"Z\") or one of UTC, Asia/Shanghai, Asia/Hong_Kong, Asia/Taipei, Asia/Singapore");
