@@ -574,6 +574,10 @@ impl Checker<'_, '_> {
             return self.expand_def(&def, func, args, span);
         }
         if !functions::is_builtin(&func.name) {
+            if self.table_index.contains_key(&func.name) {
+                self.table_called(func);
+                return None;
+            }
             self.unknown_function(func);
             // Still check the arguments for their own mistakes.
             for a in args {
@@ -595,18 +599,20 @@ impl Checker<'_, '_> {
         functions::check_call(self, func, typed, span)
     }
 
-    /// Reports a call of a name that is neither a built-in nor a `def`.
+    /// Reports a table called like a function.
+    fn table_called(&mut self, func: &ast::Ident) {
+        self.error(
+            codes::UNKNOWN_FUNCTION,
+            func.span,
+            format!("`{}` is a table, not a function", func.name),
+        )
+        .label("called like a function")
+        .help(format!("look a key up with brackets: `{}[key]`", func.name));
+    }
+
+    /// Reports a call of a name that is neither a built-in, a `def` nor a
+    /// table.
     fn unknown_function(&mut self, func: &ast::Ident) {
-        if self.table_index.contains_key(&func.name) {
-            self.error(
-                codes::UNKNOWN_FUNCTION,
-                func.span,
-                format!("`{}` is a table, not a function", func.name),
-            )
-            .label("called like a function")
-            .help(format!("look a key up with brackets: `{}[key]`", func.name));
-            return;
-        }
         let defs: Vec<String> = self.defs.keys().cloned().collect();
         let names = functions::NAMES
             .iter()
