@@ -85,7 +85,8 @@ enum SkipAction {
     Break(TokenStream),
 }
 
-struct Gen<'s> {
+/// Generates the `transform` function of one scheme.
+struct TransformGen<'s> {
     scheme: &'s Scheme,
     nulls: Nulls,
     vars: Scope,
@@ -108,7 +109,7 @@ pub fn transform(
     source: &SourceNode,
     target: &TargetNode,
 ) -> Result<TokenStream, CodegenError> {
-    let mut g = Gen {
+    let mut g = TransformGen {
         scheme,
         nulls: Nulls::of_scheme(scheme),
         vars: Scope::with_reserved(RESERVED_VARS),
@@ -140,7 +141,7 @@ pub fn transform(
     })
 }
 
-impl<'s> Gen<'s> {
+impl<'s> TransformGen<'s> {
     fn error(&self, message: impl Into<String>) -> CodegenError {
         CodegenError {
             scheme: self.scheme.meta.name.clone(),
