@@ -27,47 +27,7 @@ impl Checker<'_, '_> {
             ast::ExprKind::Path(p) => self.path_expr(p),
             ast::ExprKind::Call { func, args } => self.call(func, args, e.span),
             ast::ExprKind::Index { table, key } => self.lookup(table, key),
-            ast::ExprKind::Unary { op, op_span, expr } => {
-                let inner = self.expr(expr)?;
-                match op {
-                    ast::UnaryOp::Neg => {
-                        let inner = match inner.ty.base {
-                            Base::Int | Base::Dec | Base::Null => inner,
-                            _ => {
-                                self.type_error(
-                                    *op_span,
-                                    expr.span,
-                                    &inner.ty,
-                                    "a number",
-                                    "`-` negates decimals and integers",
-                                );
-                                return None;
-                            }
-                        };
-                        let ty = inner.ty;
-                        Some(Expr {
-                            kind: ExprKind::Neg(Box::new(inner)),
-                            ty,
-                        })
-                    }
-                    ast::UnaryOp::Not => {
-                        if !matches!(inner.ty.base, Base::Bool | Base::Null) {
-                            self.type_error(
-                                *op_span,
-                                expr.span,
-                                &inner.ty,
-                                "a bool",
-                                "`not` takes a condition",
-                            );
-                            return None;
-                        }
-                        Some(Expr {
-                            kind: ExprKind::Not(Box::new(inner)),
-                            ty: Ty::of(Base::Bool),
-                        })
-                    }
-                }
-            }
+            ast::ExprKind::Unary { op, op_span, expr } => self.unary(*op, *op_span, expr),
             ast::ExprKind::Binary {
                 op,
                 op_span,
@@ -78,128 +38,198 @@ impl Checker<'_, '_> {
                 cond,
                 then,
                 otherwise,
-            } => {
-                let c = self.expr(cond);
-                let t = self.expr(then);
-                let o = self.expr(otherwise);
-                let (c, t, o) = (c?, t?, o?);
-                if !matches!(c.ty.base, Base::Bool | Base::Null) {
+            } => self.if_expr(cond, then, otherwise),
+            ast::ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms),
+            ast::ExprKind::List(items) => self.list(items),
+        }
+    }
+
+    /// `-x` of a number, `not c` of a condition.
+    fn unary(&mut self, op: ast::UnaryOp, op_span: Span, expr: &ast::Expr) -> Option<Expr> {
+        let inner = self.expr(expr)?;
+        match op {
+            ast::UnaryOp::Neg => {
+                if !matches!(inner.ty.base, Base::Int | Base::Dec | Base::Null) {
                     self.type_error(
-                        cond.span,
-                        cond.span,
-                        &c.ty,
-                        "a bool",
-                        "an `if` condition is a comparison or a bool",
+                        op_span,
+                        expr.span,
+                        &inner.ty,
+                        "a number",
+                        "`-` negates decimals and integers",
                     );
                     return None;
                 }
-                let (t, o, ty) =
-                    self.unify(t, o, then.span, otherwise.span, "the two branches of `if`")?;
+                let ty = inner.ty;
                 Some(Expr {
-                    kind: ExprKind::If {
-                        cond: Box::new(c),
-                        then: Box::new(t),
-                        otherwise: Box::new(o),
-                    },
+                    kind: ExprKind::Neg(Box::new(inner)),
                     ty,
                 })
             }
-            ast::ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms),
-            ast::ExprKind::List(items) => {
-                let mut out = Vec::new();
-                for item in items {
-                    let x = self.expr(item)?;
-                    let x = self.coerce(x, Base::Str, item.span, "a list element")?;
-                    out.push(x);
+            ast::UnaryOp::Not => {
+                if !matches!(inner.ty.base, Base::Bool | Base::Null) {
+                    self.type_error(
+                        op_span,
+                        expr.span,
+                        &inner.ty,
+                        "a bool",
+                        "`not` takes a condition",
+                    );
+                    return None;
                 }
                 Some(Expr {
-                    kind: ExprKind::List(out),
-                    ty: Ty::of(Base::List),
+                    kind: ExprKind::Not(Box::new(inner)),
+                    ty: Ty::of(Base::Bool),
                 })
             }
         }
     }
 
+    /// `if c then a else b`: a condition, and two branches of one type.
+    fn if_expr(
+        &mut self,
+        cond: &ast::Expr,
+        then: &ast::Expr,
+        otherwise: &ast::Expr,
+    ) -> Option<Expr> {
+        let c = self.expr(cond);
+        let t = self.expr(then);
+        let o = self.expr(otherwise);
+        let (c, t, o) = (c?, t?, o?);
+        if !matches!(c.ty.base, Base::Bool | Base::Null) {
+            self.type_error(
+                cond.span,
+                cond.span,
+                &c.ty,
+                "a bool",
+                "an `if` condition is a comparison or a bool",
+            );
+            return None;
+        }
+        let (t, o, ty) = self.unify(t, o, then.span, otherwise.span, "the two branches of `if`")?;
+        Some(Expr {
+            kind: ExprKind::If {
+                cond: Box::new(c),
+                then: Box::new(t),
+                otherwise: Box::new(o),
+            },
+            ty,
+        })
+    }
+
+    /// `[a, b, …]`: a list of strings.
+    fn list(&mut self, items: &[ast::Expr]) -> Option<Expr> {
+        let mut out = Vec::new();
+        for item in items {
+            let x = self.expr(item)?;
+            let x = self.coerce(x, Base::Str, item.span, "a list element")?;
+            out.push(x);
+        }
+        Some(Expr {
+            kind: ExprKind::List(out),
+            ty: Ty::of(Base::List),
+        })
+    }
+
+    /// A name: a parameter of the `def` being expanded, a local, a
+    /// constant `def`, or a source field.
     fn path_expr(&mut self, p: &ast::Path) -> Option<Expr> {
         let first = p.segments.first()?;
-        // A parameter of the `def` being expanded.
-        if let Some((_, params)) = self.def_stack.last() {
-            if let Some((_, arg)) = params.iter().find(|(n, _)| *n == first.name) {
-                if p.segments.len() > 1 {
-                    self.error(
-                        codes::SHAPE_SOURCE,
-                        p.span,
-                        format!("`{}` is a parameter, it has no fields", first.name),
-                    )
-                    .label("a value, not a record");
-                    return None;
-                }
-                return Some(arg.clone());
+        if let Some(arg) = self.def_arg(&first.name) {
+            if p.segments.len() > 1 {
+                self.error(
+                    codes::SHAPE_SOURCE,
+                    p.span,
+                    format!("`{}` is a parameter, it has no fields", first.name),
+                )
+                .label("a value, not a record");
+                return None;
             }
+            return Some(arg);
         }
-        // A local.
         if p.segments.len() == 1 {
-            for level in self.levels.iter_mut().rev() {
-                if let Some(local) = level.locals.iter_mut().find(|l| l.name == first.name) {
-                    local.used = true;
-                    return Some(Expr {
-                        kind: ExprKind::Local(local.slot),
-                        ty: local.ty,
-                    });
-                }
+            if let Some(local) = self.use_local(&first.name) {
+                return Some(local);
             }
-        }
-        // A constant: `def NAME = expr`.
-        if p.segments.len() == 1 {
             if let Some(def) = self
                 .defs
                 .get(&first.name)
                 .filter(|d| d.decl.params.is_empty())
                 .cloned()
             {
-                if self
-                    .levels
-                    .iter()
-                    .any(|l| crate::spec::find(l.fields, &first.name).is_some())
-                {
-                    let (file, at) = (def.file, def.decl.name.span);
-                    self.error(
-                        codes::AMBIGUOUS_NAME,
-                        p.span,
-                        format!("`{}` is both a definition and a source field", first.name),
-                    )
-                    .label("which one?")
-                    .with(file, at, "the definition")
-                    .help(format!(
-                        "rename the definition, or write `record.{}` for the field",
-                        first.name
-                    ));
-                    return None;
-                }
-                return self.expand_def(&def, first, &[], p.span);
+                return self.def_constant(p, first, &def);
             }
-        }
-        // A function or table name used as a value, where no field has it.
-        if p.segments.len() == 1 && !self.is_field_in_scope(&first.name) {
-            let misuse =
-                if functions::is_builtin(&first.name) || self.defs.contains_key(&first.name) {
-                    Some(("function", format!("call it: `{}(…)`", first.name)))
-                } else if self.table_index.contains_key(&first.name) {
-                    Some(("table", format!("look a key up: `{}[key]`", first.name)))
-                } else {
-                    None
-                };
-            if let Some((what, help)) = misuse {
-                self.error(
-                    codes::UNKNOWN_SOURCE_FIELD,
-                    p.span,
-                    format!("`{}` is a {what}, not a field", first.name),
-                )
-                .label("used as a value")
-                .help(help);
+            if !self.is_field_in_scope(&first.name) && self.name_used_as_value(p, first) {
                 return None;
             }
         }
+        self.field_expr(p)
+    }
+
+    /// The argument bound to a parameter of the `def` being expanded.
+    fn def_arg(&self, name: &str) -> Option<Expr> {
+        let (_, params) = self.def_stack.last()?;
+        params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, arg)| arg.clone())
+    }
+
+    /// A local in scope, marked used.
+    fn use_local(&mut self, name: &str) -> Option<Expr> {
+        for level in self.levels.iter_mut().rev() {
+            if let Some(local) = level.locals.iter_mut().find(|l| l.name == name) {
+                local.used = true;
+                return Some(Expr {
+                    kind: ExprKind::Local(local.slot),
+                    ty: local.ty,
+                });
+            }
+        }
+        None
+    }
+
+    /// A constant: `def NAME = expr`, unless a source field has its name.
+    fn def_constant(&mut self, p: &ast::Path, name: &ast::Ident, def: &DefInfo) -> Option<Expr> {
+        if self.is_field_in_scope(&name.name) {
+            let (file, at) = (def.file, def.decl.name.span);
+            self.error(
+                codes::AMBIGUOUS_NAME,
+                p.span,
+                format!("`{}` is both a definition and a source field", name.name),
+            )
+            .label("which one?")
+            .with(file, at, "the definition")
+            .help(format!(
+                "rename the definition, or write `record.{}` for the field",
+                name.name
+            ));
+            return None;
+        }
+        self.expand_def(def, name, &[], p.span)
+    }
+
+    /// Reports a function or table name used as a value; true if it is one.
+    fn name_used_as_value(&mut self, p: &ast::Path, name: &ast::Ident) -> bool {
+        let (what, help) =
+            if functions::is_builtin(&name.name) || self.defs.contains_key(&name.name) {
+                ("function", format!("call it: `{}(…)`", name.name))
+            } else if self.table_index.contains_key(&name.name) {
+                ("table", format!("look a key up: `{}[key]`", name.name))
+            } else {
+                return false;
+            };
+        self.error(
+            codes::UNKNOWN_SOURCE_FIELD,
+            p.span,
+            format!("`{}` is a {what}, not a field", name.name),
+        )
+        .label("used as a value")
+        .help(help);
+        true
+    }
+
+    /// A source field, decoded as its spec says.
+    fn field_expr(&mut self, p: &ast::Path) -> Option<Expr> {
         let r = self.resolve_path(p, false)?;
         let scalar = source_scalar(r.field, self.source_api);
         let ty = Ty {
@@ -354,39 +384,7 @@ impl Checker<'_, '_> {
         rhs: &ast::Expr,
     ) -> Option<Expr> {
         if op == BinaryOp::In {
-            let v = self.expr(lhs);
-            let ast::ExprKind::List(items) = &rhs.kind else {
-                let r = self.expr(rhs)?;
-                self.error(
-                    codes::TYPE_MISMATCH,
-                    rhs.span,
-                    "`in` takes a list of values: `x in [\"40\", \"90\"]`",
-                )
-                .label(format!("{}, not a list", r.ty.with_article()))
-                .help("write the values in brackets");
-                return None;
-            };
-            let v = v?;
-            let mut out = Vec::new();
-            for item in items {
-                let x = self.expr(item)?;
-                let (_, x, _) =
-                    self.unify(v.clone(), x, lhs.span, item.span, "the value and the list")?;
-                out.push(x);
-            }
-            let value = match v.ty.base {
-                Base::Int if out.iter().any(|x| x.ty.base == Base::Dec) => {
-                    self.widen_to(v, Ty::of(Base::Dec), lhs.span)?
-                }
-                _ => v,
-            };
-            return Some(Expr {
-                kind: ExprKind::In {
-                    value: Box::new(value),
-                    items: out,
-                },
-                ty: Ty::of(Base::Bool),
-            });
+            return self.in_list(lhs, rhs);
         }
         let l = self.expr(lhs);
         let r = self.expr(rhs);
@@ -467,6 +465,43 @@ impl Checker<'_, '_> {
             }
             BinaryOp::In => None,
         }
+    }
+
+    /// `x in [a, b, …]`: the value and each item of one type.
+    fn in_list(&mut self, lhs: &ast::Expr, rhs: &ast::Expr) -> Option<Expr> {
+        let v = self.expr(lhs);
+        let ast::ExprKind::List(items) = &rhs.kind else {
+            let r = self.expr(rhs)?;
+            self.error(
+                codes::TYPE_MISMATCH,
+                rhs.span,
+                "`in` takes a list of values: `x in [\"40\", \"90\"]`",
+            )
+            .label(format!("{}, not a list", r.ty.with_article()))
+            .help("write the values in brackets");
+            return None;
+        };
+        let v = v?;
+        let mut out = Vec::new();
+        for item in items {
+            let x = self.expr(item)?;
+            let (_, x, _) =
+                self.unify(v.clone(), x, lhs.span, item.span, "the value and the list")?;
+            out.push(x);
+        }
+        let value = match v.ty.base {
+            Base::Int if out.iter().any(|x| x.ty.base == Base::Dec) => {
+                self.widen_to(v, Ty::of(Base::Dec), lhs.span)?
+            }
+            _ => v,
+        };
+        Some(Expr {
+            kind: ExprKind::In {
+                value: Box::new(value),
+                items: out,
+            },
+            ty: Ty::of(Base::Bool),
+        })
     }
 
     fn arith(
