@@ -8,16 +8,16 @@
 //! This module holds the entry points and the state shared by the checks;
 //! each job has its own file:
 //!
-//! - [`includes`]: parsing files, following `include`s, declaring tables and
-//!   definitions;
-//! - [`tables`]: lookup tables and their use;
-//! - [`header`]: the scheme header (`scheme`, `target`, `id`, `number`),
-//!   and [`source`] for the `source` item and its request parameters;
-//! - [`block`]: the statements of the bill and of array elements;
-//! - [`target`]: target fields and required fields;
-//! - [`resolve`]: source field names in scope;
-//! - [`expr`], [`functions`] and [`types`]: typing expressions;
-//! - [`report`]: the diagnostics many checks share.
+//! - `includes.rs`: parsing files, following `include`s, declaring tables
+//!   and definitions;
+//! - `tables.rs`: lookup tables and their use;
+//! - `header.rs`: the scheme header (`scheme`, `target`, `id`, `number`),
+//!   and `source.rs` for the `source` item and its request parameters;
+//! - `block.rs`: the statements of the bill and of array elements;
+//! - `target.rs`: target fields and required fields;
+//! - `resolve.rs`: source field names in scope;
+//! - `expr.rs`, `functions.rs` and `types.rs`: typing expressions;
+//! - `report.rs`: the diagnostics many checks share; `zone.rs`: time zones.
 
 mod block;
 mod expr;

@@ -21,9 +21,9 @@
 //! | `list` | `Vec<String>` |
 //!
 //! This file has the generator and the expressions it writes itself;
-//! [`call`] writes function calls, [`binary`] operators, [`matching`]
-//! `match` and `in`; [`nulls`], [`constants`] and [`tokens`] are what
-//! they all use.
+//! `expr/call.rs` writes function calls, `expr/binary.rs` operators,
+//! `expr/matching.rs` `match` and `in`; `expr/nulls.rs`,
+//! `expr/constants.rs` and `expr/tokens.rs` are what they all use.
 
 mod binary;
 mod call;
