@@ -3,7 +3,7 @@
 #
 #   bench/map_vs_jq.sh [N] [RUNS]      (default 20000 orders, best of 3 runs)
 #
-# Generates N 旺店通 purchase orders (5 lines each, bench/orders.rs) as JSON
+# Generates N 旺店通 purchase orders (the sandbox's, bench/data_set.rs) as JSON
 # Lines, maps them with `duijie map wdt_purchase_to_kingdee` (release build),
 # with `duijie map --interpret`, and with `jq -c -f bench/purchase.jq`; checks
 # that the compiled and interpreted outputs are identical byte for byte and

@@ -3,38 +3,13 @@
 
 use duijie_compiler::interp::{Interpreter, Outcome};
 use duijie_compiler::model::*;
-use duijie_maplib::{Mapped, Mapper, SchemeMeta, SourceMeta, TargetMeta};
+use duijie_maplib::{Mapped, Mapper, SchemeMeta};
 use duijie_runtime::vendors;
 
 // ------------------------------------------------------------ builders
 
 fn meta() -> SchemeMeta {
-    SchemeMeta {
-        name: "t".into(),
-        title: None,
-        file: "maps/t.map".into(),
-        source: SourceMeta {
-            system: "wdt".into(),
-            api: "purchase_order_query".into(),
-            list_key: "purchase_list".into(),
-            params: vec![],
-            page_no_param: "page_no".into(),
-            page_size_param: "page_size".into(),
-            first_page: 0,
-            default_page_size: 40,
-            max_page_size: 100,
-            window: None,
-        },
-        target: TargetMeta {
-            system: "kingdee".into(),
-            operation: "BatchSave".into(),
-            form_id: "PUR_PurchaseOrder".into(),
-            options: vec![("IsAutoSubmitAndAudit".into(), serde_json::Value::Bool(true))],
-        },
-        id_field: "purchase_no".into(),
-        number_field: "purchase_no".into(),
-        number_target: Some("FBillNo".into()),
-    }
+    serde_json::from_str(include_str!("../../testdata/scheme_meta.json")).unwrap()
 }
 
 fn scheme(reads: Shape, tables: Vec<Table>, body: Block) -> Scheme {

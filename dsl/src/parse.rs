@@ -62,7 +62,7 @@ pub fn parse(source: &str) -> Result<File, ParseError> {
     let Some(file) = pairs.into_iter().next() else {
         return Err(internal(source.len(), "no syntax tree"));
     };
-    Conv { src: source }.file(file)
+    Conversion { src: source }.file(file)
 }
 
 fn check_depth(source: &str, pairs: pest::iterators::Pairs<'_, Rule>) -> Result<(), ParseError> {
@@ -183,11 +183,13 @@ fn kids<'i>(p: Pair<'i, Rule>) -> Vec<Pair<'i, Rule>> {
     p.into_inner().filter(|c| !is_noise(c.as_rule())).collect()
 }
 
-struct Conv<'s> {
+/// The conversion of pest pairs into [`ast`](crate::ast) nodes, with spans
+/// into `src`.
+struct Conversion<'s> {
     src: &'s str,
 }
 
-impl Conv<'_> {
+impl Conversion<'_> {
     fn unexpected(&self, p: &Pair<'_, Rule>) -> ParseError {
         internal(
             p.as_span().start(),

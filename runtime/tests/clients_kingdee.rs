@@ -15,8 +15,6 @@ use duijie_runtime::vendors::kingdee::{
 };
 use serde_json::{json, Map};
 
-const BATCH_SAVE_PATH: &str =
-    "/k3cloud/Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.BatchSave.common.kdsvc";
 const SAVED_ONE: &str = r#"{"Result":{"ResponseStatus":{"ErrorCode":0,"IsSuccess":true,"Errors":[],
   "SuccessEntitys":[{"Id":100123,"Number":"CG001","DIndex":0}],"SuccessMessages":[],"MsgCode":0},
   "NeedReturnData":[{"FBillNo":"CG001"}]}}"#;
@@ -24,18 +22,25 @@ const SESSION_LOST: &str = r#"{"Result":{"ResponseStatus":{"ErrorCode":500,"IsSu
   "Errors":[{"FieldName":null,"Message":"会话信息已丢失，请重新登录","DIndex":0}],"SuccessEntitys":[],"MsgCode":1}}}"#;
 const LOGIN_OK: &str = r#"{"Message":null,"LoginResultType":1,"KDSVCSessionId":"body-sid","Context":{"UserName":"webapi"}}"#;
 
+#[path = "../../testdata/sign_vectors.rs"]
+mod vectors;
+
+use vectors::vectors;
+
+/// The data centre, user and clock of protocols.md's vector 4.
 fn client(base: &str, auth: KingdeeAuth) -> Client {
-    let mut cfg = KingdeeConfig::new(format!("{base}/k3cloud/"), "64f0c0ffee0001", "webapi", auth);
+    let v = vectors().vector_4;
+    let mut cfg = KingdeeConfig::new(format!("{base}/k3cloud/"), v.acct_id, v.user, auth);
     cfg.timeout = Duration::from_secs(5);
-    Client::new(cfg)
-        .unwrap()
-        .with_clock(Clock::fixed(1_700_000_000))
+    Client::new(cfg).unwrap().with_clock(Clock::fixed(v.now))
 }
 
+/// The app of vector 4.
 fn signed() -> KingdeeAuth {
+    let v = vectors().vector_4;
     KingdeeAuth::Signed {
-        app_id: "123456_dGVzdHNlY3JldHRlc3RzZWNyZXR0ZXN0".to_owned(),
-        app_secret: Secret::new("0123456789abcdef0123456789abcdef"),
+        app_id: v.app_id,
+        app_secret: Secret::new(v.app_secret),
     }
 }
 
@@ -73,32 +78,12 @@ async fn signed_mode_sends_vector_4_headers_and_keeps_the_session_cookie() {
 
     let received = server.await.unwrap();
     let r = &received[0];
-    assert_eq!(r.path, BATCH_SAVE_PATH);
+    let v = vectors().vector_4;
+    assert_eq!(r.path, v.path());
     assert_eq!(r.header("content-type"), Some("application/json"));
-    assert_eq!(r.header("X-Api-ClientID"), Some("123456"));
-    assert_eq!(r.header("X-Api-Auth-Version"), Some("2.0"));
-    assert_eq!(r.header("x-api-timestamp"), Some("1700000000"));
-    assert_eq!(r.header("x-api-nonce"), Some("1700000000"));
-    assert_eq!(
-        r.header("x-api-signheaders"),
-        Some("x-api-timestamp,x-api-nonce")
-    );
-    assert_eq!(
-        r.header("X-Api-Signature"),
-        Some("OGVjMWY4NjlmYTE2M2VmOGQ1YjZmNmJlNTMzYmI4NmY2OWJjMGJmNTBjNzE4ZGNjM2UxOTY3MDc0N2U0MWFlZg==")
-    );
-    assert_eq!(
-        r.header("X-Kd-Appkey"),
-        Some("123456_dGVzdHNlY3JldHRlc3RzZWNyZXR0ZXN0")
-    );
-    assert_eq!(
-        r.header("X-Kd-Appdata"),
-        Some("NjRmMGMwZmZlZTAwMDEsd2ViYXBpLDIwNTIsMA==")
-    );
-    assert_eq!(
-        r.header("X-Kd-Signature"),
-        Some("MDlmZjA2MWY2M2E3NTI3MTZjNjJlZGJlYjFkYzVjM2NhYjNmNWIyNWUwMDcwMzg4NjQ1ZTM0YjUzMWYyODkyYw==")
-    );
+    for (name, value) in &v.headers {
+        assert_eq!(r.header(name), Some(value.as_str()), "{name}");
+    }
     assert_eq!(r.header("kdservice-sessionid"), None);
     // The bill travels verbatim (exact decimal text).
     assert!(
@@ -109,7 +94,7 @@ async fn signed_mode_sends_vector_4_headers_and_keeps_the_session_cookie() {
     );
     assert_eq!(r.json()["formid"], json!("PUR_PurchaseOrder"));
     assert_eq!(r.json()["data"]["NeedReturnFields"], json!(["FBillNo"]));
-    assert!(!r.body.contains("0123456789abcdef0123456789abcdef"));
+    assert!(!r.body.contains(&v.app_secret));
 
     let r = &received[1];
     assert_eq!(r.header("kdservice-sessionid"), Some("sess-1"));
@@ -221,19 +206,20 @@ async fn a_login_answered_with_a_call_limit_is_a_rate_limit() {
 #[tokio::test]
 async fn login_by_sign_sends_vector_5() {
     let (base, server) = serve(vec![Reply::json(LOGIN_OK), Reply::json("[]")]).await;
+    let v = vectors().vector_5;
     let mut cfg = KingdeeConfig::new(
         format!("{base}/k3cloud"),
-        "64f0c0ffee0001",
-        "webapi",
+        &v.acct_id,
+        &v.user,
         KingdeeAuth::LoginBySign {
-            app_id: "123456_appid".to_owned(),
-            app_secret: Secret::new("0123456789abcdef0123456789abcdef"),
+            app_id: v.app_id.clone(),
+            app_secret: Secret::new(&v.app_secret),
         },
     );
     cfg.timeout = Duration::from_secs(5);
     let c = Client::new(cfg)
         .unwrap()
-        .with_clock(Clock::fixed(1_700_000_000));
+        .with_clock(Clock::fixed(v.timestamp.parse().unwrap()));
     let rows = c
         .execute_bill_query(&BillQuery {
             form_id: "PUR_PurchaseOrder".into(),
@@ -247,11 +233,7 @@ async fn login_by_sign_sends_vector_5() {
     assert!(received[0]
         .path
         .ends_with("AuthService.LoginBySign.common.kdsvc"));
-    assert_eq!(
-        received[0].json(),
-        json!({"parameters":["64f0c0ffee0001","webapi","123456_appid","1700000000",
-            "0b86c57ab8d653c96eece1576b12e7960bbce164ad6f81931a1cd9477f6302f1",2052]})
-    );
+    assert_eq!(received[0].json(), v.body());
 }
 
 #[tokio::test]

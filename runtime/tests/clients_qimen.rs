@@ -9,30 +9,29 @@ use duijie_runtime::error::{ErrorKind, Vendor};
 use duijie_runtime::secret::Secret;
 use duijie_runtime::vendors::qimen::{Client, Clock, QimenConfig};
 
+#[path = "../../testdata/sign_vectors.rs"]
+mod vectors;
+
+use vectors::vectors;
+
+/// The settings and clock of protocols.md's vector 3.
 fn client(base: &str) -> Client {
+    let v = vectors().vector_3;
     Client::new(QimenConfig {
         url: format!("{base}/router/qm"),
-        app_key: "12345678".to_owned(),
-        target_app_key: "23456789".to_owned(),
-        secret: Secret::new("qimensecret"),
-        sid: "apidevnew2".to_owned(),
+        app_key: v.client_value("app_key").to_owned(),
+        target_app_key: v.client_value("target_app_key").to_owned(),
+        sid: v.client_value("sid").to_owned(),
+        secret: Secret::new(v.secret),
         timeout: Duration::from_secs(5),
     })
     .unwrap()
-    // 2024-01-02 10:00:00 UTC+8 = 02:00:00 UTC.
-    .with_clock(Clock::fixed(1_704_160_800))
+    .with_clock(Clock::fixed(v.now))
 }
 
+/// Vector 3's query parameters.
 fn params() -> Vec<(String, String)> {
-    [
-        ("start_time", "2024-01-01 00:00:00"),
-        ("end_time", "2024-01-02 00:00:00"),
-        ("page_no", "0"),
-        ("page_size", "40"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect()
+    vectors().vector_3.query
 }
 
 #[tokio::test]
@@ -53,21 +52,11 @@ async fn query_signs_vector_3_and_unwraps_the_response() {
 
     let r = &server.await.unwrap()[0];
     assert_eq!(r.path, "/router/qm");
-    for (k, v) in [
-        ("method", "wdt.stockin.order.query"),
-        ("app_key", "12345678"),
-        ("target_app_key", "23456789"),
-        ("sign_method", "md5"),
-        ("timestamp", "2024-01-02 10:00:00"),
-        ("format", "json"),
-        ("v", "2.0"),
-        ("sid", "apidevnew2"),
-        ("page_no", "0"),
-        ("sign", "1A631981C54F544BABCF5C3C90E4DB55"),
-    ] {
-        assert_eq!(r.form_value(k).as_deref(), Some(v), "{k}");
+    let v = vectors().vector_3;
+    for (k, value) in v.signed_form() {
+        assert_eq!(r.form_value(&k), Some(value), "{k}");
     }
-    assert!(r.form().iter().all(|(_, v)| v != "qimensecret"));
+    assert!(r.form().iter().all(|(_, value)| *value != v.secret));
 }
 
 #[tokio::test]
@@ -81,28 +70,24 @@ async fn both_gateway_error_shapes() {
     ])
     .await;
     let c = client(&base);
-    let e = c
-        .query("wdt.stockin.order.query", "stockin_list", &params())
-        .await
-        .unwrap_err();
+    let fail = || async {
+        c.query("wdt.stockin.order.query", "stockin_list", &params())
+            .await
+            .unwrap_err()
+    };
+    let e = fail().await;
     assert_eq!(
         (e.kind(), e.code()),
         (ErrorKind::Auth, Some("29/isv.appkey-not-exists"))
     );
     assert_eq!(e.vendor(), Vendor::Qimen);
     assert_eq!(e.api(), "wdt.stockin.order.query");
-    let e = c
-        .query("wdt.stockin.order.query", "stockin_list", &params())
-        .await
-        .unwrap_err();
+    let e = fail().await;
     assert_eq!(
         (e.kind(), e.code()),
         (ErrorKind::Auth, Some("sign-check-failure"))
     );
     assert_eq!(e.message(), "Illegal request");
-    let e = c
-        .query("wdt.stockin.order.query", "stockin_list", &params())
-        .await
-        .unwrap_err();
+    let e = fail().await;
     assert_eq!(e.kind(), ErrorKind::RateLimited);
 }

@@ -9,12 +9,19 @@ use duijie_runtime::error::{ErrorKind, Vendor};
 use duijie_runtime::secret::Secret;
 use duijie_runtime::vendors::wdt::{Client, Clock, WdtConfig};
 
+#[path = "../../testdata/sign_vectors.rs"]
+mod vectors;
+
+use vectors::vectors;
+
+/// The credentials of protocols.md's vector 1.
 fn config(base_url: &str, timeout: Duration) -> WdtConfig {
+    let v = vectors().vector_1;
     WdtConfig {
         base_url: base_url.to_owned(),
-        sid: "apidevnew2".to_owned(),
-        appkey: "rhsw02".to_owned(),
-        appsecret: Secret::new("12345"),
+        sid: v.client_value("sid").to_owned(),
+        appkey: v.client_value("appkey").to_owned(),
+        appsecret: Secret::new(v.secret),
         timeout,
     }
 }
@@ -22,25 +29,20 @@ fn config(base_url: &str, timeout: Duration) -> WdtConfig {
 fn client(base_url: &str) -> Client {
     Client::new(config(base_url, Duration::from_secs(5)))
         .unwrap()
-        .with_clock(Clock::fixed(1_700_000_000))
+        .with_clock(Clock::fixed(vectors().vector_1.now))
 }
 
-fn params(extra: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut p: Vec<(String, String)> = [
-        ("start_time", "2024-01-01 00:00:00"),
-        ("end_time", "2024-01-02 00:00:00"),
-        ("page_no", "0"),
-        ("page_size", "40"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
-    p.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+/// Vector 1's query parameters, then `extra`.
+fn params(extra: &[(String, String)]) -> Vec<(String, String)> {
+    let mut p = vectors().vector_1.query;
+    p.extend_from_slice(extra);
     p
 }
 
 #[tokio::test]
 async fn query_posts_a_signed_form_and_reads_the_page() {
+    let vectors = vectors();
+    let (v1, v2) = (vectors.vector_1, vectors.vector_2);
     let (base, server) = serve(vec![Reply::json(
         r#"{"code":0,"message":"","total_count":1,"purchase_list":[{"purchase_no":"CG1","details_list":[{"num":"10.0000"}]}]}"#,
     )])
@@ -49,7 +51,7 @@ async fn query_posts_a_signed_form_and_reads_the_page() {
         .query(
             "purchase_order_query",
             "purchase_list",
-            &params(&[("warehouse_no", "北京仓")]),
+            &params(std::slice::from_ref(&v2.pair)),
         )
         .await
         .unwrap();
@@ -67,17 +69,15 @@ async fn query_posts_a_signed_form_and_reads_the_page() {
         .header("content-type")
         .unwrap()
         .starts_with("application/x-www-form-urlencoded"));
-    assert_eq!(r.form_value("sid").as_deref(), Some("apidevnew2"));
-    assert_eq!(r.form_value("appkey").as_deref(), Some("rhsw02"));
-    assert_eq!(r.form_value("timestamp").as_deref(), Some("1700000000"));
-    assert_eq!(r.form_value("warehouse_no").as_deref(), Some("北京仓"));
+    for (k, v) in &v1.client {
+        assert_eq!(r.form_value(k).as_deref(), Some(v.as_str()), "{k}");
+    }
+    let (key, value) = &v2.pair;
+    assert_eq!(r.form_value(key).as_deref(), Some(value.as_str()));
     // Vector 2 of protocols.md: the character-counting sign.
-    assert_eq!(
-        r.form_value("sign").as_deref(),
-        Some("912945cb74cf7a62e60a58ba55e07af4")
-    );
+    assert_eq!(r.form_value("sign").as_deref(), Some(v2.sign.as_str()));
     assert!(
-        r.form().iter().all(|(_, v)| v != "12345"),
+        r.form().iter().all(|(_, v)| *v != v1.secret),
         "the appsecret is never sent"
     );
 }
@@ -132,7 +132,7 @@ async fn timeout_and_refused_connection_are_transient() {
     assert_eq!(e.kind(), ErrorKind::Transient);
     assert!(e.outcome_unknown());
     assert!(e.message().contains("timed out"), "{e}");
-    assert!(!e.to_string().contains("12345"));
+    assert!(!e.to_string().contains(&vectors().vector_1.secret));
 
     let c = Client::new(config(&closed_port().await, Duration::from_secs(2))).unwrap();
     let e = c

@@ -31,6 +31,10 @@ struct Setup {
     _dir: tempfile::TempDir,
 }
 
+fn minutes(m: i64) -> chrono::Duration {
+    chrono::Duration::minutes(m)
+}
+
 /// `n` records modified one every 9 hours back from `NOW` − 2 h.
 fn records(n: usize) -> Vec<FakeRecord> {
     let end = utc(NOW) - chrono::Duration::hours(2);
@@ -95,6 +99,13 @@ impl Setup {
             .unwrap()
     }
 
+    /// Sets the clock to an hour after `NOW`; returns that time.
+    fn an_hour_later(&self) -> DateTime<Utc> {
+        let later = utc(NOW) + chrono::Duration::hours(1);
+        self.clock.set(later);
+        later
+    }
+
     fn watermark(&self) -> Option<DateTime<Utc>> {
         self.store.watermark("po").unwrap()
     }
@@ -150,18 +161,13 @@ async fn an_incremental_run_reads_only_what_changed() {
     let calls_before = s.source.calls.load(Ordering::SeqCst);
 
     // An hour later: two records changed, one is new.
-    let later = utc(NOW) + chrono::Duration::hours(1);
-    s.clock.set(later);
-    s.source.modify(
-        "CG0003",
-        later - chrono::Duration::minutes(30),
-        Some("99.0000"),
-    );
+    let later = s.an_hour_later();
     s.source
-        .modify("CG0007", later - chrono::Duration::minutes(20), None);
+        .modify("CG0003", later - minutes(30), Some("99.0000"));
+    s.source.modify("CG0007", later - minutes(20), None);
     s.source.records.lock().unwrap().push(FakeRecord {
         id: "CG9999".into(),
-        modified: later - chrono::Duration::minutes(10),
+        modified: later - minutes(10),
         status: "40".into(),
         num: "1.0000".into(),
     });
@@ -186,15 +192,10 @@ async fn on_change_update_rewrites_the_same_bill() {
     s.settings.on_change = OnChange::Update;
     s.run().await;
     let fid = s.target.bills.lock().unwrap()["CG0005"].0.clone();
-    let later = utc(NOW) + chrono::Duration::hours(1);
-    s.clock.set(later);
-    s.source.modify(
-        "CG0005",
-        later - chrono::Duration::minutes(30),
-        Some("77.0000"),
-    );
+    let later = s.an_hour_later();
     s.source
-        .modify("CG0006", later - chrono::Duration::minutes(30), None); // same content
+        .modify("CG0005", later - minutes(30), Some("77.0000"));
+    s.source.modify("CG0006", later - minutes(30), None); // same content
     let r = s.run().await;
     assert_eq!(r.counts.mapped, 1);
     assert_eq!(r.counts.unchanged, 1);
@@ -239,7 +240,7 @@ async fn a_record_moving_between_pages_while_reading_is_not_lost() {
     );
     assert_eq!(numbers.len(), 50);
     // CG0005 was read before it changed; the next run sees its new version.
-    s.clock.set(utc(NOW) + chrono::Duration::hours(1));
+    s.an_hour_later();
     let r2 = s.run().await;
     assert_eq!(r2.counts.read, 1);
     assert_eq!(r2.counts.unchanged, 1);
@@ -292,7 +293,7 @@ async fn records_edited_all_through_the_read_are_all_written() {
     let r = s.run().await;
     assert_eq!(r.outcome, RunOutcome::Succeeded, "{:?}", r.error);
     // Edited records belong to the next window; the next run reads them.
-    s.clock.set(utc(NOW) + chrono::Duration::hours(1));
+    s.an_hour_later();
     *s.source.hook.lock().unwrap() = None;
     let r = s.run().await;
     assert_eq!(r.outcome, RunOutcome::Succeeded);

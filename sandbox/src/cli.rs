@@ -66,15 +66,8 @@ pub struct SandboxArgs {
     #[arg(long, value_name = "FILE")]
     pub master_data: Option<PathBuf>,
 
-    /// Number of 旺店通 purchase orders.
-    #[arg(long, default_value_t = 1000)]
-    pub orders: u32,
-    /// Number of 旺店通 stock-in bills.
-    #[arg(long, default_value_t = 1000)]
-    pub stockins: u32,
-    /// Seed of the generated documents.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub data: DataArgs,
     /// Modified times spread over this many days before the anchor.
     #[arg(long, default_value_t = 30)]
     pub spread_days: u32,
@@ -120,6 +113,32 @@ pub struct SandboxArgs {
     /// Seed of the fault draws.
     #[arg(long, default_value_t = 1)]
     pub fault_seed: u64,
+}
+
+/// What the sandbox generates: flags of `duijie sandbox` and `duijie demo`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct DataArgs {
+    /// 旺店通 purchase orders the sandbox serves.
+    #[arg(long, default_value_t = 1000)]
+    pub orders: u32,
+    /// 旺店通 stock-in bills the sandbox serves.
+    #[arg(long, default_value_t = 1000)]
+    pub stockins: u32,
+    /// Seed of the sandbox's generated documents.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+impl DataArgs {
+    /// The data set these flags describe, the other settings at their defaults.
+    pub fn to_config(&self) -> DataConfig {
+        DataConfig {
+            seed: self.seed,
+            purchase_orders: self.orders,
+            stockins: self.stockins,
+            ..DataConfig::default()
+        }
+    }
 }
 
 impl SandboxArgs {
@@ -171,12 +190,10 @@ impl SandboxArgs {
                 master_data,
             },
             data: DataConfig {
-                seed: self.seed,
-                purchase_orders: self.orders,
-                stockins: self.stockins,
                 spread_days: self.spread_days,
                 anchor,
                 empty_time: self.empty_time.clone(),
+                ..self.data.to_config()
             },
             rate_limit_per_min: self.rate_limit_per_min,
             max_skew_secs: self.max_skew_secs,

@@ -11,8 +11,6 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::App;
-
 /// One request and its answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exchange {
@@ -54,8 +52,12 @@ impl ExchangeLog {
 
 /// The middleware: passes every request through, and records it with its
 /// answer while the log is on.
-pub(crate) async fn record(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
-    if !app.exchanges.on.load(Ordering::SeqCst) {
+pub(crate) async fn record(
+    State(log): State<Arc<ExchangeLog>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !log.on.load(Ordering::SeqCst) {
         return next.run(request).await;
     }
     let path = request.uri().path_and_query().map_or_else(
@@ -73,7 +75,7 @@ pub(crate) async fn record(State(app): State<Arc<App>>, request: Request, next: 
     let Ok(answer) = to_bytes(body, usize::MAX).await else {
         return Response::from_parts(parts, Body::empty());
     };
-    app.exchanges.lock().push(Exchange {
+    log.lock().push(Exchange {
         path,
         request: request_body.to_vec(),
         status: parts.status.as_u16(),

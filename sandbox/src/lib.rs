@@ -30,6 +30,7 @@
 //! limits, lost sessions) are injected by seeded draws ([`FaultConfig`]).
 //! [`Control`] steers a running sandbox from the same process.
 
+mod app;
 pub mod cli;
 mod clock;
 mod config;
@@ -37,6 +38,7 @@ mod exchanges;
 mod faults;
 mod http;
 mod kingdee;
+mod masterdata;
 mod ratelimit;
 mod rng;
 mod server;
@@ -44,23 +46,24 @@ mod wdt;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, TimeZone};
 
+pub use app::RequestCounts;
 pub use config::{
     DataConfig, FaultConfig, KingdeeConfig, QimenConfig, QimenErrorStyle, SandboxConfig, Service,
     ServiceFaults, WdtCredentials, DEFAULT_LISTEN,
 };
 pub use exchanges::Exchange;
 pub use faults::FaultCounts;
-pub use kingdee::{MasterData, MasterDataError};
-pub use wdt::DocKind;
+pub use masterdata::{MasterData, MasterDataError};
+pub use wdt::{purchase_order_json, DocKind};
 
+use app::{App, Stats};
 use clock::Clock;
 use faults::FaultInjector;
-use kingdee::KingdeeState;
+use kingdee::state::KingdeeState;
 use ratelimit::RateLimiter;
 use wdt::DataSet;
 
@@ -82,53 +85,6 @@ pub enum SandboxError {
     MasterData(#[from] MasterDataError),
     #[error("sandbox I/O error")]
     Io(#[from] std::io::Error),
-}
-
-/// Requests served per service.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct RequestCounts {
-    pub wdt: u64,
-    pub qimen: u64,
-    pub kingdee: u64,
-}
-
-#[derive(Debug, Default)]
-pub(crate) struct Stats {
-    wdt: AtomicU64,
-    qimen: AtomicU64,
-    kingdee: AtomicU64,
-}
-
-impl Stats {
-    pub(crate) fn count(&self, service: Service) {
-        let c = match service {
-            Service::Wdt => &self.wdt,
-            Service::Qimen => &self.qimen,
-            Service::Kingdee => &self.kingdee,
-        };
-        c.fetch_add(1, Ordering::Relaxed);
-    }
-
-    fn snapshot(&self) -> RequestCounts {
-        RequestCounts {
-            wdt: self.wdt.load(Ordering::Relaxed),
-            qimen: self.qimen.load(Ordering::Relaxed),
-            kingdee: self.kingdee.load(Ordering::Relaxed),
-        }
-    }
-}
-
-/// Everything the handlers share.
-#[derive(Debug)]
-pub(crate) struct App {
-    pub config: SandboxConfig,
-    pub clock: Clock,
-    pub data: DataSet,
-    pub limiter: RateLimiter,
-    pub faults: FaultInjector,
-    pub kingdee: KingdeeState,
-    pub stats: Stats,
-    pub exchanges: exchanges::ExchangeLog,
 }
 
 fn validate(config: &SandboxConfig) -> Result<(), SandboxError> {
@@ -198,7 +154,7 @@ impl Sandbox {
                 config.data.seed ^ config.fault_seed,
             ),
             stats: Stats::default(),
-            exchanges: exchanges::ExchangeLog::default(),
+            exchanges: Arc::default(),
             data,
             clock,
             config,

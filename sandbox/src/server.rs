@@ -17,8 +17,9 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use tower::ServiceExt as _;
 
+use crate::app::App;
 use crate::http::KillSwitch;
-use crate::{exchanges, kingdee, wdt, App};
+use crate::{exchanges, kingdee, wdt};
 
 /// Largest request body (a BatchSave of many bills is a few MB at most).
 const BODY_LIMIT: usize = 64 * 1024 * 1024;
@@ -30,7 +31,7 @@ pub(crate) fn router(app: Arc<App>) -> Router {
         .route("/router/qm", any(wdt::qimen::handle))
         .fallback(fallback)
         .layer(axum::middleware::from_fn_with_state(
-            app.clone(),
+            app.exchanges.clone(),
             exchanges::record,
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

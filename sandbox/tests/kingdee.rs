@@ -9,23 +9,10 @@ use common::*;
 use duijie_sandbox::{FaultConfig, MasterData, SandboxConfig, Service};
 use serde_json::{json, Value};
 
-const VECTOR_4_HEADERS: &[(&str, &str)] = &[
-    ("X-Api-ClientID", "123456"),
-    ("X-Api-Auth-Version", "2.0"),
-    ("x-api-timestamp", "1700000000"),
-    ("x-api-nonce", "1700000000"),
-    ("x-api-signheaders", "x-api-timestamp,x-api-nonce"),
-    (
-        "X-Api-Signature",
-        "OGVjMWY4NjlmYTE2M2VmOGQ1YjZmNmJlNTMzYmI4NmY2OWJjMGJmNTBjNzE4ZGNjM2UxOTY3MDc0N2U0MWFlZg==",
-    ),
-    ("X-Kd-Appkey", "123456_dGVzdHNlY3JldHRlc3RzZWNyZXR0ZXN0"),
-    ("X-Kd-Appdata", "NjRmMGMwZmZlZTAwMDEsd2ViYXBpLDIwNTIsMA=="),
-    (
-        "X-Kd-Signature",
-        "MDlmZjA2MWY2M2E3NTI3MTZjNjJlZGJlYjFkYzVjM2NhYjNmNWIyNWUwMDcwMzg4NjQ1ZTM0YjUzMWYyODkyYw==",
-    ),
-];
+#[path = "../../testdata/sign_vectors.rs"]
+mod vectors;
+
+use vectors::vectors;
 
 fn batch(bills: Vec<Value>) -> Value {
     json!({"formid": "PUR_PurchaseOrder", "data": {"Model": bills, "NeedReturnFields": ["FBillNo"], "IsAutoSubmitAndAudit": "true"}})
@@ -44,33 +31,28 @@ fn session_lost(v: &Value) {
 
 #[tokio::test]
 async fn protocol_vector_4_signed_headers_are_accepted() {
+    let vector_4 = vectors().vector_4;
+    let headers = &vector_4.headers;
     let sandbox = start(SandboxConfig {
-        fixed_now: Some(1_700_000_000),
+        fixed_now: Some(vector_4.now),
         ..config()
     })
     .await;
     let url = kd_url(&sandbox, "DynamicFormService.BatchSave");
-    let send =
-        |headers: &'static [(&'static str, &'static str)], cookie: Option<String>, body: Value| {
-            let mut request = client().post(&url).json(&body);
-            for (k, v) in headers {
-                request = request.header(*k, *v);
-            }
-            if let Some(c) = cookie {
-                request = request.header("kdservice-sessionid", c);
-            }
-            request.send()
-        };
-    let response = send(VECTOR_4_HEADERS, None, batch(vec![purchase_bill("CG001")]))
+    let send = |cookie: Option<String>, body: Value| {
+        let mut request = client().post(&url).json(&body);
+        for (k, v) in headers {
+            request = request.header(k, v);
+        }
+        if let Some(c) = cookie {
+            request = request.header("kdservice-sessionid", c);
+        }
+        request.send()
+    };
+    let response = send(None, batch(vec![purchase_bill("CG001")]))
         .await
         .unwrap();
-    let cookie = response
-        .headers()
-        .get("set-cookie")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let cookie = set_cookie(&response);
     assert!(cookie.starts_with("kdservice-sessionid="), "{cookie}");
     let session = cookie["kdservice-sessionid=".len()..]
         .split(';')
@@ -83,13 +65,9 @@ async fn protocol_vector_4_signed_headers_are_accepted() {
     assert_eq!(v["Result"]["NeedReturnData"], json!([{"FBillNo": "CG001"}]));
 
     // With the session header, no new cookie is set.
-    let response = send(
-        VECTOR_4_HEADERS,
-        Some(session),
-        batch(vec![purchase_bill("CG002")]),
-    )
-    .await
-    .unwrap();
+    let response = send(Some(session), batch(vec![purchase_bill("CG002")]))
+        .await
+        .unwrap();
     assert!(response.headers().get("set-cookie").is_none());
 
     // A signature over another path is rejected.
@@ -97,8 +75,8 @@ async fn protocol_vector_4_signed_headers_are_accepted() {
     let mut request = client()
         .post(&url)
         .json(&batch(vec![purchase_bill("CG003")]));
-    for (k, v) in VECTOR_4_HEADERS {
-        request = request.header(*k, *v);
+    for (k, v) in headers {
+        request = request.header(k, v);
     }
     session_lost(&request.send().await.unwrap().json().await.unwrap());
     assert_eq!(sandbox.control().bill_count("PUR_PurchaseOrder"), 2);
@@ -110,19 +88,13 @@ async fn signed_headers_of_the_runtime_match_and_wrong_secrets_fail() {
     let url = kd_url(&sandbox, "DynamicFormService.ExecuteBillQuery");
     let ts = sandbox.control().now().to_string();
     let body = json!({"data": {"FormId": "PUR_PurchaseOrder", "FieldKeys": "FBillNo"}});
+    let v = vectors().vector_4;
     for (secret, ok) in [
-        ("0123456789abcdef0123456789abcdef", true),
+        (v.app_secret.as_str(), true),
         ("ffffffffffffffffffffffffffffffff", false),
     ] {
         let h = duijie_runtime::vendors::sign::kingdee_signed_headers(
-            "123456_dGVzdHNlY3JldHRlc3RzZWNyZXR0ZXN0",
-            secret,
-            "64f0c0ffee0001",
-            "webapi",
-            2052,
-            "0",
-            &url,
-            &ts,
+            &v.app_id, secret, &v.acct_id, &v.user, v.lcid, &v.org, &url, &ts,
         );
         let mut request = client().post(&url).json(&body);
         for (k, v) in h.pairs() {
@@ -139,33 +111,27 @@ async fn signed_headers_of_the_runtime_match_and_wrong_secrets_fail() {
 
 #[tokio::test]
 async fn protocol_vector_5_login_by_sign() {
+    let vector_5 = vectors().vector_5;
     let mut cfg = config();
-    cfg.fixed_now = Some(1_700_000_000);
-    cfg.kingdee.app_id = "123456_appid".into();
+    cfg.fixed_now = Some(vector_5.timestamp.parse().unwrap());
+    cfg.kingdee.app_id = vector_5.app_id.clone();
     let sandbox = start(cfg).await;
-    let body = json!({"parameters": ["64f0c0ffee0001", "webapi", "123456_appid", "1700000000",
-        "0b86c57ab8d653c96eece1576b12e7960bbce164ad6f81931a1cd9477f6302f1", 2052]});
-    let r = client()
-        .post(kd_url(&sandbox, "AuthService.LoginBySign"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let login = |body: Value| {
+        client()
+            .post(kd_url(&sandbox, "AuthService.LoginBySign"))
+            .json(&body)
+            .send()
+    };
+    let r = login(vector_5.body()).await.unwrap();
     assert!(r.headers().get("set-cookie").is_some());
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["LoginResultType"], 1, "{v}");
     assert!(v["KDSVCSessionId"].as_str().unwrap().len() >= 16);
     assert_eq!(v["Context"]["UserName"], "webapi");
 
-    let mut bad = body.clone();
-    bad["parameters"][4] =
-        json!("0b86c57ab8d653c96eece1576b12e7960bbce164ad6f81931a1cd9477f6302f0");
-    let r = client()
-        .post(kd_url(&sandbox, "AuthService.LoginBySign"))
-        .json(&bad)
-        .send()
-        .await
-        .unwrap();
+    let sign = &vector_5.sign;
+    let bad = vector_5.body_signed(&format!("{}0", &sign[..sign.len() - 1]));
+    let r = login(bad).await.unwrap();
     assert!(r.headers().get("set-cookie").is_none());
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["LoginResultType"], 0, "{v}");
@@ -228,52 +194,32 @@ async fn logins_and_sessions() {
         .await
         .unwrap();
     session_lost(&v);
-    let v = kd_call(
-        &sandbox,
-        "no-such-session",
-        "DynamicFormService.ExecuteBillQuery",
-        &query,
-    )
-    .await;
+    let v = Kd::with_session(&sandbox, "no-such-session")
+        .call("ExecuteBillQuery", &query)
+        .await;
     assert_eq!(v[0][0]["Result"]["ResponseStatus"]["MsgCode"], 1, "{v}");
 
     // A live session works; expiring it on demand loses it.
-    let session = kd_login(&sandbox).await;
+    let kd = Kd::login(&sandbox).await;
     let debug = format!("{:?}", sandbox.control());
     assert!(
-        !debug.contains(&session) && !debug.contains("888888"),
+        !debug.contains(&kd.session) && !debug.contains("888888"),
         "{debug}"
     );
     assert!(debug.len() < 4000, "{debug}");
-    assert_eq!(
-        kd_call(
-            &sandbox,
-            &session,
-            "DynamicFormService.ExecuteBillQuery",
-            &query
-        )
-        .await,
-        json!([])
-    );
+    assert_eq!(kd.call("ExecuteBillQuery", &query).await, json!([]));
     sandbox.control().expire_sessions();
     session_lost(
-        &kd_call(
-            &sandbox,
-            &session,
-            "DynamicFormService.BatchSave",
-            &batch(vec![purchase_bill("CG1")]),
-        )
-        .await,
+        &kd.call("BatchSave", &batch(vec![purchase_bill("CG1")]))
+            .await,
     );
 
     // Idling out.
-    let session = kd_login(&sandbox).await;
+    let kd = Kd::login(&sandbox).await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     session_lost(
-        &kd_call(
-            &sandbox,
-            &session,
-            "DynamicFormService.View",
+        &kd.call(
+            "View",
             &json!({"formid": "PUR_PurchaseOrder", "data": {"Number": "X"}}),
         )
         .await,
@@ -284,14 +230,10 @@ async fn logins_and_sessions() {
 #[tokio::test]
 async fn batch_save_is_per_bill_with_vendor_errors() {
     let sandbox = start(config()).await;
-    let session = kd_login(&sandbox).await;
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
-        &batch(vec![purchase_bill("CG001")]),
-    )
-    .await;
+    let kd = Kd::login(&sandbox).await;
+    let v = kd
+        .call("BatchSave", &batch(vec![purchase_bill("CG001")]))
+        .await;
     assert_eq!(
         v,
         json!({"Result": {"ResponseStatus": {"ErrorCode": 0, "IsSuccess": true, "Errors": [],
@@ -301,18 +243,17 @@ async fn batch_save_is_per_bill_with_vendor_errors() {
 
     let mut no_supplier = purchase_bill("CG003");
     no_supplier.as_object_mut().unwrap().remove("FSupplierId");
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
-        &batch(vec![
-            purchase_bill("CG002"),
-            purchase_bill("CG001"),
-            no_supplier,
-            purchase_bill("CG004"),
-        ]),
-    )
-    .await;
+    let v = kd
+        .call(
+            "BatchSave",
+            &batch(vec![
+                purchase_bill("CG002"),
+                purchase_bill("CG001"),
+                no_supplier,
+                purchase_bill("CG004"),
+            ]),
+        )
+        .await;
     let s = status(&v);
     assert_eq!(s["IsSuccess"], false, "{v}");
     assert_eq!(s["ErrorCode"], 500);
@@ -353,70 +294,49 @@ async fn batch_save_is_per_bill_with_vendor_errors() {
     // Unknown base data; an unknown form; no formid.
     let mut bad = purchase_bill("CG005");
     bad["FPOOrderEntry"][0]["FMaterialId"] = json!({"FNumber": "ZZZ"});
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.Save",
-        &json!({"formid": "PUR_PurchaseOrder", "data": {"Model": bad}}),
-    )
-    .await;
+    let v = kd
+        .call(
+            "Save",
+            &json!({"formid": "PUR_PurchaseOrder", "data": {"Model": bad}}),
+        )
+        .await;
     assert_eq!(status(&v)["Errors"][0]["FieldName"], "FMaterialId", "{v}");
     assert!(status(&v)["Errors"][0]["Message"]
         .as_str()
         .unwrap()
         .contains("ZZZ"));
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
-        &json!({"formid": "BD_MATERIAL", "data": {"Model": []}}),
-    )
-    .await;
+    let v = kd
+        .call(
+            "BatchSave",
+            &json!({"formid": "BD_MATERIAL", "data": {"Model": []}}),
+        )
+        .await;
     assert_eq!(status(&v)["MsgCode"], 4);
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
-        &json!({"data": {"Model": []}}),
-    )
-    .await;
+    let v = kd.call("BatchSave", &json!({"data": {"Model": []}})).await;
     assert_eq!(status(&v)["MsgCode"], 5);
 }
 
 #[tokio::test]
 async fn three_body_shapes_save_and_single_save() {
     let sandbox = start(config()).await;
-    let session = kd_login(&sandbox).await;
+    let kd = Kd::login(&sandbox).await;
     let data = json!({"Model": [purchase_bill("A1")]});
     let as_string = json!({"formid": "PUR_PurchaseOrder", "data": data.to_string()});
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
-        &as_string,
-    )
-    .await;
+    let v = kd.call("BatchSave", &as_string).await;
     assert_eq!(status(&v)["IsSuccess"], true, "{v}");
     let positional = json!({"parameters": ["PUR_PurchaseOrder", {"Model": [purchase_bill("A2")]}]});
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
-        &positional,
-    )
-    .await;
+    let v = kd.call("BatchSave", &positional).await;
     assert_eq!(status(&v)["IsSuccess"], true, "{v}");
 
     // Save takes one object, answers Id and Number; no FBillNo → generated.
     let mut unnumbered = purchase_bill("");
     unnumbered.as_object_mut().unwrap().remove("FBillNo");
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.Save",
-        &json!({"formid": "PUR_PurchaseOrder", "data": {"Model": unnumbered}}),
-    )
-    .await;
+    let v = kd
+        .call(
+            "Save",
+            &json!({"formid": "PUR_PurchaseOrder", "data": {"Model": unnumbered}}),
+        )
+        .await;
     assert_eq!(status(&v)["IsSuccess"], true, "{v}");
     assert_eq!(v["Result"]["Number"], "CGDD000001");
     assert_eq!(v["Result"]["Id"], 100003);
@@ -426,7 +346,7 @@ async fn three_body_shapes_save_and_single_save() {
         "fbillno": "QT001", "FBillTypeID": {"FNUMBER": "QTRKD01_SYS"}, "FStockOrgId": {"FNumber": "100"},
         "FDate": "2024-01-03 00:00:00", "FEntity": [{"FMATERIALID": {"FNumber": "G1001-01"}, "FSTOCKID": {"FNumber": "CK001"},
         "FSTOCKSTATUSID": {"FNumber": "KCZT01_SYS"}, "FQty": "3.0000"}]}]}});
-    let v = kd_call(&sandbox, &session, "DynamicFormService.BatchSave", &stk).await;
+    let v = kd.call("BatchSave", &stk).await;
     assert_eq!(status(&v)["IsSuccess"], true, "{v}");
     assert_eq!(
         sandbox.control().bill_numbers("STK_MISCELLANEOUS"),
@@ -440,112 +360,75 @@ async fn three_body_shapes_save_and_single_save() {
 #[tokio::test]
 async fn execute_bill_query_and_view() {
     let sandbox = start(config()).await;
-    let session = kd_login(&sandbox).await;
-    kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
+    let kd = Kd::login(&sandbox).await;
+    kd.call(
+        "BatchSave",
         &batch(vec![purchase_bill("CG001"), purchase_bill("CG002")]),
     )
     .await;
     let unaudited =
         json!({"formid": "PUR_PurchaseOrder", "data": {"Model": [purchase_bill("CG003")]}});
-    kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
-        &unaudited,
-    )
-    .await;
+    kd.call("BatchSave", &unaudited).await;
 
     let query = |filter: &str, keys: &str| {
         json!({"data": {"FormId": "PUR_PurchaseOrder", "FieldKeys": keys, "FilterString": filter,
             "OrderString": "", "TopRowCount": 0, "StartRow": 0, "Limit": 2000}})
     };
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.ExecuteBillQuery",
-        &query("FBillNo='CG001'", "FID,FBillNo,FDocumentStatus"),
-    )
-    .await;
+    let v = kd
+        .call(
+            "ExecuteBillQuery",
+            &query("FBillNo='CG001'", "FID,FBillNo,FDocumentStatus"),
+        )
+        .await;
     assert_eq!(v, json!([[100001, "CG001", "C"]]));
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.ExecuteBillQuery",
-        &query("FBillNo in ('CG002','CG003')", "FBillNo,FDocumentStatus,FSupplierId.FNumber,FPOOrderEntry_FEntryID,FMaterialId.FNumber,FQty"),
-    )
+    let v = kd.call("ExecuteBillQuery", &query("FBillNo in ('CG002','CG003')", "FBillNo,FDocumentStatus,FSupplierId.FNumber,FPOOrderEntry_FEntryID,FMaterialId.FNumber,FQty"))
     .await;
     let rows = v.as_array().unwrap();
     assert_eq!(rows.len(), 4, "{v}");
     assert_eq!(rows[0], json!(["CG002", "C", "0003", 100003, "A01", 10]));
     assert_eq!((&rows[3][0], &rows[3][1]), (&json!("CG003"), &json!("A")));
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.ExecuteBillQuery",
-        &query("", "FBillNo"),
-    )
-    .await;
+    let v = kd.call("ExecuteBillQuery", &query("", "FBillNo")).await;
     assert_eq!(v.as_array().unwrap().len(), 3);
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BillQuery",
-        &query("FBillNo='CG003'", "FBillNo,FID"),
-    )
-    .await;
+    let v = kd
+        .call("BillQuery", &query("FBillNo='CG003'", "FBillNo,FID"))
+        .await;
     assert_eq!(v, json!([{"FBillNo": "CG003", "FID": 100003}]));
 
     // Errors come wrapped.
     let mut too_many = query("", "FBillNo");
     too_many["data"]["Limit"] = json!(10001);
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.ExecuteBillQuery",
-        &too_many,
-    )
-    .await;
+    let v = kd.call("ExecuteBillQuery", &too_many).await;
     assert_eq!(
         v[0][0]["Result"]["ResponseStatus"]["IsSuccess"], false,
         "{v}"
     );
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.ExecuteBillQuery",
-        &query("", "FBillNo,FNope"),
-    )
-    .await;
+    let v = kd
+        .call("ExecuteBillQuery", &query("", "FBillNo,FNope"))
+        .await;
     assert_eq!(v[0][0]["Result"]["ResponseStatus"]["MsgCode"], 9, "{v}");
 
     // View by number and by id.
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.View",
-        &json!({"formid": "PUR_PurchaseOrder", "data": {"Number": "CG002"}}),
-    )
-    .await;
+    let v = kd
+        .call(
+            "View",
+            &json!({"formid": "PUR_PurchaseOrder", "data": {"Number": "CG002"}}),
+        )
+        .await;
     assert_eq!(v["Result"]["ResponseStatus"], Value::Null);
     assert_eq!(v["Result"]["Result"]["Id"], 100002);
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.View",
-        &json!({"formid": "PUR_PurchaseOrder", "data": {"Id": "100003"}}),
-    )
-    .await;
+    let v = kd
+        .call(
+            "View",
+            &json!({"formid": "PUR_PurchaseOrder", "data": {"Id": "100003"}}),
+        )
+        .await;
     assert_eq!(v["Result"]["Result"]["BillNo"], "CG003");
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.View",
-        &json!({"formid": "PUR_PurchaseOrder", "data": {"Number": "NOPE"}}),
-    )
-    .await;
+    let v = kd
+        .call(
+            "View",
+            &json!({"formid": "PUR_PurchaseOrder", "data": {"Number": "NOPE"}}),
+        )
+        .await;
     assert_eq!(status(&v)["MsgCode"], 10);
 }
 
@@ -556,24 +439,14 @@ async fn master_data_can_be_replaced() {
     file.insert("BD_Supplier", "V2");
     cfg.kingdee.master_data.override_with(file);
     let sandbox = start(cfg).await;
-    let session = kd_login(&sandbox).await;
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
-        &batch(vec![purchase_bill("CG001")]),
-    )
-    .await;
+    let kd = Kd::login(&sandbox).await;
+    let v = kd
+        .call("BatchSave", &batch(vec![purchase_bill("CG001")]))
+        .await;
     assert_eq!(status(&v)["Errors"][0]["FieldName"], "FSupplierId", "{v}");
     let mut bill = purchase_bill("CG001");
     bill["FSupplierId"] = json!({"FNumber": "V2"});
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
-        &batch(vec![bill]),
-    )
-    .await;
+    let v = kd.call("BatchSave", &batch(vec![bill])).await;
     assert_eq!(status(&v)["IsSuccess"], true, "{v}");
 }
 
@@ -583,7 +456,7 @@ async fn faults_can_save_before_dropping_the_answer() {
     cfg.fault_seed = 5;
     let sandbox = start(cfg).await;
     let control = sandbox.control();
-    let session = kd_login(&sandbox).await;
+    let kd = Kd::login(&sandbox).await;
     control.set_faults(
         Service::Kingdee,
         FaultConfig {
@@ -596,7 +469,7 @@ async fn faults_can_save_before_dropping_the_answer() {
         let body = batch(vec![purchase_bill(&format!("D{i:02}"))]);
         let r = client()
             .post(kd_url(&sandbox, "DynamicFormService.BatchSave"))
-            .header("cookie", format!("kdservice-sessionid={session}"))
+            .header("cookie", format!("kdservice-sessionid={}", kd.session))
             .json(&body)
             .send()
             .await;
@@ -618,13 +491,9 @@ async fn faults_can_save_before_dropping_the_answer() {
             ..FaultConfig::default()
         },
     );
-    let v = kd_call(
-        &sandbox,
-        &session,
-        "DynamicFormService.BatchSave",
-        &batch(vec![purchase_bill("R1")]),
-    )
-    .await;
+    let v = kd
+        .call("BatchSave", &batch(vec![purchase_bill("R1")]))
+        .await;
     assert_eq!(status(&v)["MsgCode"], 14, "{v}");
     control.set_faults(
         Service::Kingdee,
@@ -634,23 +503,13 @@ async fn faults_can_save_before_dropping_the_answer() {
         },
     );
     session_lost(
-        &kd_call(
-            &sandbox,
-            &session,
-            "DynamicFormService.BatchSave",
-            &batch(vec![purchase_bill("R1")]),
-        )
-        .await,
+        &kd.call("BatchSave", &batch(vec![purchase_bill("R1")]))
+            .await,
     );
     control.clear_faults();
     session_lost(
-        &kd_call(
-            &sandbox,
-            &session,
-            "DynamicFormService.BatchSave",
-            &batch(vec![purchase_bill("R1")]),
-        )
-        .await,
+        &kd.call("BatchSave", &batch(vec![purchase_bill("R1")]))
+            .await,
     );
     assert_eq!(control.bill_count("PUR_PurchaseOrder"), saved);
     assert_eq!(control.bill_count_by_number("PUR_PurchaseOrder", "R1"), 0);

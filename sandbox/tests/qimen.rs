@@ -7,28 +7,15 @@ use common::*;
 use duijie_sandbox::{FaultConfig, QimenErrorStyle, SandboxConfig, Service};
 use serde_json::Value;
 
-/// 2024-01-02 10:00:00 +08:00, the timestamp of vector 3.
-const VECTOR_NOW: i64 = 1_704_160_800;
+#[path = "../../testdata/sign_vectors.rs"]
+mod vectors;
 
-const VECTOR_3: &[(&str, &str)] = &[
-    ("method", "wdt.stockin.order.query"),
-    ("app_key", "12345678"),
-    ("target_app_key", "23456789"),
-    ("sign_method", "md5"),
-    ("timestamp", "2024-01-02 10:00:00"),
-    ("format", "json"),
-    ("v", "2.0"),
-    ("sid", "apidevnew2"),
-    ("start_time", "2024-01-01 00:00:00"),
-    ("end_time", "2024-01-02 00:00:00"),
-    ("page_no", "0"),
-    ("page_size", "40"),
-    ("sign", "1A631981C54F544BABCF5C3C90E4DB55"),
-];
+use vectors::vectors;
 
+/// Frozen at the timestamp of vector 3.
 fn vector_config() -> SandboxConfig {
     SandboxConfig {
-        fixed_now: Some(VECTOR_NOW),
+        fixed_now: Some(vectors().vector_3.now),
         ..config()
     }
 }
@@ -40,7 +27,8 @@ fn url(sandbox: &duijie_sandbox::Sandbox) -> String {
 #[tokio::test]
 async fn protocol_vector_3_is_accepted_as_form_or_query_string() {
     let sandbox = start(vector_config()).await;
-    let v = post_form(&url(&sandbox), &owned(VECTOR_3)).await;
+    let vector_3 = vectors().vector_3.signed_form();
+    let v = post_form(&url(&sandbox), &vector_3).await;
     let r = &v["response"];
     assert_eq!(r["errorcode"], 0, "{v}");
     assert_eq!(r["message"], "");
@@ -48,7 +36,7 @@ async fn protocol_vector_3_is_accepted_as_form_or_query_string() {
     assert!(r["stockin_list"].is_array());
 
     let query = form_urlencoded::Serializer::new(String::new())
-        .extend_pairs(VECTOR_3)
+        .extend_pairs(&vector_3)
         .finish();
     let response = client()
         .post(format!("{}?{query}", url(&sandbox)))
@@ -62,8 +50,10 @@ async fn protocol_vector_3_is_accepted_as_form_or_query_string() {
 #[tokio::test]
 async fn gateway_errors_as_error_response() {
     let sandbox = start(vector_config()).await;
-    let mut fields = owned(VECTOR_3);
-    fields.last_mut().unwrap().1 = "1A631981C54F544BABCF5C3C90E4DB56".into();
+    let vector_3 = vectors().vector_3;
+    let sign = &vector_3.sign;
+    let mut fields = vector_3.signed_form();
+    fields.last_mut().unwrap().1 = format!("{}6", &sign[..sign.len() - 1]);
     let v = post_form(&url(&sandbox), &fields).await;
     let e = &v["error_response"];
     assert_eq!(e["code"], 25, "{v}");
@@ -71,8 +61,8 @@ async fn gateway_errors_as_error_response() {
     assert_eq!(e["sub_code"], "isv.invalid-signature");
 
     // A lowercase sign is the same hex: accepted.
-    let mut fields = owned(VECTOR_3);
-    fields.last_mut().unwrap().1 = "1a631981c54f544babcf5c3c90e4db55".into();
+    let mut fields = vector_3.signed_form();
+    fields.last_mut().unwrap().1 = sign.to_lowercase();
     assert_eq!(
         post_form(&url(&sandbox), &fields).await["response"]["errorcode"],
         0

@@ -7,24 +7,30 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::*;
-use duijie_sandbox::{DocKind, FaultConfig, SandboxConfig, Service};
+use duijie_sandbox::{DocKind, FaultConfig, Sandbox, SandboxConfig, Service};
 use serde_json::Value;
 
-const VECTOR_FIELDS: &[(&str, &str)] = &[
-    ("sid", "apidevnew2"),
-    ("appkey", "rhsw02"),
-    ("timestamp", "1700000000"),
-    ("start_time", "2024-01-01 00:00:00"),
-    ("end_time", "2024-01-02 00:00:00"),
-    ("page_no", "0"),
-    ("page_size", "40"),
-];
+#[path = "../../testdata/sign_vectors.rs"]
+mod vectors;
 
+use vectors::vectors;
+
+/// Frozen at the timestamp of vector 1.
 fn vector_config() -> SandboxConfig {
     SandboxConfig {
-        fixed_now: Some(1_700_000_000),
+        fixed_now: Some(vectors().vector_1.now),
         ..config()
     }
+}
+
+/// `purchase_order_query` with the default credentials.
+async fn purchases(sandbox: &Sandbox, business: &[(&str, &str)]) -> Value {
+    wdt(sandbox, "purchase_order_query", business).await
+}
+
+/// `stockin_order_query` with the default credentials.
+async fn stockins(sandbox: &Sandbox, business: &[(&str, &str)]) -> Value {
+    wdt(sandbox, "stockin_order_query", business).await
 }
 
 fn is_error(v: &Value, code: i64) {
@@ -37,26 +43,20 @@ fn is_error(v: &Value, code: i64) {
 #[tokio::test]
 async fn protocol_vectors_1_and_2_are_accepted() {
     let sandbox = start(vector_config()).await;
+    let vectors = vectors();
+    let (v1, v2) = (vectors.vector_1, vectors.vector_2);
     for api in ["purchase_order_query", "stockin_order_query"] {
         let url = format!("{}/openapi2/{api}.php", sandbox.base_url());
-        let mut fields = owned(VECTOR_FIELDS);
-        fields.push(("sign".into(), "88c1997a04a3fac23928e0c4b51d4260".into()));
-        let v = post_form(&url, &fields).await;
+        let v = post_form(&url, &v1.signed_form()).await;
         assert_eq!(v["code"], 0, "{v}");
         assert_eq!(v["message"], "");
         assert!(v["total_count"].is_u64());
 
-        let mut fields = owned(VECTOR_FIELDS);
-        fields.push(("warehouse_no".into(), "北京仓".into()));
-        fields.push(("sign".into(), "912945cb74cf7a62e60a58ba55e07af4".into()));
-        let v = post_form(&url, &fields).await;
+        let v = post_form(&url, &v2.form_signed(&v1, &v2.sign)).await;
         assert_eq!(v["code"], 0, "{v}");
 
         // The byte-length sign of vector 2 is what a wrong port computes: rejected.
-        let mut fields = owned(VECTOR_FIELDS);
-        fields.push(("warehouse_no".into(), "北京仓".into()));
-        fields.push(("sign".into(), "59c8c16b9e6c74009daed5dafcaa7cc5".into()));
-        let v = post_form(&url, &fields).await;
+        let v = post_form(&url, &v2.form_signed(&v1, &v2.byte_counting_sign)).await;
         is_error(&v, 1020);
         assert_eq!(v["message"], "签名错误");
     }
@@ -90,27 +90,16 @@ async fn bad_requests_get_the_vendor_error_shape() {
 
     // page_size 101, 0 and "abc".
     for size in ["101", "0", "abc"] {
-        let v = wdt(
-            &sandbox,
-            "purchase_order_query",
-            &[window[0], window[1], ("page_size", size)],
-        )
-        .await;
+        let v = purchases(&sandbox, &[window[0], window[1], ("page_size", size)]).await;
         is_error(&v, 1001);
     }
     // page_size 100 is fine.
-    let v = wdt(
-        &sandbox,
-        "purchase_order_query",
-        &[window[0], window[1], ("page_size", "100")],
-    )
-    .await;
+    let v = purchases(&sandbox, &[window[0], window[1], ("page_size", "100")]).await;
     assert_eq!(v["code"], 0);
 
     // A 31-day window; exactly 30 days is allowed.
-    let v = wdt(
+    let v = purchases(
         &sandbox,
-        "purchase_order_query",
         &[
             ("start_time", "2024-01-01 00:00:00"),
             ("end_time", "2024-02-01 00:00:00"),
@@ -119,9 +108,8 @@ async fn bad_requests_get_the_vendor_error_shape() {
     .await;
     is_error(&v, 1001);
     assert!(v["message"].as_str().unwrap().contains("30天"));
-    let v = wdt(
+    let v = purchases(
         &sandbox,
-        "purchase_order_query",
         &[
             ("start_time", "2024-01-01 00:00:00"),
             ("end_time", "2024-01-31 00:00:00"),
@@ -131,23 +119,12 @@ async fn bad_requests_get_the_vendor_error_shape() {
     assert_eq!(v["code"], 0, "{v}");
 
     // Missing window without a bill number; malformed time; end before start.
-    let v = wdt(
-        &sandbox,
-        "purchase_order_query",
-        &[("start_time", "2024-01-01 00:00:00")],
-    )
-    .await;
+    let v = purchases(&sandbox, &[("start_time", "2024-01-01 00:00:00")]).await;
     is_error(&v, 1000);
-    let v = wdt(
-        &sandbox,
-        "purchase_order_query",
-        &[("start_time", "2024/01/01"), window[1]],
-    )
-    .await;
+    let v = purchases(&sandbox, &[("start_time", "2024/01/01"), window[1]]).await;
     is_error(&v, 1001);
-    let v = wdt(
+    let v = purchases(
         &sandbox,
-        "purchase_order_query",
         &[(window[0].0, window[1].1), (window[1].0, window[0].1)],
     )
     .await;
@@ -168,7 +145,7 @@ async fn bad_requests_get_the_vendor_error_shape() {
 }
 
 async fn read_all(
-    sandbox: &duijie_sandbox::Sandbox,
+    sandbox: &Sandbox,
     api: &str,
     list: &str,
     id: &str,
@@ -225,12 +202,7 @@ async fn paging_totals_are_consistent_and_ordered() {
     assert_eq!(ids.iter().collect::<BTreeSet<_>>().len(), 300);
 
     // Modified times ascend within the answer; both window ends are inclusive.
-    let v = wdt(
-        &sandbox,
-        "stockin_order_query",
-        &[window[0], window[1], ("page_size", "100")],
-    )
-    .await;
+    let v = stockins(&sandbox, &[window[0], window[1], ("page_size", "100")]).await;
     let list = v["stockin_list"].as_array().unwrap();
     let times: Vec<&str> = list
         .iter()
@@ -238,12 +210,7 @@ async fn paging_totals_are_consistent_and_ordered() {
         .collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]));
     let first = list[0]["modified"].as_str().unwrap();
-    let v = wdt(
-        &sandbox,
-        "stockin_order_query",
-        &[("start_time", first), ("end_time", first)],
-    )
-    .await;
+    let v = stockins(&sandbox, &[("start_time", first), ("end_time", first)]).await;
     assert!(v["total_count"].as_u64().unwrap() >= 1, "{v}");
     assert!(v["stockin_list"]
         .as_array()
@@ -253,7 +220,7 @@ async fn paging_totals_are_consistent_and_ordered() {
 
     // A bill number makes the window optional.
     let no = list[3]["stockin_no"].as_str().unwrap();
-    let v = wdt(&sandbox, "stockin_order_query", &[("stockin_no", no)]).await;
+    let v = stockins(&sandbox, &[("stockin_no", no)]).await;
     assert_eq!(v["total_count"], 1, "{v}");
     assert_eq!(v["stockin_list"][0]["stockin_no"], no);
 }
@@ -363,12 +330,7 @@ async fn touched_records_move_between_pages() {
         ("start_time", "2024-01-10 00:00:00"),
         ("end_time", "2024-01-31 00:00:00"),
     ];
-    let v = wdt(
-        &sandbox,
-        "purchase_order_query",
-        &[window[0], window[1], ("page_size", "50")],
-    )
-    .await;
+    let v = purchases(&sandbox, &[window[0], window[1], ("page_size", "50")]).await;
     let first_page: Vec<u64> = v["purchase_list"]
         .as_array()
         .unwrap()
@@ -412,9 +374,8 @@ async fn touched_records_move_between_pages() {
 
     let ids = control.touch_random(DocKind::StockIn, 4);
     assert_eq!(ids.len(), 4);
-    let v = wdt(
+    let v = stockins(
         &sandbox,
-        "stockin_order_query",
         &[
             ("start_time", "2024-01-31 00:00:00"),
             ("end_time", "2024-01-31 00:00:00"),
@@ -433,22 +394,13 @@ async fn rate_limit_answers_code_100() {
         ("start_time", "2024-01-20 00:00:00"),
         ("end_time", "2024-01-30 00:00:00"),
     ];
-    assert_eq!(
-        wdt(&sandbox, "purchase_order_query", &window).await["code"],
-        0
-    );
-    assert_eq!(
-        wdt(&sandbox, "stockin_order_query", &window).await["code"],
-        0
-    );
-    let v = wdt(&sandbox, "purchase_order_query", &window).await;
+    assert_eq!(purchases(&sandbox, &window).await["code"], 0);
+    assert_eq!(stockins(&sandbox, &window).await["code"], 0);
+    let v = purchases(&sandbox, &window).await;
     is_error(&v, 100);
     assert_eq!(v["message"], "超过每分钟最大调用频率限制，请稍后重试");
     sandbox.control().set_rate_limit_per_min(0);
-    assert_eq!(
-        wdt(&sandbox, "purchase_order_query", &window).await["code"],
-        0
-    );
+    assert_eq!(purchases(&sandbox, &window).await["code"], 0);
 }
 
 #[tokio::test]

@@ -14,15 +14,8 @@ use super::{init, run, status};
 
 #[derive(Debug, clap::Args)]
 pub struct DemoArgs {
-    /// Purchase orders the sandbox serves.
-    #[arg(long, default_value_t = 1000)]
-    pub orders: u32,
-    /// Stock-in bills the sandbox serves.
-    #[arg(long, default_value_t = 1000)]
-    pub stockins: u32,
-    /// Seed of the sandbox's generated documents.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub data: duijie_sandbox::cli::DataArgs,
     /// Where to put duijie.toml and the state (default: a new directory
     /// under the system's temporary directory; kept, so `duijie status
     /// --config DIR/duijie.toml` can be run afterwards).
@@ -31,13 +24,11 @@ pub struct DemoArgs {
 }
 
 pub async fn run(args: DemoArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Result<i32> {
-    let mut config = duijie_sandbox::SandboxConfig {
+    let config = duijie_sandbox::SandboxConfig {
         listen: "127.0.0.1:0".parse().context("listen address")?,
+        data: args.data.to_config(),
         ..Default::default()
     };
-    config.data.purchase_orders = args.orders;
-    config.data.stockins = args.stockins;
-    config.data.seed = args.seed;
     let sandbox = duijie_sandbox::Sandbox::start(config)
         .await
         .context("starting the sandboxes")?;

@@ -2,9 +2,11 @@
 
 use duijie_dsl::ast::{self, BinaryOp, Span};
 
-use super::{const_base, functions, Checker};
-use crate::diag::{closest, codes};
-use crate::model::{Base, Builtin, Const, Expr, ExprKind, Op, Ty};
+use super::report::suggest;
+use super::resolve::source_scalar;
+use super::{const_base, functions, Checker, DefInfo};
+use crate::diag::codes;
+use crate::model::{Base, Const, Expr, ExprKind, Op, Ty};
 
 impl Checker<'_, '_> {
     /// Types an expression; `None` when it has an error (already reported).
@@ -25,47 +27,7 @@ impl Checker<'_, '_> {
             ast::ExprKind::Path(p) => self.path_expr(p),
             ast::ExprKind::Call { func, args } => self.call(func, args, e.span),
             ast::ExprKind::Index { table, key } => self.lookup(table, key),
-            ast::ExprKind::Unary { op, op_span, expr } => {
-                let inner = self.expr(expr)?;
-                match op {
-                    ast::UnaryOp::Neg => {
-                        let inner = match inner.ty.base {
-                            Base::Int | Base::Dec | Base::Null => inner,
-                            _ => {
-                                self.type_error(
-                                    *op_span,
-                                    expr.span,
-                                    &inner.ty,
-                                    "a number",
-                                    "`-` negates decimals and integers",
-                                );
-                                return None;
-                            }
-                        };
-                        let ty = inner.ty;
-                        Some(Expr {
-                            kind: ExprKind::Neg(Box::new(inner)),
-                            ty,
-                        })
-                    }
-                    ast::UnaryOp::Not => {
-                        if !matches!(inner.ty.base, Base::Bool | Base::Null) {
-                            self.type_error(
-                                *op_span,
-                                expr.span,
-                                &inner.ty,
-                                "a bool",
-                                "`not` takes a condition",
-                            );
-                            return None;
-                        }
-                        Some(Expr {
-                            kind: ExprKind::Not(Box::new(inner)),
-                            ty: Ty::of(Base::Bool),
-                        })
-                    }
-                }
-            }
+            ast::ExprKind::Unary { op, op_span, expr } => self.unary(*op, *op_span, expr),
             ast::ExprKind::Binary {
                 op,
                 op_span,
@@ -76,130 +38,200 @@ impl Checker<'_, '_> {
                 cond,
                 then,
                 otherwise,
-            } => {
-                let c = self.expr(cond);
-                let t = self.expr(then);
-                let o = self.expr(otherwise);
-                let (c, t, o) = (c?, t?, o?);
-                if !matches!(c.ty.base, Base::Bool | Base::Null) {
+            } => self.if_expr(cond, then, otherwise),
+            ast::ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms),
+            ast::ExprKind::List(items) => self.list(items),
+        }
+    }
+
+    /// `-x` of a number, `not c` of a condition.
+    fn unary(&mut self, op: ast::UnaryOp, op_span: Span, expr: &ast::Expr) -> Option<Expr> {
+        let inner = self.expr(expr)?;
+        match op {
+            ast::UnaryOp::Neg => {
+                if !matches!(inner.ty.base, Base::Int | Base::Dec | Base::Null) {
                     self.type_error(
-                        cond.span,
-                        cond.span,
-                        &c.ty,
-                        "a bool",
-                        "an `if` condition is a comparison or a bool",
+                        op_span,
+                        expr.span,
+                        &inner.ty,
+                        "a number",
+                        "`-` negates decimals and integers",
                     );
                     return None;
                 }
-                let (t, o, ty) =
-                    self.unify(t, o, then.span, otherwise.span, "the two branches of `if`")?;
+                let ty = inner.ty;
                 Some(Expr {
-                    kind: ExprKind::If {
-                        cond: Box::new(c),
-                        then: Box::new(t),
-                        otherwise: Box::new(o),
-                    },
+                    kind: ExprKind::Neg(Box::new(inner)),
                     ty,
                 })
             }
-            ast::ExprKind::Match { scrutinee, arms } => self.match_expr(scrutinee, arms),
-            ast::ExprKind::List(items) => {
-                let mut out = Vec::new();
-                for item in items {
-                    let x = self.expr(item)?;
-                    let x = self.coerce(x, Base::Str, item.span, "a list element")?;
-                    out.push(x);
+            ast::UnaryOp::Not => {
+                if !matches!(inner.ty.base, Base::Bool | Base::Null) {
+                    self.type_error(
+                        op_span,
+                        expr.span,
+                        &inner.ty,
+                        "a bool",
+                        "`not` takes a condition",
+                    );
+                    return None;
                 }
                 Some(Expr {
-                    kind: ExprKind::List(out),
-                    ty: Ty::of(Base::List),
+                    kind: ExprKind::Not(Box::new(inner)),
+                    ty: Ty::of(Base::Bool),
                 })
             }
         }
     }
 
+    /// `if c then a else b`: a condition, and two branches of one type.
+    fn if_expr(
+        &mut self,
+        cond: &ast::Expr,
+        then: &ast::Expr,
+        otherwise: &ast::Expr,
+    ) -> Option<Expr> {
+        let c = self.expr(cond);
+        let t = self.expr(then);
+        let o = self.expr(otherwise);
+        let (c, t, o) = (c?, t?, o?);
+        if !matches!(c.ty.base, Base::Bool | Base::Null) {
+            self.type_error(
+                cond.span,
+                cond.span,
+                &c.ty,
+                "a bool",
+                "an `if` condition is a comparison or a bool",
+            );
+            return None;
+        }
+        let (t, o, ty) = self.unify(t, o, then.span, otherwise.span, "the two branches of `if`")?;
+        Some(Expr {
+            kind: ExprKind::If {
+                cond: Box::new(c),
+                then: Box::new(t),
+                otherwise: Box::new(o),
+            },
+            ty,
+        })
+    }
+
+    /// `[a, b, …]`: a list of strings.
+    fn list(&mut self, items: &[ast::Expr]) -> Option<Expr> {
+        let mut out = Vec::new();
+        for item in items {
+            let x = self.expr(item)?;
+            let x = self.coerce(x, Base::Str, item.span, "a list element")?;
+            out.push(x);
+        }
+        Some(Expr {
+            kind: ExprKind::List(out),
+            ty: Ty::of(Base::List),
+        })
+    }
+
+    /// A name: a parameter of the `def` being expanded, a local, a
+    /// constant `def`, or a source field.
     fn path_expr(&mut self, p: &ast::Path) -> Option<Expr> {
         let first = p.segments.first()?;
-        // A parameter of the `def` being expanded.
-        if let Some((_, params)) = self.def_stack.last() {
-            if let Some((_, arg)) = params.iter().find(|(n, _)| *n == first.name) {
-                if p.segments.len() > 1 {
-                    self.error(
-                        codes::SHAPE_SOURCE,
-                        p.span,
-                        format!("`{}` is a parameter, it has no fields", first.name),
-                    )
-                    .label("a value, not a record");
-                    return None;
-                }
-                return Some(arg.clone());
+        if let Some(arg) = self.def_arg(&first.name) {
+            if p.segments.len() > 1 {
+                self.error(
+                    codes::SHAPE_SOURCE,
+                    p.span,
+                    format!("`{}` is a parameter, it has no fields", first.name),
+                )
+                .label("a value, not a record");
+                return None;
             }
+            return Some(arg);
         }
-        // A local.
         if p.segments.len() == 1 {
-            for level in self.levels.iter_mut().rev() {
-                if let Some(local) = level.locals.iter_mut().find(|l| l.name == first.name) {
-                    local.used = true;
-                    return Some(Expr {
-                        kind: ExprKind::Local(local.slot),
-                        ty: local.ty,
-                    });
-                }
+            if let Some(local) = self.use_local(&first.name) {
+                return Some(local);
             }
-        }
-        // A constant: `def NAME = expr`.
-        if p.segments.len() == 1 {
             if let Some(def) = self
                 .defs
                 .get(&first.name)
                 .filter(|d| d.decl.params.is_empty())
                 .cloned()
             {
-                if self
-                    .levels
-                    .iter()
-                    .any(|l| crate::spec::find(l.fields, &first.name).is_some())
-                {
-                    let (file, at) = (def.file, def.decl.name.span);
-                    self.error(
-                        codes::AMBIGUOUS_NAME,
-                        p.span,
-                        format!("`{}` is both a definition and a source field", first.name),
-                    )
-                    .label("which one?")
-                    .with(file, at, "the definition")
-                    .help(format!(
-                        "rename the definition, or write `record.{}` for the field",
-                        first.name
-                    ));
-                    return None;
-                }
-                return self.expand_def(&def, first, &[], p.span);
+                return self.def_constant(p, first, &def);
             }
-        }
-        // A function or table name used as a value, where no field has it.
-        if p.segments.len() == 1 && !self.is_field_in_scope(&first.name) {
-            let misuse =
-                if functions::is_builtin(&first.name) || self.defs.contains_key(&first.name) {
-                    Some(("function", format!("call it: `{}(…)`", first.name)))
-                } else if self.table_index.contains_key(&first.name) {
-                    Some(("table", format!("look a key up: `{}[key]`", first.name)))
-                } else {
-                    None
-                };
-            if let Some((what, help)) = misuse {
-                self.error(
-                    codes::UNKNOWN_SOURCE_FIELD,
-                    p.span,
-                    format!("`{}` is a {what}, not a field", first.name),
-                )
-                .label("used as a value")
-                .help(help);
+            if !self.is_field_in_scope(&first.name) && self.name_used_as_value(p, first) {
                 return None;
             }
         }
+        self.field_expr(p)
+    }
+
+    /// The argument bound to a parameter of the `def` being expanded.
+    fn def_arg(&self, name: &str) -> Option<Expr> {
+        let (_, params) = self.def_stack.last()?;
+        params
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, arg)| arg.clone())
+    }
+
+    /// A local in scope, marked used.
+    fn use_local(&mut self, name: &str) -> Option<Expr> {
+        for level in self.levels.iter_mut().rev() {
+            if let Some(local) = level.locals.iter_mut().find(|l| l.name == name) {
+                local.used = true;
+                return Some(Expr {
+                    kind: ExprKind::Local(local.slot),
+                    ty: local.ty,
+                });
+            }
+        }
+        None
+    }
+
+    /// A constant: `def NAME = expr`, unless a source field has its name.
+    fn def_constant(&mut self, p: &ast::Path, name: &ast::Ident, def: &DefInfo) -> Option<Expr> {
+        if self.is_field_in_scope(&name.name) {
+            let (file, at) = (def.file, def.decl.name.span);
+            self.error(
+                codes::AMBIGUOUS_NAME,
+                p.span,
+                format!("`{}` is both a definition and a source field", name.name),
+            )
+            .label("which one?")
+            .with(file, at, "the definition")
+            .help(format!(
+                "rename the definition, or write `record.{}` for the field",
+                name.name
+            ));
+            return None;
+        }
+        self.expand_def(def, name, &[], p.span)
+    }
+
+    /// Reports a function or table name used as a value; true if it is one.
+    fn name_used_as_value(&mut self, p: &ast::Path, name: &ast::Ident) -> bool {
+        let (what, help) =
+            if functions::is_builtin(&name.name) || self.defs.contains_key(&name.name) {
+                ("function", format!("call it: `{}(…)`", name.name))
+            } else if self.table_index.contains_key(&name.name) {
+                ("table", format!("look a key up: `{}[key]`", name.name))
+            } else {
+                return false;
+            };
+        self.error(
+            codes::UNKNOWN_SOURCE_FIELD,
+            p.span,
+            format!("`{}` is a {what}, not a field", name.name),
+        )
+        .label("used as a value")
+        .help(help);
+        true
+    }
+
+    /// A source field, decoded as its spec says.
+    fn field_expr(&mut self, p: &ast::Path) -> Option<Expr> {
         let r = self.resolve_path(p, false)?;
-        let scalar = super::source_scalar(r.field, self.source_api);
+        let scalar = source_scalar(r.field, self.source_api);
         let ty = Ty {
             base: scalar.ty,
             nullable: !scalar.required,
@@ -217,20 +249,15 @@ impl Checker<'_, '_> {
         let k = self.expr(key);
         let Some(&ti) = self.table_index.get(&table.name) else {
             let names: Vec<String> = self.table_index.keys().cloned().collect();
-            let help = match closest(&table.name, names.iter().map(String::as_str)) {
-                Some(c) => format!("did you mean `{c}`?"),
-                None if names.is_empty() => {
+            let help = suggest(&table.name, names.iter().map(String::as_str), || {
+                if names.is_empty() {
                     "declare it: `table NAME { \"key\" => \"value\" }`".into()
+                } else {
+                    format!("the tables are: {}", names.join(", "))
                 }
-                None => format!("the tables are: {}", names.join(", ")),
-            };
-            self.error(
-                codes::UNKNOWN_TABLE,
-                table.span,
-                format!("unknown table `{}`", table.name),
-            )
-            .label("no table of this name")
-            .help(help);
+            });
+            self.unknown(codes::UNKNOWN_TABLE, table.span, "table", &table.name, help)
+                .label("no table of this name");
             return None;
         };
         let k = k?;
@@ -357,39 +384,7 @@ impl Checker<'_, '_> {
         rhs: &ast::Expr,
     ) -> Option<Expr> {
         if op == BinaryOp::In {
-            let v = self.expr(lhs);
-            let ast::ExprKind::List(items) = &rhs.kind else {
-                let r = self.expr(rhs)?;
-                self.error(
-                    codes::TYPE_MISMATCH,
-                    rhs.span,
-                    "`in` takes a list of values: `x in [\"40\", \"90\"]`",
-                )
-                .label(format!("{}, not a list", r.ty.with_article()))
-                .help("write the values in brackets");
-                return None;
-            };
-            let v = v?;
-            let mut out = Vec::new();
-            for item in items {
-                let x = self.expr(item)?;
-                let (_, x, _) =
-                    self.unify(v.clone(), x, lhs.span, item.span, "the value and the list")?;
-                out.push(x);
-            }
-            let value = match v.ty.base {
-                Base::Int if out.iter().any(|x| x.ty.base == Base::Dec) => {
-                    self.widen_to(v, Ty::of(Base::Dec), lhs.span)?
-                }
-                _ => v,
-            };
-            return Some(Expr {
-                kind: ExprKind::In {
-                    value: Box::new(value),
-                    items: out,
-                },
-                ty: Ty::of(Base::Bool),
-            });
+            return self.in_list(lhs, rhs);
         }
         let l = self.expr(lhs);
         let r = self.expr(rhs);
@@ -470,6 +465,43 @@ impl Checker<'_, '_> {
             }
             BinaryOp::In => None,
         }
+    }
+
+    /// `x in [a, b, …]`: the value and each item of one type.
+    fn in_list(&mut self, lhs: &ast::Expr, rhs: &ast::Expr) -> Option<Expr> {
+        let v = self.expr(lhs);
+        let ast::ExprKind::List(items) = &rhs.kind else {
+            let r = self.expr(rhs)?;
+            self.error(
+                codes::TYPE_MISMATCH,
+                rhs.span,
+                "`in` takes a list of values: `x in [\"40\", \"90\"]`",
+            )
+            .label(format!("{}, not a list", r.ty.with_article()))
+            .help("write the values in brackets");
+            return None;
+        };
+        let v = v?;
+        let mut out = Vec::new();
+        for item in items {
+            let x = self.expr(item)?;
+            let (_, x, _) =
+                self.unify(v.clone(), x, lhs.span, item.span, "the value and the list")?;
+            out.push(x);
+        }
+        let value = match v.ty.base {
+            Base::Int if out.iter().any(|x| x.ty.base == Base::Dec) => {
+                self.widen_to(v, Ty::of(Base::Dec), lhs.span)?
+            }
+            _ => v,
+        };
+        Some(Expr {
+            kind: ExprKind::In {
+                value: Box::new(value),
+                items: out,
+            },
+            ty: Ty::of(Base::Bool),
+        })
     }
 
     fn arith(
@@ -572,163 +604,16 @@ impl Checker<'_, '_> {
         Some(bin(op, l, r, dec))
     }
 
-    /// Makes two expressions one type (ints widen to decimals, null joins
-    /// anything). Reports a mismatch.
-    pub(crate) fn unify(
-        &mut self,
-        a: Expr,
-        b: Expr,
-        sa: Span,
-        sb: Span,
-        what: &str,
-    ) -> Option<(Expr, Expr, Ty)> {
-        let ty = match join(a.ty, b.ty) {
-            Some(t) => t,
-            None => {
-                self.error(
-                    codes::TYPE_MISMATCH,
-                    sb,
-                    format!(
-                        "{what} have different types: {} and {}",
-                        a.ty.describe(),
-                        b.ty.describe()
-                    ),
-                )
-                .label(b.ty.with_article().to_string())
-                .also(sa, a.ty.with_article().to_string())
-                .help(conversion_help(b.ty.base, a.ty.base));
-                return None;
-            }
-        };
-        let a = self.widen_to(a, ty, sa)?;
-        let b = self.widen_to(b, ty, sb)?;
-        Some((a, b, ty))
-    }
-
-    fn common_type(&mut self, values: &[(Expr, Span)], what: &str) -> Option<Ty> {
-        let mut ty: Option<(Ty, Span)> = None;
-        for (e, sp) in values {
-            ty = match ty {
-                None => Some((e.ty, *sp)),
-                Some((t, first)) => match join(t, e.ty) {
-                    Some(j) => Some((j, first)),
-                    None => {
-                        self.error(
-                            codes::TYPE_MISMATCH,
-                            *sp,
-                            format!(
-                                "{what} have different types: {} and {}",
-                                t.describe(),
-                                e.ty.describe()
-                            ),
-                        )
-                        .label(e.ty.with_article().to_string())
-                        .also(first, t.with_article().to_string())
-                        .help(conversion_help(e.ty.base, t.base));
-                        return None;
-                    }
-                },
-            };
-        }
-        ty.map(|(t, _)| t)
-    }
-
-    /// Converts `e` to `ty` where that is implicit (int → dec); the types
-    /// must already agree otherwise.
-    pub(crate) fn widen_to(&mut self, e: Expr, ty: Ty, _span: Span) -> Option<Expr> {
-        if e.ty.base == Base::Int && ty.base == Base::Dec {
-            let nullable = e.ty.nullable;
-            return Some(Expr {
-                kind: match e.kind {
-                    ExprKind::Const(Const::Int(i)) => ExprKind::Const(Const::Dec(i.to_string())),
-                    kind => ExprKind::Call {
-                        func: Builtin::IntToDec,
-                        args: vec![Expr { kind, ty: e.ty }],
-                    },
-                },
-                ty: Ty {
-                    base: Base::Dec,
-                    nullable,
-                },
-            });
-        }
-        Some(e)
-    }
-
-    /// Checks that `e` can stand where a `want` is needed.
-    pub(crate) fn coerce(&mut self, e: Expr, want: Base, span: Span, place: &str) -> Option<Expr> {
-        if e.ty.base == want || e.ty.base == Base::Null {
-            return Some(e);
-        }
-        if e.ty.base == Base::Int && want == Base::Dec {
-            let nullable = e.ty.nullable;
-            return self.widen_to(
-                e,
-                Ty {
-                    base: Base::Dec,
-                    nullable,
-                },
-                span,
-            );
-        }
-        self.error(
-            codes::TYPE_MISMATCH,
-            span,
-            format!(
-                "{place} is {}, but this is {}",
-                want.with_article(),
-                e.ty.with_article()
-            ),
-        )
-        .label(format!(
-            "{}, where {} is needed",
-            e.ty.with_article(),
-            want.with_article()
-        ))
-        .help(conversion_help(e.ty.base, want));
-        None
-    }
-
-    pub(crate) fn type_error(&mut self, at: Span, operand: Span, got: &Ty, want: &str, help: &str) {
-        self.error(
-            codes::TYPE_MISMATCH,
-            operand,
-            format!("expected {want}, found {}", got.describe()),
-        )
-        .label(got.with_article().to_string())
-        .also(at, "needed here")
-        .help(help.to_string());
-    }
-
     fn call(&mut self, func: &ast::Ident, args: &[ast::Expr], span: Span) -> Option<Expr> {
         if let Some(def) = self.defs.get(&func.name).cloned() {
             return self.expand_def(&def, func, args, span);
         }
         if !functions::is_builtin(&func.name) {
-            let mut names: Vec<&str> = functions::NAMES.to_vec();
-            let defs: Vec<String> = self.defs.keys().cloned().collect();
-            names.extend(defs.iter().map(String::as_str));
-            let help = match closest(&func.name, names.iter().copied()) {
-                Some(c) => format!("did you mean `{c}`?"),
-                None => "see the functions in docs/language.md, or declare one with `def`".into(),
-            };
             if self.table_index.contains_key(&func.name) {
-                self.error(
-                    codes::UNKNOWN_FUNCTION,
-                    func.span,
-                    format!("`{}` is a table, not a function", func.name),
-                )
-                .label("called like a function")
-                .help(format!("look a key up with brackets: `{}[key]`", func.name));
+                self.table_called(func);
                 return None;
             }
-            self.error(
-                codes::UNKNOWN_FUNCTION,
-                func.span,
-                format!("unknown function `{}`", func.name),
-            )
-            .label("no function of this name")
-            .help(help);
+            self.unknown_function(func);
             // Still check the arguments for their own mistakes.
             for a in args {
                 let _ = self.expr(a);
@@ -749,9 +634,41 @@ impl Checker<'_, '_> {
         functions::check_call(self, func, typed, span)
     }
 
+    /// Reports a table called like a function.
+    fn table_called(&mut self, func: &ast::Ident) {
+        self.error(
+            codes::UNKNOWN_FUNCTION,
+            func.span,
+            format!("`{}` is a table, not a function", func.name),
+        )
+        .label("called like a function")
+        .help(format!("look a key up with brackets: `{}[key]`", func.name));
+    }
+
+    /// Reports a call of a name that is neither a built-in, a `def` nor a
+    /// table.
+    fn unknown_function(&mut self, func: &ast::Ident) {
+        let defs: Vec<String> = self.defs.keys().cloned().collect();
+        let names = functions::NAMES
+            .iter()
+            .copied()
+            .chain(defs.iter().map(String::as_str));
+        let help = suggest(&func.name, names, || {
+            "see the functions in docs/language.md, or declare one with `def`".into()
+        });
+        self.unknown(
+            codes::UNKNOWN_FUNCTION,
+            func.span,
+            "function",
+            &func.name,
+            help,
+        )
+        .label("no function of this name");
+    }
+
     fn expand_def(
         &mut self,
-        def: &super::DefInfo,
+        def: &DefInfo,
         func: &ast::Ident,
         args: &[ast::Expr],
         span: Span,
@@ -789,9 +706,8 @@ impl Checker<'_, '_> {
                     .map(|p| p.name.as_str())
                     .collect::<Vec<_>>()
                     .join(", ")
-            ));
-            let last = self.diags.len() - 1;
-            self.diags[last].with(file, def.decl.name.span, "declared here");
+            ))
+            .with(file, def.decl.name.span, "declared here");
             return None;
         }
         let mut bound = Vec::new();
@@ -824,37 +740,6 @@ fn plural(n: usize) -> &'static str {
         ""
     } else {
         "s"
-    }
-}
-
-/// The common type of two types, if any.
-pub(crate) fn join(a: Ty, b: Ty) -> Option<Ty> {
-    let nullable = a.nullable || b.nullable;
-    let base = match (a.base, b.base) {
-        (x, y) if x == y => x,
-        (Base::Null, y) => y,
-        (x, Base::Null) => x,
-        (Base::Int, Base::Dec) | (Base::Dec, Base::Int) => Base::Dec,
-        _ => return None,
-    };
-    Some(Ty { base, nullable })
-}
-
-/// How to get from one type to another, for help lines.
-pub(crate) fn conversion_help(from: Base, to: Base) -> String {
-    match (from, to) {
-        (Base::Str, Base::Dec) => "convert it: `to_decimal(x)` fails the record on bad text, `try_decimal(x)` gives null instead".into(),
-        (Base::Str, Base::Int) => "convert it: `to_int(x)` fails the record on bad text, `try_int(x)` gives null instead".into(),
-        (Base::Dec, Base::Int) => "convert it: `to_int(x)` fails the record on a fraction; `to_int(round(x, 0))` rounds first".into(),
-        (Base::Dec | Base::Int | Base::Bool, Base::Str) => "convert it: `to_string(x)`".into(),
-        (Base::Date | Base::DateTime, Base::Str) => "format it: `format_datetime(x, \"%Y-%m-%d %H:%M:%S\")`".into(),
-        (Base::Str, Base::DateTime) => "parse it: `to_datetime(x, \"%Y-%m-%d %H:%M:%S\", \"+08:00\")`".into(),
-        (Base::Str, Base::Date) => "parse it: `to_date(x, \"%Y-%m-%d\")`".into(),
-        (Base::DateTime, Base::Date) => "take its date: `date(x)` (in the value's own zone; `date(x, \"+08:00\")` picks one)".into(),
-        (Base::List, Base::Str) => "join it: `join(x, \",\")`".into(),
-        (Base::Str, Base::List) => "split it: `split(x, \",\")`".into(),
-        (Base::Bool, _) | (_, Base::Bool) => "compare it to get a bool: `x == \"1\"`".into(),
-        (f, t) => format!("{} cannot be used as a {}", f.with_article(), t.name()),
     }
 }
 

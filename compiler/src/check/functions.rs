@@ -3,6 +3,8 @@
 
 use duijie_dsl::ast::{self, Span};
 
+use super::types::conversion_help;
+use super::zone::parse_offset;
 use super::Checker;
 use crate::diag::codes;
 use crate::model::{Base, Builtin, Const, Expr, ExprKind, Ty};
@@ -106,34 +108,82 @@ pub(crate) fn check_call(
     span: Span,
 ) -> Option<Expr> {
     let name = func.name.as_str();
-    let (min, max) = arity(name);
-    if args.len() < min || args.len() > max {
-        let n = if min == max {
-            format!("{min}")
-        } else {
-            format!("{min} to {max}")
-        };
-        cx.error(
-            codes::ARITY,
-            span,
-            format!(
-                "`{name}` takes {n} argument{}, {} given",
-                if max == 1 { "" } else { "s" },
-                args.len()
-            ),
-        )
-        .label("in this call")
-        .help(format!("`{name}{}`", signature(name)));
+    if !check_arity(cx, name, args.len(), span) {
         return None;
     }
     let first_nullable = args.first().map(|(e, _)| e.ty.nullable).unwrap_or(false);
-    let nullable_result = |base: Base| Ty {
-        base,
-        nullable: first_nullable,
+    let call = BuiltinCall {
+        name,
+        args,
+        first_nullable,
     };
-    // Argument i must be one of `bases`.
-    let check_arg = |cx: &mut Checker<'_, '_>, i: usize, bases: &[Base]| -> bool {
-        let (e, sp) = &args[i];
+    match name {
+        "to_decimal" | "try_decimal" | "to_int" | "try_int" => call.convert_number(cx),
+        "to_string" => call.string_of(cx),
+        "to_date" | "try_date" => call.parse_date(cx),
+        "to_datetime" | "try_datetime" => call.parse_datetime(cx),
+        "format_datetime" => call.format_datetime(cx),
+        "date" => call.date(cx),
+        "add_days" => call.add_days(cx),
+        "round" | "truncate" => call.round(cx),
+        "abs" => call.abs(cx),
+        "min" | "max" => call.min_max(cx),
+        "trim" | "upper" | "lower" | "len" => call.one_text(cx),
+        "substring" => call.substring(cx),
+        "replace" | "split" | "join" | "starts_with" | "ends_with" | "contains" => {
+            call.text_and_more(cx)
+        }
+        "is_null" | "is_empty" => Some(call.null_test()),
+        _ => None,
+    }
+}
+
+/// Reports a call with too few or too many arguments; true when the count
+/// is right.
+fn check_arity(cx: &mut Checker<'_, '_>, name: &str, given: usize, span: Span) -> bool {
+    let (min, max) = arity(name);
+    if given >= min && given <= max {
+        return true;
+    }
+    let n = if min == max {
+        format!("{min}")
+    } else {
+        format!("{min} to {max}")
+    };
+    cx.error(
+        codes::ARITY,
+        span,
+        format!(
+            "`{name}` takes {n} argument{}, {given} given",
+            if max == 1 { "" } else { "s" },
+        ),
+    )
+    .label("in this call")
+    .help(format!("`{name}{}`", signature(name)));
+    false
+}
+
+/// A call of a built-in, its arguments typed and counted.
+struct BuiltinCall<'n> {
+    name: &'n str,
+    args: Vec<(Expr, Span)>,
+    /// Whether the first argument can be null (most results then can).
+    first_nullable: bool,
+}
+
+impl BuiltinCall<'_> {
+    /// A result of `base` that is null when the first argument is.
+    fn result(&self, base: Base) -> Ty {
+        Ty {
+            base,
+            nullable: self.first_nullable,
+        }
+    }
+
+    /// Whether argument `i` is one of `bases` (or null); reports it when not.
+    fn arg_is(&self, cx: &mut Checker<'_, '_>, i: usize, bases: &[Base]) -> bool {
+        let name = self.name;
+        let (e, sp) = &self.args[i];
         if e.ty.base == Base::Null || bases.contains(&e.ty.base) {
             return true;
         }
@@ -152,360 +202,331 @@ pub(crate) fn check_call(
         .help(format!(
             "`{name}{}`; {}",
             signature(name),
-            super::expr::conversion_help(e.ty.base, bases[0])
+            conversion_help(e.ty.base, bases[0])
         ));
         false
-    };
-    let mut ok = true;
-    let src_zone = cx
-        .source_api
-        .map(|a| a.zone.clone())
-        .unwrap_or_else(|| "+08:00".into());
-    let out = match name {
-        "to_decimal" | "try_decimal" | "to_int" | "try_int" => {
-            ok &= check_arg(cx, 0, &[Base::Str, Base::Int, Base::Dec]);
-            if !ok {
-                return None;
-            }
-            let (e, _) = args.into_iter().next()?;
-            let to_dec = name.ends_with("decimal");
-            let tryer = name.starts_with("try");
-            match (e.ty.base, to_dec) {
-                (Base::Dec, true) | (Base::Int, false) | (Base::Null, _) => e,
-                (Base::Int, true) => {
-                    let t = Ty {
-                        base: Base::Dec,
-                        nullable: e.ty.nullable,
-                    };
-                    call(Builtin::IntToDec, vec![e], t)
-                }
-                (Base::Str, true) => {
-                    let f = if tryer {
-                        Builtin::TryStrToDec
-                    } else {
-                        Builtin::StrToDec
-                    };
-                    call(
-                        f,
-                        vec![e],
-                        Ty {
-                            base: Base::Dec,
-                            nullable: first_nullable || tryer,
-                        },
-                    )
-                }
-                (Base::Str, false) => {
-                    let f = if tryer {
-                        Builtin::TryStrToInt
-                    } else {
-                        Builtin::StrToInt
-                    };
-                    call(
-                        f,
-                        vec![e],
-                        Ty {
-                            base: Base::Int,
-                            nullable: first_nullable || tryer,
-                        },
-                    )
-                }
-                _ => {
-                    let f = if tryer {
-                        Builtin::TryDecToInt
-                    } else {
-                        Builtin::DecToInt
-                    };
-                    call(
-                        f,
-                        vec![e],
-                        Ty {
-                            base: Base::Int,
-                            nullable: first_nullable || tryer,
-                        },
-                    )
-                }
-            }
+    }
+
+    /// Checks every argument, the first against `first` and the others
+    /// against `rest`, reporting each that does not fit.
+    fn args_are(&self, cx: &mut Checker<'_, '_>, first: &[Base], rest: &[Base]) -> bool {
+        let mut ok = true;
+        for i in 0..self.args.len() {
+            ok &= self.arg_is(cx, i, if i == 0 { first } else { rest });
         }
-        "to_string" => {
-            ok &= check_arg(
-                cx,
-                0,
-                &[
-                    Base::Str,
-                    Base::Int,
-                    Base::Dec,
-                    Base::Bool,
-                    Base::Date,
-                    Base::DateTime,
-                ],
-            );
-            if !ok {
-                return None;
-            }
-            let (e, _) = args.into_iter().next()?;
-            if e.ty.base == Base::Str {
-                e
-            } else {
-                call(Builtin::ToString, vec![e], nullable_result(Base::Str))
-            }
+        ok
+    }
+
+    fn base(&self, i: usize) -> Base {
+        self.args[i].0.ty.base
+    }
+
+    fn trying(&self) -> bool {
+        self.name.starts_with("try")
+    }
+
+    /// The argument expressions, without their spans.
+    fn exprs(self) -> Vec<Expr> {
+        self.args.into_iter().map(|(e, _)| e).collect()
+    }
+
+    // ---------------------------------------------------------- conversions
+
+    /// `to_decimal`, `try_decimal`, `to_int`, `try_int`.
+    fn convert_number(self, cx: &mut Checker<'_, '_>) -> Option<Expr> {
+        if !self.arg_is(cx, 0, &[Base::Str, Base::Int, Base::Dec]) {
+            return None;
         }
-        "to_date" | "try_date" => {
-            ok &= check_arg(cx, 0, &[Base::Str]);
-            if args.len() > 1 {
-                ok &= check_arg(cx, 1, &[Base::Str]);
-            }
-            if !ok || !check_format_arg(cx, &args, 1) {
-                return None;
-            }
-            let tryer = name.starts_with("try");
-            let mut a: Vec<Expr> = args.into_iter().map(|(e, _)| e).collect();
-            if a.len() == 1 {
-                a.push(str_const("%Y-%m-%d"));
-            }
-            let f = if tryer {
-                Builtin::TryToDate
-            } else {
-                Builtin::ToDate
-            };
-            call(
-                f,
-                a,
-                Ty {
-                    base: Base::Date,
-                    nullable: first_nullable || tryer,
-                },
-            )
-        }
-        "to_datetime" | "try_datetime" => {
-            ok &= check_arg(cx, 0, &[Base::Str]);
-            for i in 1..args.len() {
-                ok &= check_arg(cx, i, &[Base::Str]);
-            }
-            if !ok || !check_format_arg(cx, &args, 1) || !check_zone_arg(cx, &args, 2) {
-                return None;
-            }
-            let tryer = name.starts_with("try");
-            let mut a: Vec<Expr> = args.into_iter().map(|(e, _)| e).collect();
-            if a.len() == 1 {
-                a.push(str_const("%Y-%m-%d %H:%M:%S"));
-            }
-            if a.len() == 2 {
-                a.push(str_const(&src_zone));
-            }
-            let f = if tryer {
-                Builtin::TryToDateTime
-            } else {
-                Builtin::ToDateTime
-            };
-            call(
-                f,
-                a,
-                Ty {
-                    base: Base::DateTime,
-                    nullable: first_nullable || tryer,
-                },
-            )
-        }
-        "format_datetime" => {
-            ok &= check_arg(cx, 0, &[Base::DateTime, Base::Date]);
-            for i in 1..args.len() {
-                ok &= check_arg(cx, i, &[Base::Str]);
-            }
-            if !ok || !check_format_arg(cx, &args, 1) || !check_zone_arg(cx, &args, 2) {
-                return None;
-            }
-            let is_date = args[0].0.ty.base == Base::Date;
-            if is_date && args.len() == 3 {
-                cx.error(codes::ARITY, args[2].1, "a date has no zone to format in")
-                    .label("remove this argument")
-                    .help("`format_datetime(d, format)` for a date");
-                return None;
-            }
-            let a: Vec<Expr> = args.into_iter().map(|(e, _)| e).collect();
-            let f = if is_date {
-                Builtin::FormatDate
-            } else {
-                Builtin::FormatDateTime
-            };
-            call(f, a, nullable_result(Base::Str))
-        }
-        "date" => {
-            ok &= check_arg(cx, 0, &[Base::DateTime]);
-            if args.len() > 1 {
-                ok &= check_arg(cx, 1, &[Base::Str]);
-            }
-            if !ok || !check_zone_arg(cx, &args, 1) {
-                return None;
-            }
-            let a: Vec<Expr> = args.into_iter().map(|(e, _)| e).collect();
-            call(Builtin::DateOf, a, nullable_result(Base::Date))
-        }
-        "add_days" => {
-            ok &= check_arg(cx, 0, &[Base::Date, Base::DateTime]);
-            ok &= check_arg(cx, 1, &[Base::Int]);
-            if !ok {
-                return None;
-            }
-            let base = args[0].0.ty.base;
-            let a: Vec<Expr> = args.into_iter().map(|(e, _)| e).collect();
-            let f = if base == Base::Date {
-                Builtin::AddDaysDate
-            } else {
-                Builtin::AddDaysDateTime
-            };
-            call(
-                f,
-                a,
-                nullable_result(if base == Base::Null {
-                    Base::DateTime
-                } else {
-                    base
-                }),
-            )
-        }
-        "round" | "truncate" => {
-            ok &= check_arg(cx, 0, &[Base::Dec, Base::Int]);
-            ok &= check_arg(cx, 1, &[Base::Int]);
-            if !ok {
-                return None;
-            }
-            if let ExprKind::Const(Const::Int(n)) = &args[1].0.kind {
-                if !(0..=28).contains(n) {
-                    cx.error(codes::BAD_LITERAL, args[1].1, format!("{n} decimal places"))
-                        .label("out of range")
-                        .help("round to 0 to 28 places");
-                    return None;
-                }
-            }
-            let a = dec_args(cx, args)?;
-            call(
-                if name == "round" {
-                    Builtin::Round
-                } else {
-                    Builtin::Truncate
-                },
-                a,
-                nullable_result(Base::Dec),
-            )
-        }
-        "abs" => {
-            ok &= check_arg(cx, 0, &[Base::Dec, Base::Int]);
-            if !ok {
-                return None;
-            }
-            let a = dec_args(cx, args)?;
-            call(Builtin::Abs, a, nullable_result(Base::Dec))
-        }
-        "min" | "max" => {
-            ok &= check_arg(cx, 0, &[Base::Dec, Base::Int]);
-            ok &= check_arg(cx, 1, &[Base::Dec, Base::Int]);
-            if !ok {
-                return None;
-            }
-            let nullable = args.iter().any(|(e, _)| e.ty.nullable);
-            let mut a = Vec::new();
-            for (e, sp) in args {
+        let to_dec = self.name.ends_with("decimal");
+        let tryer = self.trying();
+        let nullable = self.first_nullable || tryer;
+        let (e, _) = self.args.into_iter().next()?;
+        let (f, base) = match (e.ty.base, to_dec) {
+            (Base::Dec, true) | (Base::Int, false) | (Base::Null, _) => return Some(e),
+            (Base::Int, true) => {
                 let t = Ty {
                     base: Base::Dec,
                     nullable: e.ty.nullable,
                 };
-                a.push(cx.widen_to(e, t, sp)?);
+                return Some(call(Builtin::IntToDec, vec![e], t));
             }
-            call(
-                if name == "min" {
-                    Builtin::Min
-                } else {
-                    Builtin::Max
-                },
-                a,
-                Ty {
-                    base: Base::Dec,
-                    nullable,
-                },
+            (Base::Str, true) if tryer => (Builtin::TryStrToDec, Base::Dec),
+            (Base::Str, true) => (Builtin::StrToDec, Base::Dec),
+            (Base::Str, false) if tryer => (Builtin::TryStrToInt, Base::Int),
+            (Base::Str, false) => (Builtin::StrToInt, Base::Int),
+            _ if tryer => (Builtin::TryDecToInt, Base::Int),
+            _ => (Builtin::DecToInt, Base::Int),
+        };
+        Some(call(f, vec![e], Ty { base, nullable }))
+    }
+
+    /// `to_string` of any scalar.
+    fn string_of(self, cx: &mut Checker<'_, '_>) -> Option<Expr> {
+        let scalars = [
+            Base::Str,
+            Base::Int,
+            Base::Dec,
+            Base::Bool,
+            Base::Date,
+            Base::DateTime,
+        ];
+        if !self.arg_is(cx, 0, &scalars) {
+            return None;
+        }
+        let ty = self.result(Base::Str);
+        let (e, _) = self.args.into_iter().next()?;
+        Some(if e.ty.base == Base::Str {
+            e
+        } else {
+            call(Builtin::ToString, vec![e], ty)
+        })
+    }
+
+    // ----------------------------------------------------------------- time
+
+    /// `to_date` / `try_date`, in `%Y-%m-%d` unless a format is given.
+    fn parse_date(self, cx: &mut Checker<'_, '_>) -> Option<Expr> {
+        if !self.args_are(cx, &[Base::Str], &[Base::Str]) || !check_format_arg(cx, &self.args, 1) {
+            return None;
+        }
+        let tryer = self.trying();
+        let nullable = self.first_nullable || tryer;
+        let mut a = self.exprs();
+        if a.len() == 1 {
+            a.push(str_const("%Y-%m-%d"));
+        }
+        let f = if tryer {
+            Builtin::TryToDate
+        } else {
+            Builtin::ToDate
+        };
+        Some(call(
+            f,
+            a,
+            Ty {
+                base: Base::Date,
+                nullable,
+            },
+        ))
+    }
+
+    /// `to_datetime` / `try_datetime`, in `%Y-%m-%d %H:%M:%S` and the
+    /// source's zone unless they are given.
+    fn parse_datetime(self, cx: &mut Checker<'_, '_>) -> Option<Expr> {
+        if !self.args_are(cx, &[Base::Str], &[Base::Str])
+            || !check_format_arg(cx, &self.args, 1)
+            || !check_zone_arg(cx, &self.args, 2)
+        {
+            return None;
+        }
+        let src_zone = cx
+            .source_api
+            .map(|a| a.zone.clone())
+            .unwrap_or_else(|| "+08:00".into());
+        let tryer = self.trying();
+        let nullable = self.first_nullable || tryer;
+        let mut a = self.exprs();
+        if a.len() == 1 {
+            a.push(str_const("%Y-%m-%d %H:%M:%S"));
+        }
+        if a.len() == 2 {
+            a.push(str_const(&src_zone));
+        }
+        let f = if tryer {
+            Builtin::TryToDateTime
+        } else {
+            Builtin::ToDateTime
+        };
+        Some(call(
+            f,
+            a,
+            Ty {
+                base: Base::DateTime,
+                nullable,
+            },
+        ))
+    }
+
+    /// `format_datetime` of a date-time (in a zone), or of a date.
+    fn format_datetime(self, cx: &mut Checker<'_, '_>) -> Option<Expr> {
+        if !self.args_are(cx, &[Base::DateTime, Base::Date], &[Base::Str])
+            || !check_format_arg(cx, &self.args, 1)
+            || !check_zone_arg(cx, &self.args, 2)
+        {
+            return None;
+        }
+        let is_date = self.base(0) == Base::Date;
+        if is_date && self.args.len() == 3 {
+            cx.error(
+                codes::ARITY,
+                self.args[2].1,
+                "a date has no zone to format in",
             )
+            .label("remove this argument")
+            .help("`format_datetime(d, format)` for a date");
+            return None;
         }
-        "trim" | "upper" | "lower" | "len" => {
-            ok &= check_arg(cx, 0, &[Base::Str]);
-            if !ok {
+        let f = if is_date {
+            Builtin::FormatDate
+        } else {
+            Builtin::FormatDateTime
+        };
+        let ty = self.result(Base::Str);
+        Some(call(f, self.exprs(), ty))
+    }
+
+    /// `date(t[, zone])`.
+    fn date(self, cx: &mut Checker<'_, '_>) -> Option<Expr> {
+        if !self.args_are(cx, &[Base::DateTime], &[Base::Str]) || !check_zone_arg(cx, &self.args, 1)
+        {
+            return None;
+        }
+        let ty = self.result(Base::Date);
+        Some(call(Builtin::DateOf, self.exprs(), ty))
+    }
+
+    fn add_days(self, cx: &mut Checker<'_, '_>) -> Option<Expr> {
+        if !self.args_are(cx, &[Base::Date, Base::DateTime], &[Base::Int]) {
+            return None;
+        }
+        let base = self.base(0);
+        let f = if base == Base::Date {
+            Builtin::AddDaysDate
+        } else {
+            Builtin::AddDaysDateTime
+        };
+        let ty = self.result(if base == Base::Null {
+            Base::DateTime
+        } else {
+            base
+        });
+        Some(call(f, self.exprs(), ty))
+    }
+
+    // -------------------------------------------------------------- numbers
+
+    /// `round` / `truncate` to 0 to 28 places.
+    fn round(self, cx: &mut Checker<'_, '_>) -> Option<Expr> {
+        if !self.args_are(cx, &[Base::Dec, Base::Int], &[Base::Int]) {
+            return None;
+        }
+        if let ExprKind::Const(Const::Int(n)) = &self.args[1].0.kind {
+            if !(0..=28).contains(n) {
+                cx.error(
+                    codes::BAD_LITERAL,
+                    self.args[1].1,
+                    format!("{n} decimal places"),
+                )
+                .label("out of range")
+                .help("round to 0 to 28 places");
                 return None;
             }
-            let a: Vec<Expr> = args.into_iter().map(|(e, _)| e).collect();
-            let (f, base) = match name {
-                "trim" => (Builtin::Trim, Base::Str),
-                "upper" => (Builtin::Upper, Base::Str),
-                "lower" => (Builtin::Lower, Base::Str),
-                _ => (Builtin::Len, Base::Int),
+        }
+        let f = if self.name == "round" {
+            Builtin::Round
+        } else {
+            Builtin::Truncate
+        };
+        let ty = self.result(Base::Dec);
+        let a = dec_args(cx, self.args)?;
+        Some(call(f, a, ty))
+    }
+
+    fn abs(self, cx: &mut Checker<'_, '_>) -> Option<Expr> {
+        if !self.arg_is(cx, 0, &[Base::Dec, Base::Int]) {
+            return None;
+        }
+        let ty = self.result(Base::Dec);
+        let a = dec_args(cx, self.args)?;
+        Some(call(Builtin::Abs, a, ty))
+    }
+
+    /// `min` / `max` of two numbers, as decimals.
+    fn min_max(self, cx: &mut Checker<'_, '_>) -> Option<Expr> {
+        let numbers = [Base::Dec, Base::Int];
+        if !self.args_are(cx, &numbers, &numbers) {
+            return None;
+        }
+        let f = if self.name == "min" {
+            Builtin::Min
+        } else {
+            Builtin::Max
+        };
+        let nullable = self.args.iter().any(|(e, _)| e.ty.nullable);
+        let mut a = Vec::new();
+        for (e, sp) in self.args {
+            let t = Ty {
+                base: Base::Dec,
+                nullable: e.ty.nullable,
             };
-            call(f, a, nullable_result(base))
+            a.push(cx.widen_to(e, t, sp)?);
         }
-        "substring" => {
-            ok &= check_arg(cx, 0, &[Base::Str]);
-            for i in 1..args.len() {
-                ok &= check_arg(cx, i, &[Base::Int]);
-            }
-            if !ok {
-                return None;
-            }
-            let a: Vec<Expr> = args.into_iter().map(|(e, _)| e).collect();
-            call(Builtin::Substring, a, nullable_result(Base::Str))
+        Some(call(
+            f,
+            a,
+            Ty {
+                base: Base::Dec,
+                nullable,
+            },
+        ))
+    }
+
+    // ----------------------------------------------------------------- text
+
+    /// `trim`, `upper`, `lower`, `len` of one string.
+    fn one_text(self, cx: &mut Checker<'_, '_>) -> Option<Expr> {
+        if !self.arg_is(cx, 0, &[Base::Str]) {
+            return None;
         }
-        "replace" => {
-            for i in 0..3 {
-                ok &= check_arg(cx, i, &[Base::Str]);
-            }
-            if !ok {
-                return None;
-            }
-            let a: Vec<Expr> = args.into_iter().map(|(e, _)| e).collect();
-            call(Builtin::Replace, a, nullable_result(Base::Str))
+        let (f, base) = match self.name {
+            "trim" => (Builtin::Trim, Base::Str),
+            "upper" => (Builtin::Upper, Base::Str),
+            "lower" => (Builtin::Lower, Base::Str),
+            _ => (Builtin::Len, Base::Int),
+        };
+        let ty = self.result(base);
+        Some(call(f, self.exprs(), ty))
+    }
+
+    fn substring(self, cx: &mut Checker<'_, '_>) -> Option<Expr> {
+        if !self.args_are(cx, &[Base::Str], &[Base::Int]) {
+            return None;
         }
-        "split" => {
-            ok &= check_arg(cx, 0, &[Base::Str]);
-            ok &= check_arg(cx, 1, &[Base::Str]);
-            if !ok {
-                return None;
-            }
-            let a: Vec<Expr> = args.into_iter().map(|(e, _)| e).collect();
-            call(Builtin::Split, a, nullable_result(Base::List))
+        let ty = self.result(Base::Str);
+        Some(call(Builtin::Substring, self.exprs(), ty))
+    }
+
+    /// The functions of a string (a list for `join`) and more strings.
+    fn text_and_more(self, cx: &mut Checker<'_, '_>) -> Option<Expr> {
+        let first = if self.name == "join" {
+            Base::List
+        } else {
+            Base::Str
+        };
+        if !self.args_are(cx, &[first], &[Base::Str]) {
+            return None;
         }
-        "join" => {
-            ok &= check_arg(cx, 0, &[Base::List]);
-            ok &= check_arg(cx, 1, &[Base::Str]);
-            if !ok {
-                return None;
-            }
-            let a: Vec<Expr> = args.into_iter().map(|(e, _)| e).collect();
-            call(Builtin::Join, a, nullable_result(Base::Str))
-        }
-        "starts_with" | "ends_with" | "contains" => {
-            ok &= check_arg(cx, 0, &[Base::Str]);
-            ok &= check_arg(cx, 1, &[Base::Str]);
-            if !ok {
-                return None;
-            }
-            let a: Vec<Expr> = args.into_iter().map(|(e, _)| e).collect();
-            let f = match name {
-                "starts_with" => Builtin::StartsWith,
-                "ends_with" => Builtin::EndsWith,
-                _ => Builtin::Contains,
-            };
-            call(f, a, nullable_result(Base::Bool))
-        }
-        "is_null" | "is_empty" => {
-            let a: Vec<Expr> = args.into_iter().map(|(e, _)| e).collect();
-            call(
-                if name == "is_null" {
-                    Builtin::IsNull
-                } else {
-                    Builtin::IsEmpty
-                },
-                a,
-                Ty::of(Base::Bool),
-            )
-        }
-        _ => return None,
-    };
-    Some(out)
+        let (f, base) = match self.name {
+            "replace" => (Builtin::Replace, Base::Str),
+            "split" => (Builtin::Split, Base::List),
+            "join" => (Builtin::Join, Base::Str),
+            "starts_with" => (Builtin::StartsWith, Base::Bool),
+            "ends_with" => (Builtin::EndsWith, Base::Bool),
+            _ => (Builtin::Contains, Base::Bool),
+        };
+        let ty = self.result(base);
+        Some(call(f, self.exprs(), ty))
+    }
+
+    /// `is_null` / `is_empty` of anything; never null.
+    fn null_test(self) -> Expr {
+        let f = if self.name == "is_null" {
+            Builtin::IsNull
+        } else {
+            Builtin::IsEmpty
+        };
+        call(f, self.exprs(), Ty::of(Base::Bool))
+    }
 }
 
 fn dec_args(cx: &mut Checker<'_, '_>, args: Vec<(Expr, Span)>) -> Option<Vec<Expr>> {
@@ -561,7 +582,7 @@ fn check_zone_arg(cx: &mut Checker<'_, '_>, args: &[(Expr, Span)], i: usize) -> 
     else {
         return true;
     };
-    if super::parse_offset(zone).is_none() {
+    if parse_offset(zone).is_none() {
         cx.error(codes::BAD_LITERAL, *sp, format!("unknown zone {zone:?}"))
             .label("not a zone")
             .help("write an offset (\"+08:00\", \"-05:00\", \"Z\") or one of UTC, Asia/Shanghai, Asia/Hong_Kong, Asia/Taipei, Asia/Singapore");

@@ -15,7 +15,8 @@ use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::expr::{
-    compound, constant, operand_tokens, rust_type, show, single, ExprGen, Fields, Loc, Nulls,
+    compound, constant, operand_tokens, pattern, rust_type, show, single, ExprGen, Fields, Loc,
+    Nulls,
 };
 use super::names::{self, Scope};
 use super::source::{SlotKind, SourceNode};
@@ -85,7 +86,8 @@ enum SkipAction {
     Break(TokenStream),
 }
 
-struct Gen<'s> {
+/// Generates the `transform` function of one scheme.
+struct TransformGen<'s> {
     scheme: &'s Scheme,
     nulls: Nulls,
     vars: Scope,
@@ -108,7 +110,7 @@ pub fn transform(
     source: &SourceNode,
     target: &TargetNode,
 ) -> Result<TokenStream, CodegenError> {
-    let mut g = Gen {
+    let mut g = TransformGen {
         scheme,
         nulls: Nulls::of_scheme(scheme),
         vars: Scope::with_reserved(RESERVED_VARS),
@@ -140,7 +142,7 @@ pub fn transform(
     })
 }
 
-impl<'s> Gen<'s> {
+impl<'s> TransformGen<'s> {
     fn error(&self, message: impl Into<String>) -> CodegenError {
         CodegenError {
             scheme: self.scheme.meta.name.clone(),
@@ -724,23 +726,12 @@ pub fn tables(scheme: &Scheme) -> Result<TokenStream, CodegenError> {
             }
             let v = value(v)?;
             if pattern_keys {
-                let pat = match k {
-                    Const::Str(s) => {
-                        let s = lit_str(s);
-                        quote!(#s)
-                    }
-                    Const::Int(i) => {
-                        let i = Literal::i64_unsuffixed(*i);
-                        quote!(#i)
-                    }
-                    Const::Bool(b) => quote!(#b),
-                    other => {
-                        return Err(error(format!(
-                            "table `{}` has a key {other:?} of another type",
-                            table.name
-                        )))
-                    }
-                };
+                let pat = pattern(k).map_err(|_| {
+                    error(format!(
+                        "table `{}` has a key {k:?} of another type",
+                        table.name
+                    ))
+                })?;
                 arms.push(quote!(#pat => #v,));
             } else {
                 let k = constant(k).map_err(&error)?;

@@ -7,9 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
-use duijie_maplib::{
-    MapError, Mapped, Mapper, ParamMeta, ParamValue, SchemeMeta, SourceMeta, TargetMeta, WindowMeta,
-};
+use duijie_maplib::{MapError, Mapped, Mapper, SchemeMeta};
 use duijie_runtime::engine::{BillResult, BoxFuture, Source, SourcePage, Target};
 use duijie_runtime::error::{Error, ErrorKind, Vendor};
 use serde_json::value::RawValue;
@@ -49,69 +47,18 @@ pub struct TestMapper {
 
 impl TestMapper {
     pub fn new(kind: Kind) -> Self {
-        let (system, api, list_key, id, form) = match kind {
-            Kind::Purchase => (
-                "wdt",
-                "purchase_order_query",
-                "purchase_list",
-                "purchase_no",
-                "PUR_PurchaseOrder",
-            ),
-            Kind::Stockin => (
-                "wdtqm",
-                "wdt.stockin.order.query",
-                "stockin_list",
-                "stockin_no",
-                "STK_MISCELLANEOUS",
-            ),
-        };
-        let p = |name: &str, value: ParamValue| ParamMeta {
-            name: name.into(),
-            value,
-        };
-        let meta = SchemeMeta {
-            name: format!(
-                "test_{}",
-                match kind {
-                    Kind::Purchase => "purchase",
-                    Kind::Stockin => "stockin",
-                }
-            ),
-            title: None,
-            file: "tests/common/mod.rs".into(),
-            source: SourceMeta {
-                system: system.into(),
-                api: api.into(),
-                list_key: list_key.into(),
-                params: vec![
-                    p("start_time", ParamValue::LastSyncTime),
-                    p("end_time", ParamValue::CurrentTime),
-                    p("page_size", ParamValue::PageSize),
-                    p("page_no", ParamValue::PageNo),
-                ],
-                page_no_param: "page_no".into(),
-                page_size_param: "page_size".into(),
-                first_page: 0,
-                default_page_size: 40,
-                max_page_size: 100,
-                window: Some(WindowMeta {
-                    start_param: "start_time".into(),
-                    end_param: "end_time".into(),
-                    max_days: 30,
-                    format: FORMAT.into(),
-                    utc_offset_secs: 28800,
-                }),
-            },
-            target: TargetMeta {
-                system: "kingdee".into(),
-                operation: "BatchSave".into(),
-                form_id: form.into(),
-                options: vec![("IsAutoSubmitAndAudit".into(), Value::Bool(false))],
-            },
-            id_field: id.into(),
-            number_field: id.into(),
-            number_target: Some("FBillNo".into()),
-        };
+        // The shared fixture is the purchase-order scheme.
+        let mut meta: SchemeMeta =
+            serde_json::from_str(include_str!("../../../testdata/scheme_meta.json")).unwrap();
+        if kind == Kind::Stockin {
+            meta.name = "test_stockin".into();
+            meta.source.system = "wdtqm".into();
+            meta.source.api = "wdt.stockin.order.query".into();
+            meta.source.list_key = "stockin_list".into();
+            meta.target.form_id = "STK_MISCELLANEOUS".into();
+            meta.id_field = "stockin_no".into();
+            meta.number_field = "stockin_no".into();
+        }
         TestMapper {
             meta,
             kind,

@@ -339,49 +339,45 @@ pub(crate) fn login_success(config: &KingdeeConfig, session: &str) -> Value {
         "Number": "1078_SYS",
         "CanBeUsed": true
     });
-    json!({
-        "Message": null,
-        "MessageCode": "CheckPasswordPolicy",
-        "LoginResultType": 1,
-        "Context": {
-            "UserLocale": "zh-CN",
-            "LogLocale": "zh-CN",
-            "DBid": config.acct_id,
-            "DatabaseType": 3,
-            "SessionId": session,
-            "UseLanguages": [{"LocaleId": 2052, "LocaleName": "中文(简体)", "Alias": "CN"}],
-            "UserId": 100_008,
-            "UserName": config.user_name,
-            "CustomName": "对接沙箱",
-            "DisplayVersion": "8.2.0.20240101",
-            "DataCenterName": "沙箱演示账套",
-            "UserToken": session,
-            "CurrentOrganizationInfo": {"ID": 100, "AcctOrgType": "1", "Name": "沙箱组织", "FunctionIds": [101, 102, 103, 104, 106, 107, 108, 109, 110, 111, 112, 113, 114]},
-            "IsCH_ZH_AutoTrans": false,
-            "ClientType": 32,
-            "WeiboAuthInfo": null,
-            "UTimeZone": tz.clone(),
-            "STimeZone": tz,
-            "GDCID": "",
-            "Gsid": null,
-            "TRLevel": 0,
-            "ProductEdition": 0,
-            "DataCenterNumber": config.acct_id
-        },
-        "KDSVCSessionId": session,
-        "FormId": null,
-        "RedirectFormParam": null,
-        "FormInputObject": null,
-        "ErrorStackTrace": null,
-        "Lcid": 0,
-        "AccessToken": null,
-        "KdAccessResult": null,
-        "IsSuccessByAPI": true
-    })
+    let mut answer = login_answer(1, None);
+    answer["MessageCode"] = json!("CheckPasswordPolicy");
+    answer["Context"] = json!({
+        "UserLocale": "zh-CN",
+        "LogLocale": "zh-CN",
+        "DBid": config.acct_id,
+        "DatabaseType": 3,
+        "SessionId": session,
+        "UseLanguages": [{"LocaleId": 2052, "LocaleName": "中文(简体)", "Alias": "CN"}],
+        "UserId": 100_008,
+        "UserName": config.user_name,
+        "CustomName": "对接沙箱",
+        "DisplayVersion": "8.2.0.20240101",
+        "DataCenterName": "沙箱演示账套",
+        "UserToken": session,
+        "CurrentOrganizationInfo": {"ID": 100, "AcctOrgType": "1", "Name": "沙箱组织", "FunctionIds": [101, 102, 103, 104, 106, 107, 108, 109, 110, 111, 112, 113, 114]},
+        "IsCH_ZH_AutoTrans": false,
+        "ClientType": 32,
+        "WeiboAuthInfo": null,
+        "UTimeZone": tz.clone(),
+        "STimeZone": tz,
+        "GDCID": "",
+        "Gsid": null,
+        "TRLevel": 0,
+        "ProductEdition": 0,
+        "DataCenterNumber": config.acct_id
+    });
+    answer["KDSVCSessionId"] = json!(session);
+    answer["IsSuccessByAPI"] = json!(true);
+    answer
 }
 
 /// A failed login's body.
 pub(crate) fn login_failure(result_type: i64, message: &str) -> Value {
+    login_answer(result_type, Some(message))
+}
+
+/// A login answer of `result_type` with `message`: no context, no session.
+fn login_answer(result_type: i64, message: Option<&str>) -> Value {
     json!({
         "Message": message,
         "MessageCode": null,
@@ -400,41 +396,31 @@ pub(crate) fn login_failure(result_type: i64, message: &str) -> Value {
 }
 
 #[cfg(test)]
+#[path = "../../../testdata/sign_vectors.rs"]
+mod vectors;
+
+#[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
+    use axum::http::{HeaderName, HeaderValue};
+    use vectors::vectors;
 
     #[test]
     fn vector_4_headers_verify() {
+        let vector = vectors().vector_4;
         let config = KingdeeConfig::default();
         let mut h = HeaderMap::new();
-        let set = |h: &mut HeaderMap, k: &'static str, v: &str| {
-            h.insert(k, HeaderValue::from_str(v).unwrap());
-        };
-        set(&mut h, "x-api-clientid", "123456");
-        set(&mut h, "x-api-timestamp", "1700000000");
-        set(&mut h, "x-api-nonce", "1700000000");
-        set(&mut h, "x-api-signature", "OGVjMWY4NjlmYTE2M2VmOGQ1YjZmNmJlNTMzYmI4NmY2OWJjMGJmNTBjNzE4ZGNjM2UxOTY3MDc0N2U0MWFlZg==");
-        set(
-            &mut h,
-            "x-kd-appkey",
-            "123456_dGVzdHNlY3JldHRlc3RzZWNyZXR0ZXN0",
-        );
-        set(
-            &mut h,
-            "x-kd-appdata",
-            "NjRmMGMwZmZlZTAwMDEsd2ViYXBpLDIwNTIsMA==",
-        );
-        set(&mut h, "x-kd-signature", "MDlmZjA2MWY2M2E3NTI3MTZjNjJlZGJlYjFkYzVjM2NhYjNmNWIyNWUwMDcwMzg4NjQ1ZTM0YjUzMWYyODkyYw==");
-        let path =
-            "/k3cloud/Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.BatchSave.common.kdsvc";
-        assert_eq!(
-            verify_signed_headers(&config, &h, path, 1_700_000_000, 300),
-            Ok(())
-        );
-        assert!(verify_signed_headers(&config, &h, path, 1_700_000_000 + 301, 300).is_err());
+        for (name, value) in &vector.headers {
+            h.insert(
+                HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()).unwrap(),
+                HeaderValue::from_str(value).unwrap(),
+            );
+        }
+        let (path, now) = (vector.path(), vector.now);
+        assert_eq!(verify_signed_headers(&config, &h, path, now, 300), Ok(()));
+        assert!(verify_signed_headers(&config, &h, path, now + 301, 300).is_err());
         let other = path.replace("BatchSave", "Save");
-        assert!(verify_signed_headers(&config, &h, &other, 1_700_000_000, 300).is_err());
+        assert!(verify_signed_headers(&config, &h, &other, now, 300).is_err());
     }
 
     #[test]
@@ -458,20 +444,19 @@ mod tests {
 
     #[test]
     fn vector_5_login_by_sign() {
+        let vector = vectors().vector_5;
         let config = KingdeeConfig {
-            app_id: "123456_appid".into(),
+            app_id: vector.app_id.clone(),
             ..KingdeeConfig::default()
         };
-        let body = json!({"parameters": ["64f0c0ffee0001", "webapi", "123456_appid", "1700000000",
-            "0b86c57ab8d653c96eece1576b12e7960bbce164ad6f81931a1cd9477f6302f1", 2052]});
+        let now = vector.timestamp.parse().unwrap();
         assert_eq!(
-            check_login(&config, Login::LoginBySign, &body, 1_700_000_000, 300),
+            check_login(&config, Login::LoginBySign, &vector.body(), now, 300),
             Ok(())
         );
-        let mut bad = body.clone();
-        bad["parameters"][4] = json!("00");
+        let bad = vector.body_signed("00");
         assert_eq!(
-            check_login(&config, Login::LoginBySign, &bad, 1_700_000_000, 300)
+            check_login(&config, Login::LoginBySign, &bad, now, 300)
                 .unwrap_err()
                 .0,
             0

@@ -26,8 +26,8 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::masterdata::MasterData;
 use crate::clock::kingdee_datetime;
+use crate::masterdata::MasterData;
 
 const PUR_PURCHASE_ORDER: &str = include_str!("../../../specs/kingdee/PUR_PurchaseOrder.toml");
 const STK_MISCELLANEOUS: &str = include_str!("../../../specs/kingdee/STK_MISCELLANEOUS.toml");

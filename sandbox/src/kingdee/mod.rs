@@ -30,8 +30,8 @@
 
 pub(crate) mod auth;
 pub(crate) mod forms;
-pub(crate) mod masterdata;
 pub(crate) mod query;
+pub(crate) mod state;
 pub(crate) mod store;
 
 use std::sync::Arc;
@@ -43,45 +43,19 @@ use axum::response::Response;
 use axum::Extension;
 use serde_json::{json, Map, Value};
 
+use crate::app::App;
 use crate::clock::fmt_cst;
-use crate::config::{KingdeeConfig, Service};
+use crate::config::Service;
 use crate::faults::Fault;
 use crate::http::{http_500, json_value, KillSwitch};
-use crate::App;
-use auth::{Login, Sessions};
-use forms::{flag, get_ci, take_ci, value_text, FormSpec, Rules};
-pub use masterdata::{MasterData, MasterDataError};
+use auth::Login;
+use forms::{flag, get_ci, take_ci, value_text, Rules};
 use query::QueryRequest;
-use store::{BillStore, SaveError};
+use state::KingdeeState;
+use store::SaveError;
 
 pub(crate) const SESSION_LOST: &str = "会话信息已丢失，请重新登录";
 pub(crate) const RATE_LIMITED: &str = "接口调用频率超出限制，请稍后重试";
-
-/// Kingdee's state: sessions, stored bills, form specs.
-#[derive(Debug)]
-pub(crate) struct KingdeeState {
-    pub config: KingdeeConfig,
-    pub sessions: Sessions,
-    pub store: BillStore,
-    pub forms: Vec<FormSpec>,
-}
-
-impl KingdeeState {
-    pub(crate) fn new(config: KingdeeConfig, salt: u64) -> Self {
-        KingdeeState {
-            sessions: Sessions::new(config.session_idle, salt),
-            store: BillStore::new(),
-            forms: FormSpec::builtin(),
-            config,
-        }
-    }
-
-    fn form(&self, id: &str) -> Option<&FormSpec> {
-        self.forms
-            .iter()
-            .find(|f| f.form_id.eq_ignore_ascii_case(id))
-    }
-}
 
 /// The operations served.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -21,10 +21,13 @@
 //! message.
 
 pub(crate) mod catalog;
+pub(crate) mod generator;
 pub(crate) mod index;
 pub(crate) mod openapi2;
+pub(crate) mod purchase;
 pub(crate) mod qimen;
 pub(crate) mod records;
+pub(crate) mod stockin;
 
 use std::collections::HashMap;
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -34,9 +37,9 @@ use serde::Serialize;
 use crate::clock::parse_cst;
 use crate::config::DataConfig;
 use crate::rng::Rng;
+use generator::Generator;
 use index::DocIndex;
 pub use records::DocKind;
-use records::Generator;
 
 /// Longest `start_time`..`end_time` span.
 pub(crate) const MAX_WINDOW_SECS: i64 = 30 * 86_400;
@@ -210,6 +213,17 @@ impl DocQuery {
     }
 }
 
+/// 旺店通 purchase order `i` (from 0) of the data set `data` whose modified
+/// times end at `anchor` (unix seconds), as compact JSON: the document
+/// `purchase_order_query` serves for it until it is touched. It is a pure
+/// function of its arguments, computed alone, without a server.
+pub fn purchase_order_json(data: &DataConfig, anchor: i64, i: u32) -> String {
+    let generator = Generator::new(data, anchor);
+    let order = generator.purchase(i, generator.base_time(DocKind::PurchaseOrder, i));
+    // A struct of strings always serialises.
+    serde_json::to_string(&order).unwrap_or_default()
+}
+
 /// One page of documents.
 #[derive(Debug)]
 pub(crate) enum Page {
@@ -255,13 +269,7 @@ fn matches_list(filter: &Option<String>, value: &str) -> bool {
 
 impl DataSet {
     pub(crate) fn new(config: &DataConfig, anchor: i64) -> Self {
-        let generator = Generator {
-            seed: config.seed,
-            anchor,
-            spread_secs: i64::from(config.spread_days) * 86_400,
-            purchases: config.purchase_orders,
-            empty_time: config.empty_time.clone(),
-        };
+        let generator = Generator::new(config, anchor);
         let purchases = DocIndex::build(config.purchase_orders, |i| {
             generator.base_time(DocKind::PurchaseOrder, i)
         });

@@ -18,10 +18,10 @@ use axum::response::Response;
 use axum::Extension;
 
 use super::{BizError, DocKind, DocQuery, Params};
+use crate::app::App;
 use crate::config::Service;
 use crate::faults::Fault;
 use crate::http::{http_500, json_text, KillSwitch};
-use crate::App;
 
 /// The largest page openapi2 serves.
 pub(crate) const MAX_PAGE_SIZE: u32 = 100;

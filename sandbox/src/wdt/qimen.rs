@@ -32,11 +32,11 @@ use axum::response::Response;
 use axum::Extension;
 
 use super::{BizError, DocKind, DocQuery, Params};
+use crate::app::App;
 use crate::clock::parse_cst;
 use crate::config::{QimenErrorStyle, Service};
 use crate::faults::Fault;
 use crate::http::{http_500, json_text, json_value, KillSwitch};
-use crate::App;
 
 /// The one method the sandbox's Qimen serves.
 pub(crate) const METHOD: &str = "wdt.stockin.order.query";
@@ -51,13 +51,41 @@ struct GatewayError {
     sub_msg: &'static str,
 }
 
-const RATE_LIMITED: GatewayError = GatewayError {
-    code: 7,
-    msg: "App Call Limited",
-    sub_code: "isv.api-call-limited",
-    flag_code: "isv.api-call-limited",
-    sub_msg: "调用频率超过限制，请稍后重试",
-};
+impl GatewayError {
+    const fn new(
+        code: i64,
+        msg: &'static str,
+        sub_code: &'static str,
+        flag_code: &'static str,
+        sub_msg: &'static str,
+    ) -> Self {
+        GatewayError {
+            code,
+            msg,
+            sub_code,
+            flag_code,
+            sub_msg,
+        }
+    }
+}
+
+/// The gateway's errors (the table above): code, msg, sub_code, flag-failure
+/// code, sub_msg.
+#[rustfmt::skip]
+impl GatewayError {
+    const RATE_LIMITED: Self = Self::new(7, "App Call Limited", "isv.api-call-limited", "isv.api-call-limited", "调用频率超过限制，请稍后重试");
+    const MISSING_METHOD: Self = Self::new(21, "Missing method", "isv.missing-method", "missing-method", "缺少method参数");
+    const INVALID_METHOD: Self = Self::new(22, "Invalid method", "isv.invalid-method", "invalid-method", "方法不存在（沙箱只提供wdt.stockin.order.query）");
+    const INVALID_FORMAT: Self = Self::new(23, "Invalid format", "isv.invalid-format", "invalid-format", "沙箱只支持format=json");
+    const MISSING_SIGNATURE: Self = Self::new(24, "Missing signature", "isv.missing-signature", "sign-check-failure", "缺少sign参数");
+    const INVALID_SIGNATURE: Self = Self::new(25, "Invalid signature", "isv.invalid-signature", "sign-check-failure", "Illegal request: 签名无效");
+    const MISSING_APP_KEY: Self = Self::new(28, "Missing app key", "isv.missing-app-key", "missing-app-key", "缺少app_key参数");
+    const INVALID_APP_KEY: Self = Self::new(29, "Invalid app Key", "isv.appkey-not-exists", "invalid-app-key", "app_key不存在");
+    const MALFORMED_TIMESTAMP: Self = Self::new(31, "Invalid timestamp", "isv.invalid-timestamp", "invalid-timestamp", "timestamp缺失或格式错误，应为yyyy-MM-dd HH:mm:ss");
+    const SKEWED_TIMESTAMP: Self = Self::new(31, "Invalid timestamp", "isv.invalid-timestamp", "invalid-timestamp", "timestamp与服务器时间相差过大");
+    const INVALID_TARGET_APP_KEY: Self = Self::new(41, "Invalid arguments", "isv.invalid-parameter:target_app_key", "invalid-target-app-key", "target_app_key无效");
+    const INVALID_SIGN_METHOD: Self = Self::new(41, "Invalid arguments", "isv.invalid-parameter:sign_method", "invalid-sign-method", "仅支持sign_method=md5");
+}
 
 fn gateway_error(style: QimenErrorStyle, e: GatewayError) -> Response {
     let body = match style {
@@ -95,7 +123,7 @@ pub(crate) async fn handle(
         Some(Fault::Http500) => return http_500(),
         Some(Fault::Drop { .. }) => return kill.drop_connection().await,
         Some(Fault::Slow { delay, .. }) => tokio::time::sleep(delay).await,
-        Some(Fault::RateLimit) => return gateway_error(style, RATE_LIMITED),
+        Some(Fault::RateLimit) => return gateway_error(style, GatewayError::RATE_LIMITED),
         Some(Fault::SessionLoss) | None => {}
     }
     let params = Params::parse(uri.query(), &body);
@@ -111,106 +139,40 @@ pub(crate) async fn handle(
 fn check_gateway(app: &App, p: &Params) -> Result<(), GatewayError> {
     let q = &app.config.qimen;
     let Some(method) = p.non_empty("method") else {
-        return Err(GatewayError {
-            code: 21,
-            msg: "Missing method",
-            sub_code: "isv.missing-method",
-            flag_code: "missing-method",
-            sub_msg: "缺少method参数",
-        });
+        return Err(GatewayError::MISSING_METHOD);
     };
     let Some(app_key) = p.non_empty("app_key") else {
-        return Err(GatewayError {
-            code: 28,
-            msg: "Missing app key",
-            sub_code: "isv.missing-app-key",
-            flag_code: "missing-app-key",
-            sub_msg: "缺少app_key参数",
-        });
+        return Err(GatewayError::MISSING_APP_KEY);
     };
     if app_key != q.app_key {
-        return Err(GatewayError {
-            code: 29,
-            msg: "Invalid app Key",
-            sub_code: "isv.appkey-not-exists",
-            flag_code: "invalid-app-key",
-            sub_msg: "app_key不存在",
-        });
+        return Err(GatewayError::INVALID_APP_KEY);
     }
     let Some(ts) = p.non_empty("timestamp").and_then(parse_cst) else {
-        return Err(GatewayError {
-            code: 31,
-            msg: "Invalid timestamp",
-            sub_code: "isv.invalid-timestamp",
-            flag_code: "invalid-timestamp",
-            sub_msg: "timestamp缺失或格式错误，应为yyyy-MM-dd HH:mm:ss",
-        });
+        return Err(GatewayError::MALFORMED_TIMESTAMP);
     };
     if ts.abs_diff(app.clock.now()) > app.config.max_skew_secs {
-        return Err(GatewayError {
-            code: 31,
-            msg: "Invalid timestamp",
-            sub_code: "isv.invalid-timestamp",
-            flag_code: "invalid-timestamp",
-            sub_msg: "timestamp与服务器时间相差过大",
-        });
+        return Err(GatewayError::SKEWED_TIMESTAMP);
     }
     if p.non_empty("sign_method")
         .is_some_and(|m| !m.eq_ignore_ascii_case("md5"))
     {
-        return Err(GatewayError {
-            code: 41,
-            msg: "Invalid arguments",
-            sub_code: "isv.invalid-parameter:sign_method",
-            flag_code: "invalid-sign-method",
-            sub_msg: "仅支持sign_method=md5",
-        });
+        return Err(GatewayError::INVALID_SIGN_METHOD);
     }
     let Some(sign) = p.non_empty("sign") else {
-        return Err(GatewayError {
-            code: 24,
-            msg: "Missing signature",
-            sub_code: "isv.missing-signature",
-            flag_code: "sign-check-failure",
-            sub_msg: "缺少sign参数",
-        });
+        return Err(GatewayError::MISSING_SIGNATURE);
     };
     let expected = duijie_runtime::vendors::sign::top_md5_sign(&p.pairs(), &q.secret, None);
     if !sign.eq_ignore_ascii_case(&expected) {
-        return Err(GatewayError {
-            code: 25,
-            msg: "Invalid signature",
-            sub_code: "isv.invalid-signature",
-            flag_code: "sign-check-failure",
-            sub_msg: "Illegal request: 签名无效",
-        });
+        return Err(GatewayError::INVALID_SIGNATURE);
     }
     if p.non_empty("target_app_key") != Some(q.target_app_key.as_str()) {
-        return Err(GatewayError {
-            code: 41,
-            msg: "Invalid arguments",
-            sub_code: "isv.invalid-parameter:target_app_key",
-            flag_code: "invalid-target-app-key",
-            sub_msg: "target_app_key无效",
-        });
+        return Err(GatewayError::INVALID_TARGET_APP_KEY);
     }
     if p.non_empty("format").is_some_and(|f| f != "json") {
-        return Err(GatewayError {
-            code: 23,
-            msg: "Invalid format",
-            sub_code: "isv.invalid-format",
-            flag_code: "invalid-format",
-            sub_msg: "沙箱只支持format=json",
-        });
+        return Err(GatewayError::INVALID_FORMAT);
     }
     if method != METHOD {
-        return Err(GatewayError {
-            code: 22,
-            msg: "Invalid method",
-            sub_code: "isv.invalid-method",
-            flag_code: "invalid-method",
-            sub_msg: "方法不存在（沙箱只提供wdt.stockin.order.query）",
-        });
+        return Err(GatewayError::INVALID_METHOD);
     }
     Ok(())
 }

@@ -115,48 +115,67 @@ pub fn kd_url(sandbox: &Sandbox, service_method: &str) -> String {
     )
 }
 
-/// Logs in with ValidateUser; returns the session id.
-pub async fn kd_login(sandbox: &Sandbox) -> String {
-    let body = serde_json::json!({"parameters": ["64f0c0ffee0001", "webapi", "888888", 2052]});
-    let response = client()
-        .post(kd_url(sandbox, "AuthService.ValidateUser"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let cookie = response
+/// The `set-cookie` header of an answer.
+pub fn set_cookie(response: &reqwest::Response) -> String {
+    response
         .headers()
         .get("set-cookie")
         .unwrap()
         .to_str()
         .unwrap()
-        .to_owned();
-    let v: Value = response.json().await.unwrap();
-    assert_eq!(v["LoginResultType"], 1, "{v}");
-    let sid = v["KDSVCSessionId"].as_str().unwrap().to_owned();
-    assert!(
-        cookie.starts_with(&format!("kdservice-sessionid={sid}")),
-        "{cookie}"
-    );
-    sid
+        .to_owned()
 }
 
-/// A Kingdee call with a session cookie.
-pub async fn kd_call(
-    sandbox: &Sandbox,
-    session: &str,
-    service_method: &str,
-    body: &Value,
-) -> Value {
-    let response = client()
-        .post(kd_url(sandbox, service_method))
-        .header("cookie", format!("kdservice-sessionid={session}"))
-        .json(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+/// Kingdee calls in one session (the `kdservice-sessionid` cookie).
+pub struct Kd<'s> {
+    sandbox: &'s Sandbox,
+    pub session: String,
+}
+
+impl<'s> Kd<'s> {
+    /// Logs in with ValidateUser.
+    pub async fn login(sandbox: &'s Sandbox) -> Self {
+        let body = serde_json::json!({"parameters": ["64f0c0ffee0001", "webapi", "888888", 2052]});
+        let response = client()
+            .post(kd_url(sandbox, "AuthService.ValidateUser"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let cookie = set_cookie(&response);
+        let v: Value = response.json().await.unwrap();
+        assert_eq!(v["LoginResultType"], 1, "{v}");
+        let sid = v["KDSVCSessionId"].as_str().unwrap().to_owned();
+        assert!(
+            cookie.starts_with(&format!("kdservice-sessionid={sid}")),
+            "{cookie}"
+        );
+        Kd::with_session(sandbox, &sid)
+    }
+
+    /// Calls with the cookie of `session`, whether it is live or not.
+    pub fn with_session(sandbox: &'s Sandbox, session: &str) -> Self {
+        Kd {
+            sandbox,
+            session: session.to_owned(),
+        }
+    }
+
+    /// `DynamicFormService.{method}` with the session cookie.
+    pub async fn call(&self, method: &str, body: &Value) -> Value {
+        let response = client()
+            .post(kd_url(
+                self.sandbox,
+                &format!("DynamicFormService.{method}"),
+            ))
+            .header("cookie", format!("kdservice-sessionid={}", self.session))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        response.json().await.unwrap()
+    }
 }
 
 /// A purchase order that passes the form's checks.
