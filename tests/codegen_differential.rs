@@ -57,12 +57,12 @@ fn interpreted(name: &str) -> Interpreter {
 }
 
 /// Maps one record both ways; panics when they differ.
-fn same(
+fn same<'r>(
     name: &str,
     compiled: &dyn Mapper,
     interp: &Interpreter,
-    record: &str,
-) -> (Result<Mapped, MapError>, String) {
+    record: &'r str,
+) -> (Result<Mapped<'r>, MapError>, String) {
     let (mut a, mut b) = (b"prefix:".to_vec(), b"prefix:".to_vec());
     let ra = compiled.map_record(record, &mut a);
     let rb = interp.map_record(record, &mut b);

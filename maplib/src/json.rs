@@ -186,7 +186,7 @@ pub fn record_id(json: &str, id_field: &str) -> Option<String> {
         raw = slot[0];
         raw?;
     }
-    id_text(raw?.get())
+    id_text(raw?.get()).map(std::borrow::Cow::into_owned)
 }
 
 /// The one rule for what identifies a record or a bill, given the JSON
@@ -196,12 +196,10 @@ pub fn record_id(json: &str, id_field: &str) -> Option<String> {
 /// nothing (`None`). `value` is the text of one valid JSON value (as read
 /// from a record or written to a bill). docs/language.md says what a record
 /// without an id becomes.
-pub fn id_text(value: &str) -> Option<String> {
+pub fn id_text(value: &str) -> Option<std::borrow::Cow<'_, str>> {
     match kind_of(value) {
-        "a string" => text_of_string(value.trim())
-            .filter(|s| !s.is_empty())
-            .map(std::borrow::Cow::into_owned),
-        "a number" => Some(value.trim().to_string()),
+        "a string" => text_of_string(value.trim()).filter(|s| !s.is_empty()),
+        "a number" => Some(std::borrow::Cow::Borrowed(value.trim())),
         _ => None,
     }
 }
@@ -661,6 +659,10 @@ mod tests {
         assert_eq!(record_id(r#"{"o":{"a":{"b":"deep"}}}"#, "o.a"), None);
         assert_eq!(record_id(r#"{"id":[1]}"#, "id"), None);
         assert_eq!(id_text(r#""CG\u0030""#).as_deref(), Some("CG0"));
+        assert!(matches!(
+            id_text(r#""CG1""#),
+            Some(std::borrow::Cow::Borrowed("CG1"))
+        ));
         assert_eq!(id_text("false"), None);
         assert_eq!(record_id("[", "id"), None);
         assert_eq!(record_id(r#"{"id":"x"}"#, ""), None);

@@ -30,6 +30,7 @@ pub use chrono;
 pub use rust_decimal;
 pub use serde_json;
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// Why one source record could not be turned into a bill.
@@ -71,21 +72,25 @@ impl std::error::Error for MapError {}
 
 /// What mapping one record produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mapped {
+///
+/// The id and the number borrow from the record's text when they can (a
+/// string without escapes), so that a caller that does not keep them pays
+/// nothing for them.
+pub enum Mapped<'r> {
     /// A bill was appended to the output buffer.
     Bill {
         /// The record's identity: its `id` field by the rule of
         /// [`json::id_text`].
-        id: Option<String>,
+        id: Option<Cow<'r, str>>,
         /// The bill's number: the value written to the target's number
         /// field (`FBillNo`), by the same rule; `None` when the scheme has
         /// no number field or the bill leaves it out.
-        number: Option<String>,
+        number: Option<Cow<'r, str>>,
     },
     /// A record filter (`skip if …`) matched; nothing was appended.
     Skipped {
         /// The record's identity, as for a bill.
-        id: Option<String>,
+        id: Option<Cow<'r, str>>,
         /// The filter that matched, as written in the `.map` file.
         reason: String,
     },
@@ -98,5 +103,5 @@ pub trait Mapper: Send + Sync {
 
     /// Maps one source record, given as JSON text, and appends the bill (the
     /// `Model` object, compact JSON) to `out`. On error nothing is appended.
-    fn map_record(&self, record: &str, out: &mut Vec<u8>) -> Result<Mapped, MapError>;
+    fn map_record<'r>(&self, record: &'r str, out: &mut Vec<u8>) -> Result<Mapped<'r>, MapError>;
 }

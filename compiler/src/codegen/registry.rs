@@ -58,7 +58,7 @@ pub fn scheme_items(scheme: &Scheme, source: &SourceNode, body: &TokenStream) ->
             let ident = &slot.ident;
             quote!(record.#ident.and_then(|raw| ::duijie_maplib::json::id_text(raw.get())))
         }
-        _ => quote!(::duijie_maplib::json::record_id(text, ID_FIELD)),
+        _ => quote!(::duijie_maplib::json::record_id(text, ID_FIELD).map(Cow::Owned)),
     };
     quote! {
         /// The scheme's name.
@@ -79,11 +79,11 @@ pub fn scheme_items(scheme: &Scheme, source: &SourceNode, body: &TokenStream) ->
                 &META
             }
 
-            fn map_record(
+            fn map_record<'r>(
                 &self,
-                text: &str,
+                text: &'r str,
                 out: &mut Vec<u8>,
-            ) -> Result<::duijie_maplib::Mapped, MapError> {
+            ) -> Result<::duijie_maplib::Mapped<'r>, MapError> {
                 let record = #record_ty::read(text).map_err(|error| {
                     error.at(NAME, ::duijie_maplib::json::record_id(text, ID_FIELD), String::new(), String::new())
                 })?;

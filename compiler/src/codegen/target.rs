@@ -445,26 +445,24 @@ fn writer(node: &TargetNode) -> TokenStream {
     }
 }
 
-/// `impl Bill { fn number(&self) -> Option<String> }`: the bill's number,
+/// `impl Bill { fn number(&self) -> Option<Cow<str>> }`: the bill's number,
 /// the value of its `number_target` field by the rule of
 /// `duijie_maplib::json::id_text` (a string's content, not empty; a
 /// number's exact text; nothing else), read from the struct rather than from
 /// the written bill.
 pub fn number_method(bill: &TargetNode, number_target: Option<&str>) -> TokenStream {
-    let impl_ty = {
-        let t = &bill.ty;
-        if bill.lifetime {
-            quote!(#t<'_>)
-        } else {
-            quote!(#t)
-        }
+    let t = &bill.ty;
+    let (impl_head, life) = if bill.lifetime {
+        (quote!(impl<'a> #t<'a>), quote!('a))
+    } else {
+        (quote!(impl #t), quote!('static))
     };
     let slot = number_target.and_then(|key| bill.slot(key));
     let body = match slot.map(|s| (&s.ident, &s.kind)) {
         Some((ident, TargetKind::Scalar { scalar, optional })) => {
             let of = |value: TokenStream| match scalar {
                 TargetScalar::Str => {
-                    quote!(Some(&**#value).filter(|s| !s.is_empty()).map(::std::string::ToString::to_string))
+                    quote!(Some(::std::clone::Clone::clone(#value)).filter(|s| !s.is_empty()))
                 }
                 TargetScalar::Bool | TargetScalar::List => quote!(None),
                 _ => {
@@ -472,7 +470,10 @@ pub fn number_method(bill: &TargetNode, number_target: Option<&str>) -> TokenStr
                     quote!({
                         let mut out = Vec::new();
                         #write
-                        ::std::str::from_utf8(&out).ok().and_then(::duijie_maplib::json::id_text)
+                        ::std::str::from_utf8(&out)
+                            .ok()
+                            .and_then(::duijie_maplib::json::id_text)
+                            .map(|text| Cow::Owned(text.into_owned()))
                     })
                 }
             };
@@ -486,10 +487,11 @@ pub fn number_method(bill: &TargetNode, number_target: Option<&str>) -> TokenStr
         _ => quote!(None),
     };
     quote! {
-        impl #impl_ty {
+        #impl_head {
             /// The bill's number (its number field's value, when it is a
-            /// non-empty string or a number).
-            pub fn number(&self) -> Option<String> {
+            /// non-empty string or a number), borrowed from the record when
+            /// the field is a copy of its text.
+            pub fn number(&self) -> Option<Cow<#life, str>> {
                 #body
             }
         }

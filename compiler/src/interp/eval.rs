@@ -185,7 +185,8 @@ impl<'a> Run<'a> {
                     {
                         self.number = std::str::from_utf8(&out[start..])
                             .ok()
-                            .and_then(mjson::id_text);
+                            .and_then(mjson::id_text)
+                            .map(std::borrow::Cow::into_owned);
                     }
                 }
                 CValue::Object(sub) => {

@@ -32,6 +32,8 @@ mod compile;
 mod eval;
 mod value;
 
+use std::borrow::Cow;
+
 use duijie_maplib::{MapError, Mapped, Mapper, SchemeMeta};
 
 use crate::model::Scheme;
@@ -92,7 +94,7 @@ impl Mapper for Interpreter {
         &self.scheme.meta
     }
 
-    fn map_record(&self, record: &str, out: &mut Vec<u8>) -> Result<Mapped, MapError> {
+    fn map_record<'r>(&self, record: &'r str, out: &mut Vec<u8>) -> Result<Mapped<'r>, MapError> {
         let start = out.len();
         let meta = &self.scheme.meta;
         let mut run = eval::Run::new(
@@ -104,13 +106,13 @@ impl Mapper for Interpreter {
         );
         match run.record(out) {
             Ok(eval::Done::Bill) => Ok(Mapped::Bill {
-                id: duijie_maplib::json::record_id(record, &meta.id_field),
-                number: run.number.take(),
+                id: duijie_maplib::json::record_id(record, &meta.id_field).map(Cow::Owned),
+                number: run.number.take().map(Cow::Owned),
             }),
             Ok(eval::Done::Skipped(reason)) => {
                 out.truncate(start);
                 Ok(Mapped::Skipped {
-                    id: duijie_maplib::json::record_id(record, &meta.id_field),
+                    id: duijie_maplib::json::record_id(record, &meta.id_field).map(Cow::Owned),
                     reason: reason.to_string(),
                 })
             }

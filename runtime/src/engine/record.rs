@@ -1,6 +1,8 @@
 //! One record through the mapping: its id, its bill, the bill's number and
 //! content hash, or the reason it failed.
 
+use std::borrow::Cow;
+
 use duijie_maplib::{Mapped, Mapper, SchemeMeta};
 use sha2::{Digest, Sha256};
 
@@ -51,10 +53,14 @@ pub fn map_one(
         Ok(Mapped::Bill { id, number }) => match String::from_utf8(std::mem::take(buf)) {
             Ok(bill) => {
                 let hash = content_hash(&bill);
-                (id, IngestResult::Bill { bill, number, hash })
+                let number = number.map(Cow::into_owned);
+                (
+                    id.map(Cow::into_owned),
+                    IngestResult::Bill { bill, number, hash },
+                )
             }
             Err(_) => (
-                id,
+                id.map(Cow::into_owned),
                 IngestResult::Failed {
                     target: String::new(),
                     source: String::new(),
@@ -62,7 +68,9 @@ pub fn map_one(
                 },
             ),
         },
-        Ok(Mapped::Skipped { id, reason }) => (id, IngestResult::Skipped { reason }),
+        Ok(Mapped::Skipped { id, reason }) => {
+            (id.map(Cow::into_owned), IngestResult::Skipped { reason })
+        }
         Err(e) => (
             e.record_id,
             IngestResult::Failed {

@@ -2,6 +2,7 @@
 //! purchase-order and stock-in APIs, a fake source and a fake target.
 #![allow(dead_code)]
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -93,7 +94,7 @@ impl Mapper for TestMapper {
         &self.meta
     }
 
-    fn map_record(&self, record: &str, out: &mut Vec<u8>) -> Result<Mapped, MapError> {
+    fn map_record<'r>(&self, record: &'r str, out: &mut Vec<u8>) -> Result<Mapped<'r>, MapError> {
         let v: Value = serde_json::from_str(record)
             .map_err(|e| self.fail(None, "", "", &format!("not JSON: {e}")))?;
         let id_key = self.meta.id_field.as_str();
@@ -107,7 +108,7 @@ impl Mapper for TestMapper {
         };
         if v.get("status").and_then(Value::as_str) == Some("10") {
             return Ok(Mapped::Skipped {
-                id,
+                id: id.map(Cow::Owned),
                 reason: "status = \"10\"".into(),
             });
         }
@@ -153,8 +154,8 @@ impl Mapper for TestMapper {
         );
         out.extend_from_slice(bill.as_bytes());
         Ok(Mapped::Bill {
-            id,
-            number: Some(number),
+            id: id.map(Cow::Owned),
+            number: Some(Cow::Owned(number)),
         })
     }
 }
@@ -547,14 +548,14 @@ impl Mapper for SeedMapper {
         &self.meta
     }
 
-    fn map_record(&self, record: &str, out: &mut Vec<u8>) -> Result<Mapped, MapError> {
+    fn map_record<'r>(&self, record: &'r str, out: &mut Vec<u8>) -> Result<Mapped<'r>, MapError> {
         let v: Value = serde_json::from_str(record)
             .map_err(|e| self.fail("", "", "", &format!("not JSON: {e}")))?;
         let id = text(&v, &self.meta.id_field).to_string();
         let record_id = Some(id.clone()).filter(|s| !s.is_empty());
         if text(&v, "status") == "10" {
             return Ok(Mapped::Skipped {
-                id: record_id,
+                id: record_id.map(Cow::Owned),
                 reason: "status == \"10\"".into(),
             });
         }
@@ -614,8 +615,8 @@ impl Mapper for SeedMapper {
         };
         out.extend_from_slice(bill.as_bytes());
         Ok(Mapped::Bill {
-            number: record_id.clone(),
-            id: record_id,
+            number: record_id.clone().map(Cow::Owned),
+            id: record_id.map(Cow::Owned),
         })
     }
 }
