@@ -97,6 +97,13 @@ impl Build {
     pub fn failed(&self) -> bool {
         !self.errors.is_empty()
     }
+
+    /// Records an error that is not a diagnostic of a file.
+    fn fail(&mut self, line: String) {
+        self.report.push_str(&line);
+        self.report.push('\n');
+        self.errors.push(line);
+    }
 }
 
 /// Checks and compiles the schemes of the project at `root` (the directory
@@ -115,15 +122,9 @@ pub fn compile_dir(maps_dir: &Path, spec_dirs: &[PathBuf]) -> Build {
     let mut specs = Specs::default();
     for dir in spec_dirs {
         build.inputs.push(dir.clone());
-        match specs.add_dir(dir) {
-            Ok(()) => {}
-            Err(e) => {
-                let line = format!("error: {e}");
-                build.report.push_str(&line);
-                build.report.push('\n');
-                build.errors.push(line);
-                return build;
-            }
+        if let Err(e) = specs.add_dir(dir) {
+            build.fail(format!("error: {e}"));
+            return build;
         }
     }
     build.inputs.extend(specs.files().iter().cloned());
@@ -131,10 +132,7 @@ pub fn compile_dir(maps_dir: &Path, spec_dirs: &[PathBuf]) -> Build {
     let maps = match map_files(&maps_dir, false) {
         Ok(maps) => maps,
         Err(e) => {
-            let line = format!("error: {e}");
-            build.report.push_str(&line);
-            build.report.push('\n');
-            build.errors.push(line);
+            build.fail(format!("error: {e}"));
             return build;
         }
     };
@@ -175,10 +173,9 @@ pub fn compile_dir(maps_dir: &Path, spec_dirs: &[PathBuf]) -> Build {
         }
     }
     if let Some(dup) = duplicate_name(&schemes) {
-        let line = format!("error: two schemes are named `{dup}`: scheme names must be unique");
-        build.report.push_str(&line);
-        build.report.push('\n');
-        build.errors.push(line);
+        build.fail(format!(
+            "error: two schemes are named `{dup}`: scheme names must be unique"
+        ));
     }
     if build.failed() {
         return build;
@@ -192,10 +189,7 @@ pub fn compile_dir(maps_dir: &Path, spec_dirs: &[PathBuf]) -> Build {
             build.models = Some(models);
         }
         (Err(e), _) | (_, Err(e)) => {
-            let line = format!("error: {e}");
-            build.report.push_str(&line);
-            build.report.push('\n');
-            build.errors.push(line);
+            build.fail(format!("error: {e}"));
         }
     }
     build

@@ -22,6 +22,9 @@ pub(crate) struct Program {
     pub body: CBlock,
     pub locals: usize,
     pub target_zone: FixedOffset,
+    /// The root frame's slot of the scheme's id field, when it is a key of
+    /// the record that is read anyway (else the id is read on its own).
+    pub id_slot: Option<usize>,
 }
 
 /// How the keys of one object are read into a level's frame.
@@ -236,7 +239,12 @@ pub(crate) fn compile(scheme: &Scheme) -> Program {
             }
         })
         .collect();
+    let id_slot = root
+        .obj
+        .index(&scheme.meta.id_field)
+        .map(|i| root.obj.base + i);
     Program {
+        id_slot,
         root,
         tables,
         body,

@@ -42,6 +42,8 @@ pub(crate) struct Run<'a> {
     /// The bill's number field (`FBillNo`), and what was written to it.
     number_target: Option<&'a str>,
     pub number: Option<String>,
+    /// The record's id, when [`Program::id_slot`] holds it.
+    pub id: Option<std::borrow::Cow<'a, str>>,
     /// How many objects of the bill are open (1 while writing its fields).
     depth: usize,
     frames: Vec<Vec<Option<&'a RawValue>>>,
@@ -72,6 +74,7 @@ impl<'a> Run<'a> {
             record,
             number_target,
             number: None,
+            id: None,
             depth: 0,
             frames: Vec::with_capacity(4),
             locals: vec![Value::Null; prog.locals],
@@ -95,6 +98,10 @@ impl<'a> Run<'a> {
         if let Err(e) = mjson::record(self.record, &prog.root.obj, &mut frame[base..base + n]) {
             return Err(self.error(e, String::new(), String::new()));
         }
+        self.id = prog
+            .id_slot
+            .and_then(|slot| frame.get(slot).copied().flatten())
+            .and_then(|raw| mjson::id_text(raw.get()));
         if let Err((e, path)) = nested(&prog.root.obj, &mut frame) {
             return Err(self.error(e, String::new(), path));
         }

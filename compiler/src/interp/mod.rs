@@ -89,6 +89,19 @@ impl Interpreter {
     }
 }
 
+impl Interpreter {
+    /// The record's id: as the run read it, or read on its own when the
+    /// mapping does not read the id field.
+    fn id<'r>(&self, run: &mut eval::Run<'_>, record: &'r str) -> Option<Cow<'r, str>> {
+        if self.prog.id_slot.is_some() {
+            // The run borrows from the program too: the id is copied out.
+            run.id.take().map(|id| Cow::Owned(id.into_owned()))
+        } else {
+            duijie_maplib::json::record_id(record, &self.scheme.meta.id_field).map(Cow::Owned)
+        }
+    }
+}
+
 impl Mapper for Interpreter {
     fn meta(&self) -> &SchemeMeta {
         &self.scheme.meta
@@ -106,13 +119,13 @@ impl Mapper for Interpreter {
         );
         match run.record(out) {
             Ok(eval::Done::Bill) => Ok(Mapped::Bill {
-                id: duijie_maplib::json::record_id(record, &meta.id_field).map(Cow::Owned),
+                id: self.id(&mut run, record),
                 number: run.number.take().map(Cow::Owned),
             }),
             Ok(eval::Done::Skipped(reason)) => {
                 out.truncate(start);
                 Ok(Mapped::Skipped {
-                    id: duijie_maplib::json::record_id(record, &meta.id_field).map(Cow::Owned),
+                    id: self.id(&mut run, record),
                     reason: reason.to_string(),
                 })
             }
