@@ -310,9 +310,7 @@ pub(crate) fn text_of_string(t: &str) -> Option<std::borrow::Cow<'_, str>> {
         return None;
     }
     let inner = t.get(1..t.len() - 1)?;
-    // Eight bytes at a time: a valid JSON string without a backslash holds
-    // no quote or control character either.
-    if crate::raw::string_stop(inner.as_bytes(), 0) != inner.len() {
+    if inner.bytes().any(|b| b == b'\\') {
         serde_json::from_str::<String>(t)
             .ok()
             .map(std::borrow::Cow::Owned)
