@@ -197,9 +197,11 @@ pub fn record_id(json: &str, id_field: &str) -> Option<String> {
 /// from a record or written to a bill). docs/language.md says what a record
 /// without an id becomes.
 pub fn id_text(value: &str) -> Option<std::borrow::Cow<'_, str>> {
-    match kind_of(value) {
-        "a string" => text_of_string(value.trim()).filter(|s| !s.is_empty()),
-        "a number" => Some(std::borrow::Cow::Borrowed(value.trim())),
+    // JSON whitespace is ASCII; the first byte tells the kind (`kind_of`).
+    let value = value.trim_ascii();
+    match value.as_bytes().first() {
+        Some(b'"') => text_of_string(value).filter(|s| !s.is_empty()),
+        Some(b'-' | b'0'..=b'9') => Some(std::borrow::Cow::Borrowed(value)),
         _ => None,
     }
 }
