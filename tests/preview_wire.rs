@@ -94,38 +94,41 @@ fn preview_prints_byte_for_byte_what_run_sends() {
 
 #[test]
 fn preview_of_an_error_answer_gives_the_error_the_run_reported() {
-    let sb = TestSandbox::start(data(3, 0, 4), |_| {});
+    let sb = TestSandbox::start(data(3, 3, 4), |_| {});
     sb.control.record_exchanges(true);
     let dir = TempDir::new("wire-error");
     init(dir.path(), &sb.url);
+    // A wrong secret: openapi2 answers `{"code":…,"message":…}`, the Qimen
+    // gateway its `error_response`.
     set_key(dir.path(), "connections.wdt", "appsecret", "\"wrong\"");
-    let out = run(dir.path(), &["run", PO.name]);
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
-    let reported =
-        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
+    set_key(dir.path(), "connections.wdtqm", "app_secret", "\"wrong\"");
+    for scheme in [PO, SI] {
+        let out = run(dir.path(), &["run", scheme.name]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+        let reported = String::from_utf8_lossy(&out.stderr).into_owned()
+            + &String::from_utf8_lossy(&out.stdout);
 
-    let exchanges = sb.control.take_exchanges();
-    let answer = exchanges
-        .iter()
-        .find(|x| is_source_call(x, PO))
-        .expect("the run called the source");
-    let preview = preview_wire(
-        "maps/wdt_purchase_to_kingdee.map",
-        &answer.answer,
-        dir.path(),
-    );
-    assert_eq!(preview.status.code(), Some(1), "{}", text(&preview));
-    assert!(preview.stdout.is_empty(), "{}", text(&preview));
-    let stderr = String::from_utf8_lossy(&preview.stderr);
-    // `error: FILE: <the connector's error>`.
-    let error = stderr
-        .trim_end()
-        .split_once(".json: ")
-        .map(|(_, e)| e)
-        .unwrap_or_else(|| panic!("{stderr}"));
-    assert!(error.contains("authentication failed"), "{stderr}");
-    assert!(
-        reported.contains(error),
-        "the run reported the same error:\nrun: {reported}\npreview: {error}"
-    );
+        let exchanges = sb.control.take_exchanges();
+        let answer = exchanges
+            .iter()
+            .find(|x| is_source_call(x, scheme))
+            .expect("the run called the source");
+        let map = format!("maps/{}.map", scheme.name);
+        let preview = preview_wire(&map, &answer.answer, dir.path());
+        assert_eq!(preview.status.code(), Some(1), "{}", text(&preview));
+        assert!(preview.stdout.is_empty(), "{}", text(&preview));
+        let stderr = String::from_utf8_lossy(&preview.stderr);
+        // `error: FILE: <the connector's error>`.
+        let error = stderr
+            .trim_end()
+            .split_once(".json: ")
+            .map(|(_, e)| e)
+            .unwrap_or_else(|| panic!("{stderr}"));
+        assert!(error.contains("authentication failed"), "{stderr}");
+        assert!(
+            reported.contains(error),
+            "{}: the run reported the same error:\nrun: {reported}\npreview: {error}",
+            scheme.name
+        );
+    }
 }
