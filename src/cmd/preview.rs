@@ -31,8 +31,10 @@ use serde_json::value::RawValue;
 pub struct PreviewArgs {
     /// The `.map` scheme to check and run.
     pub file: PathBuf,
-    /// One source record, or a whole API response (JSON); `-` for standard
-    /// input.
+    /// One source record, an array of records, or a whole answer of the
+    /// source API (JSON; an object with the list key or an envelope key —
+    /// `code`, `response`, `error_response`, `errorcode`, `flag` — is read
+    /// as an answer); `-` for standard input.
     #[arg(long, short, value_name = "FILE.json")]
     pub input: PathBuf,
     /// Where the API specs are; default: `./specs` if it exists, else the
