@@ -195,6 +195,53 @@ pub fn compile_dir(maps_dir: &Path, spec_dirs: &[PathBuf]) -> Build {
     build
 }
 
+impl Build {
+    /// What a build script does with the result, as cargo expects it: a
+    /// `cargo::rerun-if-changed` line for every input and a
+    /// `cargo::warning` for every warning; on errors one `cargo::error`
+    /// line each and the full report on standard error, then `Err` (the
+    /// script should exit 1); else `schemes.rs` and `models.rs` written to
+    /// `out_dir`, for the crate to `include!`.
+    pub fn emit(&self, out_dir: &Path) -> Result<(), String> {
+        for input in &self.inputs {
+            println!("cargo::rerun-if-changed={}", input.display());
+        }
+        for warning in &self.warnings {
+            println!("cargo::warning={warning}");
+        }
+        if self.failed() {
+            for error in &self.errors {
+                println!("cargo::error={error}");
+            }
+            eprint!("{}", self.report);
+            return Err(format!("{} error(s) in the schemes", self.errors.len()));
+        }
+        for (name, text) in [("schemes.rs", &self.schemes), ("models.rs", &self.models)] {
+            let path = out_dir.join(name);
+            if let Err(e) = std::fs::write(&path, text.as_deref().unwrap_or_default()) {
+                let message = format!("cannot write {}: {e}", path.display());
+                println!("cargo::error={message}");
+                return Err(message);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The whole of a build script that compiles the schemes of `maps_dir`
+/// against `spec_dirs` ([`compile_dir`]) into `$OUT_DIR` ([`Build::emit`]).
+/// Returns the exit code the script should end with.
+pub fn build_script(maps_dir: &Path, spec_dirs: &[PathBuf]) -> i32 {
+    let Some(out_dir) = std::env::var_os("OUT_DIR").map(PathBuf::from) else {
+        println!("cargo::error=OUT_DIR is not set: run this build script through cargo");
+        return 1;
+    };
+    match compile_dir(maps_dir, spec_dirs).emit(&out_dir) {
+        Ok(()) => 0,
+        Err(_) => 1,
+    }
+}
+
 fn duplicate_name(schemes: &[Scheme]) -> Option<&str> {
     let mut names: Vec<&str> = schemes.iter().map(|s| s.meta.name.as_str()).collect();
     names.sort_unstable();
