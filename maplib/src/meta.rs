@@ -99,3 +99,11 @@ pub struct TargetMeta {
     /// Operation options in `.map` order (IsAutoSubmitAndAudit, …), as JSON values.
     pub options: Vec<(String, serde_json::Value)>,
 }
+
+impl TargetMeta {
+    /// Whether bills are written one a call (`Save`) rather than in batches
+    /// (`BatchSave`): the writer's batch size and the request bodies follow.
+    pub fn saves_one_by_one(&self) -> bool {
+        self.operation.eq_ignore_ascii_case("Save")
+    }
+}

@@ -308,7 +308,7 @@ pub fn connect(
     };
     let target: Arc<dyn Target> = Arc::new(KingdeeTarget {
         client: clients.kingdee(dst)?,
-        single: meta.target.operation.eq_ignore_ascii_case("Save"),
+        single: meta.target.saves_one_by_one(),
         check_form: meta.target.form_id.clone(),
     });
     Ok(Scheme {

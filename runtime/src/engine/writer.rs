@@ -76,7 +76,7 @@ impl Engine {
         feed: Option<&Feed>,
     ) -> Result<(), Stop> {
         let meta = s.mapper.meta();
-        let batch = if meta.target.operation.eq_ignore_ascii_case("Save") {
+        let batch = if meta.target.saves_one_by_one() {
             1
         } else {
             s.settings.batch_size.max(1)

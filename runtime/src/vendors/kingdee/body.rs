@@ -15,7 +15,7 @@ use crate::error::{Error, ErrorKind, Vendor};
 /// these, so what is previewed is what is sent.
 pub fn save_requests(target: &TargetMeta, bills: &[&str]) -> Result<Vec<String>, Error> {
     let options = save_options(&target.options);
-    if target.operation.eq_ignore_ascii_case("Save") {
+    if target.saves_one_by_one() {
         bills
             .iter()
             .map(|bill| single_save_body(&target.form_id, bill, &options))
