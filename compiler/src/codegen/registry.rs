@@ -87,16 +87,18 @@ pub fn scheme_items(scheme: &Scheme, source: &SourceNode, body: &TokenStream) ->
                 let record = #record_ty::read(text).map_err(|error| {
                     error.at(NAME, ::duijie_maplib::json::record_id(text, ID_FIELD), String::new(), String::new())
                 })?;
-                match transform(&record)? {
+                let outcome = transform(&record)?;
+                let id = #id;
+                match outcome {
                     Outcome::Bill(bill) => {
                         bill.write_json(out);
                         Ok(::duijie_maplib::Mapped::Bill {
-                            id: #id,
+                            id,
                             number: bill.number(),
                         })
                     }
                     Outcome::Skipped { reason } => Ok(::duijie_maplib::Mapped::Skipped {
-                        id: #id,
+                        id,
                         reason: reason.to_owned(),
                     }),
                 }
