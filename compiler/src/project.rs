@@ -63,14 +63,50 @@ fn collect(dir: &Path, libraries: bool, out: &mut Vec<PathBuf>) -> Result<(), Re
     Ok(())
 }
 
-/// The specs a command runs with: those of `dir` when given, else of
+/// Where the specs a command runs with come from: the directory given, else
 /// `./specs` when it exists, else the specs built into duijie.
-pub fn find_specs(dir: Option<&Path>) -> Result<Specs, SpecError> {
-    match dir {
-        Some(d) => Specs::load_dir(d),
-        None if Path::new("specs").is_dir() => Specs::load_dir(Path::new("specs")),
-        None => Specs::embedded(),
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecsFrom<'a> {
+    Dir(&'a Path),
+    /// `./specs`.
+    Local,
+    BuiltIn,
+}
+
+impl<'a> SpecsFrom<'a> {
+    /// The specs of `dir` when given, else of `./specs`, else built in.
+    pub fn find(dir: Option<&'a Path>) -> SpecsFrom<'a> {
+        match dir {
+            Some(d) => SpecsFrom::Dir(d),
+            None if Path::new("specs").is_dir() => SpecsFrom::Local,
+            None => SpecsFrom::BuiltIn,
+        }
     }
+
+    /// Loads them.
+    pub fn load(self) -> Result<Specs, SpecError> {
+        match self {
+            SpecsFrom::Dir(d) => Specs::load_dir(d),
+            SpecsFrom::Local => Specs::load_dir(Path::new("specs")),
+            SpecsFrom::BuiltIn => Specs::embedded(),
+        }
+    }
+}
+
+/// `specs from DIR`, `specs from ./specs`, `the built-in specs`.
+impl std::fmt::Display for SpecsFrom<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SpecsFrom::Dir(d) => write!(f, "specs from {}", d.display()),
+            SpecsFrom::Local => f.write_str("specs from ./specs"),
+            SpecsFrom::BuiltIn => f.write_str("the built-in specs"),
+        }
+    }
+}
+
+/// The specs a command runs with ([`SpecsFrom::find`]), loaded.
+pub fn find_specs(dir: Option<&Path>) -> Result<Specs, SpecError> {
+    SpecsFrom::find(dir).load()
 }
 
 /// What compiling a project's schemes produced.
@@ -251,6 +287,19 @@ fn duplicate_name(schemes: &[Scheme]) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A directory given is where the specs come from, and a missing one
+    /// is an error naming it.
+    #[test]
+    fn specs_from_a_directory_given() {
+        let from = SpecsFrom::find(Some(Path::new("no/such/dir")));
+        assert_eq!(from, SpecsFrom::Dir(Path::new("no/such/dir")));
+        assert_eq!(from.to_string(), "specs from no/such/dir");
+        let e = from.load().unwrap_err().to_string();
+        assert!(e.contains("no/such/dir"), "{e}");
+        assert_eq!(SpecsFrom::BuiltIn.to_string(), "the built-in specs");
+        assert!(SpecsFrom::BuiltIn.load().is_ok());
+    }
 
     /// The kitchen-sink scheme of the code generation tests checks.
     #[test]

@@ -32,13 +32,10 @@ pub struct CheckArgs {
 }
 
 /// Loads specs from `dir`, from `./specs`, or the built-in copy
-/// ([`project::find_specs`]).
+/// ([`project::SpecsFrom`]).
 pub fn load_specs(dir: Option<&Path>) -> anyhow::Result<Specs> {
-    project::find_specs(dir).with_context(|| match dir {
-        Some(d) => format!("loading specs from {}", d.display()),
-        None if Path::new("specs").is_dir() => "loading specs from ./specs".to_owned(),
-        None => "loading the built-in specs".to_owned(),
-    })
+    let from = project::SpecsFrom::find(dir);
+    from.load().with_context(|| format!("loading {from}"))
 }
 
 /// Runs the command; returns the exit code (0 clean, 1 errors).
