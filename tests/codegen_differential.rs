@@ -191,6 +191,33 @@ fn batch_save_bodies_of_the_fixtures() {
     }
 }
 
+/// Input that is no record, array or answer is an error naming what was
+/// expected, never a panic.
+#[test]
+fn preview_of_bad_input_says_what_it_expected() {
+    let specs = Specs::load_dir(Path::new("specs")).unwrap();
+    let map = Path::new("maps/wdt_purchase_to_kingdee.map");
+    for (input, why) in [
+        ("1", "the input is not a JSON object or array"),
+        ("x", "expected value"),
+        ("[{}", "EOF"),
+        ("", "EOF"),
+    ] {
+        match cmd::preview::preview(map, input, &specs, false) {
+            Err(cmd::preview::PreviewError::Input(e)) => {
+                assert!(
+                    e.starts_with(
+                        "not a record, an array of records or an answer of purchase_order_query: "
+                    ),
+                    "{input:?}: {e}"
+                );
+                assert!(e.contains(why), "{input:?}: {e}");
+            }
+            other => panic!("{input:?}: {other:?}"),
+        }
+    }
+}
+
 #[test]
 fn preview_of_a_single_record_and_of_a_bad_scheme() {
     let specs = Specs::load_dir(Path::new("specs")).unwrap();

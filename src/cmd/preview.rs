@@ -130,27 +130,24 @@ pub fn preview(
 /// The records of the input: an array of records, a whole answer of the
 /// source API read by its connector, or one record.
 fn records(source: &SourceMeta, input: &str) -> Result<Vec<Box<RawValue>>, PreviewError> {
-    let invalid = |e: serde_json::Error| {
+    let invalid = |why: &dyn std::fmt::Display| {
         PreviewError::Input(format!(
-            "not a record, an array of records or an answer of {}: {e}",
+            "not a record, an array of records or an answer of {}: {why}",
             source.api
         ))
     };
     let text = input.trim_start();
     if text.starts_with('[') {
-        return serde_json::from_str(text).map_err(invalid);
+        return serde_json::from_str(text).map_err(|e| invalid(&e));
     }
     if vendors::is_source_answer(source, text) {
         return vendors::parse_source_answer(source, text.as_bytes())
             .map(|page| page.records)
             .map_err(|e| PreviewError::Input(e.to_string()));
     }
-    let record: Box<RawValue> = serde_json::from_str(text).map_err(invalid)?;
+    let record: Box<RawValue> = serde_json::from_str(text).map_err(|e| invalid(&e))?;
     if !record.get().starts_with('{') {
-        return Err(PreviewError::Input(format!(
-            "not a record, an array of records or an answer of {}: the input is not a JSON object or array",
-            source.api
-        )));
+        return Err(invalid(&"the input is not a JSON object or array"));
     }
     Ok(vec![record])
 }
