@@ -1,126 +1,18 @@
 //! `duijie` (对接): typed, compiled data sync from 旺店通 to 金蝶云星空.
+//!
+//! The whole CLI is the library's (`duijie::cli`); this binary hands it the
+//! schemes of `maps/`, compiled by `build.rs` as any project's are.
 
-mod cmd;
-mod schemes;
-
-use std::process::ExitCode;
-
-use clap::{Parser, Subcommand};
-
-#[derive(Debug, Parser)]
-#[command(name = "duijie", version, about = "Typed, compiled data sync: 旺店通 → 金蝶云星空", long_about = None)]
-struct Cli {
-    /// Log format on standard error.
-    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
-    log_format: LogFormat,
-    /// More log output (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    verbose: u8,
-    #[command(subcommand)]
-    command: Command,
+/// The schemes of `maps/*.map`, compiled into typed Rust by `build.rs`: one
+/// module per scheme (`wdt_purchase_to_kingdee`, …) with its source
+/// structs, bill structs, `transform` and `META`; the checked models the
+/// code was generated from; and `registry()`. The generated code is in
+/// `target/…/build/duijie-*/out/` (its snapshots are in
+/// `compiler/tests/snapshots/`).
+mod schemes {
+    include!(concat!(env!("OUT_DIR"), "/duijie.rs"));
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum LogFormat {
-    Text,
-    Json,
-}
-
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Run both seed schemes end to end against built-in sandboxes and print the overview.
-    Demo(cmd::demo::DemoArgs),
-    /// Check `.map` files against the API specs.
-    Check(cmd::check::CheckArgs),
-    /// List the compiled schemes.
-    Schemes(cmd::schemes::SchemesArgs),
-    /// Map JSON Lines of source records (stdin) to bills (stdout).
-    Map(cmd::map::MapArgs),
-    /// Show the request body a `.map` file would send for a sample record or response.
-    Preview(cmd::preview::PreviewArgs),
-    /// Write a starter duijie.toml in the current directory.
-    Init(cmd::init::InitArgs),
-    /// Run schemes once: read, map, queue, write.
-    Run(cmd::run::RunArgs),
-    /// Run schemes on their schedules until SIGINT or SIGTERM.
-    Daemon(cmd::daemon::DaemonArgs),
-    /// The run overview (运行概况): runs, counts, queue, dead letters, watermarks.
-    Status(cmd::status::StatusArgs),
-    /// Re-map dead letters with the current mapping and queue them again.
-    Retry(cmd::retry::RetryArgs),
-    /// Serve local sandboxes of 旺店通 openapi2, 旺店通 Qimen and 金蝶云星空 WebAPI.
-    Sandbox(Box<duijie_sandbox::cli::SandboxArgs>),
-}
-
-fn init_logging(format: LogFormat, verbose: u8) {
-    use tracing_subscriber::EnvFilter;
-    let default = match verbose {
-        0 => "warn",
-        1 => "info",
-        2 => "debug",
-        _ => "trace",
-    };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _ = match format {
-        LogFormat::Json => builder.json().try_init(),
-        LogFormat::Text => builder
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .try_init(),
-    };
-}
-
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?)
-}
-
-/// Runs a command that needs the async runtime (network, signals).
-fn block_on(fut: impl std::future::Future<Output = anyhow::Result<i32>>) -> anyhow::Result<i32> {
-    runtime()?.block_on(fut)
-}
-
-/// Output to a closed pipe (`duijie status | head`) ends the process quietly,
-/// as for any Unix tool, instead of failing on the next write. The engine
-/// loses nothing to this: every state change is durable before its effect.
-fn restore_sigpipe() {
-    #[cfg(unix)]
-    // SAFETY: setting a signal's disposition to the default before any other
-    // thread exists has no preconditions.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
-}
-
-fn main() -> ExitCode {
-    restore_sigpipe();
-    let cli = Cli::parse();
-    init_logging(cli.log_format, cli.verbose);
-    let compiled = schemes::all();
-    let result: anyhow::Result<i32> = match cli.command {
-        Command::Check(args) => cmd::check::run(args),
-        Command::Schemes(args) => cmd::schemes::run(args),
-        Command::Map(args) => cmd::map::run(args),
-        Command::Preview(args) => cmd::preview::run(args),
-        Command::Demo(args) => block_on(cmd::demo::run(args, &compiled)),
-        Command::Init(args) => block_on(cmd::init::run(args, &compiled)),
-        Command::Run(args) => block_on(cmd::run::run(args, &compiled)),
-        Command::Daemon(args) => block_on(cmd::daemon::run(args, &compiled)),
-        Command::Status(args) => block_on(cmd::status::run(args, &compiled)),
-        Command::Retry(args) => block_on(cmd::retry::run(args, &compiled)),
-        Command::Sandbox(args) => block_on(async {
-            duijie_sandbox::cli::run(*args).await?;
-            Ok(0)
-        }),
-    };
-    match result {
-        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(1)
-        }
-    }
+fn main() -> std::process::ExitCode {
+    duijie::cli::main(schemes::registry())
 }

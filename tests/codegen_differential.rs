@@ -17,8 +17,9 @@ use duijie_runtime::vendors::kingdee;
 use proptest::prelude::*;
 use serde_json::value::RawValue;
 
-#[path = "../src/schemes.rs"]
-pub mod schemes;
+mod schemes {
+    include!(concat!(env!("OUT_DIR"), "/duijie.rs"));
+}
 
 /// The schemes of the code generation tests (`tests/fixtures/codegen/*.map`:
 /// every construct of the language), compiled by their test crate.
@@ -26,24 +27,9 @@ use duijie_codegen_fixtures as test_schemes;
 
 const KITCHEN_SINK: &str = "codegen_kitchen_sink";
 
-// The commands' cores are exercised here (as `cmd::…` in the binary);
-// their `run` functions are not.
-#[allow(dead_code)]
-#[path = "../src/cmd/check.rs"]
-pub mod check;
-#[allow(dead_code)]
-#[path = "../src/cmd/map.rs"]
-pub mod map;
-#[allow(dead_code)]
-#[path = "../src/cmd/preview.rs"]
-pub mod preview;
-#[allow(dead_code)]
-#[path = "../src/cmd/schemes.rs"]
-pub mod schemes_cmd;
-
-mod cmd {
-    pub use super::{map, preview, schemes_cmd as schemes};
-}
+// The commands' cores are exercised here (as `duijie …` runs them); their
+// `run` functions are not.
+use duijie::cmd;
 
 const PURCHASE: &str = "wdt_purchase_to_kingdee";
 const STOCKIN: &str = "wdtqm_stockin_to_kingdee";
@@ -53,7 +39,7 @@ fn compiled(name: &str) -> Arc<dyn Mapper> {
 }
 
 fn interpreted(name: &str) -> Interpreter {
-    Interpreter::new(schemes::models::by_name(name).expect("model"))
+    Interpreter::new(schemes::registry().model(name).expect("model"))
 }
 
 /// Maps one record both ways; panics when they differ.
@@ -95,20 +81,20 @@ fn records<'a>(json: &'a str, list_key: &str) -> Vec<&'a str> {
 }
 
 fn fixture(name: &str) -> String {
-    std::fs::read_to_string(Path::new("tests/fixtures").join(name)).unwrap()
+    std::fs::read_to_string(Path::new("fixtures").join(name)).unwrap()
 }
 
 const FIXTURES: &[(&str, &str, &str, &str)] = &[
     (
         PURCHASE,
         "maps/wdt_purchase_to_kingdee.map",
-        "wdt_purchase_order_query.json",
+        "wdt_purchase_to_kingdee/answer.json",
         "purchase_list",
     ),
     (
         STOCKIN,
         "maps/wdtqm_stockin_to_kingdee.map",
-        "wdtqm_stockin_order_query.json",
+        "wdtqm_stockin_to_kingdee/answer.json",
         "stockin_list",
     ),
 ];
@@ -135,7 +121,7 @@ fn models_in_the_binary_are_the_checked_schemes() {
             .scheme
             .expect("checks");
         assert_eq!(
-            schemes::models::by_name(name).as_ref(),
+            schemes::registry().model(name).as_ref(),
             Some(&checked),
             "{name}"
         );
@@ -221,7 +207,7 @@ fn preview_of_bad_input_says_what_it_expected() {
 #[test]
 fn preview_of_a_single_record_and_of_a_bad_scheme() {
     let specs = Specs::load_dir(Path::new("specs")).unwrap();
-    let json = fixture("wdt_purchase_order_query.json");
+    let json = fixture("wdt_purchase_to_kingdee/answer.json");
     let one = records(&json, "purchase_list")[1];
     let p = cmd::preview::preview(
         Path::new("maps/wdt_purchase_to_kingdee.map"),
@@ -263,7 +249,7 @@ fn preview_of_a_single_record_and_of_a_bad_scheme() {
 
 #[test]
 fn map_streams_json_lines_both_ways() {
-    let json = fixture("wdt_purchase_order_query.json");
+    let json = fixture("wdt_purchase_to_kingdee/answer.json");
     let mut input: String = records(&json, "purchase_list")
         .iter()
         .map(|r| {
@@ -277,7 +263,7 @@ fn map_streams_json_lines_both_ways() {
     input.push_str("\n   \n{\"purchase_no\":\"X1\",\"details_list\":\"oops\"}\r\nnot json\n");
     let mut runs = Vec::new();
     for interpret in [false, true] {
-        let mapper = cmd::map::mapper(PURCHASE, interpret).unwrap();
+        let mapper = cmd::map::mapper(&schemes::registry(), PURCHASE, interpret).unwrap();
         let (mut out, mut err) = (Vec::new(), Vec::new());
         let summary =
             cmd::map::map_stream(mapper.as_ref(), input.as_bytes(), &mut out, &mut err).unwrap();
@@ -301,7 +287,7 @@ fn map_streams_json_lines_both_ways() {
     assert_eq!(out.lines().count(), 3);
     insta::assert_snapshot!("map_stderr", err);
     // Invalid UTF-8 fails its line only.
-    let mapper = cmd::map::mapper(PURCHASE, false).unwrap();
+    let mapper = cmd::map::mapper(&schemes::registry(), PURCHASE, false).unwrap();
     let (mut out, mut err) = (Vec::new(), Vec::new());
     let bytes = b"\xff\xfe\n{\"purchase_no\":\"A\",\"check_time\":\"2024-01-01 00:00:00\"}\n";
     let summary = cmd::map::map_stream(mapper.as_ref(), &bytes[..], &mut out, &mut err).unwrap();

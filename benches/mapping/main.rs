@@ -41,9 +41,10 @@ mod handwritten;
 #[path = "../../bench/data_set.rs"]
 mod data_set;
 
-#[allow(dead_code, clippy::all)]
-#[path = "../../src/schemes.rs"]
-mod schemes;
+#[allow(clippy::all)]
+mod schemes {
+    include!(concat!(env!("OUT_DIR"), "/duijie.rs"));
+}
 
 const SCHEME: &str = "wdt_purchase_to_kingdee";
 
@@ -83,7 +84,7 @@ static DATA: LazyLock<Data> = LazyLock::new(|| {
 });
 
 static INTERPRETER: LazyLock<Interpreter> = LazyLock::new(|| {
-    let model = schemes::models::by_name(SCHEME).expect("the purchase scheme is compiled");
+    let model = schemes::registry().model(SCHEME).expect("the purchase scheme is compiled");
     Interpreter::new(model)
 });
 

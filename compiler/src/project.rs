@@ -5,9 +5,10 @@
 //!   checks; [`compile_dir`] compiles the schemes directly in a directory:
 //!   files in subdirectories, such as `maps/shared/`, are libraries that
 //!   schemes include, not schemes).
-//! - [`find_specs`] loads the specs a command runs with: a directory given,
-//!   `./specs`, or the specs built into duijie.
-//! - [`compile_project`] / [`compile_dir`], the work of a build script,
+//! - [`find_specs`] loads the specs a command runs with: the specs built
+//!   into duijie, with a directory given or `./specs` laid over them.
+//! - [`compile_project`] / [`compile_over_builtin`] / [`compile_dir`], the
+//!   work of a build script (`duijie_build::Config` in a project's),
 //!   check every scheme and generate the code of the clean ones, with the
 //!   inputs for `cargo::rerun-if-changed`. A scheme with errors produces no
 //!   code: the build script prints the report and fails, exactly as
@@ -63,8 +64,9 @@ fn collect(dir: &Path, libraries: bool, out: &mut Vec<PathBuf>) -> Result<(), Re
     Ok(())
 }
 
-/// Where the specs a command runs with come from: the directory given, else
-/// `./specs` when it exists, else the specs built into duijie.
+/// Where the specs a command runs with come from: the specs built into
+/// duijie, with the directory given, else `./specs` when it exists, laid
+/// over them (a project's own specs add, replace or override built-in ones).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SpecsFrom<'a> {
     Dir(&'a Path),
@@ -83,13 +85,16 @@ impl<'a> SpecsFrom<'a> {
         }
     }
 
-    /// Loads them.
+    /// Loads them: the built-in specs, with the directory (given or
+    /// `./specs`) laid over them ([`Specs::add_overlay`]).
     pub fn load(self) -> Result<Specs, SpecError> {
+        let mut specs = Specs::embedded()?;
         match self {
-            SpecsFrom::Dir(d) => Specs::load_dir(d),
-            SpecsFrom::Local => Specs::load_dir(Path::new("specs")),
-            SpecsFrom::BuiltIn => Specs::embedded(),
+            SpecsFrom::Dir(d) => specs.add_overlay(d)?,
+            SpecsFrom::Local => specs.add_overlay(Path::new("specs"))?,
+            SpecsFrom::BuiltIn => {}
         }
+        Ok(specs)
     }
 }
 
@@ -97,8 +102,8 @@ impl<'a> SpecsFrom<'a> {
 impl std::fmt::Display for SpecsFrom<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SpecsFrom::Dir(d) => write!(f, "specs from {}", d.display()),
-            SpecsFrom::Local => f.write_str("specs from ./specs"),
+            SpecsFrom::Dir(d) => write!(f, "the built-in specs and those of {}", d.display()),
+            SpecsFrom::Local => f.write_str("the built-in specs and those of ./specs"),
             SpecsFrom::BuiltIn => f.write_str("the built-in specs"),
         }
     }
@@ -143,10 +148,17 @@ impl Build {
 }
 
 /// Checks and compiles the schemes of the project at `root` (the directory
-/// holding `maps/` and `specs/`). Paths in diagnostics are `root` joined
+/// holding `maps/` and, when it has its own specs, `specs/`, laid over the
+/// built-in ones). Paths in diagnostics are `root` joined
 /// with `maps/…`: pass `""` to show them relative to the current directory.
 pub fn compile_project(root: &Path) -> Build {
-    compile_dir(&root.join("maps"), &[root.join("specs")])
+    let specs = root.join("specs");
+    let overlays = if specs.is_dir() {
+        vec![specs]
+    } else {
+        Vec::new()
+    };
+    compile_over_builtin(&root.join("maps"), &overlays)
 }
 
 /// Checks and compiles every `*.map` file directly in `maps_dir` against the
@@ -154,7 +166,6 @@ pub fn compile_project(root: &Path) -> Build {
 /// forms).
 pub fn compile_dir(maps_dir: &Path, spec_dirs: &[PathBuf]) -> Build {
     let mut build = Build::default();
-    let maps_dir = maps_dir.to_path_buf();
     let mut specs = Specs::default();
     for dir in spec_dirs {
         build.inputs.push(dir.clone());
@@ -163,6 +174,40 @@ pub fn compile_dir(maps_dir: &Path, spec_dirs: &[PathBuf]) -> Build {
             return build;
         }
     }
+    compile_maps(build, maps_dir, &specs)
+}
+
+/// Checks and compiles every `*.map` file directly in `maps_dir` against the
+/// specs built into duijie with each of `overlays` laid over them in order
+/// ([`Specs::add_overlay`]): what a project's build script does.
+pub fn compile_over_builtin(maps_dir: &Path, overlays: &[PathBuf]) -> Build {
+    let mut build = Build::default();
+    let mut specs = match Specs::embedded() {
+        Ok(specs) => specs,
+        Err(e) => {
+            build.fail(format!("error: the built-in specs: {e}"));
+            return build;
+        }
+    };
+    for dir in overlays {
+        build.inputs.push(dir.clone());
+        if !dir.is_dir() {
+            build.fail(format!(
+                "error: the specs directory {} does not exist (create it, or leave it out of the build script)",
+                dir.display()
+            ));
+            return build;
+        }
+        if let Err(e) = specs.add_overlay(dir) {
+            build.fail(format!("error: {e}"));
+            return build;
+        }
+    }
+    compile_maps(build, maps_dir, &specs)
+}
+
+fn compile_maps(mut build: Build, maps_dir: &Path, specs: &Specs) -> Build {
+    let maps_dir = maps_dir.to_path_buf();
     build.inputs.extend(specs.files().iter().cloned());
     build.inputs.push(maps_dir.clone());
     let maps = match map_files(&maps_dir, false) {
@@ -174,7 +219,7 @@ pub fn compile_dir(maps_dir: &Path, spec_dirs: &[PathBuf]) -> Build {
     };
     let mut schemes: Vec<Scheme> = Vec::new();
     for map in &maps {
-        let out = crate::check_file(map, &specs);
+        let out = crate::check_file(map, specs);
         for input in &out.inputs {
             if !build.inputs.contains(input) {
                 build.inputs.push(input.clone());
@@ -237,7 +282,8 @@ impl Build {
     /// `cargo::warning` for every warning; on errors one `cargo::error`
     /// line each and the full report on standard error, then `Err` (the
     /// script should exit 1); else `schemes.rs` and `models.rs` written to
-    /// `out_dir`, for the crate to `include!`.
+    /// `out_dir`, for the crate to `include!`, and `duijie.rs`, which
+    /// includes both and adds `registry()` for a binary on duijie's CLI.
     pub fn emit(&self, out_dir: &Path) -> Result<(), String> {
         for input in &self.inputs {
             println!("cargo::rerun-if-changed={}", input.display());
@@ -252,9 +298,14 @@ impl Build {
             eprint!("{}", self.report);
             return Err(format!("{} error(s) in the schemes", self.errors.len()));
         }
-        for (name, text) in [("schemes.rs", &self.schemes), ("models.rs", &self.models)] {
+        let files = [
+            ("schemes.rs", self.schemes.as_deref()),
+            ("models.rs", self.models.as_deref()),
+            ("duijie.rs", Some(REGISTRY)),
+        ];
+        for (name, text) in files {
             let path = out_dir.join(name);
-            if let Err(e) = std::fs::write(&path, text.as_deref().unwrap_or_default()) {
+            if let Err(e) = std::fs::write(&path, text.unwrap_or_default()) {
                 let message = format!("cannot write {}: {e}", path.display());
                 println!("cargo::error={message}");
                 return Err(message);
@@ -263,6 +314,27 @@ impl Build {
         Ok(())
     }
 }
+
+/// `duijie.rs`, what a binary built on duijie's CLI includes: the schemes,
+/// their checked models and the registry `duijie::cli::main` takes.
+const REGISTRY: &str = r#"// @generated by duijie-compiler: the compiled schemes of this crate.
+
+/// One module per scheme, the registry functions (`all`, `by_name`,
+/// `NAMES`) and the checked models (`models`); a binary uses only some.
+#[allow(dead_code)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/schemes.rs"));
+    include!(concat!(env!("OUT_DIR"), "/models.rs"));
+}
+
+#[allow(unused_imports)]
+pub use generated::*;
+
+/// The compiled schemes with their checked models, for `duijie::cli::main`.
+pub fn registry() -> ::duijie::Registry {
+    ::duijie::Registry::new(generated::all(), generated::models)
+}
+"#;
 
 /// The whole of a build script that compiles the schemes of `maps_dir`
 /// against `spec_dirs` ([`compile_dir`]) into `$OUT_DIR` ([`Build::emit`]).
@@ -294,7 +366,10 @@ mod tests {
     fn specs_from_a_directory_given() {
         let from = SpecsFrom::find(Some(Path::new("no/such/dir")));
         assert_eq!(from, SpecsFrom::Dir(Path::new("no/such/dir")));
-        assert_eq!(from.to_string(), "specs from no/such/dir");
+        assert_eq!(
+            from.to_string(),
+            "the built-in specs and those of no/such/dir"
+        );
         let e = from.load().unwrap_err().to_string();
         assert!(e.contains("no/such/dir"), "{e}");
         assert_eq!(SpecsFrom::BuiltIn.to_string(), "the built-in specs");

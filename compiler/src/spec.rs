@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+mod overlay;
+pub use overlay::{Explanation, Override};
+
 /// What a field holds, by meaning (WDT sends most of these as strings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -169,6 +172,8 @@ pub struct Specs {
     operations: BTreeMap<(String, String), OperationSpec>,
     /// Every file read, for `rerun-if-changed`.
     files: Vec<PathBuf>,
+    /// What the project's own spec directories changed.
+    overlay: overlay::Layers,
 }
 
 /// The spec files of this repository, compiled into the binary, so that

@@ -23,12 +23,17 @@ pub struct CheckArgs {
     /// recursively).
     #[arg(default_value = "maps")]
     pub paths: Vec<PathBuf>,
-    /// Where the API specs are; default: `./specs` if it exists, else the
-    /// specs built into duijie.
+    /// A directory of the project's own specs, laid over the built-in ones;
+    /// default: `./specs` if it exists.
     #[arg(long, value_name = "DIR")]
     pub specs: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Say which spec file the field FIELD (a dotted path such as
+    /// `FPOOrderEntry.FQty` or `details_list.num`) of each checked scheme's
+    /// source and target was checked against, and what overrode it.
+    #[arg(long, value_name = "FIELD")]
+    pub explain: Option<String>,
 }
 
 /// Loads specs from `dir`, from `./specs`, or the built-in copy
@@ -44,7 +49,17 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
     let mut files = Vec::new();
     for p in &args.paths {
         if !p.exists() {
-            eprintln!("error: {} does not exist", p.display());
+            let cwd = std::env::current_dir().unwrap_or_default();
+            eprintln!(
+                "error: {} does not exist (looked in {})",
+                p.display(),
+                cwd.display()
+            );
+            if p == Path::new("maps") {
+                eprintln!(
+                    "help: run `duijie check` in a project, the directory holding maps/ (make one with `duijie new NAME --from SCHEME`), or name the .map files or directories to check"
+                );
+            }
             return Ok(2);
         }
         files.extend(project::map_files(p, true)?);
@@ -54,8 +69,12 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
         && std::env::var_os("NO_COLOR").is_none();
     let (mut errors, mut warnings, mut schemes) = (0usize, 0usize, 0usize);
     let mut json = Vec::new();
+    let mut explained = Vec::new();
     for file in &files {
         let out = duijie_compiler::check_file(file, &specs);
+        if let (Some(field), Some(scheme)) = (&args.explain, &out.scheme) {
+            explained.extend(explain(&specs, &scheme.meta, field));
+        }
         errors += out
             .diagnostics
             .iter()
@@ -73,6 +92,23 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
             Format::Human => eprint!("{}", diag::render(&out.diagnostics, &out.files, color)),
             Format::Json => json.extend(diag::to_json(&out.diagnostics, &out.files)),
         }
+    }
+    if let Some(field) = &args.explain {
+        if explained.is_empty() {
+            eprintln!(
+                "error: no checked scheme's source or target has a field `{field}` (give its dotted path, e.g. `FPOOrderEntry.FQty`)"
+            );
+            return Ok(1);
+        }
+        match args.format {
+            Format::Human => {
+                for e in &explained {
+                    print!("{e}");
+                }
+            }
+            Format::Json => println!("{}", serde_json::to_string_pretty(&explained)?),
+        }
+        return Ok(if errors > 0 { 1 } else { 0 });
     }
     match args.format {
         Format::Json => {
@@ -94,6 +130,23 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
         ),
     }
     Ok(if errors > 0 { 1 } else { 0 })
+}
+
+/// Where `field` of the scheme's source API, target form and operation is
+/// defined.
+fn explain(
+    specs: &Specs,
+    meta: &duijie_maplib::SchemeMeta,
+    field: &str,
+) -> Vec<duijie_compiler::spec::Explanation> {
+    [
+        (&meta.source.system, &meta.source.api),
+        (&meta.target.system, &meta.target.form_id),
+        (&meta.target.system, &meta.target.operation),
+    ]
+    .into_iter()
+    .filter_map(|(system, spec)| specs.explain(system, spec, field))
+    .collect()
 }
 
 fn plural(n: usize) -> &'static str {

@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use duijie_maplib::{Mapped, Mapper};
 
-use crate::schemes;
+use crate::Registry;
 
 #[derive(Debug, clap::Args)]
 pub struct MapArgs {
@@ -52,21 +52,21 @@ pub struct Summary {
 }
 
 /// The compiled scheme `name`, or the interpreter on its checked model.
-pub fn mapper(name: &str, interpret: bool) -> Option<Arc<dyn Mapper>> {
+pub fn mapper(registry: &Registry, name: &str, interpret: bool) -> Option<Arc<dyn Mapper>> {
     if interpret {
-        let model = schemes::models::by_name(name)?;
+        let model = registry.model(name)?;
         Some(Arc::new(duijie_compiler::interp::Interpreter::new(model)))
     } else {
-        schemes::by_name(name)
+        registry.by_name(name)
     }
 }
 
-pub fn run(args: MapArgs) -> anyhow::Result<i32> {
-    let Some(mapper) = mapper(&args.scheme, args.interpret) else {
+pub fn run(args: MapArgs, registry: &Registry) -> anyhow::Result<i32> {
+    let Some(mapper) = mapper(registry, &args.scheme, args.interpret) else {
         eprintln!(
             "error: no compiled scheme is named `{}` (compiled: {})",
             args.scheme,
-            schemes::NAMES.join(", ")
+            registry.names().join(", ")
         );
         return Ok(2);
     };
@@ -204,9 +204,11 @@ mod tests {
 
     #[test]
     fn bills_go_out_in_large_blocks_and_stop_at_a_closed_pipe() {
-        let Some(mapper) = mapper("wdt_purchase_to_kingdee", false) else {
-            panic!("the purchase scheme is compiled");
-        };
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("maps/wdt_purchase_to_kingdee.map");
+        let specs = duijie_compiler::spec::Specs::embedded().unwrap();
+        let model = duijie_compiler::check_file(&file, &specs).scheme.unwrap();
+        let mapper: Arc<dyn Mapper> = Arc::new(duijie_compiler::interp::Interpreter::new(model));
         let mut one = Vec::new();
         mapper.map_record(RECORD, &mut one).unwrap();
         let n = BLOCK / one.len() * 2 + 10;

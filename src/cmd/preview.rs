@@ -24,7 +24,7 @@ use duijie_compiler::diag;
 use duijie_compiler::interp::{Interpreter, Outcome};
 use duijie_compiler::spec::Specs;
 use duijie_maplib::SourceMeta;
-use duijie_runtime::vendors::{self, kingdee};
+use duijie_runtime::vendors::kingdee;
 use serde_json::value::RawValue;
 
 #[derive(Debug, clap::Args)]
@@ -37,8 +37,8 @@ pub struct PreviewArgs {
     /// as an answer); `-` for standard input.
     #[arg(long, short, value_name = "FILE.json")]
     pub input: PathBuf,
-    /// Where the API specs are; default: `./specs` if it exists, else the
-    /// specs built into duijie.
+    /// A directory of the project's own specs, laid over the built-in ones;
+    /// default: `./specs` if it exists.
     #[arg(long, value_name = "DIR")]
     pub specs: Option<PathBuf>,
     /// Print each body exactly as it is sent (compact JSON, one a line)
@@ -127,29 +127,10 @@ pub fn preview(
     })
 }
 
-/// The records of the input: an array of records, a whole answer of the
-/// source API read by its connector, or one record.
+/// The records of the input ([`crate::snapshots`] reads fixtures the same
+/// way).
 fn records(source: &SourceMeta, input: &str) -> Result<Vec<Box<RawValue>>, PreviewError> {
-    let invalid = |why: &dyn std::fmt::Display| {
-        PreviewError::Input(format!(
-            "not a record, an array of records or an answer of {}: {why}",
-            source.api
-        ))
-    };
-    let text = input.trim_start();
-    if text.starts_with('[') {
-        return serde_json::from_str(text).map_err(|e| invalid(&e));
-    }
-    if vendors::is_source_answer(source, text) {
-        return vendors::parse_source_answer(source, text.as_bytes())
-            .map(|page| page.records)
-            .map_err(|e| PreviewError::Input(e.to_string()));
-    }
-    let record: Box<RawValue> = serde_json::from_str(text).map_err(|e| invalid(&e))?;
-    if !record.get().starts_with('{') {
-        return Err(invalid(&"the input is not a JSON object or array"));
-    }
-    Ok(vec![record])
+    crate::snapshots::records(source, input).map_err(PreviewError::Input)
 }
 
 pub fn run(args: PreviewArgs) -> anyhow::Result<i32> {

@@ -16,8 +16,8 @@ pub struct SchemesArgs {
     pub json: bool,
 }
 
-pub fn run(args: SchemesArgs) -> anyhow::Result<i32> {
-    let mappers = crate::schemes::all();
+pub fn run(args: SchemesArgs, registry: &crate::Registry) -> anyhow::Result<i32> {
+    let mappers = registry.mappers();
     let metas: Vec<&SchemeMeta> = mappers.iter().map(|m| m.meta()).collect();
     let text = if args.json {
         format!("{}\n", serde_json::to_string_pretty(&metas)?)
@@ -64,7 +64,9 @@ pub fn table(metas: &[&SchemeMeta]) -> String {
         );
     }
     if out.is_empty() {
-        out.push_str("no schemes are compiled in (add .map files to maps/ and rebuild)\n");
+        out.push_str(
+            "no schemes are compiled in (add .map files to maps/ and rebuild; docs/projects.md)\n",
+        );
     }
     out
 }
