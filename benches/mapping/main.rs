@@ -84,7 +84,9 @@ static DATA: LazyLock<Data> = LazyLock::new(|| {
 });
 
 static INTERPRETER: LazyLock<Interpreter> = LazyLock::new(|| {
-    let model = schemes::registry().model(SCHEME).expect("the purchase scheme is compiled");
+    let model = schemes::registry()
+        .model(SCHEME)
+        .expect("the purchase scheme is compiled");
     Interpreter::new(model)
 });
 

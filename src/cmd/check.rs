@@ -72,8 +72,13 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
     let mut explained = Vec::new();
     for file in &files {
         let out = duijie_compiler::check_file(file, &specs);
-        if let (Some(field), Some(scheme)) = (&args.explain, &out.scheme) {
-            explained.extend(explain(&specs, &scheme.meta, field));
+        if let Some(field) = &args.explain {
+            for e in explain(&specs, file, field) {
+                // Schemes writing one form share its explanation.
+                if !explained.contains(&e) {
+                    explained.push(e);
+                }
+            }
         }
         errors += out
             .diagnostics
@@ -132,21 +137,33 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
     Ok(if errors > 0 { 1 } else { 0 })
 }
 
-/// Where `field` of the scheme's source API, target form and operation is
-/// defined.
-fn explain(
-    specs: &Specs,
-    meta: &duijie_maplib::SchemeMeta,
-    field: &str,
-) -> Vec<duijie_compiler::spec::Explanation> {
-    [
-        (&meta.source.system, &meta.source.api),
-        (&meta.target.system, &meta.target.form_id),
-        (&meta.target.system, &meta.target.operation),
-    ]
-    .into_iter()
-    .filter_map(|(system, spec)| specs.explain(system, spec, field))
-    .collect()
+/// Where `field` of the source API, target form and operation that the
+/// scheme in `file` names is defined (read from its header, so that a
+/// scheme with errors can be explained too).
+fn explain(specs: &Specs, file: &Path, field: &str) -> Vec<duijie_compiler::spec::Explanation> {
+    let Ok(text) = std::fs::read_to_string(file) else {
+        return Vec::new();
+    };
+    let Ok(ast) = duijie_dsl::parse(&text) else {
+        return Vec::new();
+    };
+    let mut specs_named: Vec<(String, String)> = Vec::new();
+    for item in &ast.items {
+        match item {
+            duijie_dsl::ast::Item::Source(s) => {
+                specs_named.push((s.system.name.clone(), s.api_name()));
+            }
+            duijie_dsl::ast::Item::Target(t) => {
+                specs_named.push((t.system.name.clone(), t.form.name.clone()));
+                specs_named.push((t.system.name.clone(), t.operation.name.clone()));
+            }
+            _ => {}
+        }
+    }
+    specs_named
+        .iter()
+        .filter_map(|(system, spec)| specs.explain(system, spec, field))
+        .collect()
 }
 
 fn plural(n: usize) -> &'static str {
