@@ -377,3 +377,67 @@ fn a_new_project_builds_offline_tests_its_compiled_code_and_runs_against_the_san
     );
     assert!(t.contains("`nmu`"), "{t}");
 }
+
+#[test]
+fn a_scheme_named_by_its_map_file_is_checked_and_interpreted_without_a_rebuild() {
+    let dir = TempDir::new("interpreted");
+    let root = new_project(&dir);
+    let sb = TestSandbox::start(data(20, 0, 31), |_| {});
+    run_ok(&root, &["init", "--sandbox", &sb.url, "--force"]);
+    set_key(
+        &root,
+        &format!("schemes.{SCHEME}"),
+        "map",
+        "\"maps/wdt_purchase_to_kingdee.map\"",
+    );
+    // A change no compiled scheme has.
+    let map = root.join("maps/wdt_purchase_to_kingdee.map");
+    edit(
+        &map,
+        "FEntryNote                = rec_id",
+        "FEntryNote                = \"line \" + rec_id",
+    );
+    let out = run_ok(&root, &["run", "--all"]);
+    let t = text(&out);
+    assert!(
+        t.contains(&format!("{SCHEME}: succeeded"))
+            && t.contains("(interpreted from maps/wdt_purchase_to_kingdee.map)"),
+        "{t}"
+    );
+    let bills = sb.control.bills("PUR_PurchaseOrder");
+    assert!(!bills.is_empty());
+    for bill in &bills {
+        for line in bill["FPOOrderEntry"].as_array().unwrap() {
+            let note = line["FEntryNote"].as_str().unwrap();
+            assert!(note.starts_with("line "), "{bill}");
+        }
+    }
+    let st = status(&root);
+    let po = st["schemes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["scheme"] == SCHEME)
+        .unwrap();
+    assert_eq!(
+        po["path"],
+        "interpreted from maps/wdt_purchase_to_kingdee.map"
+    );
+
+    // A scheme with errors does not start; nothing is read or written.
+    let before = sb.control.bill_count("PUR_PurchaseOrder");
+    edit(
+        &map,
+        "FQty                      = num",
+        "FQty                      = nmu",
+    );
+    let out = run(&root, &["run", "--all"]);
+    let t = text(&out);
+    assert_ne!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("maps/wdt_purchase_to_kingdee.map:35:33"), "{t}");
+    assert!(t.contains("does not start"), "{t}");
+    assert_eq!(sb.control.bill_count("PUR_PurchaseOrder"), before);
+    // `duijie map` takes the file too.
+    let out = run(&root, &["map", "maps/wdt_purchase_to_kingdee.map"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+}

@@ -29,7 +29,8 @@ use crate::Registry;
 
 #[derive(Debug, clap::Args)]
 pub struct MapArgs {
-    /// The scheme to run (`duijie schemes` lists them).
+    /// The scheme to run (`duijie schemes` lists them), or a `.map` file to
+    /// check and interpret (no rebuild).
     pub scheme: String,
     /// Run the interpreter on the scheme's checked model instead of the
     /// compiled code.
@@ -62,7 +63,20 @@ pub fn mapper(registry: &Registry, name: &str, interpret: bool) -> Option<Arc<dy
 }
 
 pub fn run(args: MapArgs, registry: &Registry) -> anyhow::Result<i32> {
-    let Some(mapper) = mapper(registry, &args.scheme, args.interpret) else {
+    let found = if args.scheme.ends_with(".map") {
+        // A scheme file: checked now and interpreted, no rebuild.
+        let specs = super::check::load_specs(None)?;
+        match super::interpreted::check(std::path::Path::new(&args.scheme), &specs) {
+            Ok(m) => Some(m),
+            Err(report) => {
+                eprint!("{report}");
+                return Ok(2);
+            }
+        }
+    } else {
+        mapper(registry, &args.scheme, args.interpret)
+    };
+    let Some(mapper) = found else {
         eprintln!(
             "error: no compiled scheme is named `{}` (compiled: {})",
             args.scheme,

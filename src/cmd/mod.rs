@@ -5,6 +5,7 @@ pub mod check;
 pub mod daemon;
 pub mod demo;
 pub mod init;
+pub mod interpreted;
 pub mod map;
 pub mod new;
 pub mod preview;

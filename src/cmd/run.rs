@@ -93,7 +93,9 @@ pub fn select<'c>(
     }
 }
 
-/// Connects the chosen schemes to their compiled mappings and connections.
+/// Connects the chosen schemes to their mappings (compiled, or a `.map`
+/// file checked now and interpreted: [`super::interpreted`]) and
+/// connections.
 pub fn connect_all(
     config: &Config,
     chosen: &[&SchemeConfig],
@@ -101,10 +103,14 @@ pub fn connect_all(
     limits: &RateLimits,
 ) -> anyhow::Result<Vec<Scheme>> {
     let mut clients = Clients::new();
+    let interpreted = super::interpreted::load(config, chosen)?;
     chosen
         .iter()
         .map(|cfg| {
-            let mapper = find_mapper(cfg, mappers)?;
+            let mapper = match interpreted.get(&cfg.name) {
+                Some(m) => m.clone(),
+                None => find_mapper(cfg, mappers)?,
+            };
             Ok(connect(config, cfg, mapper, &mut clients, limits)?)
         })
         .collect()
@@ -297,11 +303,18 @@ pub async fn run(args: RunArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Result<i
         shutdown_on_signals(),
     )
     .await?;
+    let config = load_config(Some(&path))?;
     match args.format {
         ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&reports)?),
         ReportFormat::Text => {
             for r in &reports {
-                println!("{}", report_line(r));
+                let mut line = report_line(r);
+                if let Some(cfg) = config.schemes.iter().find(|c| c.name == r.scheme) {
+                    if super::interpreted::names_a_file(cfg) {
+                        line.push_str(&format!(" ({})", super::interpreted::path_word(cfg)));
+                    }
+                }
+                println!("{line}");
             }
         }
     }

@@ -36,8 +36,10 @@ pub struct StatusArgs {
 #[derive(Debug, Serialize)]
 pub struct SchemeStatus {
     pub scheme: String,
-    /// The compiled scheme it runs.
+    /// The compiled scheme it runs, or its `.map` file.
     pub map: String,
+    /// `compiled`, or `interpreted from maps/x.map`.
+    pub path: String,
     pub title: Option<String>,
     pub enabled: bool,
     /// The daemon's interval, seconds.
@@ -108,6 +110,7 @@ fn scheme_status(
         running,
         scheme: cfg.name.clone(),
         map: cfg.map.clone(),
+        path: super::interpreted::path_word(cfg),
         title: mapper.and_then(|m| m.meta().title.clone()),
         enabled: cfg.enabled,
         every_secs: cfg.every.as_secs(),
@@ -181,7 +184,9 @@ pub fn render(status: &Status) -> String {
         let o = &s.overview;
         let _ = writeln!(out);
         let _ = write!(out, "{}", s.scheme);
-        if s.map != s.scheme {
+        if s.map.ends_with(".map") {
+            let _ = write!(out, "  ({})", s.path);
+        } else if s.map != s.scheme {
             let _ = write!(out, "  (scheme {})", s.map);
         }
         if let Some(t) = &s.title {
