@@ -242,7 +242,7 @@ pub fn starter(schemes: &[StarterScheme], sandbox: Option<&SandboxCredentials>) 
             t.push_str(&format!("# {title}\n"));
         }
         t.push_str(&format!(
-            "[schemes.{}]\n# map = {}        # the compiled scheme (default: this table's name)\nsource = \"{source}\"\ntarget = \"kingdee\"\n",
+            "[schemes.{}]\n# map = {}        # the compiled scheme (default: this table's name), or a .map file to interpret\nsource = \"{source}\"\ntarget = \"kingdee\"\n",
             s.name,
             quote(&s.name)
         ));
