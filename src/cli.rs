@@ -34,6 +34,8 @@ enum Command {
     Demo(cmd::demo::DemoArgs),
     /// Check `.map` files against the API specs.
     Check(cmd::check::CheckArgs),
+    /// A language server for `.map` files (diagnostics, completion, hover, definition) over stdio.
+    Lsp(cmd::lsp::LspArgs),
     /// Make a new project: a cargo crate with its own schemes, specs and fixtures.
     New(cmd::new::NewArgs),
     /// Payload snapshot tests of the project's fixtures (fixtures/<scheme>/<case>.json).
@@ -111,6 +113,7 @@ pub fn main(registry: Registry) -> ExitCode {
     let result: anyhow::Result<i32> = match cli.command {
         Command::Check(args) => cmd::check::run(args),
         Command::New(args) => cmd::new::run(args),
+        Command::Lsp(args) => cmd::lsp::run(args),
         Command::Test(args) => cmd::test::run(args),
         Command::Schemes(args) => cmd::schemes::run(args, &registry),
         Command::Map(args) => cmd::map::run(args, &registry),

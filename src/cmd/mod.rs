@@ -6,6 +6,7 @@ pub mod daemon;
 pub mod demo;
 pub mod init;
 pub mod interpreted;
+pub mod lsp;
 pub mod map;
 pub mod new;
 pub mod preview;

@@ -43,6 +43,12 @@ use crate::spec::{ApiSpec, Field, FieldType, FormSpec, Specs};
 
 pub use zone::parse_offset;
 
+/// Every built-in function's name (for editors; docs/language.md documents
+/// each).
+pub use functions::NAMES as FUNCTIONS;
+/// The sync variables a request parameter can be bound to.
+pub use source::SYNC as SYNC_VARIABLES;
+
 /// What checking one `.map` file produced.
 pub struct CheckOutput {
     /// The texts the diagnostics point into (the file and what it includes).

@@ -15,7 +15,7 @@ use crate::model::Const;
 use crate::spec::{self, ApiSpec, Field, FieldType};
 
 /// The sync variables a request parameter can be bound to.
-const SYNC: &[&str] = &[
+pub const SYNC: &[&str] = &[
     "LAST_SYNC_TIME",
     "CURRENT_TIME",
     "DAYS_AGO",
