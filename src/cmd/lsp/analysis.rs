@@ -614,6 +614,51 @@ mod tests {
         assert_eq!(round.types, "dec, int → dec");
     }
 
+    /// Every answer on every prefix of the schemes of this repository (as
+    /// they are while being typed), and on them with a character dropped or
+    /// doubled, without a panic.
+    #[test]
+    fn half_typed_files_get_answers_not_panics() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let specs = load_specs(root).unwrap();
+        let files = [
+            root.join("maps/wdt_purchase_to_kingdee.map"),
+            root.join("maps/wdtqm_stockin_to_kingdee.map"),
+            root.join("maps/shared/kingdee_codes.map"),
+            root.join("tests/fixtures/codegen/kitchen_sink.map"),
+        ];
+        for file in &files {
+            let full = std::fs::read_to_string(file).unwrap();
+            let cuts: Vec<usize> = (0..full.len())
+                .step_by(53)
+                .filter(|i| full.is_char_boundary(*i))
+                .collect();
+            for &cut in &cuts {
+                let mut variants = vec![full[..cut].to_string()];
+                let next = full[cut..].chars().next();
+                if let Some(c) = next {
+                    let mut dropped = full.clone();
+                    dropped.replace_range(cut..cut + c.len_utf8(), "");
+                    let mut doubled = full.clone();
+                    doubled.insert(cut, c);
+                    variants.push(dropped);
+                    variants.push(doubled);
+                }
+                for text in &variants {
+                    let _ = diagnostics(file, text, &specs);
+                    // Where the cursor is while typing.
+                    let mut at = cut.min(text.len());
+                    while !text.is_char_boundary(at) {
+                        at -= 1;
+                    }
+                    let _ = complete(file, text, at, &specs);
+                    let _ = hover(file, text, at, &specs);
+                    let _ = definition(file, text, at, &specs);
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_suggestion_is_the_text_in_backticks() {
         assert_eq!(
