@@ -1,109 +1,14 @@
 //! `duijie lsp` as an editor talks to it: a process speaking JSON-RPC over
 //! its standard input and output (Content-Length framing).
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
 
 use serde_json::{json, Value};
 
-struct Client {
-    child: Child,
-    stdin: ChildStdin,
-    incoming: mpsc::Receiver<Value>,
-    next_id: i64,
-}
+#[path = "../testdata/lsp_client.rs"]
+mod lsp_client;
 
-fn read_message(out: &mut BufReader<ChildStdout>) -> Option<Value> {
-    let mut length = None;
-    loop {
-        let mut line = String::new();
-        if out.read_line(&mut line).ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some(n) = line.strip_prefix("Content-Length: ") {
-            length = n.parse::<usize>().ok();
-        }
-    }
-    let mut body = vec![0; length?];
-    out.read_exact(&mut body).ok()?;
-    serde_json::from_slice(&body).ok()
-}
-
-impl Client {
-    fn start() -> Client {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_duijie"))
-            .arg("lsp")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let stdin = child.stdin.take().unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let (tx, incoming) = mpsc::channel();
-        std::thread::spawn(move || {
-            while let Some(m) = read_message(&mut stdout) {
-                if tx.send(m).is_err() {
-                    break;
-                }
-            }
-        });
-        Client {
-            child,
-            stdin,
-            incoming,
-            next_id: 1,
-        }
-    }
-
-    fn send(&mut self, message: Value) {
-        let body = serde_json::to_string(&message).unwrap();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    fn notify(&mut self, method: &str, params: Value) {
-        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
-    }
-
-    /// Sends a request and returns its result (notifications on the way are
-    /// dropped).
-    fn request(&mut self, method: &str, params: Value) -> Value {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        loop {
-            let m = self.next();
-            if m["id"] == id {
-                assert!(m.get("error").is_none(), "{method}: {m}");
-                return m["result"].clone();
-            }
-        }
-    }
-
-    fn next(&mut self) -> Value {
-        self.incoming
-            .recv_timeout(Duration::from_secs(20))
-            .expect("an answer from duijie lsp")
-    }
-
-    /// The next diagnostics published for `uri`.
-    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
-        loop {
-            let m = self.next();
-            if m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri {
-                return m["params"]["diagnostics"].as_array().unwrap().clone();
-            }
-        }
-    }
-}
+use lsp_client::Client;
 
 fn position_of(text: &str, needle: &str, skip: usize) -> Value {
     let at = text.find(needle).unwrap() + skip;
@@ -122,7 +27,7 @@ fn an_editor_gets_diagnostics_completion_hover_definitions_and_fixes() {
     let file = root.join("maps/wdt_purchase_to_kingdee.map");
     let text = std::fs::read_to_string(&file).unwrap();
     let uri = format!("file://{}", file.display());
-    let mut c = Client::start();
+    let mut c = Client::start(Path::new(env!("CARGO_BIN_EXE_duijie")));
 
     let init = c.request(
         "initialize",
