@@ -47,6 +47,11 @@ pub enum BillResult {
     Transient { message: String },
     /// The answer says nothing about this bill.
     Unknown,
+    /// The answer has an error that names no bill, and does not say this
+    /// bill was saved: the error may be this bill's or another's of the
+    /// batch. The writer looks the bill up, and sends it again in smaller
+    /// batches, alone at last, where the error is its own.
+    Unattributed { message: String },
 }
 
 /// Writes bills to one target form and finds them again by number.

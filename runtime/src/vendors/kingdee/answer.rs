@@ -25,17 +25,19 @@ pub fn response_status(answer: &Value) -> Option<&Value> {
     status.is_object().then_some(status)
 }
 
-/// True when the answer says the session is lost (MsgCode 1 or its message).
+/// True when the answer says the session is lost: MsgCode 1, or an error in
+/// the words of [`SESSION_LOST_MARKERS`] (older servers send no code).
 pub fn is_session_lost(answer: &Value) -> bool {
     let Some(status) = response_status(answer) else {
         return false;
     };
     status.get("MsgCode").and_then(code_of) == Some(MSG_CODE_SESSION_LOST)
-        || error_entries(status).any(|e| {
-            e.get("Message")
-                .and_then(Value::as_str)
-                .is_some_and(|m| m.contains(SESSION_LOST_MARKER))
-        })
+        || (!is_success(status)
+            && error_entries(status).any(|e| {
+                e.get("Message")
+                    .and_then(Value::as_str)
+                    .is_some_and(says_session_lost)
+            }))
 }
 
 fn error_entries(status: &Value) -> impl Iterator<Item = &Value> {
@@ -72,10 +74,14 @@ pub(super) fn status_message(status: &Value) -> String {
     }
 }
 
-/// The error of a failed `ResponseStatus` as a whole.
+/// The error of a failed `ResponseStatus` as a whole. MsgCode 7 (许可错误)
+/// says what the license error means.
 pub fn status_error(api: &str, status: &Value) -> Error {
     let msg_code = status.get("MsgCode").and_then(code_of);
-    let message = status_message(status);
+    let mut message = status_message(status);
+    if msg_code == Some(MSG_CODE_LICENSE) {
+        message = license_message(&message);
+    }
     let kind = kind_for_msg_code(msg_code, &message);
     let mut e = Error::new(Vendor::Kingdee, api, kind, message);
     if let Some(code) = msg_code {
@@ -84,14 +90,30 @@ pub fn status_error(api: &str, status: &Value) -> Error {
     e
 }
 
+/// A license error's message: the server's words and what to do.
+pub fn license_message(vendor_message: &str) -> String {
+    format!(
+        "license error: the Kingdee server's license does not cover this call ({vendor_message}); \
+         ask the Kingdee administrator to check the license of the data centre and of WebAPI \
+         (third-party system login) for this user"
+    )
+}
+
 /// Parses a `Save`/`BatchSave` answer for a `Model` of `n_bills` bills.
 ///
 /// Per bill: a `SuccessEntitys[]` entry gives [`BillOutcome::Saved`], an
 /// `Errors[]` entry [`BillOutcome::Failed`] (for a single bill an error
-/// without `DIndex` is that bill's), neither [`BillOutcome::Unknown`]. A
-/// failed answer that names no bill at all is an [`Error`] (MsgCode 1 session
-/// lost, 14 rate limited, 2/15 auth, other codes per [`kind_for_msg_code`]);
-/// MsgCode 1, 2, 14 and 15 are an [`Error`] in every case.
+/// without `DIndex` is that bill's), neither [`BillOutcome::Unknown`].
+///
+/// Older servers: a success without `SuccessEntitys` names its bill in
+/// `Result.Id`/`Result.Number` (one bill), or names none (a batch: every
+/// bill [`BillOutcome::Unknown`]); errors that name no bill of a batch, and
+/// the pseudo-error [`PSEUDO_ERROR_MARKER`] for any bill, make every bill not
+/// named otherwise [`BillOutcome::Unattributed`] with those messages.
+///
+/// A failed answer with a whole-call MsgCode ([`is_call_level_code`]), or
+/// one that names no bill and has no message, is an [`Error`] (per
+/// [`kind_for_msg_code`]).
 pub fn parse_save_response(
     api: &str,
     n_bills: usize,
@@ -100,7 +122,8 @@ pub fn parse_save_response(
     let status = response_status(answer)
         .ok_or_else(|| Error::malformed(Vendor::Kingdee, api, "missing `Result.ResponseStatus`"))?;
     let msg_code = status.get("MsgCode").and_then(code_of);
-    if matches!(
+    let success = is_success(status);
+    let always_whole = matches!(
         msg_code,
         Some(
             MSG_CODE_SESSION_LOST
@@ -108,7 +131,8 @@ pub fn parse_save_response(
                 | MSG_CODE_RATE_LIMITED
                 | MSG_CODE_ADMIN_FORBIDDEN
         )
-    ) {
+    );
+    if always_whole || (!success && is_call_level_code(msg_code)) {
         return Err(status_error(api, status));
     }
     let index_of = |entry: &Value| -> Option<usize> {
@@ -141,14 +165,34 @@ pub fn parse_save_response(
                 .filter(|n| !n.is_empty()),
         });
     }
-    let mut unattributed = 0usize;
+    if success && n_bills == 1 && per_bill[0].is_none() {
+        // An older server's `{"Result":{"ResponseStatus":{"IsSuccess":true},"Id":…,"Number":…}}`.
+        let result = answer.get("Result");
+        if let Some(id) = result
+            .and_then(|r| r.get("Id"))
+            .and_then(text_of)
+            .filter(|id| !id.is_empty() && id != "0")
+        {
+            named_any = true;
+            per_bill[0] = Some(BillOutcome::Saved {
+                dindex: 0,
+                id,
+                number: result
+                    .and_then(|r| r.get("Number"))
+                    .and_then(text_of)
+                    .filter(|n| !n.is_empty()),
+            });
+        }
+    }
+    let mut unattributed: Vec<String> = Vec::new();
     for entry in error_entries(status) {
-        let Some(dindex) = index_of(entry).filter(|i| *i < n_bills) else {
-            unattributed += 1;
+        let message = entry.get("Message").and_then(text_of).unwrap_or_default();
+        let index = index_of(entry).filter(|i| *i < n_bills);
+        let Some(dindex) = index.filter(|_| !message.contains(PSEUDO_ERROR_MARKER)) else {
+            unattributed.push(message);
             continue;
         };
         named_any = true;
-        let message = entry.get("Message").and_then(text_of).unwrap_or_default();
         let field = entry
             .get("FieldName")
             .and_then(text_of)
@@ -169,7 +213,7 @@ pub fn parse_save_response(
                     error.kind = BillErrorKind::Duplicate;
                 }
             }
-            slot @ (None | Some(BillOutcome::Unknown { .. })) => {
+            slot @ (None | Some(BillOutcome::Unattributed { .. } | BillOutcome::Unknown { .. })) => {
                 let kind = bill_error_kind(msg_code, &message);
                 *slot = Some(BillOutcome::Failed {
                     dindex,
@@ -183,13 +227,22 @@ pub fn parse_save_response(
             }
         }
     }
-    if !named_any && (!is_success(status) || unattributed > 0) {
+    let unattributed: Vec<String> = unattributed.into_iter().filter(|m| !m.is_empty()).collect();
+    if unattributed.is_empty() && !named_any && !success {
         return Err(status_error(api, status));
     }
+    let message = unattributed.join("; ");
     let per_bill = per_bill
         .into_iter()
         .enumerate()
-        .map(|(dindex, o)| o.unwrap_or(BillOutcome::Unknown { dindex }))
+        .map(|(dindex, o)| match o {
+            Some(o) => o,
+            None if !message.is_empty() => BillOutcome::Unattributed {
+                dindex,
+                message: message.clone(),
+            },
+            None => BillOutcome::Unknown { dindex },
+        })
         .collect();
     Ok(BatchOutcome { per_bill })
 }
@@ -252,10 +305,12 @@ pub fn parse_view_response(api: &str, answer: &Value) -> Result<Option<Value>, E
     }
 }
 
+/// What the engine makes of a bill's outcome.
 pub fn bill_result(o: BillOutcome) -> BillResult {
     match o {
         BillOutcome::Saved { id, .. } => BillResult::Saved { id },
         BillOutcome::Unknown { .. } => BillResult::Unknown,
+        BillOutcome::Unattributed { message, .. } => BillResult::Unattributed { message },
         BillOutcome::Failed { error, .. } => {
             let on_number = error
                 .field
