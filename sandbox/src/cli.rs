@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::{
-    DataConfig, FaultConfig, KingdeeConfig, MasterData, QimenConfig, QimenErrorStyle, Sandbox,
+    DataConfig, FaultConfig, KingdeeConfig, KingdeeQuirk, KingdeeQuirks, MasterData, QimenConfig, QimenErrorStyle, Sandbox,
     SandboxConfig, SandboxError, Service, ServiceFaults, WdtCredentials, DEFAULT_LISTEN,
 };
 
@@ -65,6 +65,9 @@ pub struct SandboxArgs {
     /// each form it names replaces the built-in numbers of that form.
     #[arg(long, value_name = "FILE")]
     pub master_data: Option<PathBuf>,
+    /// Answer as some real 金蝶 servers do (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub kingdee_quirks: Vec<KingdeeQuirk>,
 
     #[command(flatten)]
     pub data: DataArgs,
@@ -188,6 +191,7 @@ impl SandboxArgs {
                 password: self.kingdee_password.clone(),
                 session_idle: Duration::from_secs(self.session_idle_secs),
                 master_data,
+                quirks: KingdeeQuirks::of(&self.kingdee_quirks),
             },
             data: DataConfig {
                 spread_days: self.spread_days,
@@ -292,6 +296,8 @@ mod tests {
             "kingdee",
             "--qimen-error-style",
             "flag-failure",
+            "--kingdee-quirks",
+            "legacy-save,admin-login",
         ]);
         let config = cli.args.to_config().unwrap();
         assert_eq!(config.data.purchase_orders, 5);
@@ -299,6 +305,9 @@ mod tests {
         assert_eq!(config.faults.kingdee.drop, 0.5);
         assert_eq!(config.faults.wdt.drop, 0.0);
         assert_eq!(config.qimen.error_style, QimenErrorStyle::FlagFailure);
+        assert!(config.kingdee.quirks.legacy_save);
+        assert_eq!(config.kingdee.quirks.login_result, Some(-5));
+        assert!(!config.kingdee.quirks.session_words);
         let bad = Cli::parse_from(["x", "--anchor", "yesterday"]);
         assert!(bad.args.to_config().is_err());
     }

@@ -148,6 +148,60 @@ pub struct KingdeeConfig {
     pub session_idle: Duration,
     /// Base data that lookups (`{"FNumber":…}`) must name.
     pub master_data: MasterData,
+    /// Answers of real servers other than the textbook shapes.
+    pub quirks: KingdeeQuirks,
+}
+
+/// One way real 金蝶 servers answer other than the textbook shapes (flags of
+/// `duijie sandbox --kingdee-quirks`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum KingdeeQuirk {
+    /// Older servers' save answers: no `DIndex`, `MsgCode` or
+    /// `SuccessEntitys`; a success is `{"IsSuccess":true}` beside
+    /// `Result.Id`/`Result.Number`.
+    LegacySave,
+    /// Failed saves also carry the pseudo-error
+    /// `AbstractInteractionResult.InteractionContext is null`.
+    PseudoError,
+    /// Logins answer `LoginResultType` −5 (DealWithForm, an administrator's
+    /// login) with a valid session.
+    AdminLogin,
+    /// Logins answer `LoginResultType` −4 (Wanning) with a valid session.
+    WarningLogin,
+    /// An unlicensed server: logins answer the form `BOS_CloudInspection`
+    /// and no session; other calls MsgCode 7 (许可错误).
+    Unlicensed,
+    /// A lost session is said in words only (`会话已过期，请重新登录`, no MsgCode).
+    SessionWords,
+}
+
+/// The quirks a 金蝶 sandbox shows (none by default).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KingdeeQuirks {
+    pub legacy_save: bool,
+    pub pseudo_error: bool,
+    /// `LoginResultType` of a successful login (1 when `None`).
+    pub login_result: Option<i64>,
+    pub unlicensed: bool,
+    pub session_words: bool,
+}
+
+impl KingdeeQuirks {
+    /// The quirks named.
+    pub fn of(quirks: &[KingdeeQuirk]) -> Self {
+        let mut q = KingdeeQuirks::default();
+        for quirk in quirks {
+            match quirk {
+                KingdeeQuirk::LegacySave => q.legacy_save = true,
+                KingdeeQuirk::PseudoError => q.pseudo_error = true,
+                KingdeeQuirk::AdminLogin => q.login_result = Some(-5),
+                KingdeeQuirk::WarningLogin => q.login_result = Some(-4),
+                KingdeeQuirk::Unlicensed => q.unlicensed = true,
+                KingdeeQuirk::SessionWords => q.session_words = true,
+            }
+        }
+        q
+    }
 }
 
 impl Default for KingdeeConfig {
@@ -160,6 +214,7 @@ impl Default for KingdeeConfig {
             password: "888888".into(),
             session_idle: Duration::from_secs(20 * 60),
             master_data: MasterData::builtin(),
+            quirks: KingdeeQuirks::default(),
         }
     }
 }
@@ -174,6 +229,7 @@ impl fmt::Debug for KingdeeConfig {
             .field("password", &"<redacted>")
             .field("session_idle", &self.session_idle)
             .field("master_data", &self.master_data)
+            .field("quirks", &self.quirks)
             .finish()
     }
 }

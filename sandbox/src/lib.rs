@@ -52,7 +52,7 @@ use chrono::{DateTime, FixedOffset, TimeZone};
 
 pub use app::RequestCounts;
 pub use config::{
-    DataConfig, FaultConfig, KingdeeConfig, QimenConfig, QimenErrorStyle, SandboxConfig, Service,
+    DataConfig, FaultConfig, KingdeeConfig, KingdeeQuirk, KingdeeQuirks, QimenConfig, QimenErrorStyle, SandboxConfig, Service,
     ServiceFaults, WdtCredentials, DEFAULT_LISTEN,
 };
 pub use exchanges::Exchange;
@@ -307,6 +307,11 @@ impl Control {
     /// Loses every Kingdee session: the next call with one gets MsgCode 1.
     pub fn expire_sessions(&self) {
         self.app.kingdee.sessions.clear();
+    }
+
+    /// Replaces the 金蝶 quirks (answers other than the textbook shapes).
+    pub fn set_kingdee_quirks(&self, quirks: KingdeeQuirks) {
+        self.app.kingdee.set_quirks(quirks);
     }
 
     /// Kingdee sessions currently live.

@@ -27,6 +27,15 @@
 //! session, session-loss fault), 4 (unknown form or operation, bad filter),
 //! 5 (form id empty), 8 (malformed request), 9 (unknown query field), 10 (View
 //! found nothing), 14 `接口调用频率超出限制，请稍后重试` (rate-limit fault).
+//!
+//! Quirks of real servers ([`KingdeeQuirks`], `--kingdee-quirks`): older
+//! save answers (`legacy-save`: no `DIndex`, `MsgCode`, `SuccessEntitys`),
+//! the pseudo-error `AbstractInteractionResult.InteractionContext is null`
+//! on failed saves (`pseudo-error`), logins answering −5 or −4 with a valid
+//! session (`admin-login`, `warning-login`), an unlicensed server
+//! (`unlicensed`: the login answers the form `BOS_CloudInspection` and no
+//! session, other calls MsgCode 7 `许可错误`), a lost session said only in
+//! words (`session-words`: `会话已过期，请重新登录`, no MsgCode).
 
 pub(crate) mod auth;
 pub(crate) mod forms;
@@ -45,7 +54,7 @@ use serde_json::{json, Map, Value};
 
 use crate::app::App;
 use crate::clock::fmt_cst;
-use crate::config::Service;
+use crate::config::{KingdeeQuirks, Service};
 use crate::faults::Fault;
 use crate::http::{http_500, json_value, KillSwitch};
 use auth::Login;
@@ -55,6 +64,12 @@ use state::KingdeeState;
 use store::SaveError;
 
 pub(crate) const SESSION_LOST: &str = "会话信息已丢失，请重新登录";
+/// A lost session in the words of servers that send no MsgCode for it.
+pub(crate) const SESSION_EXPIRED_WORDS: &str = "会话已过期，请重新登录";
+/// An unlicensed server's answer to every call but a login (MsgCode 7).
+pub(crate) const LICENSE_ERROR: &str = "许可错误：当前数据中心没有WebAPI（第三方系统登录）的许可。";
+/// The pseudo-error older servers add to failed saves.
+pub(crate) const PSEUDO_ERROR: &str = "AbstractInteractionResult.InteractionContext is null";
 pub(crate) const RATE_LIMITED: &str = "接口调用频率超出限制，请稍后重试";
 
 /// The operations served.
@@ -117,6 +132,19 @@ fn error_response(op: Op, msg_code: i64, message: &str) -> Response {
     json_value(&if op.is_query() { json!([[v]]) } else { v })
 }
 
+/// A lost session: MsgCode 1, or (quirk `session-words`) only words.
+fn session_lost(k: &KingdeeState, op: Op) -> Response {
+    if !k.quirks().session_words {
+        return error_response(op, 1, SESSION_LOST);
+    }
+    let v = json!({"Result": {"ResponseStatus": {
+        "ErrorCode": 500,
+        "IsSuccess": false,
+        "Errors": [{"FieldName": null, "Message": SESSION_EXPIRED_WORDS}]
+    }}});
+    json_value(&if op.is_query() { json!([[v]]) } else { v })
+}
+
 fn with_cookie(mut response: Response, session: Option<String>) -> Response {
     if let Some(s) = session {
         if let Ok(v) =
@@ -146,7 +174,7 @@ pub(crate) async fn handle(
             if let Some(s) = auth::session_id(&headers) {
                 app.kingdee.sessions.remove(&s);
             }
-            return error_response(op, 1, SESSION_LOST);
+            return session_lost(&app.kingdee, op);
         }
         Some(Fault::Drop {
             after_processing: false,
@@ -191,12 +219,15 @@ fn process(
         Err(_) if body.iter().all(u8::is_ascii_whitespace) => Value::Object(Map::new()),
         Err(e) => return error_response(op, 8, &format!("请求数据不是有效的JSON：{e}")),
     };
+    let quirks = k.quirks();
     if let Op::Login(login) = op {
         return match auth::check_login(&k.config, login, &body, now, app.config.max_skew_secs) {
+            Ok(()) if quirks.unlicensed => json_value(&auth::login_unlicensed()),
             Ok(()) => {
                 let session = k.sessions.create();
+                let result_type = quirks.login_result.unwrap_or(1);
                 with_cookie(
-                    json_value(&auth::login_success(&k.config, &session)),
+                    json_value(&auth::login_success(&k.config, &session, result_type)),
                     Some(session),
                 )
             }
@@ -217,19 +248,22 @@ fn process(
             auth::verify_signed_headers(&k.config, headers, path, now, app.config.max_skew_secs)
         {
             tracing::warn!("kingdee sandbox: signed headers rejected: {reason}");
-            return error_response(op, 1, SESSION_LOST);
+            return session_lost(k, op);
         }
         if !auth::session_id(headers).is_some_and(|s| k.sessions.touch(&s)) {
             new_session = Some(k.sessions.create());
         }
     } else if !auth::session_id(headers).is_some_and(|s| k.sessions.touch(&s)) {
-        return error_response(op, 1, SESSION_LOST);
+        return session_lost(k, op);
+    }
+    if quirks.unlicensed {
+        return error_response(op, 7, LICENSE_ERROR);
     }
 
     let (form_id, data) = form_and_data(body, op);
     let now_text = fmt_cst(now).replacen(' ', "T", 1);
     let answer = match op {
-        Op::Save | Op::BatchSave => save(k, op, form_id.as_deref(), data, &now_text),
+        Op::Save | Op::BatchSave => save(k, op, form_id.as_deref(), data, &now_text, &quirks),
         Op::ExecuteBillQuery | Op::BillQuery => bill_query(k, op, data),
         Op::View => view(k, form_id.as_deref(), data),
         _ => error_response(op, 4, &format!("沙箱未提供服务方法“{name}”。")),
@@ -326,7 +360,14 @@ fn need_return(id: i64, data: &Map<String, Value>, fields: &[String]) -> Value {
     Value::Object(out)
 }
 
-fn save(k: &KingdeeState, op: Op, form_id: Option<&str>, data: Value, now: &str) -> Response {
+fn save(
+    k: &KingdeeState,
+    op: Op,
+    form_id: Option<&str>,
+    data: Value,
+    now: &str,
+    quirks: &KingdeeQuirks,
+) -> Response {
     let Some(form_id) = form_id.map(str::trim).filter(|f| !f.is_empty()) else {
         return error_response(op, 5, "表单Id（formid）不能为空。");
     };
@@ -396,6 +437,12 @@ fn save(k: &KingdeeState, op: Op, form_id: Option<&str>, data: Value, now: &str)
         }
     }
     let ok = errors.is_empty();
+    if quirks.pseudo_error && !ok {
+        errors.push(json!({"FieldName": null, "Message": PSEUDO_ERROR, "DIndex": 0}));
+    }
+    if quirks.legacy_save {
+        return json_value(&legacy_save_answer(errors, last));
+    }
     let mut result = json!({
         "ResponseStatus": {
             "ErrorCode": if ok { 0 } else { 500 },
@@ -412,6 +459,28 @@ fn save(k: &KingdeeState, op: Op, form_id: Option<&str>, data: Value, now: &str)
     }
     result["NeedReturnData"] = Value::Array(returned);
     json_value(&json!({ "Result": result }))
+}
+
+/// An older server's save answer: no `DIndex`, `MsgCode` or
+/// `SuccessEntitys`; the last bill saved in `Id`/`Number`.
+fn legacy_save_answer(errors: Vec<Value>, last: Option<(i64, String)>) -> Value {
+    let ok = errors.is_empty();
+    let errors: Vec<Value> = errors
+        .into_iter()
+        .map(|mut e| {
+            if let Value::Object(o) = &mut e {
+                o.remove("DIndex");
+            }
+            e
+        })
+        .collect();
+    let mut status = json!({"IsSuccess": ok});
+    if !ok {
+        status["ErrorCode"] = json!(500);
+        status["Errors"] = Value::Array(errors);
+    }
+    let (id, number) = last.map_or((json!(""), json!("")), |(id, n)| (json!(id), json!(n)));
+    json!({"Result": {"ResponseStatus": status, "Id": id, "Number": number}})
 }
 
 fn bill_query(k: &KingdeeState, op: Op, data: Value) -> Response {
