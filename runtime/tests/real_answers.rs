@@ -2,11 +2,16 @@
 //! not only in the textbook shapes: each sandbox quirk, and what the client
 //! makes of it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use duijie_runtime::engine::Target;
 use duijie_runtime::error::ErrorKind;
 use duijie_runtime::secret::Secret;
-use duijie_runtime::vendors::kingdee::{BillQuery, Client, KingdeeAuth, KingdeeConfig};
+use duijie_runtime::vendors::kingdee::{
+    cell_text, default_save_options, BillOutcome, BillQuery, Client, KingdeeAuth, KingdeeConfig,
+    KingdeeTarget,
+};
 use duijie_sandbox::{KingdeeQuirks, Sandbox, SandboxConfig};
 
 async fn sandbox(quirks: KingdeeQuirks) -> Sandbox {
@@ -126,4 +131,102 @@ async fn kingdee_session_lost_in_words_logs_in_again() {
     assert_eq!(sb.control().live_sessions(), 1);
     let requests = sb.control().request_counts().kingdee;
     assert_eq!(requests, 5, "login, query, query (lost), login, query");
+}
+
+fn bill(number: &str) -> String {
+    format!(
+        r#"{{"FBillNo":"{number}","FDate":"2024-01-02","FBillTypeID":{{"FNUMBER":"CGDD01_SYS"}},"FSupplierId":{{"FNumber":"0003"}},"FPurchaseOrgId":{{"FNumber":"100"}},"FPOOrderEntry":[{{"FMaterialId":{{"FNumber":"A01"}},"FQty":2.5}}]}}"#
+    )
+}
+
+/// Saves `n` bills `T001`… and returns `(number, id)` as the save answered.
+async fn save_bills(c: &Client, n: usize) -> Vec<(String, String)> {
+    let bills: Vec<String> = (1..=n).map(|i| bill(&format!("T{i:03}"))).collect();
+    let refs: Vec<&str> = bills.iter().map(String::as_str).collect();
+    let outcome = c
+        .batch_save("PUR_PurchaseOrder", &refs, &default_save_options())
+        .await
+        .unwrap();
+    outcome
+        .per_bill
+        .into_iter()
+        .enumerate()
+        .map(|(i, o)| match o {
+            BillOutcome::Saved { id, .. } => (format!("T{:03}", i + 1), id),
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn kingdee_float_query_answers_give_the_same_ids() {
+    let sb = sandbox(KingdeeQuirks {
+        float_query: true,
+        ..KingdeeQuirks::default()
+    })
+    .await;
+    let c = Arc::new(kingdee(&sb, signed()));
+    let saved = save_bills(&c, 3).await;
+    // The server answers `100001.0`.
+    let rows = c
+        .execute_bill_query(&BillQuery {
+            field_keys: vec!["FID".into(), "FModifyDate".into()],
+            ..any_query()
+        })
+        .await
+        .unwrap();
+    assert!(rows[0][0].to_string().ends_with(".0"), "{rows:?}");
+    assert!(rows[0][1].as_str().unwrap().ends_with(".96"), "{rows:?}");
+    // Looked up by number, the ids are the saved ones.
+    let target = KingdeeTarget {
+        client: c.clone(),
+        single: false,
+        check_form: "PUR_PurchaseOrder".into(),
+    };
+    let numbers: Vec<String> = saved.iter().map(|(n, _)| n.clone()).collect();
+    let mut found = target
+        .find("PUR_PurchaseOrder", "FBillNo", &numbers)
+        .await
+        .unwrap();
+    found.sort();
+    assert_eq!(found, saved);
+}
+
+#[tokio::test]
+async fn kingdee_queries_are_paged_to_the_last_row() {
+    let sb = sandbox(KingdeeQuirks::default()).await;
+    let c = kingdee(&sb, signed());
+    let saved = save_bills(&c, 25).await;
+    sb.control().record_exchanges(true);
+    let rows = c
+        .execute_bill_query_all(&BillQuery {
+            order: "FID".into(),
+            limit: 10,
+            ..any_query()
+        })
+        .await
+        .unwrap();
+    let ids: Vec<String> = rows.iter().filter_map(|r| cell_text(&r[0])).collect();
+    let mut expected: Vec<String> = saved.into_iter().map(|(_, id)| id).collect();
+    expected.sort_by_key(|id| id.parse::<u64>().unwrap());
+    assert_eq!(ids, expected, "every row once, in order");
+    let starts: Vec<u64> = sb
+        .control()
+        .take_exchanges()
+        .iter()
+        .map(|x| serde_json::from_slice::<serde_json::Value>(&x.request).unwrap())
+        .map(|b| b["data"]["StartRow"].as_u64().unwrap())
+        .collect();
+    assert_eq!(starts, vec![0, 10, 20]);
+    // TopRowCount caps the total across pages.
+    let rows = c
+        .execute_bill_query_all(&BillQuery {
+            order: "FID".into(),
+            limit: 10,
+            top: 15,
+            ..any_query()
+        })
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 15);
 }

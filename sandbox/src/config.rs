@@ -173,6 +173,9 @@ pub enum KingdeeQuirk {
     Unlicensed,
     /// A lost session is said in words only (`会话已过期，请重新登录`, no MsgCode).
     SessionWords,
+    /// `ExecuteBillQuery` answers numbers as floats (`100001.0`) and times
+    /// with fractions of a second (`2024-01-02T09:18:04.96`).
+    FloatQuery,
 }
 
 /// The quirks a 金蝶 sandbox shows (none by default).
@@ -184,6 +187,7 @@ pub struct KingdeeQuirks {
     pub login_result: Option<i64>,
     pub unlicensed: bool,
     pub session_words: bool,
+    pub float_query: bool,
 }
 
 impl KingdeeQuirks {
@@ -198,6 +202,7 @@ impl KingdeeQuirks {
                 KingdeeQuirk::WarningLogin => q.login_result = Some(-4),
                 KingdeeQuirk::Unlicensed => q.unlicensed = true,
                 KingdeeQuirk::SessionWords => q.session_words = true,
+                KingdeeQuirk::FloatQuery => q.float_query = true,
             }
         }
         q

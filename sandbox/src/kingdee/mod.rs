@@ -35,7 +35,9 @@
 //! session (`admin-login`, `warning-login`), an unlicensed server
 //! (`unlicensed`: the login answers the form `BOS_CloudInspection` and no
 //! session, other calls MsgCode 7 `许可错误`), a lost session said only in
-//! words (`session-words`: `会话已过期，请重新登录`, no MsgCode).
+//! words (`session-words`: `会话已过期，请重新登录`, no MsgCode), query
+//! answers with floats and fractions of seconds (`float-query`: `100001.0`,
+//! `2024-01-02T09:18:04.96`).
 
 pub(crate) mod auth;
 pub(crate) mod forms;
@@ -264,7 +266,7 @@ fn process(
     let now_text = fmt_cst(now).replacen(' ', "T", 1);
     let answer = match op {
         Op::Save | Op::BatchSave => save(k, op, form_id.as_deref(), data, &now_text, &quirks),
-        Op::ExecuteBillQuery | Op::BillQuery => bill_query(k, op, data),
+        Op::ExecuteBillQuery | Op::BillQuery => bill_query(k, op, data, &quirks),
         Op::View => view(k, form_id.as_deref(), data),
         _ => error_response(op, 4, &format!("沙箱未提供服务方法“{name}”。")),
     };
@@ -483,7 +485,27 @@ fn legacy_save_answer(errors: Vec<Value>, last: Option<(i64, String)>) -> Value 
     json!({"Result": {"ResponseStatus": status, "Id": id, "Number": number}})
 }
 
-fn bill_query(k: &KingdeeState, op: Op, data: Value) -> Response {
+/// A query cell as servers with the `float-query` quirk answer it: numbers
+/// as floats (`100001.0`), times with a fraction of a second.
+fn float_cell(v: Value) -> Value {
+    match v {
+        Value::Number(n) => {
+            let text = n.to_string();
+            match text.parse::<f64>() {
+                Ok(f) if f.is_finite() => json!(f),
+                _ => Value::Number(n),
+            }
+        }
+        Value::String(s)
+            if s.len() == 19 && s.as_bytes().get(10) == Some(&b'T') && s.get(..4).is_some_and(|y| y.bytes().all(|b| b.is_ascii_digit())) =>
+        {
+            Value::String(format!("{s}.96"))
+        }
+        other => other,
+    }
+}
+
+fn bill_query(k: &KingdeeState, op: Op, data: Value, quirks: &KingdeeQuirks) -> Response {
     let Value::Object(data) = data else {
         return error_response(op, 8, "参数data不能为空，应为查询条件的JSON对象。");
     };
@@ -502,7 +524,15 @@ fn bill_query(k: &KingdeeState, op: Op, data: Value) -> Response {
         );
     };
     let bills = k.store.all(&spec.form_id);
-    match request.run(spec, &bills) {
+    let rows = request.run(spec, &bills).map(|rows| {
+        if !quirks.float_query {
+            return rows;
+        }
+        rows.into_iter()
+            .map(|row| row.into_iter().map(float_cell).collect())
+            .collect()
+    });
+    match rows {
         Ok(rows) if op == Op::BillQuery => {
             let objects: Vec<Value> = rows
                 .into_iter()

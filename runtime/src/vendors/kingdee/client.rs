@@ -133,6 +133,39 @@ impl Client {
         parse_bill_query_response(api, answer)
     }
 
+    /// `ExecuteBillQuery` of every row: the query is sent page by page
+    /// (`StartRow` moves by `Limit`, at most [`MAX_QUERY_ROWS`] a call, the
+    /// server's cap) until a page comes back short; `TopRowCount`, when set,
+    /// caps the total.
+    pub async fn execute_bill_query_all(
+        &self,
+        query: &BillQuery,
+    ) -> Result<Vec<Vec<Value>>, Error> {
+        let limit = match query.limit {
+            0 => MAX_QUERY_ROWS,
+            n => n.min(MAX_QUERY_ROWS),
+        };
+        let mut page = BillQuery {
+            limit,
+            ..query.clone()
+        };
+        let mut rows = Vec::new();
+        loop {
+            let got = self.execute_bill_query(&page).await?;
+            let n = u32::try_from(got.len()).unwrap_or(u32::MAX);
+            rows.extend(got);
+            let full = n >= limit;
+            let capped = query.top > 0 && rows.len() >= query.top as usize;
+            if !full || capped {
+                if query.top > 0 {
+                    rows.truncate(query.top as usize);
+                }
+                return Ok(rows);
+            }
+            page.start = page.start.saturating_add(n);
+        }
+    }
+
     /// `View` of the bill numbered `number`: the bill, or `None` when it does
     /// not exist.
     pub async fn view(&self, form_id: &str, number: &str) -> Result<Option<Value>, Error> {

@@ -49,7 +49,7 @@ mod target;
 pub use answer::*;
 pub use body::*;
 pub use client::Client;
-pub use target::KingdeeTarget;
+pub use target::{cell_text, KingdeeTarget};
 
 /// `DynamicFormService.BatchSave`.
 pub const SERVICE_BATCH_SAVE: &str = "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.BatchSave";
@@ -67,6 +67,9 @@ pub const SERVICE_LOGIN_BY_APP_SECRET: &str =
     "Kingdee.BOS.WebApi.ServicesStub.AuthService.LoginByAppSecret";
 /// `AuthService.LoginBySign` `[acctId, userName, appId, timestamp, sign, lcid]`.
 pub const SERVICE_LOGIN_BY_SIGN: &str = "Kingdee.BOS.WebApi.ServicesStub.AuthService.LoginBySign";
+
+/// The most rows `ExecuteBillQuery` answers in one call, whatever `Limit` says.
+pub const MAX_QUERY_ROWS: u32 = 10_000;
 
 /// The session cookie (and header) name.
 pub const SESSION_COOKIE: &str = "kdservice-sessionid";
@@ -237,7 +240,7 @@ pub struct BillQuery {
     pub top: u32,
     /// `StartRow`.
     pub start: u32,
-    /// `Limit` (≤ 10000; 0 = server default).
+    /// `Limit` (≤ [`MAX_QUERY_ROWS`]; 0 = server default).
     pub limit: u32,
 }
 
