@@ -19,7 +19,7 @@ use duijie_runtime::ratelimit::RateLimits;
 use duijie_runtime::state::{DeadLetterFilter, RunOutcome, SqliteStore, Store};
 use duijie_sandbox::{
     Control, DataConfig, DocKind, FaultConfig, KingdeeQuirks, MasterData, Sandbox, SandboxConfig,
-    Service,
+    Service, WdtQuirks,
 };
 
 const PO_FORM: &str = "PUR_PurchaseOrder";
@@ -541,5 +541,37 @@ async fn a_batch_with_one_unattributed_error_dead_letters_only_the_bad_bill() {
     assert_eq!(dl.len(), 1, "{dl:?}");
     assert!(dl[0].reason.contains(&bad_spec), "{}", dl[0].reason);
     assert!(!dl[0].reason.contains("InteractionContext"), "{}", dl[0].reason);
+    env.sandbox.shutdown().await;
+}
+
+/// 旺店通 sends `total_count` on page 0 only (as a string there): reading
+/// never depends on the later pages' total, and every record is written.
+#[tokio::test]
+async fn a_total_count_on_page_0_only_reads_every_page() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data: DataConfig {
+            seed: 7,
+            purchase_orders: 90,
+            stockins: 80,
+            spread_days: 40,
+            ..DataConfig::default()
+        },
+        wdt_quirks: WdtQuirks {
+            total_first_page: true,
+            ..WdtQuirks::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let env = env_on(sandbox, WDT_SECRET, KD_SECRET, "");
+    for scheme in ["po", "si"] {
+        let r = env.run(scheme).await;
+        assert_eq!(r.outcome, RunOutcome::Succeeded, "{scheme}: {:?}", r.error);
+        let documents = if scheme == "po" { 90 } else { 80 };
+        assert_eq!(r.counts.read, documents, "{scheme}: each record once");
+        env.assert_target_exact(scheme);
+    }
     env.sandbox.shutdown().await;
 }

@@ -12,7 +12,7 @@ use duijie_runtime::vendors::kingdee::{
     cell_text, default_save_options, BillOutcome, BillQuery, Client, KingdeeAuth, KingdeeConfig,
     KingdeeTarget,
 };
-use duijie_sandbox::{KingdeeQuirks, Sandbox, SandboxConfig};
+use duijie_sandbox::{FaultConfig, KingdeeQuirks, Sandbox, SandboxConfig, Service, WdtQuirks};
 
 async fn sandbox(quirks: KingdeeQuirks) -> Sandbox {
     let mut config = SandboxConfig {
@@ -229,4 +229,127 @@ async fn kingdee_queries_are_paged_to_the_last_row() {
         .await
         .unwrap();
     assert_eq!(rows.len(), 15);
+}
+
+fn wdt(sb: &Sandbox) -> duijie_runtime::vendors::wdt::Client {
+    let w = duijie_sandbox::WdtCredentials::default();
+    duijie_runtime::vendors::wdt::Client::new(duijie_runtime::vendors::wdt::WdtConfig {
+        base_url: sb.base_url(),
+        sid: w.sid,
+        appkey: w.appkey,
+        appsecret: Secret::new(w.appsecret),
+        timeout: Duration::from_secs(5),
+    })
+    .unwrap()
+}
+
+fn qimen(sb: &Sandbox) -> duijie_runtime::vendors::qimen::Client {
+    let q = duijie_sandbox::QimenConfig::default();
+    duijie_runtime::vendors::qimen::Client::new(duijie_runtime::vendors::qimen::QimenConfig {
+        url: format!("{}/router/qm", sb.base_url()),
+        app_key: q.app_key,
+        target_app_key: q.target_app_key,
+        secret: Secret::new(q.secret),
+        sid: duijie_sandbox::WdtCredentials::default().sid,
+        timeout: Duration::from_secs(5),
+    })
+    .unwrap()
+}
+
+/// The whole modified-time span of the sandbox's documents, page `page_no`.
+fn window(sb: &Sandbox, page_no: u32, page_size: u32) -> Vec<(String, String)> {
+    let fmt = |t: chrono::DateTime<chrono::FixedOffset>| t.format("%Y-%m-%d %H:%M:%S").to_string();
+    let now = chrono::DateTime::from_timestamp(sb.control().now(), 0)
+        .unwrap()
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap());
+    vec![
+        ("start_time".into(), fmt(now - chrono::Duration::days(29))),
+        ("end_time".into(), fmt(now + chrono::Duration::hours(1))),
+        ("page_no".into(), page_no.to_string()),
+        ("page_size".into(), page_size.to_string()),
+    ]
+}
+
+#[tokio::test]
+async fn wdt_total_count_on_page_0_only() {
+    let sb = sandbox(KingdeeQuirks::default()).await;
+    sb.control().set_wdt_quirks(WdtQuirks {
+        total_first_page: true,
+        ..WdtQuirks::default()
+    });
+    let c = wdt(&sb);
+    let first = c
+        .query("purchase_order_query", "purchase_list", &window(&sb, 0, 8))
+        .await
+        .unwrap();
+    let total = first.total_count.expect("page 0 has a total (as a string)");
+    assert!(total > 8, "{total}");
+    let second = c
+        .query("purchase_order_query", "purchase_list", &window(&sb, 1, 8))
+        .await
+        .unwrap();
+    assert_eq!(second.total_count, None);
+    assert_eq!(second.records.len(), 8);
+    let q = qimen(&sb);
+    let first = q
+        .query("wdt.stockin.order.query", "stockin_list", &window(&sb, 0, 8))
+        .await
+        .unwrap();
+    assert!(first.total_count.is_some_and(|t| t > 8));
+    let second = q
+        .query("wdt.stockin.order.query", "stockin_list", &window(&sb, 1, 8))
+        .await
+        .unwrap();
+    assert_eq!((second.total_count, second.records.len()), (None, 8));
+}
+
+#[tokio::test]
+async fn rate_limits_in_each_platforms_words_are_rate_limits() {
+    let sb = sandbox(KingdeeQuirks {
+        rate_limit_words: true,
+        ..KingdeeQuirks::default()
+    })
+    .await;
+    sb.control().set_wdt_quirks(WdtQuirks {
+        rate_limit_words: true,
+        ..WdtQuirks::default()
+    });
+    let always = FaultConfig {
+        rate_limit: 1.0,
+        ..FaultConfig::default()
+    };
+    for service in [Service::Wdt, Service::Qimen, Service::Kingdee] {
+        sb.control().set_faults(service, always.clone());
+    }
+    // The concurrency and the per-minute wordings take turns.
+    let (c, q) = (wdt(&sb), qimen(&sb));
+    let mut messages = Vec::new();
+    for _ in 0..2 {
+        let e = c
+            .query("purchase_order_query", "purchase_list", &window(&sb, 0, 8))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::RateLimited, "{e}");
+        assert_ne!(e.code(), Some("100"));
+        messages.push(e.message().to_string());
+        let e = q
+            .query("wdt.stockin.order.query", "stockin_list", &window(&sb, 0, 8))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::RateLimited, "{e}");
+        messages.push(e.message().to_string());
+    }
+    assert!(messages.iter().any(|m| m.contains("并发")), "{messages:?}");
+    assert!(messages.iter().any(|m| m.contains("每分钟")), "{messages:?}");
+    // 金蝶 without MsgCode 14, for a query and for a batch.
+    let k = kingdee(&sb, signed());
+    let e = k.execute_bill_query(&any_query()).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::RateLimited, "{e}");
+    let bills = [bill("R1"), bill("R2")];
+    let refs: Vec<&str> = bills.iter().map(String::as_str).collect();
+    let e = k
+        .batch_save("PUR_PurchaseOrder", &refs, &default_save_options())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::RateLimited, "{e}");
 }

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use crate::{
     DataConfig, FaultConfig, KingdeeConfig, KingdeeQuirk, KingdeeQuirks, MasterData, QimenConfig, QimenErrorStyle, Sandbox,
-    SandboxConfig, SandboxError, Service, ServiceFaults, WdtCredentials, DEFAULT_LISTEN,
+    SandboxConfig, SandboxError, Service, ServiceFaults, WdtCredentials, WdtQuirk, WdtQuirks,
+    DEFAULT_LISTEN,
 };
 
 /// Flags of `duijie sandbox`. Every default is the protocol test vectors'
@@ -87,6 +88,10 @@ pub struct SandboxArgs {
     /// Largest accepted clock skew of request timestamps, seconds.
     #[arg(long, default_value_t = 300)]
     pub max_skew_secs: u64,
+
+    /// Answer as some real 旺店通 servers do (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub wdt_quirks: Vec<WdtQuirk>,
 
     /// Calls per minute allowed per `sid` on 旺店通 (openapi2 and Qimen); 0 = off.
     #[arg(long, default_value_t = 0)]
@@ -204,6 +209,7 @@ impl SandboxArgs {
             fixed_now: self.fixed_now,
             faults,
             fault_seed: self.fault_seed,
+            wdt_quirks: WdtQuirks::of(&self.wdt_quirks),
         })
     }
 }
@@ -298,6 +304,8 @@ mod tests {
             "flag-failure",
             "--kingdee-quirks",
             "legacy-save,admin-login",
+            "--wdt-quirks",
+            "total-first-page",
         ]);
         let config = cli.args.to_config().unwrap();
         assert_eq!(config.data.purchase_orders, 5);
@@ -308,6 +316,8 @@ mod tests {
         assert!(config.kingdee.quirks.legacy_save);
         assert_eq!(config.kingdee.quirks.login_result, Some(-5));
         assert!(!config.kingdee.quirks.session_words);
+        assert!(config.wdt_quirks.total_first_page);
+        assert!(!config.wdt_quirks.rate_limit_words);
         let bad = Cli::parse_from(["x", "--anchor", "yesterday"]);
         assert!(bad.args.to_config().is_err());
     }

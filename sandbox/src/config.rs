@@ -38,6 +38,8 @@ pub struct SandboxConfig {
     pub faults: ServiceFaults,
     /// Seed of the fault-injection draws (independent of the data seed).
     pub fault_seed: u64,
+    /// Answers of real 旺店通 servers other than the textbook shapes.
+    pub wdt_quirks: WdtQuirks,
 }
 
 impl Default for SandboxConfig {
@@ -53,7 +55,41 @@ impl Default for SandboxConfig {
             fixed_now: None,
             faults: ServiceFaults::default(),
             fault_seed: 1,
+            wdt_quirks: WdtQuirks::default(),
         }
+    }
+}
+
+/// One way real 旺店通 servers answer other than the textbook shapes (flags
+/// of `duijie sandbox --wdt-quirks`); openapi2 and Qimen alike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum WdtQuirk {
+    /// `total_count` only on page 0, and as a string there.
+    TotalFirstPage,
+    /// Rate limits in the words of each platform, with other codes than
+    /// 100: concurrency (`并发请求数超过限制`) and per-minute frequency
+    /// (`每分钟调用次数超过上限`), taking turns.
+    RateLimitWords,
+}
+
+/// The quirks 旺店通 sandboxes show (none by default).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WdtQuirks {
+    pub total_first_page: bool,
+    pub rate_limit_words: bool,
+}
+
+impl WdtQuirks {
+    /// The quirks named.
+    pub fn of(quirks: &[WdtQuirk]) -> Self {
+        let mut q = WdtQuirks::default();
+        for quirk in quirks {
+            match quirk {
+                WdtQuirk::TotalFirstPage => q.total_first_page = true,
+                WdtQuirk::RateLimitWords => q.rate_limit_words = true,
+            }
+        }
+        q
     }
 }
 
@@ -176,6 +212,8 @@ pub enum KingdeeQuirk {
     /// `ExecuteBillQuery` answers numbers as floats (`100001.0`) and times
     /// with fractions of a second (`2024-01-02T09:18:04.96`).
     FloatQuery,
+    /// A rate limit said in words only (`当前接口并发请求数超过限制`, no MsgCode).
+    RateLimitWords,
 }
 
 /// The quirks a 金蝶 sandbox shows (none by default).
@@ -188,6 +226,7 @@ pub struct KingdeeQuirks {
     pub unlicensed: bool,
     pub session_words: bool,
     pub float_query: bool,
+    pub rate_limit_words: bool,
 }
 
 impl KingdeeQuirks {
@@ -203,6 +242,7 @@ impl KingdeeQuirks {
                 KingdeeQuirk::Unlicensed => q.unlicensed = true,
                 KingdeeQuirk::SessionWords => q.session_words = true,
                 KingdeeQuirk::FloatQuery => q.float_query = true,
+                KingdeeQuirk::RateLimitWords => q.rate_limit_words = true,
             }
         }
         q

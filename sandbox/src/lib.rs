@@ -53,7 +53,7 @@ use chrono::{DateTime, FixedOffset, TimeZone};
 pub use app::RequestCounts;
 pub use config::{
     DataConfig, FaultConfig, KingdeeConfig, KingdeeQuirk, KingdeeQuirks, QimenConfig, QimenErrorStyle, SandboxConfig, Service,
-    ServiceFaults, WdtCredentials, DEFAULT_LISTEN,
+    ServiceFaults, WdtCredentials, WdtQuirk, WdtQuirks, DEFAULT_LISTEN,
 };
 pub use exchanges::Exchange;
 pub use faults::FaultCounts;
@@ -155,6 +155,8 @@ impl Sandbox {
             ),
             stats: Stats::default(),
             exchanges: Arc::default(),
+            wdt_quirks: std::sync::Mutex::new(config.wdt_quirks.clone()),
+            turns: std::sync::atomic::AtomicU64::new(0),
             data,
             clock,
             config,
@@ -307,6 +309,15 @@ impl Control {
     /// Loses every Kingdee session: the next call with one gets MsgCode 1.
     pub fn expire_sessions(&self) {
         self.app.kingdee.sessions.clear();
+    }
+
+    /// Replaces the 旺店通 quirks (openapi2 and Qimen).
+    pub fn set_wdt_quirks(&self, quirks: WdtQuirks) {
+        *self
+            .app
+            .wdt_quirks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = quirks;
     }
 
     /// Replaces the 金蝶 quirks (answers other than the textbook shapes).

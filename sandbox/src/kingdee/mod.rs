@@ -37,7 +37,8 @@
 //! session, other calls MsgCode 7 `许可错误`), a lost session said only in
 //! words (`session-words`: `会话已过期，请重新登录`, no MsgCode), query
 //! answers with floats and fractions of seconds (`float-query`: `100001.0`,
-//! `2024-01-02T09:18:04.96`).
+//! `2024-01-02T09:18:04.96`), a rate limit said only in words
+//! (`rate-limit-words`: `当前接口并发请求数超过限制`, no MsgCode).
 
 pub(crate) mod auth;
 pub(crate) mod forms;
@@ -73,6 +74,8 @@ pub(crate) const LICENSE_ERROR: &str = "许可错误：当前数据中心没有W
 /// The pseudo-error older servers add to failed saves.
 pub(crate) const PSEUDO_ERROR: &str = "AbstractInteractionResult.InteractionContext is null";
 pub(crate) const RATE_LIMITED: &str = "接口调用频率超出限制，请稍后重试";
+/// A rate limit in the words of servers that send no MsgCode for it.
+pub(crate) const RATE_LIMITED_WORDS: &str = "当前接口并发请求数超过限制，请稍后重试";
 
 /// The operations served.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,6 +174,14 @@ pub(crate) async fn handle(
     let fault = app.faults.roll(Service::Kingdee);
     match fault {
         Some(Fault::Http500) => return http_500(),
+        Some(Fault::RateLimit) if app.kingdee.quirks().rate_limit_words => {
+            let v = json!({"Result": {"ResponseStatus": {
+                "ErrorCode": 500,
+                "IsSuccess": false,
+                "Errors": [{"FieldName": null, "Message": RATE_LIMITED_WORDS}]
+            }}});
+            return json_value(&if op.is_query() { json!([[v]]) } else { v });
+        }
         Some(Fault::RateLimit) => return error_response(op, 14, RATE_LIMITED),
         Some(Fault::SessionLoss) if !matches!(op, Op::Login(_)) => {
             if let Some(s) = auth::session_id(&headers) {

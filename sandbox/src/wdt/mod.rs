@@ -73,6 +73,32 @@ impl BizError {
     pub(crate) fn rate_limited() -> Self {
         BizError::new(RATE_LIMIT_CODE, RATE_LIMIT_MESSAGE)
     }
+
+    /// The rate-limit answer of `app`: code 100, or (quirk
+    /// `rate-limit-words`) the concurrency and the per-minute wordings, by
+    /// turns, with other codes.
+    pub(crate) fn rate_limited_by(app: &crate::app::App) -> Self {
+        if !app.wdt_quirks().rate_limit_words {
+            return BizError::rate_limited();
+        }
+        match app.turn() % 2 {
+            0 => BizError::new(5, "并发请求数超过限制，请稍后重试"),
+            _ => BizError::new(6, "每分钟调用次数超过上限，请降低调用频率"),
+        }
+    }
+}
+
+/// The `total_count` of a page as the answer writes it: a number, or (quirk
+/// `total-first-page`) a string on page 0 and nothing on the others.
+pub(crate) fn total_field(app: &crate::app::App, page_no: u32, total: u64) -> String {
+    if !app.wdt_quirks().total_first_page {
+        return format!("\"total_count\":{total},");
+    }
+    if page_no == 0 {
+        format!("\"total_count\":\"{total}\",")
+    } else {
+        String::new()
+    }
 }
 
 /// Request parameters, the last value of a repeated key winning.

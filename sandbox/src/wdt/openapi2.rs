@@ -43,7 +43,7 @@ pub(crate) async fn handle(
         Some(Fault::Http500) => return http_500(),
         Some(Fault::Drop { .. }) => return kill.drop_connection().await,
         Some(Fault::Slow { delay, .. }) => tokio::time::sleep(delay).await,
-        Some(Fault::RateLimit) => return json_text(error_body(&BizError::rate_limited())),
+        Some(Fault::RateLimit) => return json_text(error_body(&BizError::rate_limited_by(&app))),
         Some(Fault::SessionLoss) | None => {}
     }
     let params = Params::parse(uri.query(), &body);
@@ -86,7 +86,7 @@ fn authenticate(app: &App, p: &Params) -> Result<(), BizError> {
 fn answer(app: &App, api: &str, p: &Params) -> Result<String, BizError> {
     authenticate(app, p)?;
     if !app.limiter.allow(&app.config.wdt.sid) {
-        return Err(BizError::rate_limited());
+        return Err(BizError::rate_limited_by(app));
     }
     let kind = match api {
         "purchase_order_query" => DocKind::PurchaseOrder,
@@ -96,7 +96,8 @@ fn answer(app: &App, api: &str, p: &Params) -> Result<String, BizError> {
     let q = DocQuery::from_params(kind, p, MAX_PAGE_SIZE)?;
     let (total, page) = app.data.query(kind, &q);
     Ok(format!(
-        "{{\"code\":0,\"message\":\"\",\"total_count\":{total},\"{}\":{}}}",
+        "{{\"code\":0,\"message\":\"\",{}\"{}\":{}}}",
+        super::total_field(app, q.page_no, total),
         page.list_key(),
         page.to_json()
     ))

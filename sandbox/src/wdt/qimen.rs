@@ -123,6 +123,9 @@ pub(crate) async fn handle(
         Some(Fault::Http500) => return http_500(),
         Some(Fault::Drop { .. }) => return kill.drop_connection().await,
         Some(Fault::Slow { delay, .. }) => tokio::time::sleep(delay).await,
+        Some(Fault::RateLimit) if app.wdt_quirks().rate_limit_words => {
+            return business_error(&BizError::rate_limited_by(&app))
+        }
         Some(Fault::RateLimit) => return gateway_error(style, GatewayError::RATE_LIMITED),
         Some(Fault::SessionLoss) | None => {}
     }
@@ -183,12 +186,13 @@ fn answer(app: &App, p: &Params) -> Result<String, BizError> {
         return Err(BizError::new(1011, "卖家账号不存在"));
     }
     if !app.limiter.allow(sid) {
-        return Err(BizError::rate_limited());
+        return Err(BizError::rate_limited_by(app));
     }
     let q = DocQuery::from_params(DocKind::StockIn, p, app.config.qimen.max_page_size)?;
     let (total, page) = app.data.query(DocKind::StockIn, &q);
     Ok(format!(
-        "{{\"response\":{{\"errorcode\":0,\"message\":\"\",\"total_count\":{total},\"{}\":{}}}}}",
+        "{{\"response\":{{\"errorcode\":0,\"message\":\"\",{}\"{}\":{}}}}}",
+        super::total_field(app, q.page_no, total),
         page.list_key(),
         page.to_json()
     ))

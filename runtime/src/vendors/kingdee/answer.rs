@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::*;
 use crate::engine::BillResult;
-use crate::error::{Error, Vendor};
+use crate::error::{Error, ErrorKind, Vendor};
 use crate::vendors::http::{code_of, text_of};
 
 /// The `ResponseStatus` of an answer: `{"Result":{"ResponseStatus":{…}}}`, or
@@ -133,6 +133,15 @@ pub fn parse_save_response(
         )
     );
     if always_whole || (!success && is_call_level_code(msg_code)) {
+        return Err(status_error(api, status));
+    }
+    if !success
+        && matches!(
+            kind_for_msg_code(msg_code, &status_message(status)),
+            ErrorKind::RateLimited | ErrorKind::SessionLost
+        )
+    {
+        // Said in words only: about the call, not a bill.
         return Err(status_error(api, status));
     }
     let index_of = |entry: &Value| -> Option<usize> {

@@ -350,6 +350,9 @@ pub fn kind_for_msg_code(msg_code: Option<i64>, message: &str) -> ErrorKind {
     if says_session_lost(message) {
         return ErrorKind::SessionLost;
     }
+    if crate::vendors::says_rate_limited(message) {
+        return ErrorKind::RateLimited;
+    }
     let lower = message.to_lowercase();
     if [
         "签名",

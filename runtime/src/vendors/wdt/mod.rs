@@ -240,6 +240,16 @@ mod tests {
     }
 
     #[test]
+    fn a_later_page_without_total_or_list_is_empty() {
+        // Servers send `total_count` on page 0 only.
+        let page = parse_response("a", "stockin_list", br#"{"code":0,"message":""}"#).unwrap();
+        assert!(page.records.is_empty());
+        assert_eq!(page.total_count, None);
+        let page = parse_response("a", "l", br#"{"code":0,"l":[{"a":1}]}"#).unwrap();
+        assert_eq!((page.total_count, page.records.len()), (None, 1));
+    }
+
+    #[test]
     fn missing_list_names_the_key() {
         let e = parse_response(
             "a",
