@@ -9,8 +9,8 @@ use duijie_runtime::engine::Target;
 use duijie_runtime::error::ErrorKind;
 use duijie_runtime::secret::Secret;
 use duijie_runtime::vendors::kingdee::{
-    cell_text, default_save_options, BillOutcome, BillQuery, Client, KingdeeAuth, KingdeeConfig,
-    KingdeeTarget,
+    cell_text, default_save_options, save_options, BillOutcome, BillQuery, Client, KingdeeAuth,
+    KingdeeConfig, KingdeeTarget,
 };
 use duijie_sandbox::{FaultConfig, KingdeeQuirks, Sandbox, SandboxConfig, Service, WdtQuirks};
 
@@ -352,4 +352,55 @@ async fn rate_limits_in_each_platforms_words_are_rate_limits() {
         .await
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::RateLimited, "{e}");
+}
+
+fn stock_bill(number: &str) -> String {
+    format!(
+        r#"{{"FBillNo":"{number}","FDate":"2024-01-02","FBillTypeID":{{"FNUMBER":"QTRKD01_SYS"}},"FStockOrgId":{{"FNumber":"100"}},"FEntity":[{{"FMATERIALID":{{"FNumber":"A01"}},"FSTOCKID":{{"FNumber":"CK001"}},"FQty":3}}]}}"#
+    )
+}
+
+#[tokio::test]
+async fn kingdee_confirmation_prompts_name_the_flag_that_lets_them_through() {
+    let sb = sandbox(KingdeeQuirks {
+        stock_prompt: true,
+        ..KingdeeQuirks::default()
+    })
+    .await;
+    let c = kingdee(&sb, signed());
+    let bills = [stock_bill("QT1"), stock_bill("QT2")];
+    let refs: Vec<&str> = bills.iter().map(String::as_str).collect();
+    let outcome = c
+        .batch_save("STK_MISCELLANEOUS", &refs, &default_save_options())
+        .await
+        .unwrap();
+    for o in &outcome.per_bill {
+        let BillOutcome::Failed { error, .. } = o else {
+            panic!("{o:?}");
+        };
+        assert!(error.message.contains("是否继续"), "{}", error.message);
+        assert!(
+            error.message.contains("\"STK_InvCheckResult\" to the scheme's target option InterationFlags"),
+            "{}",
+            error.message
+        );
+    }
+    assert_eq!(sb.control().bill_count("STK_MISCELLANEOUS"), 0);
+    // With the scheme's options the bills go through.
+    let options = save_options(&[
+        ("InterationFlags".into(), "STK_InvCheckResult".into()),
+        ("IgnoreInterationFlag".into(), true.into()),
+    ]);
+    let outcome = c
+        .batch_save("STK_MISCELLANEOUS", &refs, &options)
+        .await
+        .unwrap();
+    assert!(
+        outcome
+            .per_bill
+            .iter()
+            .all(|o| matches!(o, BillOutcome::Saved { .. })),
+        "{outcome:?}"
+    );
+    assert_eq!(sb.control().bill_count("STK_MISCELLANEOUS"), 2);
 }

@@ -214,6 +214,10 @@ pub enum KingdeeQuirk {
     FloatQuery,
     /// A rate limit said in words only (`当前接口并发请求数超过限制`, no MsgCode).
     RateLimitWords,
+    /// Saves of stock bills (`STK_MISCELLANEOUS`) ask a confirmation
+    /// (`更新库存时出现可以忽略的异常数据，是否继续？`, interaction
+    /// `STK_InvCheckResult`) unless `InterationFlags` names it.
+    StockPrompt,
 }
 
 /// The quirks a 金蝶 sandbox shows (none by default).
@@ -227,6 +231,7 @@ pub struct KingdeeQuirks {
     pub session_words: bool,
     pub float_query: bool,
     pub rate_limit_words: bool,
+    pub stock_prompt: bool,
 }
 
 impl KingdeeQuirks {
@@ -243,6 +248,7 @@ impl KingdeeQuirks {
                 KingdeeQuirk::SessionWords => q.session_words = true,
                 KingdeeQuirk::FloatQuery => q.float_query = true,
                 KingdeeQuirk::RateLimitWords => q.rate_limit_words = true,
+                KingdeeQuirk::StockPrompt => q.stock_prompt = true,
             }
         }
         q

@@ -38,7 +38,11 @@
 //! words (`session-words`: `会话已过期，请重新登录`, no MsgCode), query
 //! answers with floats and fractions of seconds (`float-query`: `100001.0`,
 //! `2024-01-02T09:18:04.96`), a rate limit said only in words
-//! (`rate-limit-words`: `当前接口并发请求数超过限制`, no MsgCode).
+//! (`rate-limit-words`: `当前接口并发请求数超过限制`, no MsgCode), a
+//! confirmation asked by stock bills (`stock-prompt`: the bill is not saved,
+//! its error is `更新库存时出现可以忽略的异常数据，是否继续？` and the answer's
+//! `Result.InteractionContext` names `STK_InvCheckResult`, unless
+//! `InterationFlags` names it and `IgnoreInterationFlag` is not false).
 
 pub(crate) mod auth;
 pub(crate) mod forms;
@@ -71,6 +75,10 @@ pub(crate) const SESSION_LOST: &str = "会话信息已丢失，请重新登录";
 pub(crate) const SESSION_EXPIRED_WORDS: &str = "会话已过期，请重新登录";
 /// An unlicensed server's answer to every call but a login (MsgCode 7).
 pub(crate) const LICENSE_ERROR: &str = "许可错误：当前数据中心没有WebAPI（第三方系统登录）的许可。";
+/// The confirmation a stock bill asks (quirk `stock-prompt`), and its
+/// interaction's form id.
+pub(crate) const STOCK_PROMPT: &str = "更新库存时出现可以忽略的异常数据，是否继续？";
+pub(crate) const STOCK_INTERACTION: &str = "STK_InvCheckResult";
 /// The pseudo-error older servers add to failed saves.
 pub(crate) const PSEUDO_ERROR: &str = "AbstractInteractionResult.InteractionContext is null";
 pub(crate) const RATE_LIMITED: &str = "接口调用频率超出限制，请稍后重试";
@@ -409,6 +417,11 @@ fn save(
     };
     let audit = flag(get_ci(&data, "IsAutoSubmitAndAudit"), false);
     let return_fields = list_of_strings(get_ci(&data, "NeedReturnFields"));
+    // Negative stock: a confirmation, unless the caller allows it.
+    let prompt = quirks.stock_prompt
+        && spec.form_id.eq_ignore_ascii_case("STK_MISCELLANEOUS")
+        && !(interaction_allowed(&data, STOCK_INTERACTION));
+    let mut asked = false;
 
     let mut successes = Vec::new();
     let mut errors = Vec::new();
@@ -426,6 +439,11 @@ fn save(
                     json!({"FieldName": p.field_name, "Message": p.message, "DIndex": index}),
                 );
             }
+            continue;
+        }
+        if prompt {
+            errors.push(json!({"FieldName": null, "Message": STOCK_PROMPT, "DIndex": index}));
+            asked = true;
             continue;
         }
         let need = |id: i64, data: &Map<String, Value>| {
@@ -456,6 +474,13 @@ fn save(
     if quirks.legacy_save {
         return json_value(&legacy_save_answer(errors, last));
     }
+    let interaction = asked.then(|| {
+        json!({
+            "InteractionFormId": STOCK_INTERACTION,
+            "SimpleFormId": STOCK_INTERACTION,
+            "Messages": [{"Message": STOCK_PROMPT}]
+        })
+    });
     let mut result = json!({
         "ResponseStatus": {
             "ErrorCode": if ok { 0 } else { 500 },
@@ -471,7 +496,22 @@ fn save(
         result["Number"] = last.as_ref().map_or(json!(""), |(_, number)| json!(number));
     }
     result["NeedReturnData"] = Value::Array(returned);
+    if let Some(context) = interaction {
+        result["InteractionContext"] = context;
+    }
     json_value(&json!({ "Result": result }))
+}
+
+/// Whether the request's `InterationFlags` (`;` or `,` separated) name
+/// `interaction` and `IgnoreInterationFlag` (default true) lets it through.
+fn interaction_allowed(data: &Map<String, Value>, interaction: &str) -> bool {
+    let flags = get_ci(data, "InterationFlags")
+        .and_then(value_text)
+        .unwrap_or_default();
+    flag(get_ci(data, "IgnoreInterationFlag"), true)
+        && flags
+            .split([';', ','])
+            .any(|f| f.trim().eq_ignore_ascii_case(interaction))
 }
 
 /// An older server's save answer: no `DIndex`, `MsgCode` or

@@ -90,6 +90,50 @@ pub fn status_error(api: &str, status: &Value) -> Error {
     e
 }
 
+/// Confirmations servers ask (words of the prompt) and the `InterationFlags`
+/// value that lets each through.
+pub const KNOWN_INTERACTIONS: &[(&str, &str)] = &[
+    ("更新库存时出现可以忽略的异常数据", "STK_InvCheckResult"),
+    ("价格来源", "SAL_CHECKPRICESOURCEFB"),
+    ("限价", "SAL_DOWNPRICECHECK"),
+];
+
+/// The form id of the interaction an answer asks for:
+/// `Result.InteractionContext.InteractionFormId` (or `SimpleFormId`).
+pub fn interaction_form(answer: &Value) -> Option<String> {
+    let result = answer.get("Result")?;
+    let context = result
+        .get("InteractionContext")
+        .or_else(|| result.get("ResponseStatus")?.get("InteractionContext"))?;
+    ["InteractionFormId", "SimpleFormId"]
+        .iter()
+        .find_map(|k| context.get(*k).and_then(text_of))
+        .filter(|f| !f.is_empty())
+}
+
+/// What a bill's reason adds when the server asked for a confirmation
+/// instead of saving it: which `InterationFlags` value lets it through.
+pub fn interaction_hint(form: Option<&str>, message: &str) -> Option<String> {
+    let flag = form.map(str::to_owned).or_else(|| {
+        KNOWN_INTERACTIONS
+            .iter()
+            .find(|(words, _)| message.contains(words))
+            .map(|(_, flag)| (*flag).to_owned())
+    });
+    match flag {
+        Some(flag) => Some(format!(
+            "the server asks for a confirmation ({flag}): add \"{flag}\" to the scheme's target option \
+             InterationFlags (with IgnoreInterationFlag = true) to let such bills through"
+        )),
+        None if message.contains("是否继续") || message.contains(PSEUDO_ERROR_MARKER) => Some(
+            "the server asks for a confirmation: set the scheme's target option InterationFlags to the \
+             interaction's form id (the Kingdee BOS designer shows it), with IgnoreInterationFlag = true"
+                .to_owned(),
+        ),
+        None => None,
+    }
+}
+
 /// A license error's message: the server's words and what to do.
 pub fn license_message(vendor_message: &str) -> String {
     format!(
@@ -241,10 +285,17 @@ pub fn parse_save_response(
         return Err(status_error(api, status));
     }
     let message = unattributed.join("; ");
+    let interaction = interaction_form(answer);
     let per_bill = per_bill
         .into_iter()
         .enumerate()
         .map(|(dindex, o)| match o {
+            Some(BillOutcome::Failed { dindex, mut error }) => {
+                if let Some(hint) = interaction_hint(interaction.as_deref(), &error.message) {
+                    error.message = format!("{}; {hint}", error.message);
+                }
+                BillOutcome::Failed { dindex, error }
+            }
             Some(o) => o,
             None if !message.is_empty() => BillOutcome::Unattributed {
                 dindex,
