@@ -404,3 +404,19 @@ async fn kingdee_confirmation_prompts_name_the_flag_that_lets_them_through() {
     );
     assert_eq!(sb.control().bill_count("STK_MISCELLANEOUS"), 2);
 }
+
+#[tokio::test]
+async fn wdt_ultimate_answers_are_refused_by_name() {
+    let sb = sandbox(KingdeeQuirks::default()).await;
+    sb.control().set_wdt_quirks(WdtQuirks {
+        ultimate: true,
+        ..WdtQuirks::default()
+    });
+    let e = wdt(&sb)
+        .query("purchase_order_query", "purchase_list", &window(&sb, 0, 8))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Permanent);
+    assert!(e.message().contains("旗舰版"), "{e}");
+    assert!(e.message().contains("creation, not modification"), "{e}");
+}

@@ -70,6 +70,10 @@ pub enum WdtQuirk {
     /// 100: concurrency (`并发请求数超过限制`) and per-minute frequency
     /// (`每分钟调用次数超过上限`), taking turns.
     RateLimitWords,
+    /// openapi2 answers as the 旗舰版 (Y platform) API does:
+    /// `{"status":0,"data":{"total_count":N,"order":[…]}}`, ISO times,
+    /// decimals without their trailing zeros.
+    Ultimate,
 }
 
 /// The quirks 旺店通 sandboxes show (none by default).
@@ -77,6 +81,7 @@ pub enum WdtQuirk {
 pub struct WdtQuirks {
     pub total_first_page: bool,
     pub rate_limit_words: bool,
+    pub ultimate: bool,
 }
 
 impl WdtQuirks {
@@ -87,6 +92,7 @@ impl WdtQuirks {
             match quirk {
                 WdtQuirk::TotalFirstPage => q.total_first_page = true,
                 WdtQuirk::RateLimitWords => q.rate_limit_words = true,
+                WdtQuirk::Ultimate => q.ultimate = true,
             }
         }
         q
