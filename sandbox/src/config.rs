@@ -70,6 +70,11 @@ pub enum WdtQuirk {
     /// 100: concurrency (`并发请求数超过限制`) and per-minute frequency
     /// (`每分钟调用次数超过上限`), taking turns.
     RateLimitWords,
+    /// The same field is a string in one record and a number in the next
+    /// (status, ids, quantities, prices, amounts: every string that reads as
+    /// a JSON number), and an unset time is `null` instead of
+    /// `0000-00-00 00:00:00`.
+    LooseTypes,
     /// openapi2 answers as the 旗舰版 (Y platform) API does:
     /// `{"status":0,"data":{"total_count":N,"order":[…]}}`, ISO times,
     /// decimals without their trailing zeros.
@@ -81,6 +86,7 @@ pub enum WdtQuirk {
 pub struct WdtQuirks {
     pub total_first_page: bool,
     pub rate_limit_words: bool,
+    pub loose_types: bool,
     pub ultimate: bool,
 }
 
@@ -92,6 +98,7 @@ impl WdtQuirks {
             match quirk {
                 WdtQuirk::TotalFirstPage => q.total_first_page = true,
                 WdtQuirk::RateLimitWords => q.rate_limit_words = true,
+                WdtQuirk::LooseTypes => q.loose_types = true,
                 WdtQuirk::Ultimate => q.ultimate = true,
             }
         }

@@ -88,6 +88,58 @@ impl BizError {
     }
 }
 
+/// The records of a page as the answer writes them: as generated, or (quirk
+/// `loose-types`) every other record with its number-like strings as JSON
+/// numbers of the same text and its unset times as `null`.
+pub(crate) fn records_text(app: &crate::app::App, records: String) -> String {
+    if !app.wdt_quirks().loose_types {
+        return records;
+    }
+    fn loosen(v: serde_json::Value, empty_time: &str) -> serde_json::Value {
+        use serde_json::Value;
+        match v {
+            Value::String(s) if s == empty_time => Value::Null,
+            Value::String(s) if is_json_number(&s) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
+            Value::Array(a) => Value::Array(a.into_iter().map(|x| loosen(x, empty_time)).collect()),
+            Value::Object(o) => Value::Object(o.into_iter().map(|(k, x)| (k, loosen(x, empty_time))).collect()),
+            other => other,
+        }
+    }
+    let Ok(serde_json::Value::Array(list)) = serde_json::from_str::<serde_json::Value>(&records)
+    else {
+        return records;
+    };
+    let empty_time = app.config.data.empty_time.clone();
+    let list: Vec<serde_json::Value> = list
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| if i % 2 == 1 { loosen(r, &empty_time) } else { r })
+        .collect();
+    serde_json::Value::Array(list).to_string()
+}
+
+/// Whether `s` is a JSON number as written (`10.0000`, `-3`, `0.5`; not
+/// `0003` or `1,000`).
+fn is_json_number(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = digits.split_once('.').map_or((digits, None), |(i, f)| (i, Some(f)));
+    !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && (int == "0" || !int.starts_with('0'))
+        && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+#[test]
+fn json_numbers_as_written() {
+    for s in ["10.0000", "-3", "0", "0.5", "946.9436"] {
+        assert!(is_json_number(s), "{s}");
+    }
+    for s in ["0003", "1,000", "", "-", "1.", ".5", "1e3", "CG001", "10.0000 "] {
+        assert!(!is_json_number(s), "{s}");
+    }
+}
+
 /// The `total_count` of a page as the answer writes it: a number, or (quirk
 /// `total-first-page`) a string on page 0 and nothing on the others.
 pub(crate) fn total_field(app: &crate::app::App, page_no: u32, total: u64) -> String {

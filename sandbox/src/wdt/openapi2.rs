@@ -126,7 +126,7 @@ fn answer(app: &App, api: &str, p: &Params) -> Result<String, BizError> {
         "{{\"code\":0,\"message\":\"\",{}\"{}\":{}}}",
         super::total_field(app, q.page_no, total),
         page.list_key(),
-        page.to_json()
+        super::records_text(app, page.to_json())
     ))
 }
 

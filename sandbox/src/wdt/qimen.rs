@@ -194,6 +194,6 @@ fn answer(app: &App, p: &Params) -> Result<String, BizError> {
         "{{\"response\":{{\"errorcode\":0,\"message\":\"\",{}\"{}\":{}}}}}",
         super::total_field(app, q.page_no, total),
         page.list_key(),
-        page.to_json()
+        super::records_text(app, page.to_json())
     ))
 }
