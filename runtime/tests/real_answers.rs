@@ -420,3 +420,50 @@ async fn wdt_ultimate_answers_are_refused_by_name() {
     assert!(e.message().contains("旗舰版"), "{e}");
     assert!(e.message().contains("creation, not modification"), "{e}");
 }
+
+#[tokio::test]
+async fn refund_stock_ins_come_from_their_own_query() {
+    let sb = sandbox(KingdeeQuirks::default()).await;
+    sb.control().set_wdt_quirks(WdtQuirks {
+        refund_separate: true,
+        ..WdtQuirks::default()
+    });
+    let order_types = |page: &duijie_runtime::vendors::wdt::Page| -> Vec<String> {
+        page.records
+            .iter()
+            .map(|r| {
+                let v: serde_json::Value = serde_json::from_str(r.get()).unwrap();
+                v["order_type"].as_str().unwrap().to_string()
+            })
+            .collect()
+    };
+    let c = wdt(&sb);
+    let general = c
+        .query("stockin_order_query", "stockin_list", &window(&sb, 0, 100))
+        .await
+        .unwrap();
+    let refunds = c
+        .query("stockin_order_query_refund", "stockin_list", &window(&sb, 0, 100))
+        .await
+        .unwrap();
+    let qm = qimen(&sb)
+        .query("wdt.stockin.order.query", "stockin_list", &window(&sb, 0, 100))
+        .await
+        .unwrap();
+    assert!(order_types(&general).iter().all(|t| t != "3"));
+    assert!(order_types(&qm).iter().all(|t| t != "3"));
+    let refund_types = order_types(&refunds);
+    assert!(!refund_types.is_empty() && refund_types.iter().all(|t| t == "3"));
+    assert_eq!(general.total_count, Some(general.records.len() as u64));
+    assert_eq!(refunds.total_count, Some(refunds.records.len() as u64));
+    // Together they are every stock-in of the window.
+    sb.control().set_wdt_quirks(WdtQuirks::default());
+    let all = c
+        .query("stockin_order_query", "stockin_list", &window(&sb, 0, 100))
+        .await
+        .unwrap();
+    assert_eq!(
+        all.records.len(),
+        general.records.len() + refunds.records.len()
+    );
+}

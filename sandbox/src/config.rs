@@ -75,6 +75,10 @@ pub enum WdtQuirk {
     /// a JSON number), and an unset time is `null` instead of
     /// `0000-00-00 00:00:00`.
     LooseTypes,
+    /// Refund stock-ins (退货入库, `order_type` 3) are left out of
+    /// `stockin_order_query` and Qimen's `wdt.stockin.order.query`, as real
+    /// servers do; `stockin_order_query_refund` serves them.
+    RefundSeparate,
     /// openapi2 answers as the 旗舰版 (Y platform) API does:
     /// `{"status":0,"data":{"total_count":N,"order":[…]}}`, ISO times,
     /// decimals without their trailing zeros.
@@ -87,6 +91,7 @@ pub struct WdtQuirks {
     pub total_first_page: bool,
     pub rate_limit_words: bool,
     pub loose_types: bool,
+    pub refund_separate: bool,
     pub ultimate: bool,
 }
 
@@ -99,6 +104,7 @@ impl WdtQuirks {
                 WdtQuirk::TotalFirstPage => q.total_first_page = true,
                 WdtQuirk::RateLimitWords => q.rate_limit_words = true,
                 WdtQuirk::LooseTypes => q.loose_types = true,
+                WdtQuirk::RefundSeparate => q.refund_separate = true,
                 WdtQuirk::Ultimate => q.ultimate = true,
             }
         }

@@ -205,7 +205,23 @@ pub(crate) struct DocQuery {
     pub outer_no: Option<String>,
     pub src_order_no: Option<String>,
     pub order_type: Option<String>,
+    /// Which stock-ins by their refund (退货入库, `order_type` 3) nature.
+    pub refunds: Refunds,
 }
+
+/// Which stock-ins a query serves: the refund stock-ins (`order_type` 3)
+/// come from `stockin_order_query_refund`, and (quirk `refund-separate`) not
+/// from the general query.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Refunds {
+    #[default]
+    All,
+    Without,
+    Only,
+}
+
+/// The `order_type` of refund stock-ins (退货入库).
+pub(crate) const REFUND_ORDER_TYPE: &str = "3";
 
 impl DocQuery {
     /// Checks and reads the business parameters of `kind`.
@@ -283,11 +299,15 @@ impl DocQuery {
             outer_no,
             src_order_no,
             order_type,
+            refunds: Refunds::All,
         })
     }
 
     fn has_filters(&self) -> bool {
-        self.status.is_some() || self.warehouse_no.is_some() || self.order_type.is_some()
+        self.status.is_some()
+            || self.warehouse_no.is_some()
+            || self.order_type.is_some()
+            || self.refunds != Refunds::All
     }
 }
 
@@ -420,9 +440,16 @@ impl DataSet {
             }
             DocKind::StockIn => {
                 let k = self.generator.stockin_keys(i);
+                let order_type = catalog::STOCKIN_TYPES[k.kind].0;
+                let refund = order_type == REFUND_ORDER_TYPE;
                 matches_list(&q.status, k.status)
                     && matches_list(&q.warehouse_no, catalog::WAREHOUSES[k.warehouse].no)
-                    && matches_list(&q.order_type, catalog::STOCKIN_TYPES[k.kind].0)
+                    && matches_list(&q.order_type, order_type)
+                    && match q.refunds {
+                        Refunds::All => true,
+                        Refunds::Without => !refund,
+                        Refunds::Only => refund,
+                    }
             }
         }
     }

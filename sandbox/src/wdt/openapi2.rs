@@ -1,6 +1,10 @@
 //! 旺店通 openapi2: `POST /openapi2/{api}.php`, form-urlencoded
 //! (protocols.md §1).
 //!
+//! APIs: `purchase_order_query`, `stockin_order_query`, and
+//! `stockin_order_query_refund` (refund stock-ins, `order_type` 3, only;
+//! with the quirk `refund-separate` the general query leaves them out).
+//!
 //! Checks, in order: common parameters present (`sid`, `appkey`,
 //! `timestamp`, `sign`), `appkey` and `sid` known, `timestamp` within
 //! `max_skew_secs`, `sign` (character lengths: a byte-length sign over a
@@ -17,7 +21,7 @@ use axum::http::Uri;
 use axum::response::Response;
 use axum::Extension;
 
-use super::{BizError, DocKind, DocQuery, Params};
+use super::{BizError, DocKind, DocQuery, Params, Refunds};
 use crate::app::App;
 use crate::config::Service;
 use crate::faults::Fault;
@@ -112,12 +116,19 @@ fn answer(app: &App, api: &str, p: &Params) -> Result<String, BizError> {
     if !app.limiter.allow(&app.config.wdt.sid) {
         return Err(BizError::rate_limited_by(app));
     }
-    let kind = match api {
-        "purchase_order_query" => DocKind::PurchaseOrder,
-        "stockin_order_query" => DocKind::StockIn,
+    let (kind, refunds) = match api {
+        "purchase_order_query" => (DocKind::PurchaseOrder, Refunds::All),
+        "stockin_order_query" if app.wdt_quirks().refund_separate => {
+            (DocKind::StockIn, Refunds::Without)
+        }
+        "stockin_order_query" => (DocKind::StockIn, Refunds::All),
+        "stockin_order_query_refund" => (DocKind::StockIn, Refunds::Only),
         other => return Err(BizError::new(1030, format!("接口不存在：{other}"))),
     };
-    let q = DocQuery::from_params(kind, p, MAX_PAGE_SIZE)?;
+    let q = DocQuery {
+        refunds,
+        ..DocQuery::from_params(kind, p, MAX_PAGE_SIZE)?
+    };
     let (total, page) = app.data.query(kind, &q);
     if app.wdt_quirks().ultimate {
         return Ok(ultimate_answer(total, &page.to_json()));

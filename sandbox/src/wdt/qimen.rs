@@ -31,7 +31,7 @@ use axum::http::Uri;
 use axum::response::Response;
 use axum::Extension;
 
-use super::{BizError, DocKind, DocQuery, Params};
+use super::{BizError, DocKind, DocQuery, Params, Refunds};
 use crate::app::App;
 use crate::clock::parse_cst;
 use crate::config::{QimenErrorStyle, Service};
@@ -188,7 +188,10 @@ fn answer(app: &App, p: &Params) -> Result<String, BizError> {
     if !app.limiter.allow(sid) {
         return Err(BizError::rate_limited_by(app));
     }
-    let q = DocQuery::from_params(DocKind::StockIn, p, app.config.qimen.max_page_size)?;
+    let mut q = DocQuery::from_params(DocKind::StockIn, p, app.config.qimen.max_page_size)?;
+    if app.wdt_quirks().refund_separate {
+        q.refunds = Refunds::Without;
+    }
     let (total, page) = app.data.query(DocKind::StockIn, &q);
     Ok(format!(
         "{{\"response\":{{\"errorcode\":0,\"message\":\"\",{}\"{}\":{}}}}}",
