@@ -28,7 +28,10 @@ fn sent_bills(sb: &TestSandbox) -> (BTreeMap<String, String>, bool) {
         }
         let body: serde_json::Value = serde_json::from_slice(&x.request).unwrap();
         let model = &body["data"]["Model"];
-        let list = model.as_array().cloned().unwrap_or_else(|| vec![model.clone()]);
+        let list = model
+            .as_array()
+            .cloned()
+            .unwrap_or_else(|| vec![model.clone()]);
         for bill in list {
             let number = bill["FBillNo"].as_str().unwrap().to_string();
             let previous = bills.insert(number.clone(), bill.to_string());
@@ -58,7 +61,10 @@ fn fields_as_strings_numbers_or_null_give_the_same_bills() {
     });
     let (expected, strings_only) = sync(&strict, "strict");
     let (got, numbers) = sync(&loose, "loose");
-    assert!(!strings_only && numbers, "the loose sandbox sends quantities as numbers");
+    assert!(
+        !strings_only && numbers,
+        "the loose sandbox sends quantities as numbers"
+    );
     assert!(expected.len() > 50, "{}", expected.len());
     assert_eq!(got, expected);
 }

@@ -446,7 +446,10 @@ async fn a_batch_with_one_unattributed_error_dead_letters_only_the_bad_bill() {
     let mut bills: Vec<serde_json::Value> = Vec::new();
     let mut documents = 0;
     for id in 1..=200 {
-        let doc = probe.control().document(DocKind::PurchaseOrder, id).unwrap();
+        let doc = probe
+            .control()
+            .document(DocKind::PurchaseOrder, id)
+            .unwrap();
         if mapper.expect(&doc) == Expect::Written {
             bills.push(doc);
             if bills.len() == 50 {
@@ -540,7 +543,11 @@ async fn a_batch_with_one_unattributed_error_dead_letters_only_the_bad_bill() {
         .collect();
     assert_eq!(dl.len(), 1, "{dl:?}");
     assert!(dl[0].reason.contains(&bad_spec), "{}", dl[0].reason);
-    assert!(!dl[0].reason.contains("InteractionContext"), "{}", dl[0].reason);
+    assert!(
+        !dl[0].reason.contains("InteractionContext"),
+        "{}",
+        dl[0].reason
+    );
     env.sandbox.shutdown().await;
 }
 

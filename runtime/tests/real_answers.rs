@@ -292,12 +292,20 @@ async fn wdt_total_count_on_page_0_only() {
     assert_eq!(second.records.len(), 8);
     let q = qimen(&sb);
     let first = q
-        .query("wdt.stockin.order.query", "stockin_list", &window(&sb, 0, 8))
+        .query(
+            "wdt.stockin.order.query",
+            "stockin_list",
+            &window(&sb, 0, 8),
+        )
         .await
         .unwrap();
     assert!(first.total_count.is_some_and(|t| t > 8));
     let second = q
-        .query("wdt.stockin.order.query", "stockin_list", &window(&sb, 1, 8))
+        .query(
+            "wdt.stockin.order.query",
+            "stockin_list",
+            &window(&sb, 1, 8),
+        )
         .await
         .unwrap();
     assert_eq!((second.total_count, second.records.len()), (None, 8));
@@ -333,14 +341,21 @@ async fn rate_limits_in_each_platforms_words_are_rate_limits() {
         assert_ne!(e.code(), Some("100"));
         messages.push(e.message().to_string());
         let e = q
-            .query("wdt.stockin.order.query", "stockin_list", &window(&sb, 0, 8))
+            .query(
+                "wdt.stockin.order.query",
+                "stockin_list",
+                &window(&sb, 0, 8),
+            )
             .await
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::RateLimited, "{e}");
         messages.push(e.message().to_string());
     }
     assert!(messages.iter().any(|m| m.contains("并发")), "{messages:?}");
-    assert!(messages.iter().any(|m| m.contains("每分钟")), "{messages:?}");
+    assert!(
+        messages.iter().any(|m| m.contains("每分钟")),
+        "{messages:?}"
+    );
     // 金蝶 without MsgCode 14, for a query and for a batch.
     let k = kingdee(&sb, signed());
     let e = k.execute_bill_query(&any_query()).await.unwrap_err();
@@ -380,7 +395,9 @@ async fn kingdee_confirmation_prompts_name_the_flag_that_lets_them_through() {
         };
         assert!(error.message.contains("是否继续"), "{}", error.message);
         assert!(
-            error.message.contains("\"STK_InvCheckResult\" to the scheme's target option InterationFlags"),
+            error
+                .message
+                .contains("\"STK_InvCheckResult\" to the scheme's target option InterationFlags"),
             "{}",
             error.message
         );
@@ -443,11 +460,19 @@ async fn refund_stock_ins_come_from_their_own_query() {
         .await
         .unwrap();
     let refunds = c
-        .query("stockin_order_query_refund", "stockin_list", &window(&sb, 0, 100))
+        .query(
+            "stockin_order_query_refund",
+            "stockin_list",
+            &window(&sb, 0, 100),
+        )
         .await
         .unwrap();
     let qm = qimen(&sb)
-        .query("wdt.stockin.order.query", "stockin_list", &window(&sb, 0, 100))
+        .query(
+            "wdt.stockin.order.query",
+            "stockin_list",
+            &window(&sb, 0, 100),
+        )
         .await
         .unwrap();
     assert!(order_types(&general).iter().all(|t| t != "3"));

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::{
-    DataConfig, FaultConfig, KingdeeConfig, KingdeeQuirk, KingdeeQuirks, MasterData, QimenConfig, QimenErrorStyle, Sandbox,
-    SandboxConfig, SandboxError, Service, ServiceFaults, WdtCredentials, WdtQuirk, WdtQuirks,
-    DEFAULT_LISTEN,
+    DataConfig, FaultConfig, KingdeeConfig, KingdeeQuirk, KingdeeQuirks, MasterData, QimenConfig,
+    QimenErrorStyle, Sandbox, SandboxConfig, SandboxError, Service, ServiceFaults, WdtCredentials,
+    WdtQuirk, WdtQuirks, DEFAULT_LISTEN,
 };
 
 /// Flags of `duijie sandbox`. Every default is the protocol test vectors'

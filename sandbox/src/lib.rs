@@ -52,8 +52,9 @@ use chrono::{DateTime, FixedOffset, TimeZone};
 
 pub use app::RequestCounts;
 pub use config::{
-    DataConfig, FaultConfig, KingdeeConfig, KingdeeQuirk, KingdeeQuirks, QimenConfig, QimenErrorStyle, SandboxConfig, Service,
-    ServiceFaults, WdtCredentials, WdtQuirk, WdtQuirks, DEFAULT_LISTEN,
+    DataConfig, FaultConfig, KingdeeConfig, KingdeeQuirk, KingdeeQuirks, QimenConfig,
+    QimenErrorStyle, SandboxConfig, Service, ServiceFaults, WdtCredentials, WdtQuirk, WdtQuirks,
+    DEFAULT_LISTEN,
 };
 pub use exchanges::Exchange;
 pub use faults::FaultCounts;

@@ -37,7 +37,14 @@ fn account_keys(c: &RawConnection) -> [(&'static str, bool, &'static [Connection
 }
 
 /// Names people give the 旺店通 旗舰版 (Y platform) connection kind.
-const ULTIMATE_KINDS: [&str; 6] = ["wdtys", "wdt_ys", "wdtqjb", "wdt_qjb", "wdt_ultimate", "wdt_y"];
+const ULTIMATE_KINDS: [&str; 6] = [
+    "wdtys",
+    "wdt_ys",
+    "wdtqjb",
+    "wdt_qjb",
+    "wdt_ultimate",
+    "wdt_y",
+];
 
 /// Why the 旺店通 旗舰版 is refused.
 pub(crate) const ULTIMATE_REFUSED: &str =

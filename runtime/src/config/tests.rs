@@ -201,8 +201,15 @@ fn the_wdt_ultimate_platform_is_refused_with_the_reason() {
     assert!(e.contains("connections.wdt.kind"), "{e}");
     assert!(e.contains("旗舰版"), "{e}");
     assert!(e.contains("creation, not modification"), "{e}");
-    for url in ["http://wdt.wangdian.cn/openapi", "https://api.example.com/openapi/"] {
-        let text = GOOD.replacen("base_url = \"http://127.0.0.1:8090\"", &format!("base_url = \"{url}\""), 1);
+    for url in [
+        "http://wdt.wangdian.cn/openapi",
+        "https://api.example.com/openapi/",
+    ] {
+        let text = GOOD.replacen(
+            "base_url = \"http://127.0.0.1:8090\"",
+            &format!("base_url = \"{url}\""),
+            1,
+        );
         let e = err(&text);
         assert!(e.contains("connections.wdt.base_url"), "{url}: {e}");
         assert!(e.contains("旗舰版"), "{e}");

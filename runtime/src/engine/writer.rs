@@ -346,7 +346,10 @@ impl Engine {
                     let (halt, limited) =
                         self.put_back(s, &items, &e, tries, streak, &|_| true, &mut out);
                     for item in groups.iter().flatten() {
-                        out.push((item.id, retry_now(self.now(), true, "not sent again: lookup failed")));
+                        out.push((
+                            item.id,
+                            retry_now(self.now(), true, "not sent again: lookup failed"),
+                        ));
                     }
                     park(&mut out, duplicates, self.now());
                     return (out, stop.or(halt), limited);

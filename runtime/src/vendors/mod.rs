@@ -19,29 +19,6 @@ pub mod sign;
 pub mod wdt;
 mod wdt_family;
 
-#[cfg(test)]
-mod tests {
-    use super::says_rate_limited;
-
-    #[test]
-    fn rate_limits_in_each_platforms_words() {
-        for m in [
-            "超过每分钟最大调用频率限制，请稍后重试",
-            "并发请求数超过限制，请稍后重试",
-            "每分钟调用次数超过上限，请降低调用频率",
-            "接口调用次数已超出上限",
-            "当前接口并发请求数超过限制，请稍后重试",
-            "App Call Limited",
-            "Too Many Requests",
-        ] {
-            assert!(says_rate_limited(m), "{m}");
-        }
-        for m in ["签名错误", "page_size超过上限100", "参数错误：时间跨度超过30天"] {
-            assert!(!says_rate_limited(m), "{m}");
-        }
-    }
-}
-
 use crate::config::ConnectionKind;
 use crate::error::{Error, ErrorKind, Vendor};
 
@@ -101,4 +78,31 @@ pub fn is_source_answer(source: &duijie_maplib::SourceMeta, body: &str) -> bool 
         return false;
     };
     top.contains_key(source.list_key.as_str()) || ANSWER_KEYS.iter().any(|k| top.contains_key(*k))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::says_rate_limited;
+
+    #[test]
+    fn rate_limits_in_each_platforms_words() {
+        for m in [
+            "超过每分钟最大调用频率限制，请稍后重试",
+            "并发请求数超过限制，请稍后重试",
+            "每分钟调用次数超过上限，请降低调用频率",
+            "接口调用次数已超出上限",
+            "当前接口并发请求数超过限制，请稍后重试",
+            "App Call Limited",
+            "Too Many Requests",
+        ] {
+            assert!(says_rate_limited(m), "{m}");
+        }
+        for m in [
+            "签名错误",
+            "page_size超过上限100",
+            "参数错误：时间跨度超过30天",
+        ] {
+            assert!(!says_rate_limited(m), "{m}");
+        }
+    }
 }

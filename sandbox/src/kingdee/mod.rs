@@ -548,7 +548,10 @@ fn float_cell(v: Value) -> Value {
             }
         }
         Value::String(s)
-            if s.len() == 19 && s.as_bytes().get(10) == Some(&b'T') && s.get(..4).is_some_and(|y| y.bytes().all(|b| b.is_ascii_digit())) =>
+            if s.len() == 19
+                && s.as_bytes().get(10) == Some(&b'T')
+                && s.get(..4)
+                    .is_some_and(|y| y.bytes().all(|b| b.is_ascii_digit())) =>
         {
             Value::String(format!("{s}.96"))
         }

@@ -99,9 +99,15 @@ pub(crate) fn records_text(app: &crate::app::App, records: String) -> String {
         use serde_json::Value;
         match v {
             Value::String(s) if s == empty_time => Value::Null,
-            Value::String(s) if is_json_number(&s) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
+            Value::String(s) if is_json_number(&s) => {
+                serde_json::from_str(&s).unwrap_or(Value::String(s))
+            }
             Value::Array(a) => Value::Array(a.into_iter().map(|x| loosen(x, empty_time)).collect()),
-            Value::Object(o) => Value::Object(o.into_iter().map(|(k, x)| (k, loosen(x, empty_time))).collect()),
+            Value::Object(o) => Value::Object(
+                o.into_iter()
+                    .map(|(k, x)| (k, loosen(x, empty_time)))
+                    .collect(),
+            ),
             other => other,
         }
     }
@@ -113,7 +119,13 @@ pub(crate) fn records_text(app: &crate::app::App, records: String) -> String {
     let list: Vec<serde_json::Value> = list
         .into_iter()
         .enumerate()
-        .map(|(i, r)| if i % 2 == 1 { loosen(r, &empty_time) } else { r })
+        .map(|(i, r)| {
+            if i % 2 == 1 {
+                loosen(r, &empty_time)
+            } else {
+                r
+            }
+        })
         .collect();
     serde_json::Value::Array(list).to_string()
 }
@@ -122,7 +134,9 @@ pub(crate) fn records_text(app: &crate::app::App, records: String) -> String {
 /// `0003` or `1,000`).
 fn is_json_number(s: &str) -> bool {
     let digits = s.strip_prefix('-').unwrap_or(s);
-    let (int, frac) = digits.split_once('.').map_or((digits, None), |(i, f)| (i, Some(f)));
+    let (int, frac) = digits
+        .split_once('.')
+        .map_or((digits, None), |(i, f)| (i, Some(f)));
     !int.is_empty()
         && int.bytes().all(|b| b.is_ascii_digit())
         && (int == "0" || !int.starts_with('0'))
@@ -135,7 +149,9 @@ fn json_numbers_as_written() {
     for s in ["10.0000", "-3", "0", "0.5", "946.9436"] {
         assert!(is_json_number(s), "{s}");
     }
-    for s in ["0003", "1,000", "", "-", "1.", ".5", "1e3", "CG001", "10.0000 "] {
+    for s in [
+        "0003", "1,000", "", "-", "1.", ".5", "1e3", "CG001", "10.0000 ",
+    ] {
         assert!(!is_json_number(s), "{s}");
     }
 }

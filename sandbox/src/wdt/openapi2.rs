@@ -103,7 +103,9 @@ fn ultimate_answer(total: u64, records: &str) -> String {
                 }
             }
             Value::Array(a) => Value::Array(a.into_iter().map(convert).collect()),
-            Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, convert(v))).collect()),
+            Value::Object(o) => {
+                Value::Object(o.into_iter().map(|(k, v)| (k, convert(v))).collect())
+            }
             other => other,
         }
     }

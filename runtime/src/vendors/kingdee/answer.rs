@@ -266,7 +266,8 @@ pub fn parse_save_response(
                     error.kind = BillErrorKind::Duplicate;
                 }
             }
-            slot @ (None | Some(BillOutcome::Unattributed { .. } | BillOutcome::Unknown { .. })) => {
+            slot
+            @ (None | Some(BillOutcome::Unattributed { .. } | BillOutcome::Unknown { .. })) => {
                 let kind = bill_error_kind(msg_code, &message);
                 *slot = Some(BillOutcome::Failed {
                     dindex,

@@ -282,7 +282,8 @@ fn debug_hides_secrets() {
 #[test]
 fn older_servers_answers() {
     // One bill: only `Id` and `Number` beside the status.
-    let a = answer(r#"{"Result":{"ResponseStatus":{"IsSuccess":true},"Id":100125,"Number":"CG9"}}"#);
+    let a =
+        answer(r#"{"Result":{"ResponseStatus":{"IsSuccess":true},"Id":100125,"Number":"CG9"}}"#);
     let o = parse_save_response("DynamicFormService.Save", 1, &a).unwrap();
     assert_eq!(
         o.per_bill,
@@ -325,7 +326,9 @@ fn older_servers_answers() {
         "SuccessEntitys":[{"Id":7,"Number":"CG2","DIndex":1}]}}}"#,
     );
     let o = parse_save_response("DynamicFormService.BatchSave", 2, &a).unwrap();
-    assert!(matches!(&o.per_bill[0], BillOutcome::Unattributed { message, .. } if message.contains(PSEUDO_ERROR_MARKER)));
+    assert!(
+        matches!(&o.per_bill[0], BillOutcome::Unattributed { message, .. } if message.contains(PSEUDO_ERROR_MARKER))
+    );
     assert!(matches!(&o.per_bill[1], BillOutcome::Saved { id, .. } if id == "7"));
     let a = answer(
         r#"{"Result":{"ResponseStatus":{"IsSuccess":false,"Errors":[{"Message":"AbstractInteractionResult.InteractionContext is null"}]}}}"#,
