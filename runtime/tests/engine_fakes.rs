@@ -478,6 +478,39 @@ async fn rejected_bills_become_dead_letters_with_the_target_message() {
     s.target.assert_each_once();
 }
 
+/// An older server fails a batch with a bad bill as a whole: nothing saved,
+/// an error naming no bill. The writer looks the bills up (none found) and
+/// halves the batch down to the bad bills alone: they are dead letters with
+/// the target's message, every other bill is written once.
+#[tokio::test]
+async fn a_batch_failing_as_a_whole_is_halved_down_to_its_bad_bills() {
+    let mut s = setup(records(20));
+    s.settings.batch_size = 8;
+    s.settings.concurrency = 1;
+    s.target.all_or_nothing.store(true, Ordering::SeqCst);
+    *s.target.reject_numbers.lock().unwrap() = ["CG0003".to_string(), "CG0011".to_string()]
+        .into_iter()
+        .collect();
+    let r = s.run().await;
+    assert_eq!(r.outcome, RunOutcome::Succeeded, "{:?}", r.error);
+    assert_eq!(r.counts.written, 18);
+    assert_eq!(r.counts.failed, 2);
+    assert_eq!(r.queue_left, 0);
+    s.target.assert_each_once();
+    assert_eq!(s.target.numbers().len(), 18);
+    let dl = s
+        .store
+        .dead_letters("po", &DeadLetterFilter::default())
+        .unwrap();
+    let mut bad: Vec<&str> = dl.iter().filter_map(|d| d.record_id.as_deref()).collect();
+    bad.sort();
+    assert_eq!(bad, vec!["CG0003", "CG0011"]);
+    assert!(dl.iter().all(|d| d.reason == "物料不存在"), "{dl:?}");
+    // Two batches of 8 with a bad bill each: 8 → 4 + 4 → 2 + 2 → 1 + 1,
+    // seven saves each; the batch of 4 without one, a save.
+    assert_eq!(s.target.save_calls.load(Ordering::SeqCst), 15);
+}
+
 #[tokio::test]
 async fn wrong_credentials_give_a_clear_error_and_no_partial_state() {
     // Source.

@@ -319,6 +319,11 @@ pub struct FakeTarget {
     pub reject_supplier: Mutex<Option<String>>,
     /// Hangs (never answers) on this save call number, after carrying it out.
     pub hang_on_call: AtomicU64,
+    /// Rejects the bills with these numbers.
+    pub reject_numbers: Mutex<std::collections::BTreeSet<String>>,
+    /// An older server: a batch of several bills with a rejected one saves
+    /// none of them and answers an error that names no bill.
+    pub all_or_nothing: AtomicBool,
 }
 
 impl FakeTarget {
@@ -345,6 +350,22 @@ impl FakeTarget {
     }
 
     fn apply(&self, bills: &[&str]) -> Vec<BillResult> {
+        let rejected = |b: &&str| {
+            let v: Value = serde_json::from_str(b).unwrap();
+            let number = v["FBillNo"].as_str().unwrap_or_default().to_string();
+            self.reject_numbers.lock().unwrap().contains(&number)
+        };
+        if bills.len() > 1
+            && self.all_or_nothing.load(Ordering::SeqCst)
+            && bills.iter().any(rejected)
+        {
+            return bills
+                .iter()
+                .map(|_| BillResult::Unattributed {
+                    message: "物料不存在".into(),
+                })
+                .collect();
+        }
         let mut stored = self.bills.lock().unwrap();
         let mut saves = self.saves.lock().unwrap();
         bills
@@ -352,6 +373,11 @@ impl FakeTarget {
             .map(|b| {
                 let v: Value = serde_json::from_str(b).unwrap();
                 let number = v["FBillNo"].as_str().unwrap().to_string();
+                if self.reject_numbers.lock().unwrap().contains(&number) {
+                    return BillResult::Rejected {
+                        message: "物料不存在".into(),
+                    };
+                }
                 if let Some(bad) = self.reject_supplier.lock().unwrap().as_deref() {
                     if v["FSupplierId"]["FNumber"].as_str() == Some(bad) {
                         return BillResult::Rejected {
