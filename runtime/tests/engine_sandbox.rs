@@ -582,3 +582,43 @@ async fn a_total_count_on_page_0_only_reads_every_page() {
     }
     env.sandbox.shutdown().await;
 }
+
+/// A tenant where `IsAutoSubmitAndAudit` is not honoured, and a scheme that
+/// submits and audits as separate calls: every bill written ends audited.
+#[tokio::test]
+async fn submit_and_audit_as_separate_calls_audit_every_bill() {
+    let sandbox = Sandbox::start(SandboxConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data: DataConfig {
+            seed: 7,
+            purchase_orders: 60,
+            stockins: 1,
+            spread_days: 40,
+            ..DataConfig::default()
+        },
+        kingdee: duijie_sandbox::KingdeeConfig {
+            quirks: KingdeeQuirks {
+                no_auto_audit: true,
+                ..KingdeeQuirks::default()
+            },
+            ..duijie_sandbox::KingdeeConfig::default()
+        },
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let env = env_on(sandbox, WDT_SECRET, KD_SECRET, "submit_and_audit = true");
+    let r = env.run("po").await;
+    assert_eq!(r.outcome, RunOutcome::Succeeded, "{:?}", r.error);
+    env.assert_target_exact("po");
+    let numbers = env.control.bill_numbers(PO_FORM);
+    assert!(!numbers.is_empty());
+    for n in &numbers {
+        assert_eq!(env.control.bill_status(PO_FORM, n), Some("C"), "{n}");
+    }
+    // A second run finds nothing to do, and audits nothing twice.
+    let r = env.run("po").await;
+    assert_eq!(r.outcome, RunOutcome::Succeeded, "{:?}", r.error);
+    assert_eq!(r.counts.written, 0);
+    env.sandbox.shutdown().await;
+}

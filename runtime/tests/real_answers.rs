@@ -5,12 +5,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use duijie_runtime::engine::Target;
+use duijie_runtime::engine::{StepResult, Target};
 use duijie_runtime::error::ErrorKind;
 use duijie_runtime::secret::Secret;
 use duijie_runtime::vendors::kingdee::{
     cell_text, default_save_options, save_options, BillOutcome, BillQuery, Client, KingdeeAuth,
-    KingdeeConfig, KingdeeTarget,
+    KingdeeConfig, KingdeeTarget, SERVICE_AUDIT, SERVICE_SUBMIT,
 };
 use duijie_sandbox::{FaultConfig, KingdeeQuirks, Sandbox, SandboxConfig, Service, WdtQuirks};
 
@@ -491,4 +491,52 @@ async fn refund_stock_ins_come_from_their_own_query() {
         all.records.len(),
         general.records.len() + refunds.records.len()
     );
+}
+
+#[tokio::test]
+async fn kingdee_submit_then_audit_and_again_is_done() {
+    let sb = sandbox(KingdeeQuirks {
+        no_auto_audit: true,
+        ..KingdeeQuirks::default()
+    })
+    .await;
+    let c = kingdee(&sb, signed());
+    let saved = save_bills(&c, 3).await;
+    let ids: Vec<String> = saved.iter().map(|(_, id)| id.clone()).collect();
+    let status = |n: &str| sb.control().bill_status("PUR_PurchaseOrder", n);
+    assert_eq!(
+        status("T001"),
+        Some("A"),
+        "IsAutoSubmitAndAudit not honoured"
+    );
+    let audit = |ids: Vec<String>| {
+        let c = &c;
+        async move {
+            c.operation(SERVICE_AUDIT, "PUR_PurchaseOrder", &ids, &[])
+                .await
+                .unwrap()
+        }
+    };
+    let submit = |ids: Vec<String>| {
+        let c = &c;
+        async move {
+            c.operation(SERVICE_SUBMIT, "PUR_PurchaseOrder", &ids, &[])
+                .await
+                .unwrap()
+        }
+    };
+    // Audit before Submit is refused with the server's words.
+    let early = audit(ids[..1].to_vec()).await;
+    assert!(
+        matches!(&early[0], StepResult::Refused { message } if message.contains("不是已提交")),
+        "{early:?}"
+    );
+    assert_eq!(submit(ids.clone()).await, vec![StepResult::Done; 3]);
+    assert_eq!(status("T002"), Some("B"));
+    // Submitted again (a rerun): "已经提交" is done.
+    assert_eq!(submit(ids.clone()).await, vec![StepResult::Done; 3]);
+    assert_eq!(audit(ids.clone()).await, vec![StepResult::Done; 3]);
+    assert_eq!(status("T003"), Some("C"));
+    // Audited again: "单据已经审核" is done, not a failure.
+    assert_eq!(audit(ids).await, vec![StepResult::Done; 3]);
 }

@@ -237,6 +237,9 @@ pub enum KingdeeQuirk {
     /// (`更新库存时出现可以忽略的异常数据，是否继续？`, interaction
     /// `STK_InvCheckResult`) unless `InterationFlags` names it.
     StockPrompt,
+    /// `IsAutoSubmitAndAudit` is not honoured: saved bills stay created (A)
+    /// until `Submit` and `Audit`.
+    NoAutoAudit,
 }
 
 /// The quirks a 金蝶 sandbox shows (none by default).
@@ -251,6 +254,7 @@ pub struct KingdeeQuirks {
     pub float_query: bool,
     pub rate_limit_words: bool,
     pub stock_prompt: bool,
+    pub no_auto_audit: bool,
 }
 
 impl KingdeeQuirks {
@@ -268,6 +272,7 @@ impl KingdeeQuirks {
                 KingdeeQuirk::FloatQuery => q.float_query = true,
                 KingdeeQuirk::RateLimitWords => q.rate_limit_words = true,
                 KingdeeQuirk::StockPrompt => q.stock_prompt = true,
+                KingdeeQuirk::NoAutoAudit => q.no_auto_audit = true,
             }
         }
         q

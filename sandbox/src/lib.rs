@@ -350,6 +350,19 @@ impl Control {
         counts
     }
 
+    /// `FDocumentStatus` of the bill numbered `number` of `form`: `A`
+    /// created, `B` submitted, `C` audited.
+    pub fn bill_status(&self, form: &str, number: &str) -> Option<&'static str> {
+        let k = &self.app.kingdee;
+        let bills = k.store.by_number(form, number)?;
+        let b = bills.get(0)?;
+        Some(match b.status() {
+            "C" => "C",
+            _ if k.submitted.contains(form, b.id) => "B",
+            other => other,
+        })
+    }
+
     /// Bill numbers of `form` in save order.
     pub fn bill_numbers(&self, form: &str) -> Vec<String> {
         self.app.kingdee.store.numbers(form)

@@ -10,7 +10,8 @@ use std::pin::Pin;
 
 use serde_json::value::RawValue;
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind, Vendor};
+use crate::state::Step;
 
 /// A boxed future, so the traits stay object-safe.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -54,6 +55,18 @@ pub enum BillResult {
     Unattributed { message: String },
 }
 
+/// What happened to one bill of a step (Submit, Audit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepResult {
+    /// Done, or found already done ("单据已经审核").
+    Done,
+    /// Refused (the target's message).
+    Refused { message: String },
+    /// The answer says nothing certain of this bill: try again (a step is
+    /// safe to repeat).
+    Unknown,
+}
+
 /// Writes bills to one target form and finds them again by number.
 pub trait Target: Send + Sync {
     /// Saves `bills` (each a `Model` object, compact JSON) in one request
@@ -77,4 +90,24 @@ pub trait Target: Send + Sync {
 
     /// Checks that the target answers and accepts the credentials (logs in).
     fn check(&self) -> BoxFuture<'_, Result<(), Error>>;
+
+    /// Runs `step` on the saved bills `ids` (target ids) in one request.
+    /// Returns one result per id, in order. Targets without steps refuse.
+    fn step<'a>(
+        &'a self,
+        form_id: &'a str,
+        step: Step,
+        ids: &'a [String],
+        options: &'a [(String, serde_json::Value)],
+    ) -> BoxFuture<'a, Result<Vec<StepResult>, Error>> {
+        let _ = (form_id, ids, options);
+        Box::pin(async move {
+            Err(Error::new(
+                Vendor::Kingdee,
+                step.as_str(),
+                ErrorKind::Permanent,
+                "this target cannot submit or audit bills",
+            ))
+        })
+    }
 }

@@ -123,8 +123,12 @@ impl Engine {
                 match claimed {
                     Ok(items) if items.is_empty() => break,
                     Ok(items) => running.push(async move {
-                        let result = self.write_batch(s, &items, tries, streak).await;
-                        (items, result)
+                        let (mut outcomes, stop, limited) =
+                            self.write_batch(s, &items, tries, streak).await;
+                        if s.settings.submit_and_audit {
+                            then_submit(&mut outcomes);
+                        }
+                        (items, (outcomes, stop, limited))
                     }),
                     Err(e) => stop = Some(e),
                 }
@@ -132,6 +136,10 @@ impl Engine {
             if running.is_empty() {
                 if let Some(stop) = stop {
                     return Err(stop);
+                }
+                if feed.is_none_or(Feed::is_done) {
+                    // Saved bills wait for their Submit and Audit.
+                    self.run_steps(s, run).await?;
                 }
                 // Nothing to send now. Whether reading is over is read
                 // before the queue: once it is, every bill read is queued.
@@ -141,7 +149,20 @@ impl Engine {
                 let wait = due.map(|at| (at - self.now()).to_std().unwrap_or_default());
                 match reading {
                     None => match wait {
-                        None => return Ok(()),
+                        None => {
+                            // Steps in backoff: wait for the first.
+                            let scheme = s.name.clone();
+                            let step = self
+                                .stored(move |store| store.next_step_due(&scheme))
+                                .await?;
+                            match step {
+                                None => return Ok(()),
+                                Some(at) => {
+                                    self.sleep((at - self.now()).to_std().unwrap_or_default())
+                                        .await?
+                                }
+                            }
+                        }
                         Some(wait) => self.sleep(wait).await?,
                     },
                     Some(feed) => {
@@ -164,7 +185,9 @@ impl Engine {
             };
             let written = outcomes
                 .iter()
-                .filter(|(_, o)| matches!(o, WriteOutcome::Written { .. }))
+                .filter(|(_, o)| {
+                    matches!(o, WriteOutcome::Written { .. } | WriteOutcome::Saved { .. })
+                })
                 .count();
             let (scheme, now) = (s.name.clone(), self.now());
             let recorded = self
@@ -557,6 +580,19 @@ impl Engine {
                     false,
                 )
             }
+        }
+    }
+}
+
+/// Saved bills of a scheme that submits and audits as separate calls: each
+/// is recorded with its Submit waiting, in the same transaction.
+fn then_submit(outcomes: &mut [(QueueId, WriteOutcome)]) {
+    for (_, o) in outcomes.iter_mut() {
+        if let WriteOutcome::Written { target_id } = o {
+            *o = WriteOutcome::Saved {
+                target_id: std::mem::take(target_id),
+                then: crate::state::Step::Submit,
+            };
         }
     }
 }

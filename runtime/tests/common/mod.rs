@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use duijie_maplib::{MapError, Mapped, Mapper, SchemeMeta};
-use duijie_runtime::engine::{BillResult, BoxFuture, Source, SourcePage, Target};
+use duijie_runtime::engine::{BillResult, BoxFuture, Source, SourcePage, StepResult, Target};
 use duijie_runtime::error::{Error, ErrorKind, Vendor};
+use duijie_runtime::state::Step;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
@@ -324,6 +325,12 @@ pub struct FakeTarget {
     /// An older server: a batch of several bills with a rejected one saves
     /// none of them and answers an error that names no bill.
     pub all_or_nothing: AtomicBool,
+    /// The Submit and Audit calls made: the step and the ids.
+    pub steps: Mutex<Vec<(Step, Vec<String>)>>,
+    /// Audits fail (target unavailable) while this is set.
+    pub audits_down: AtomicBool,
+    /// Ids audited.
+    pub audited: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl FakeTarget {
@@ -468,6 +475,25 @@ impl Target for FakeTarget {
                 .iter()
                 .filter_map(|n| stored.get(n).map(|(id, _)| (n.clone(), id.clone())))
                 .collect())
+        })
+    }
+
+    fn step<'a>(
+        &'a self,
+        _form_id: &'a str,
+        step: Step,
+        ids: &'a [String],
+        _options: &'a [(String, Value)],
+    ) -> BoxFuture<'a, Result<Vec<StepResult>, Error>> {
+        Box::pin(async move {
+            self.steps.lock().unwrap().push((step, ids.to_vec()));
+            if step == Step::Audit && self.audits_down.load(Ordering::SeqCst) {
+                return Err(kd_err(ErrorKind::Transient, "HTTP 503"));
+            }
+            if step == Step::Audit {
+                self.audited.lock().unwrap().extend(ids.iter().cloned());
+            }
+            Ok(ids.iter().map(|_| StepResult::Done).collect())
         })
     }
 

@@ -10,6 +10,7 @@
 //! | `DynamicFormService.BatchSave` / `Save` | check and store bills of `PUR_PurchaseOrder`, `STK_MISCELLANEOUS` |
 //! | `DynamicFormService.ExecuteBillQuery` / `BillQuery` | query stored bills ([`query`]) |
 //! | `DynamicFormService.View` | one bill by `Number` or `Id` |
+//! | `DynamicFormService.Submit` / `Audit` | submit, audit bills by `Ids` or `Numbers` ([`steps`]) |
 //!
 //! The body may be `{"formid":…,"data":{…}}`, the same with `data` a JSON
 //! string, or positional `{"parameters":[formid, data]}`
@@ -42,12 +43,15 @@
 //! confirmation asked by stock bills (`stock-prompt`: the bill is not saved,
 //! its error is `更新库存时出现可以忽略的异常数据，是否继续？` and the answer's
 //! `Result.InteractionContext` names `STK_InvCheckResult`, unless
-//! `InterationFlags` names it and `IgnoreInterationFlag` is not false).
+//! `InterationFlags` names it and `IgnoreInterationFlag` is not false),
+//! `IsAutoSubmitAndAudit` not honoured (`no-auto-audit`: saved bills stay
+//! created until Submit and Audit).
 
 pub(crate) mod auth;
 pub(crate) mod forms;
 pub(crate) mod query;
 pub(crate) mod state;
+pub(crate) mod steps;
 pub(crate) mod store;
 
 use std::sync::Arc;
@@ -95,6 +99,7 @@ enum Op {
     ExecuteBillQuery,
     BillQuery,
     View,
+    Step(steps::StepOp),
     Unknown,
 }
 
@@ -117,6 +122,8 @@ impl Op {
             ("dynamicformservice", "executebillquery") => Op::ExecuteBillQuery,
             ("dynamicformservice", "billquery") => Op::BillQuery,
             ("dynamicformservice", "view") => Op::View,
+            ("dynamicformservice", "submit") => Op::Step(steps::StepOp::Submit),
+            ("dynamicformservice", "audit") => Op::Step(steps::StepOp::Audit),
             _ => Op::Unknown,
         };
         (op, name)
@@ -287,6 +294,16 @@ fn process(
         Op::Save | Op::BatchSave => save(k, op, form_id.as_deref(), data, &now_text, &quirks),
         Op::ExecuteBillQuery | Op::BillQuery => bill_query(k, op, data, &quirks),
         Op::View => view(k, form_id.as_deref(), data),
+        Op::Step(step) => match (form_id.as_deref().map(str::trim), data) {
+            (Some(form), Value::Object(data)) if k.form(form).is_some() => {
+                json_value(&steps::run(k, step, form, &data))
+            }
+            (None | Some(""), _) => error_response(op, 5, "表单Id（formid）不能为空。"),
+            (Some(form), Value::Object(_)) => {
+                error_response(op, 4, &format!("业务对象“{form}”不存在。"))
+            }
+            _ => error_response(op, 8, "参数data不能为空，应为包含Ids或Numbers的JSON对象。"),
+        },
         _ => error_response(op, 4, &format!("沙箱未提供服务方法“{name}”。")),
     };
     with_cookie(answer, new_session)
@@ -415,7 +432,7 @@ fn save(
         verify_base_data: flag(get_ci(&data, "IsVerifyBaseDataField"), false),
         validate: flag(get_ci(&data, "ValidateFlag"), true),
     };
-    let audit = flag(get_ci(&data, "IsAutoSubmitAndAudit"), false);
+    let audit = flag(get_ci(&data, "IsAutoSubmitAndAudit"), false) && !quirks.no_auto_audit;
     let return_fields = list_of_strings(get_ci(&data, "NeedReturnFields"));
     // Negative stock: a confirmation, unless the caller allows it.
     let prompt = quirks.stock_prompt

@@ -15,6 +15,8 @@ pub(crate) struct KingdeeState {
     pub sessions: Sessions,
     pub store: BillStore,
     pub forms: Vec<FormSpec>,
+    /// Bills submitted, not yet audited.
+    pub submitted: super::steps::Submitted,
     quirks: Mutex<KingdeeQuirks>,
 }
 
@@ -24,6 +26,7 @@ impl KingdeeState {
             sessions: Sessions::new(config.session_idle, salt),
             store: BillStore::new(),
             forms: FormSpec::builtin(),
+            submitted: super::steps::Submitted::default(),
             quirks: Mutex::new(config.quirks.clone()),
             config,
         }

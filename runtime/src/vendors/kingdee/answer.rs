@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::*;
-use crate::engine::BillResult;
+use crate::engine::{BillResult, StepResult};
 use crate::error::{Error, ErrorKind, Vendor};
 use crate::vendors::http::{code_of, text_of};
 
@@ -364,6 +364,82 @@ pub fn parse_view_response(api: &str, answer: &Value) -> Result<Option<Value>, E
         Some(Value::Null) | None => Ok(None),
         Some(bill) => Ok(Some(bill.clone())),
     }
+}
+
+/// Parses a `Submit` or `Audit` answer for the bills `ids` (in request
+/// order): a success entry (by `DIndex`, or `Id`) is done; an error is the
+/// bill's refusal, unless it says the step was done before
+/// ([`says_already_done`]); a success naming no bill means all are done;
+/// anything else leaves a bill unknown. Whole-call errors are an [`Error`].
+pub fn parse_operation_response(
+    api: &str,
+    ids: &[String],
+    answer: &Value,
+) -> Result<Vec<StepResult>, Error> {
+    let status = response_status(answer)
+        .ok_or_else(|| Error::malformed(Vendor::Kingdee, api, "missing `Result.ResponseStatus`"))?;
+    let msg_code = status.get("MsgCode").and_then(code_of);
+    let success = is_success(status);
+    if !success
+        && (is_call_level_code(msg_code)
+            || matches!(
+                kind_for_msg_code(msg_code, &status_message(status)),
+                ErrorKind::RateLimited | ErrorKind::SessionLost
+            ))
+    {
+        return Err(status_error(api, status));
+    }
+    let n = ids.len();
+    let index_of = |entry: &Value| -> Option<usize> {
+        if let Some(i) = entry.get("DIndex").and_then(code_of) {
+            return usize::try_from(i).ok().filter(|i| *i < n);
+        }
+        let id = entry.get("Id").and_then(super::target::cell_text)?;
+        ids.iter().position(|x| *x == id).or((n == 1).then_some(0))
+    };
+    let mut out: Vec<Option<StepResult>> = vec![None; n];
+    for entry in status
+        .get("SuccessEntitys")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(i) = index_of(entry) {
+            out[i] = Some(StepResult::Done);
+        }
+    }
+    let interaction = interaction_form(answer);
+    for entry in error_entries(status) {
+        let message = entry.get("Message").and_then(text_of).unwrap_or_default();
+        let Some(i) = index_of(entry).or((n == 1).then_some(0)) else {
+            continue;
+        };
+        if matches!(out[i], Some(StepResult::Done)) {
+            continue;
+        }
+        out[i] = Some(
+            if ALREADY_DONE_MARKERS.iter().any(|m| message.contains(m)) {
+                StepResult::Done
+            } else {
+                let message = match interaction_hint(interaction.as_deref(), &message) {
+                    Some(hint) => format!("{message}; {hint}"),
+                    None => message,
+                };
+                StepResult::Refused { message }
+            },
+        );
+    }
+    let all_done = success && out.iter().all(Option::is_none);
+    Ok(out
+        .into_iter()
+        .map(|o| {
+            o.unwrap_or(if all_done {
+                StepResult::Done
+            } else {
+                StepResult::Unknown
+            })
+        })
+        .collect())
 }
 
 /// What the engine makes of a bill's outcome.

@@ -125,6 +125,21 @@ impl Client {
             .ok_or_else(|| Error::malformed(Vendor::Kingdee, api, "no outcome for the bill"))
     }
 
+    /// `Submit` or `Audit` (`service`) of the saved bills `ids`: one result
+    /// per id, in order ([`parse_operation_response`]).
+    pub async fn operation(
+        &self,
+        service: &str,
+        form_id: &str,
+        ids: &[String],
+        options: &[(String, Value)],
+    ) -> Result<Vec<crate::engine::StepResult>, Error> {
+        let api = short_name(service);
+        let body = json_text(api, &operation_body(form_id, ids, options))?;
+        let answer = self.call(service, body).await?;
+        parse_operation_response(api, ids, &answer)
+    }
+
     /// `ExecuteBillQuery`: rows of values in `field_keys` order.
     pub async fn execute_bill_query(&self, query: &BillQuery) -> Result<Vec<Vec<Value>>, Error> {
         let api = short_name(SERVICE_EXECUTE_BILL_QUERY);

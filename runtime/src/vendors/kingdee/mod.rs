@@ -55,6 +55,10 @@ pub use target::{cell_text, KingdeeTarget};
 pub const SERVICE_BATCH_SAVE: &str = "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.BatchSave";
 /// `DynamicFormService.Save`.
 pub const SERVICE_SAVE: &str = "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.Save";
+/// `DynamicFormService.Submit`.
+pub const SERVICE_SUBMIT: &str = "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.Submit";
+/// `DynamicFormService.Audit`.
+pub const SERVICE_AUDIT: &str = "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.Audit";
 /// `DynamicFormService.View`.
 pub const SERVICE_VIEW: &str = "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.View";
 /// `DynamicFormService.ExecuteBillQuery`.
@@ -114,6 +118,16 @@ pub const SESSION_LOST_MARKERS: &[&str] = &[
     "fail to verify thirty passport",
     "当前尝试登录的数据中心无法获取到",
 ];
+/// Words of a refused Submit or Audit that mean the step was done before
+/// (a rerun after a crash): done, not failed — unless negated
+/// ("数据状态不是已提交").
+pub const ALREADY_DONE_MARKERS: &[&str] = &["已经审核", "已审核", "已经提交", "审核中"];
+
+/// Whether a refused Submit or Audit says the step was done before.
+pub fn says_already_done(message: &str) -> bool {
+    !message.contains("不是") && ALREADY_DONE_MARKERS.iter().any(|m| message.contains(m))
+}
+
 /// The pseudo-error of older servers: an interaction the server could not
 /// show; the bill may or may not have been saved.
 pub const PSEUDO_ERROR_MARKER: &str = "InteractionContext is null";

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::*;
-use crate::engine::{BillResult, BoxFuture, Target};
+use crate::engine::{BillResult, BoxFuture, StepResult, Target};
 use crate::error::Error;
+use crate::state::Step;
 
 /// 金蝶云星空 as a [`Target`].
 pub struct KingdeeTarget {
@@ -98,6 +99,22 @@ impl Target for KingdeeTarget {
                 }
             }
             Ok(found)
+        })
+    }
+
+    fn step<'a>(
+        &'a self,
+        form_id: &'a str,
+        step: Step,
+        ids: &'a [String],
+        options: &'a [(String, Value)],
+    ) -> BoxFuture<'a, Result<Vec<StepResult>, Error>> {
+        Box::pin(async move {
+            let service = match step {
+                Step::Submit => SERVICE_SUBMIT,
+                Step::Audit => SERVICE_AUDIT,
+            };
+            self.client.operation(service, form_id, ids, options).await
         })
     }
 

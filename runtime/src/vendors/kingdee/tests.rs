@@ -1,5 +1,5 @@
 use super::*;
-use crate::engine::BillResult;
+use crate::engine::{BillResult, StepResult};
 use serde_json::{json, Map, Value};
 
 #[test]
@@ -388,4 +388,38 @@ fn login_result_types_are_named() {
     assert_eq!(login_result_name(0), Some("PWError"));
     assert_eq!(login_result_name(9), None);
     assert!(login_result_advice(0).contains("password"));
+}
+
+#[test]
+fn submit_and_audit_answers() {
+    let ids: Vec<String> = vec!["7".into(), "8".into(), "9".into()];
+    let a = answer(
+        r#"{"Result":{"ResponseStatus":{"IsSuccess":false,"MsgCode":11,
+        "Errors":[{"Message":"单据“CG8”已经审核，不能重复审核。","DIndex":1},{"Message":"审核不通过：库存不足","DIndex":2}],
+        "SuccessEntitys":[{"Id":7.0,"Number":"CG7","DIndex":0}]}}}"#,
+    );
+    let r = parse_operation_response("DynamicFormService.Audit", &ids, &a).unwrap();
+    assert_eq!(r[0], StepResult::Done);
+    assert_eq!(r[1], StepResult::Done, "already audited is done");
+    assert!(matches!(&r[2], StepResult::Refused { message } if message.contains("库存不足")));
+    let a = answer(r#"{"Result":{"ResponseStatus":{"IsSuccess":true}}}"#);
+    assert_eq!(
+        parse_operation_response("x", &ids, &a).unwrap(),
+        vec![StepResult::Done; 3]
+    );
+    let a = answer(
+        r#"{"Result":{"ResponseStatus":{"IsSuccess":false,"Errors":[{"Message":"数据状态不是已提交，不能审核"}]}}}"#,
+    );
+    let r = parse_operation_response("x", &ids[..1], &a).unwrap();
+    assert!(matches!(&r[0], StepResult::Refused { .. }), "{r:?}");
+    let r = parse_operation_response("x", &ids, &a).unwrap();
+    assert_eq!(r, vec![StepResult::Unknown; 3], "names no bill of several");
+    let lost =
+        answer(r#"{"Result":{"ResponseStatus":{"IsSuccess":false,"MsgCode":1,"Errors":[]}}}"#);
+    assert_eq!(
+        parse_operation_response("x", &ids, &lost)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::SessionLost
+    );
 }
