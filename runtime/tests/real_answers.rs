@@ -9,8 +9,9 @@ use duijie_runtime::engine::{StepResult, Target};
 use duijie_runtime::error::ErrorKind;
 use duijie_runtime::secret::Secret;
 use duijie_runtime::vendors::kingdee::{
-    cell_text, default_save_options, save_options, BillOutcome, BillQuery, Client, KingdeeAuth,
-    KingdeeConfig, KingdeeTarget, SERVICE_AUDIT, SERVICE_SUBMIT,
+    cell_text, default_save_options, parse_operation_response, save_options, BillOutcome,
+    BillQuery, Client, KingdeeAuth, KingdeeConfig, KingdeeTarget, SERVICE_AUDIT,
+    SERVICE_EXECUTE_OPERATION, SERVICE_SUBMIT,
 };
 use duijie_sandbox::{FaultConfig, KingdeeQuirks, Sandbox, SandboxConfig, Service, WdtQuirks};
 
@@ -539,4 +540,21 @@ async fn kingdee_submit_then_audit_and_again_is_done() {
     assert_eq!(status("T003"), Some("C"));
     // Audited again: "单据已经审核" is done, not a failure.
     assert_eq!(audit(ids).await, vec![StepResult::Done; 3]);
+}
+
+#[tokio::test]
+async fn kingdee_an_empty_operation_is_msgcode_3_for_the_whole_call() {
+    let sb = sandbox(KingdeeQuirks::default()).await;
+    let c = kingdee(&sb, signed());
+    let body = serde_json::json!({"parameters": ["PUR_PurchaseOrder", "", {"Ids": "1,2"}]});
+    let answer = c
+        .call(SERVICE_EXECUTE_OPERATION, body.to_string())
+        .await
+        .unwrap();
+    let ids = vec!["1".to_string(), "2".to_string()];
+    let e =
+        parse_operation_response("DynamicFormService.ExecuteOperation", &ids, &answer).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Permanent);
+    assert_eq!(e.code(), Some("3"));
+    assert!(e.message().contains("操作标识为空"), "{e}");
 }

@@ -11,6 +11,7 @@
 //! | `DynamicFormService.ExecuteBillQuery` / `BillQuery` | query stored bills ([`query`]) |
 //! | `DynamicFormService.View` | one bill by `Number` or `Id` |
 //! | `DynamicFormService.Submit` / `Audit` | submit, audit bills by `Ids` or `Numbers` ([`steps`]) |
+//! | `DynamicFormService.ExecuteOperation` | MsgCode 3 (操作标识为空) without `opNumber`; no operation carried out |
 //!
 //! The body may be `{"formid":…,"data":{…}}`, the same with `data` a JSON
 //! string, or positional `{"parameters":[formid, data]}`
@@ -100,6 +101,7 @@ enum Op {
     BillQuery,
     View,
     Step(steps::StepOp),
+    ExecuteOperation,
     Unknown,
 }
 
@@ -122,6 +124,7 @@ impl Op {
             ("dynamicformservice", "executebillquery") => Op::ExecuteBillQuery,
             ("dynamicformservice", "billquery") => Op::BillQuery,
             ("dynamicformservice", "view") => Op::View,
+            ("dynamicformservice", "executeoperation") => Op::ExecuteOperation,
             ("dynamicformservice", "submit") => Op::Step(steps::StepOp::Submit),
             ("dynamicformservice", "audit") => Op::Step(steps::StepOp::Audit),
             _ => Op::Unknown,
@@ -288,12 +291,16 @@ fn process(
         return error_response(op, 7, LICENSE_ERROR);
     }
 
+    // ExecuteOperation: `{"parameters":[formid, opNumber, data]}` or
+    // `{"formid":…,"opNumber":…,"data":…}`.
+    let body_operation = operation_of(&body);
     let (form_id, data) = form_and_data(body, op);
     let now_text = fmt_cst(now).replacen(' ', "T", 1);
     let answer = match op {
         Op::Save | Op::BatchSave => save(k, op, form_id.as_deref(), data, &now_text, &quirks),
         Op::ExecuteBillQuery | Op::BillQuery => bill_query(k, op, data, &quirks),
         Op::View => view(k, form_id.as_deref(), data),
+        Op::ExecuteOperation => execute_operation(k, &body_operation),
         Op::Step(step) => match (form_id.as_deref().map(str::trim), data) {
             (Some(form), Value::Object(data)) if k.form(form).is_some() => {
                 json_value(&steps::run(k, step, form, &data))
@@ -307,6 +314,43 @@ fn process(
         _ => error_response(op, 4, &format!("沙箱未提供服务方法“{name}”。")),
     };
     with_cookie(answer, new_session)
+}
+
+/// The operation (`opNumber`) and form of an `ExecuteOperation` body.
+fn operation_of(body: &Value) -> (Option<String>, Option<String>) {
+    if let Some(Value::Array(p)) = body.get("parameters") {
+        return (
+            p.first().and_then(value_text),
+            p.get(1).and_then(value_text),
+        );
+    }
+    (
+        body.get("formid").and_then(value_text),
+        body.get("opNumber").and_then(value_text),
+    )
+}
+
+/// `ExecuteOperation`: an empty operation is MsgCode 3 (操作标识为空); the
+/// sandbox carries out no other operation than Submit and Audit, which have
+/// their own services.
+fn execute_operation(
+    k: &KingdeeState,
+    (form, operation): &(Option<String>, Option<String>),
+) -> Response {
+    let op = Op::ExecuteOperation;
+    let operation = operation.as_deref().map(str::trim).unwrap_or_default();
+    if operation.is_empty() {
+        return error_response(op, 3, "操作标识为空，请传入opNumber。");
+    }
+    match form.as_deref().map(str::trim) {
+        None | Some("") => error_response(op, 5, "表单Id（formid）不能为空。"),
+        Some(f) if k.form(f).is_none() => error_response(op, 4, &format!("业务对象“{f}”不存在。")),
+        Some(_) => error_response(
+            op,
+            4,
+            &format!("沙箱未提供操作“{operation}”（提交与审核请用Submit、Audit）。"),
+        ),
+    }
 }
 
 /// `(formid, data)` of a body, taken out of it; `data` parsed when sent as

@@ -59,6 +59,9 @@ pub const SERVICE_SAVE: &str = "Kingdee.BOS.WebApi.ServicesStub.DynamicFormServi
 pub const SERVICE_SUBMIT: &str = "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.Submit";
 /// `DynamicFormService.Audit`.
 pub const SERVICE_AUDIT: &str = "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.Audit";
+/// `DynamicFormService.ExecuteOperation` `[formid, opNumber, data]`.
+pub const SERVICE_EXECUTE_OPERATION: &str =
+    "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.ExecuteOperation";
 /// `DynamicFormService.View`.
 pub const SERVICE_VIEW: &str = "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.View";
 /// `DynamicFormService.ExecuteBillQuery`.
