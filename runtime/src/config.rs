@@ -304,6 +304,9 @@ pub struct SchemeConfig {
     pub on_change: OnChange,
     /// Whether `run --all` and the daemon run it (default true).
     pub enabled: bool,
+    /// Submit and then audit every saved bill as separate calls, for forms
+    /// or tenants where `IsAutoSubmitAndAudit` is not honoured (default false).
+    pub submit_and_audit: bool,
     /// Attempts of a failing call before the run gives up on it for now
     /// (default 8). Rate-limit answers do not count.
     pub max_attempts: u32,
@@ -470,6 +473,7 @@ struct RawScheme {
     concurrency: Option<Spanned<u32>>,
     on_change: OptText,
     enabled: Option<bool>,
+    submit_and_audit: Option<bool>,
     max_attempts: Option<Spanned<u32>>,
     retry_base: Option<Spanned<Dur>>,
     retry_max: Option<Spanned<Dur>>,

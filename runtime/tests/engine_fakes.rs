@@ -15,6 +15,7 @@ use duijie_runtime::engine::window::WindowSettings;
 use duijie_runtime::engine::{Engine, RetrySelection, RunOptions, Scheme, Settings, Shutdown};
 use duijie_runtime::error::{Error, ErrorKind, Vendor};
 use duijie_runtime::ratelimit::Bucket;
+use duijie_runtime::state::Step;
 use duijie_runtime::state::{
     DeadLetterFilter, DeadStage, OnChange, RunKind, RunOutcome, SqliteStore, Store,
 };
@@ -475,6 +476,102 @@ async fn rejected_bills_become_dead_letters_with_the_target_message() {
         .await
         .unwrap();
     assert_eq!(r.counts.written, 6);
+    s.target.assert_each_once();
+}
+
+/// An older server fails a batch with a bad bill as a whole: nothing saved,
+/// an error naming no bill. The writer looks the bills up (none found) and
+/// halves the batch down to the bad bills alone: they are dead letters with
+/// the target's message, every other bill is written once.
+#[tokio::test]
+async fn a_batch_failing_as_a_whole_is_halved_down_to_its_bad_bills() {
+    let mut s = setup(records(20));
+    s.settings.batch_size = 8;
+    s.settings.concurrency = 1;
+    s.target.all_or_nothing.store(true, Ordering::SeqCst);
+    *s.target.reject_numbers.lock().unwrap() = ["CG0003".to_string(), "CG0011".to_string()]
+        .into_iter()
+        .collect();
+    let r = s.run().await;
+    assert_eq!(r.outcome, RunOutcome::Succeeded, "{:?}", r.error);
+    assert_eq!(r.counts.written, 18);
+    assert_eq!(r.counts.failed, 2);
+    assert_eq!(r.queue_left, 0);
+    s.target.assert_each_once();
+    assert_eq!(s.target.numbers().len(), 18);
+    let dl = s
+        .store
+        .dead_letters("po", &DeadLetterFilter::default())
+        .unwrap();
+    let mut bad: Vec<&str> = dl.iter().filter_map(|d| d.record_id.as_deref()).collect();
+    bad.sort();
+    assert_eq!(bad, vec!["CG0003", "CG0011"]);
+    assert!(dl.iter().all(|d| d.reason == "物料不存在"), "{dl:?}");
+    // Two batches of 8 with a bad bill each: 8 → 4 + 4 → 2 + 2 → 1 + 1,
+    // seven saves each; the batch of 4 without one, a save.
+    assert_eq!(s.target.save_calls.load(Ordering::SeqCst), 15);
+}
+
+/// A scheme that submits and audits as separate calls: every saved bill is
+/// submitted, then audited. A run stopped between Save and Audit (here the
+/// target's audits fail until the run gives up) leaves the audits waiting;
+/// the next run neither saves nor submits again, and audits.
+#[tokio::test]
+async fn submit_and_audit_resume_at_the_step_left() {
+    let mut s = setup(records(12));
+    s.settings.submit_and_audit = true;
+    s.settings.retry.max_attempts = 3;
+    s.target.audits_down.store(true, Ordering::SeqCst);
+    let r = s.run().await;
+    assert_eq!(r.outcome, RunOutcome::Incomplete, "{:?}", r.error);
+    assert!(
+        r.error.as_deref().unwrap_or("").contains("audit"),
+        "{:?}",
+        r.error
+    );
+    assert_eq!(r.counts.written, 12);
+    let saves = s.target.save_calls.load(Ordering::SeqCst);
+    let submitted: usize = s
+        .target
+        .steps
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(step, _)| *step == Step::Submit)
+        .map(|(_, ids)| ids.len())
+        .sum();
+    assert_eq!(submitted, 12, "each saved bill submitted once");
+    assert!(s.target.audited.lock().unwrap().is_empty());
+
+    // The target is back: the next run audits, and only audits.
+    s.target.audits_down.store(false, Ordering::SeqCst);
+    s.target.steps.lock().unwrap().clear();
+    s.clock.set(utc(NOW) + chrono::Duration::minutes(5));
+    let r = s.run().await;
+    assert_eq!(r.outcome, RunOutcome::Succeeded, "{:?}", r.error);
+    assert_eq!(
+        s.target.save_calls.load(Ordering::SeqCst),
+        saves,
+        "nothing saved again"
+    );
+    let steps = s.target.steps.lock().unwrap().clone();
+    assert!(
+        steps.iter().all(|(step, _)| *step == Step::Audit),
+        "{steps:?}"
+    );
+    let ids: std::collections::BTreeSet<String> = s
+        .target
+        .bills
+        .lock()
+        .unwrap()
+        .values()
+        .map(|(id, _)| id.clone())
+        .collect();
+    assert_eq!(
+        *s.target.audited.lock().unwrap(),
+        ids,
+        "every saved bill audited"
+    );
     s.target.assert_each_once();
 }
 

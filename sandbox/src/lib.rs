@@ -52,8 +52,9 @@ use chrono::{DateTime, FixedOffset, TimeZone};
 
 pub use app::RequestCounts;
 pub use config::{
-    DataConfig, FaultConfig, KingdeeConfig, QimenConfig, QimenErrorStyle, SandboxConfig, Service,
-    ServiceFaults, WdtCredentials, DEFAULT_LISTEN,
+    DataConfig, FaultConfig, KingdeeConfig, KingdeeQuirk, KingdeeQuirks, QimenConfig,
+    QimenErrorStyle, SandboxConfig, Service, ServiceFaults, WdtCredentials, WdtQuirk, WdtQuirks,
+    DEFAULT_LISTEN,
 };
 pub use exchanges::Exchange;
 pub use faults::FaultCounts;
@@ -155,6 +156,8 @@ impl Sandbox {
             ),
             stats: Stats::default(),
             exchanges: Arc::default(),
+            wdt_quirks: std::sync::Mutex::new(config.wdt_quirks.clone()),
+            turns: std::sync::atomic::AtomicU64::new(0),
             data,
             clock,
             config,
@@ -309,6 +312,20 @@ impl Control {
         self.app.kingdee.sessions.clear();
     }
 
+    /// Replaces the 旺店通 quirks (openapi2 and Qimen).
+    pub fn set_wdt_quirks(&self, quirks: WdtQuirks) {
+        *self
+            .app
+            .wdt_quirks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = quirks;
+    }
+
+    /// Replaces the 金蝶 quirks (answers other than the textbook shapes).
+    pub fn set_kingdee_quirks(&self, quirks: KingdeeQuirks) {
+        self.app.kingdee.set_quirks(quirks);
+    }
+
     /// Kingdee sessions currently live.
     pub fn live_sessions(&self) -> usize {
         self.app.kingdee.sessions.live()
@@ -331,6 +348,19 @@ impl Control {
             *counts.entry(number).or_insert(0) += 1;
         }
         counts
+    }
+
+    /// `FDocumentStatus` of the bill numbered `number` of `form`: `A`
+    /// created, `B` submitted, `C` audited.
+    pub fn bill_status(&self, form: &str, number: &str) -> Option<&'static str> {
+        let k = &self.app.kingdee;
+        let bills = k.store.by_number(form, number)?;
+        let b = bills.get(0)?;
+        Some(match b.status() {
+            "C" => "C",
+            _ if k.submitted.contains(form, b.id) => "B",
+            other => other,
+        })
     }
 
     /// Bill numbers of `form` in save order.

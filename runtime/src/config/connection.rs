@@ -36,6 +36,32 @@ fn account_keys(c: &RawConnection) -> [(&'static str, bool, &'static [Connection
     ]
 }
 
+/// Names people give the 旺店通 旗舰版 (Y platform) connection kind.
+const ULTIMATE_KINDS: [&str; 6] = [
+    "wdtys",
+    "wdt_ys",
+    "wdtqjb",
+    "wdt_qjb",
+    "wdt_ultimate",
+    "wdt_y",
+];
+
+/// Why the 旺店通 旗舰版 is refused.
+pub(crate) const ULTIMATE_REFUSED: &str =
+    "the 旺店通 旗舰版 (Y platform) API is not supported: its `start_time` filters on creation, not \
+     modification, so records edited after they were created would be missed without a word (it also \
+     differs in times, decimals and list keys); duijie reads 旺店通·企业版 openapi2 (kind = \"wdt\") and \
+     企业奇门 (kind = \"wdtqm\")";
+
+/// Whether `url` is the 旺店通 旗舰版 gateway (`wdt.wangdian.cn`, or a path
+/// ending in `/openapi` rather than openapi2's base).
+fn is_ultimate_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
+    host == "wdt.wangdian.cn" || path.trim_end_matches('/').ends_with("openapi")
+}
+
 /// Calls per minute when the table does not say: 旺店通's limit for its
 /// sources, none of ours for 金蝶.
 fn default_rate_limit(kind: ConnectionKind) -> u32 {
@@ -58,6 +84,13 @@ impl Checker<'_> {
         let c = raw.into_inner();
         let kind = self.kind(&table, &p, &c.kind)?;
         let base_url = self.base_url(&table, &p, &c.base_url)?;
+        if kind != Kingdee && is_ultimate_url(&base_url) {
+            return Err(self.invalid(
+                span_or(&c.base_url, &table),
+                format!("{p}.base_url"),
+                ULTIMATE_REFUSED,
+            ));
+        }
         let timeout = c
             .timeout
             .as_ref()
@@ -117,6 +150,9 @@ impl Checker<'_> {
         kind: &OptText,
     ) -> Result<ConnectionKind, ConfigError> {
         let text = self.required(table, p, "kind", kind.clone(), "wdt, wdtqm or kingdee")?;
+        if ULTIMATE_KINDS.contains(&text.to_ascii_lowercase().as_str()) {
+            return Err(self.invalid(span_or(kind, table), format!("{p}.kind"), ULTIMATE_REFUSED));
+        }
         ConnectionKind::parse(&text).ok_or_else(|| {
             self.invalid(
                 span_or(kind, table),

@@ -106,6 +106,7 @@ impl Checker<'_> {
             concurrency: concurrency as usize,
             on_change,
             enabled: s.enabled.unwrap_or(true),
+            submit_and_audit: s.submit_and_audit.unwrap_or(false),
             max_attempts,
             retry_base,
             retry_max,

@@ -193,3 +193,28 @@ fn durations_parse_and_print() {
     assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
     assert_eq!(format_duration(Duration::from_secs(86_400 + 60)), "1d1m");
 }
+
+#[test]
+fn the_wdt_ultimate_platform_is_refused_with_the_reason() {
+    let kind = GOOD.replacen("kind = \"wdt\"", "kind = \"wdtys\"", 1);
+    let e = err(&kind);
+    assert!(e.contains("connections.wdt.kind"), "{e}");
+    assert!(e.contains("旗舰版"), "{e}");
+    assert!(e.contains("creation, not modification"), "{e}");
+    for url in [
+        "http://wdt.wangdian.cn/openapi",
+        "https://api.example.com/openapi/",
+    ] {
+        let text = GOOD.replacen(
+            "base_url = \"http://127.0.0.1:8090\"",
+            &format!("base_url = \"{url}\""),
+            1,
+        );
+        let e = err(&text);
+        assert!(e.contains("connections.wdt.base_url"), "{url}: {e}");
+        assert!(e.contains("旗舰版"), "{e}");
+    }
+    // openapi2's own addresses are fine.
+    let text = GOOD.replacen("http://127.0.0.1:8090\"", "https://api.wangdian.cn\"", 1);
+    assert!(parse(&text).is_ok());
+}

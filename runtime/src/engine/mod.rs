@@ -22,10 +22,11 @@
 mod io;
 mod reader;
 pub mod record;
+mod steps;
 pub mod window;
 mod writer;
 
-pub use io::{BillResult, BoxFuture, Source, SourcePage, Target};
+pub use io::{BillResult, BoxFuture, Source, SourcePage, StepResult, Target};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -132,6 +133,8 @@ pub struct Settings {
     /// How many times a piece is read again when records moved while it
     /// was read, before the run stops for now.
     pub max_rereads: u32,
+    /// Submit, then audit, every saved bill as separate calls.
+    pub submit_and_audit: bool,
 }
 
 impl Settings {
@@ -151,6 +154,7 @@ impl Settings {
             retry: RetryPolicy::default(),
             lease: Duration::from_secs(600),
             max_rereads: 4,
+            submit_and_audit: false,
         }
     }
 
@@ -165,6 +169,7 @@ impl Settings {
         s.retry.max_attempts = cfg.max_attempts;
         s.retry.base = cfg.retry_base;
         s.retry.max = cfg.retry_max;
+        s.submit_and_audit = cfg.submit_and_audit;
         s
     }
 }

@@ -269,6 +269,14 @@ pub enum WriteOutcome {
         /// The target's id (FID).
         target_id: String,
     },
+    /// The bill is in the target, and `then` is its next step (a scheme that
+    /// submits and audits as separate calls): written, and the step waits
+    /// in the store until done.
+    Saved {
+        /// The target's id (FID).
+        target_id: String,
+        then: Step,
+    },
     /// The target rejected the bill for good: a dead letter.
     Failed { reason: String },
     /// Try again later.
@@ -278,6 +286,71 @@ pub enum WriteOutcome {
         /// The bill may have been written (outcome unknown): verify first.
         verify: bool,
         /// Whether this counts as a failed attempt (a rate-limit pause does not).
+        count_attempt: bool,
+        error: String,
+    },
+}
+
+/// A step after a save, for targets where saving does not submit and audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Submit,
+    Audit,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Submit => "submit",
+            Step::Audit => "audit",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Step> {
+        match s {
+            "submit" => Some(Step::Submit),
+            "audit" => Some(Step::Audit),
+            _ => None,
+        }
+    }
+
+    /// The step after this one.
+    pub fn next(self) -> Option<Step> {
+        match self {
+            Step::Submit => Some(Step::Audit),
+            Step::Audit => None,
+        }
+    }
+}
+
+/// Id of a waiting step.
+pub type StepId = i64;
+
+/// A saved bill waiting for a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepItem {
+    pub id: StepId,
+    pub record_id: String,
+    pub number: Option<String>,
+    /// The target's id of the saved bill.
+    pub target_id: String,
+    pub step: Step,
+    /// Failed attempts of this step so far.
+    pub attempts: i64,
+}
+
+/// The outcome of one step of one bill, recorded by [`Store::record_steps`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// Done (or found already done): the next step waits, or none is left.
+    Done,
+    /// Refused for good: a dead letter saying the bill is saved but not
+    /// through this step.
+    Failed { reason: String },
+    /// Try again at `at`.
+    Retry {
+        at: DateTime<Utc>,
         count_attempt: bool,
         error: String,
     },
@@ -485,6 +558,23 @@ pub trait Store: Send + Sync {
 
     /// Whether a piece is complete.
     fn piece_complete(&self, piece: PieceId) -> Result<bool>;
+
+    /// Up to `limit` steps of `scheme` due at `now`, oldest first. (Only the
+    /// scheme's runner, which holds its lock, takes them.)
+    fn due_steps(&self, scheme: &str, limit: usize, now: DateTime<Utc>) -> Result<Vec<StepItem>>;
+
+    /// Records the outcomes of steps: a step done makes way for the next one
+    /// (or leaves), a refused one becomes a dead letter, in one transaction.
+    fn record_steps(
+        &self,
+        run: RunId,
+        scheme: &str,
+        outcomes: &[(StepId, StepOutcome)],
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// When the next step of `scheme` falls due, if one waits.
+    fn next_step_due(&self, scheme: &str) -> Result<Option<DateTime<Utc>>>;
 
     /// Claims up to `limit` bills of `scheme` that are due, for `lease`.
     /// Bills whose lease expired (their writer died) come back marked

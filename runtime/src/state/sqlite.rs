@@ -53,6 +53,7 @@ mod records;
 mod report;
 mod runs;
 mod schema;
+mod steps;
 
 /// The default store: a SQLite file in the data directory.
 pub struct SqliteStore {
@@ -319,6 +320,24 @@ impl Store for SqliteStore {
 
     fn next_due(&self, scheme: &str) -> Result<Option<DateTime<Utc>>> {
         queue::next_due(&self.conn(), scheme)
+    }
+
+    fn due_steps(&self, scheme: &str, limit: usize, now: DateTime<Utc>) -> Result<Vec<StepItem>> {
+        steps::due(&self.conn(), scheme, limit, ms(now))
+    }
+
+    fn record_steps(
+        &self,
+        run: RunId,
+        scheme: &str,
+        outcomes: &[(StepId, StepOutcome)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.write(|tx| steps::record(tx, run, scheme, outcomes, ms(now)))
+    }
+
+    fn next_step_due(&self, scheme: &str) -> Result<Option<DateTime<Utc>>> {
+        steps::next_due(&self.conn(), scheme)
     }
 
     fn due_count(&self, scheme: &str, now: DateTime<Utc>, limit: usize) -> Result<usize> {

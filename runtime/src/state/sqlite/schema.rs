@@ -118,6 +118,28 @@ CREATE INDEX dead_open ON dead_letters (scheme, resolved_ms, id);
     r#"
 CREATE INDEX queue_claim ON queue (scheme, state, id, next_ms, lease_expires);
 "#,
+    // 3: the steps after a save (Submit, then Audit) of schemes that take
+    // them as separate calls. step: submit | audit. A row leaves when its
+    // last step is done, or refused (a dead letter).
+    r#"
+CREATE TABLE steps (
+    id           INTEGER PRIMARY KEY,
+    scheme       TEXT NOT NULL,
+    record_id    TEXT NOT NULL,
+    number       TEXT,
+    target_id    TEXT NOT NULL,
+    step         TEXT NOT NULL,
+    bill         TEXT NOT NULL,
+    hash         TEXT NOT NULL,
+    source_json  TEXT NOT NULL,
+    attempts     BIGINT NOT NULL DEFAULT 0,
+    next_ms      BIGINT NOT NULL,
+    last_error   TEXT,
+    created_ms   BIGINT NOT NULL,
+    UNIQUE (scheme, record_id)
+);
+CREATE INDEX steps_due ON steps (scheme, next_ms, id);
+"#,
 ];
 
 /// Applies the migrations `conn` has not had yet, each in its own
