@@ -9,9 +9,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use duijie_maplib::Mapper;
+use duijie_runtime::config::{format_duration, SchemeConfig};
 use duijie_runtime::engine::{Engine, RunOptions, Scheme, Shutdown};
 use duijie_runtime::ratelimit::RateLimits;
-use duijie_runtime::state::Store;
+use duijie_runtime::state::{DaemonId, Store};
 
 use super::run::{connect_all, load_config, open_store, report_line, select, shutdown_on_signals};
 
@@ -23,6 +24,21 @@ pub struct DaemonArgs {
     /// The configuration file (default: ./duijie.toml).
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+/// How often the daemon writes its heartbeat in the state store; `status`
+/// holds a daemon silent for three beats as gone.
+pub const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Now, as the daemon's lines show it (UTC+8, the sources' zone).
+fn stamp() -> String {
+    let zone = duijie_runtime::engine::window::zone(
+        duijie_runtime::engine::window::DEFAULT_UTC_OFFSET_SECS,
+    );
+    chrono::Utc::now()
+        .with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M:%S%:z")
+        .to_string()
 }
 
 async fn scheme_loop(
@@ -37,12 +53,19 @@ async fn scheme_loop(
         }
         let started = tokio::time::Instant::now();
         match engine.run(&scheme, &RunOptions::default()).await {
-            Ok(report) => println!("{}", report_line(&report)),
+            Ok(report) => println!("{} {}", stamp(), report_line(&report)),
             Err(e) => {
                 // The store failed or another process holds the scheme:
                 // say so, and try again at the next tick.
-                tracing::error!(scheme = %scheme.name, error = %e, "run not started");
-                eprintln!("{}: {e}", scheme.name);
+                tracing::error!(scheme = %scheme.name, error = %e, retry_in = %format_duration(every), "run not started; trying again on schedule");
+                if !super::json_logs() {
+                    eprintln!(
+                        "{} {}: run not started: {e}; trying again in {}",
+                        stamp(),
+                        scheme.name,
+                        format_duration(every)
+                    );
+                }
             }
         }
         let next = started + every;
@@ -83,6 +106,7 @@ pub async fn run(args: DaemonArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Resul
             .collect::<Vec<_>>()
             .join(", ")
     );
+    let heartbeat = beat_while_running(engine.store().clone(), &chosen, shutdown.clone());
     let mut tasks = tokio::task::JoinSet::new();
     for (scheme, cfg) in connected.into_iter().zip(chosen.iter()) {
         tasks.spawn(scheme_loop(
@@ -97,6 +121,96 @@ pub async fn run(args: DaemonArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Resul
             tracing::error!(error = %e, "a scheme task ended abnormally");
         }
     }
+    heartbeat.stop().await;
     eprintln!("duijie daemon: stopped");
     Ok(0)
+}
+
+/// The heartbeat task of a daemon.
+struct Heartbeat {
+    store: Arc<dyn Store>,
+    id: Option<DaemonId>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Heartbeat {
+    /// Records that the daemon stopped.
+    async fn stop(self) {
+        self.task.abort();
+        if let Some(id) = self.id {
+            let store = self.store;
+            let done = tokio::task::spawn_blocking(move || {
+                store.daemon_beat(id, chrono::Utc::now(), true)
+            })
+            .await;
+            if let Ok(Err(e)) = done {
+                tracing::warn!(error = %e, "could not record that the daemon stopped");
+            }
+        }
+    }
+}
+
+/// Records the daemon in the state store and beats every [`HEARTBEAT`]
+/// until `shutdown`. A store that cannot take the beat (disk full) is
+/// logged; the daemon goes on.
+fn beat_while_running(
+    store: Arc<dyn Store>,
+    chosen: &[&SchemeConfig],
+    shutdown: Shutdown,
+) -> Heartbeat {
+    let names: Vec<&str> = chosen.iter().map(|c| c.name.as_str()).collect();
+    let host = host_name();
+    let id = match store.daemon_started(
+        std::process::id(),
+        &host,
+        &names.join(","),
+        chrono::Utc::now(),
+    ) {
+        Ok(id) => Some(id),
+        Err(e) => {
+            tracing::warn!(error = %e, "could not record the daemon in the state store; status will not see it");
+            None
+        }
+    };
+    let beating = store.clone();
+    let task = tokio::spawn(async move {
+        let Some(id) = id else { return };
+        let mut tick = tokio::time::interval(HEARTBEAT);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = shutdown.wait() => return,
+            }
+            let store = beating.clone();
+            let beat = tokio::task::spawn_blocking(move || {
+                store.daemon_beat(id, chrono::Utc::now(), false)
+            })
+            .await;
+            if let Ok(Err(e)) = beat {
+                tracing::warn!(error = %e, "could not write the daemon's heartbeat");
+            }
+        }
+    });
+    Heartbeat { store, id, task }
+}
+
+/// This machine's name (for the heartbeat), or `unknown`.
+pub fn host_name() -> String {
+    #[cfg(unix)]
+    {
+        let mut buf = [0u8; 256];
+        // SAFETY: the buffer is valid for its length; gethostname writes at
+        // most that many bytes.
+        let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+        if rc == 0 {
+            let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+            if let Ok(name) = std::str::from_utf8(&buf[..end]) {
+                if !name.is_empty() {
+                    return name.to_string();
+                }
+            }
+        }
+    }
+    "unknown".to_string()
 }

@@ -1,9 +1,12 @@
 //! `duijie run SCHEME|--all`: runs schemes once.
 //!
-//! Exit status: 0 every run succeeded; 1 a run failed (bad credentials, a
-//! rejected request: see the message); 3 a run stopped with work left
+//! Exit status (also in `duijie run --help` and docs/sync.md):
+//! 0 every bill written (or skipped); 4 finished, but records became dead
+//! letters (`duijie retry` lists them); 3 a run stopped with work left
 //! (target unavailable for now, records kept moving, Ctrl-C): the next run
-//! goes on from there.
+//! goes on from there; 1 a run failed or could not start (bad credentials,
+//! a rejected request, the state store: see the message). 2 is a mistake in
+//! the command line.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -20,10 +23,23 @@ use duijie_runtime::ratelimit::RateLimits;
 use duijie_runtime::state::{RunOutcome, SqliteStore, Store};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+/// Exit status of a run that failed, or of a scheme that could not start.
+pub const EXIT_FAILED: i32 = 1;
 /// Exit status of a run that stopped with work left.
 pub const EXIT_INCOMPLETE: i32 = 3;
+/// Exit status of runs that finished with dead letters.
+pub const EXIT_DEAD_LETTERS: i32 = 4;
+
+/// The exit statuses, for `--help`.
+pub const EXIT_STATUS_HELP: &str = "Exit status:
+  0  every run succeeded: each record read is written (or skipped by a filter)
+  4  finished, but records became dead letters (`duijie retry SCHEME` lists them)
+  3  incomplete: stopped with work left (target unavailable, Ctrl-C, …); the next run goes on
+  1  failed, or a scheme could not start (bad credential, rejected request, state store): see the message
+  2  a mistake in the command line";
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = EXIT_STATUS_HELP)]
 pub struct RunArgs {
     /// The scheme to run (its name in duijie.toml).
     #[arg(required_unless_present = "all", conflicts_with = "all")]
@@ -241,16 +257,49 @@ pub fn report_line(r: &RunReport) -> String {
 /// The exit status of a set of reports.
 pub fn exit_code(reports: &[RunReport]) -> i32 {
     if reports.iter().any(|r| r.outcome == RunOutcome::Failed) {
-        1
-    } else if reports.iter().any(|r| r.outcome != RunOutcome::Succeeded) {
+        EXIT_FAILED
+    } else if reports.iter().any(|r| !r.outcome.finished()) {
         EXIT_INCOMPLETE
+    } else if reports
+        .iter()
+        .any(|r| r.outcome == RunOutcome::SucceededWithDeadLetters)
+    {
+        EXIT_DEAD_LETTERS
     } else {
         0
     }
 }
 
+/// A scheme whose run could not start (another process holds it, the state
+/// store cannot be written), and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NotStarted {
+    pub scheme: String,
+    pub error: String,
+}
+
+/// What `run` did with each scheme: the reports of the runs, and the
+/// schemes that could not start.
+#[derive(Debug, Default)]
+pub struct Runs {
+    pub reports: Vec<RunReport>,
+    pub not_started: Vec<NotStarted>,
+}
+
+impl Runs {
+    /// The exit status: a scheme that could not start counts as failed.
+    pub fn exit_code(&self) -> i32 {
+        if self.not_started.is_empty() {
+            exit_code(&self.reports)
+        } else {
+            EXIT_FAILED
+        }
+    }
+}
+
 /// Runs schemes of the configuration at `config_path` once, one after the
-/// other, and returns their reports (`duijie demo` uses this).
+/// other, and returns their reports (`duijie demo` uses this); a scheme
+/// that cannot start is an error.
 pub async fn run_schemes(
     config_path: &Path,
     name: Option<&str>,
@@ -259,6 +308,23 @@ pub async fn run_schemes(
     mappers: &[Arc<dyn Mapper>],
     shutdown: Shutdown,
 ) -> anyhow::Result<Vec<RunReport>> {
+    let runs = run_each(config_path, name, all, options, mappers, shutdown).await?;
+    if let Some(n) = runs.not_started.first() {
+        bail!("running scheme `{}`: {}", n.scheme, n.error);
+    }
+    Ok(runs.reports)
+}
+
+/// Runs schemes of the configuration at `config_path` once, one after the
+/// other: every scheme that can start runs, whichever others cannot.
+pub async fn run_each(
+    config_path: &Path,
+    name: Option<&str>,
+    all: bool,
+    options: &RunOptions,
+    mappers: &[Arc<dyn Mapper>],
+    shutdown: Shutdown,
+) -> anyhow::Result<Runs> {
     let config = load_config(Some(config_path))?;
     let chosen = select(&config, name, all)?;
     let limits = RateLimits::new();
@@ -268,18 +334,23 @@ pub async fn run_schemes(
     if let Some(bars) = Bars::if_terminal() {
         engine = engine.with_progress(bars);
     }
-    let mut reports = Vec::new();
+    let mut runs = Runs::default();
     for scheme in &schemes {
         if shutdown.requested() {
             break;
         }
-        let report = engine
-            .run(scheme, options)
-            .await
-            .with_context(|| format!("running scheme `{}`", scheme.name))?;
-        reports.push(report);
+        match engine.run(scheme, options).await {
+            Ok(report) => runs.reports.push(report),
+            Err(e) => {
+                tracing::error!(scheme = %scheme.name, error = %e, "run not started");
+                runs.not_started.push(NotStarted {
+                    scheme: scheme.name.clone(),
+                    error: e.to_string(),
+                });
+            }
+        }
     }
-    Ok(reports)
+    Ok(runs)
 }
 
 /// `duijie run`.
@@ -288,7 +359,7 @@ pub async fn run(args: RunArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Result<i
     let options = RunOptions {
         backfill_days: args.backfill_days,
     };
-    let reports = run_schemes(
+    let runs = run_each(
         &path,
         args.scheme.as_deref(),
         args.all,
@@ -298,12 +369,28 @@ pub async fn run(args: RunArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Result<i
     )
     .await?;
     match args.format {
-        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&reports)?),
+        ReportFormat::Json => {
+            let mut all = Vec::new();
+            for r in &runs.reports {
+                all.push(serde_json::to_value(r)?);
+            }
+            for n in &runs.not_started {
+                let mut v = serde_json::to_value(n)?;
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("outcome".into(), "not_started".into());
+                }
+                all.push(v);
+            }
+            println!("{}", serde_json::to_string_pretty(&all)?)
+        }
         ReportFormat::Text => {
-            for r in &reports {
+            for r in &runs.reports {
                 println!("{}", report_line(r));
+            }
+            for n in &runs.not_started {
+                println!("{}: not started\n  {}", n.scheme, n.error);
             }
         }
     }
-    Ok(exit_code(&reports))
+    Ok(runs.exit_code())
 }

@@ -474,7 +474,10 @@ impl Engine {
         let feed = writer::Feed::default();
         let reader = async {
             let result = self.read_pieces(scheme, run, &plan, &feed).await;
-            feed.finish();
+            match &result {
+                Err(Stop::Store(_)) => feed.abandon(),
+                _ => feed.finish(),
+            }
             result
         };
         let writer = self.drain(scheme, run, tries, Some(&feed));
@@ -618,22 +621,36 @@ impl Engine {
             Err(Stop::Incomplete(m)) => (RunOutcome::Incomplete, Some(m)),
             Err(Stop::Failed(m)) => (RunOutcome::Failed, Some(m)),
             Err(Stop::Store(e)) => {
-                // Try to record the failure; the store may be unusable.
-                let _ = self.store.finish_run(
-                    run,
-                    RunOutcome::Failed,
-                    Some(&e.to_string()),
-                    self.now(),
-                );
                 self.progress.done(&scheme.name);
+                // Try to record the failure; the store may be unusable.
+                if let Err(also) =
+                    self.store
+                        .finish_run(run, RunOutcome::Failed, Some(&e.to_string()), self.now())
+                {
+                    tracing::debug!(scheme = %scheme.name, run, error = %also, "the failed run could not be recorded either");
+                }
                 return Err(EngineError::Store(e));
             }
         };
-        self.store
-            .finish_run(run, outcome, error.as_deref(), self.now())?;
         self.progress.done(&scheme.name);
         let overview = self.store.overview(&scheme.name, 1)?;
         let summary = overview.runs.into_iter().find(|r| r.id == run);
+        let failed = summary.as_ref().map_or(0, |s| s.counts.failed);
+        // Everything done, but some records are dead letters: a word of its
+        // own, so that an unattended installation does not read success.
+        let (outcome, error) = if outcome == RunOutcome::Succeeded && failed > 0 {
+            (
+                RunOutcome::SucceededWithDeadLetters,
+                Some(format!(
+                    "{failed} record(s) became dead letters; `duijie retry {}` lists them",
+                    scheme.name
+                )),
+            )
+        } else {
+            (outcome, error)
+        };
+        self.store
+            .finish_run(run, outcome, error.as_deref(), self.now())?;
         let report = RunReport {
             scheme: scheme.name.clone(),
             run_id: run,
@@ -654,6 +671,14 @@ impl Engine {
                 written = report.counts.written,
                 failed = report.counts.failed,
                 "run succeeded"
+            ),
+            RunOutcome::SucceededWithDeadLetters => tracing::warn!(
+                scheme = %scheme.name,
+                run,
+                read = report.counts.read,
+                written = report.counts.written,
+                failed = report.counts.failed,
+                "run finished with dead letters"
             ),
             _ => tracing::warn!(
                 scheme = %scheme.name,

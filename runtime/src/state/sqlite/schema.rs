@@ -118,6 +118,20 @@ CREATE INDEX dead_open ON dead_letters (scheme, resolved_ms, id);
     r#"
 CREATE INDEX queue_claim ON queue (scheme, state, id, next_ms, lease_expires);
 "#,
+    // 3: the heartbeat of each `duijie daemon` (status tells a live daemon
+    // from a dead one), and a word of its own for runs that finished with
+    // dead letters (an older duijie would not read that outcome).
+    r#"
+CREATE TABLE daemons (
+    id          INTEGER PRIMARY KEY,
+    pid         BIGINT NOT NULL,
+    host        TEXT NOT NULL,
+    schemes     TEXT NOT NULL,
+    started_ms  BIGINT NOT NULL,
+    beat_ms     BIGINT NOT NULL,
+    stopped_ms  BIGINT
+);
+"#,
 ];
 
 /// Applies the migrations `conn` has not had yet, each in its own
