@@ -80,6 +80,24 @@ pub enum ConfigError {
     MissingSecret { at: Location, var: String },
 }
 
+/// The optional settings of a scheme table: the key, its value when the
+/// file does not give it (as the file would write it), and what it means.
+/// The one text of both the starter file's comments (`duijie init`) and
+/// the settings table of docs/sync.md (a test holds them equal).
+pub const SCHEME_SETTINGS: &[(&str, &str, &str)] = &[
+    ("start_days_ago", "30", "where the first run starts: midnight (source zone) N days ago; or `start = \"2024-01-01\"`"),
+    ("overlap", "\"10m\"", "each run starts this long before the watermark, to catch records committed late"),
+    ("lag", "\"1m\"", "each window ends this long before now, so records still being committed are read next time"),
+    ("page_size", "40", "records per page (default: the API's)"),
+    ("concurrency", "2", "pages read at once, and batches written at once"),
+    ("batch_size", "20", "bills per BatchSave"),
+    ("on_change", "\"skip\"", "skip | update: send a written record whose bill changed again, as an update"),
+    ("max_attempts", "8", "failed attempts of one call or one bill in a run before the run stops as incomplete (rate limits do not count)"),
+    ("retry_base", "\"500ms\"", "first retry delay, doubled at each attempt, with jitter"),
+    ("retry_max", "\"30s\"", "longest retry delay"),
+    ("enabled", "true", "whether `run --all` and the daemon run it"),
+];
+
 /// Where a key is in the configuration file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
@@ -112,6 +130,8 @@ pub struct Config {
     pub connections: BTreeMap<String, ConnectionConfig>,
     /// Schemes, in the order of the file.
     pub schemes: Vec<SchemeConfig>,
+    /// What works but should be changed; commands print each once.
+    pub warnings: Vec<ConfigWarning>,
 }
 
 /// The systems duijie talks to.
@@ -194,8 +214,66 @@ pub struct ConnectionConfig {
     pub max_page_size: Option<u32>,
     /// Account fields and secrets.
     pub account: Account,
+    /// PEM certificates of a private certificate authority to trust besides
+    /// the system's (`ca_file`, relative to the file): a 金蝶 server hosted
+    /// with an internal CA.
+    pub ca_file: Option<PathBuf>,
+    /// `http://` to a host other than this machine is allowed (the
+    /// credentials and signatures go out in clear): `allow_insecure_http`.
+    pub allow_insecure_http: bool,
     /// Where the connection's table is.
     pub at: Location,
+}
+
+impl ConnectionConfig {
+    /// Whether a secret of the connection is written in the file.
+    pub fn has_inline_secret(&self) -> bool {
+        let inline = |s: &SecretSource| matches!(s, SecretSource::Inline(_));
+        match &self.account {
+            Account::Wdt { appsecret, .. } => inline(appsecret),
+            Account::WdtQm { app_secret, .. } => inline(app_secret),
+            Account::Kingdee {
+                app_secret,
+                password,
+                ..
+            } => app_secret.as_ref().is_some_and(inline) || password.as_ref().is_some_and(inline),
+        }
+    }
+
+    /// Whether the connection sends in clear over the network: `http://` to
+    /// a host that is not this machine.
+    pub fn insecure(&self) -> bool {
+        self.base_url.starts_with("http://") && !is_loopback_url(&self.base_url)
+    }
+}
+
+/// Whether `url` points at this machine (`localhost`, 127.0.0.0/8, `::1`).
+pub fn is_loopback_url(url: &str) -> bool {
+    let Ok(u) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let Some(host) = u.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Something in the file that works but should be changed (a secret in
+/// clear for a real host, a file others can read). Commands print each once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigWarning {
+    pub at: Location,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.at, self.message)
+    }
 }
 
 impl ConnectionConfig {
@@ -343,8 +421,42 @@ impl Config {
                 })
             }
         };
-        Config::parse(&text, path)
+        let mut config = Config::parse(&text, path)?;
+        config.warn_if_readable_by_others();
+        Ok(config)
     }
+
+    /// A file holding secrets in clear that its group or others may read
+    /// is a warning.
+    #[cfg(unix)]
+    fn warn_if_readable_by_others(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        let in_clear = self
+            .connections
+            .values()
+            .any(ConnectionConfig::has_inline_secret);
+        let Ok(meta) = std::fs::metadata(&self.path) else {
+            return;
+        };
+        let mode = meta.permissions().mode() & 0o777;
+        if in_clear && mode & 0o077 != 0 {
+            self.warnings.push(ConfigWarning {
+                at: Location {
+                    file: Arc::from(self.path.display().to_string()),
+                    line: 1,
+                    column: 1,
+                    key: "(file)".into(),
+                },
+                message: format!(
+                    "holds secrets in clear and others can read it (mode {mode:o}): `chmod 600 {}`, or read the secrets from the environment (`*_env` keys)",
+                    self.path.display()
+                ),
+            });
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn warn_if_readable_by_others(&mut self) {}
 
     /// Checks the text of a configuration file found at `path` (used for
     /// messages and to place the data directory).
@@ -369,8 +481,9 @@ impl Config {
             None => base.join(DEFAULT_DATA_DIR),
         };
         let mut connections = BTreeMap::new();
+        let mut warnings = Vec::new();
         for (name, c) in raw.connections {
-            let conn = checker.connection(&name, c)?;
+            let conn = checker.connection(&name, c, base, &mut warnings)?;
             connections.insert(name, conn);
         }
         let mut schemes = Vec::new();
@@ -385,6 +498,7 @@ impl Config {
             data_dir,
             connections,
             schemes,
+            warnings,
         })
     }
 
@@ -430,6 +544,8 @@ struct RawConnection {
     timeout: Option<Spanned<Dur>>,
     rate_limit_per_minute: Option<Spanned<u32>>,
     max_page_size: Option<Spanned<u32>>,
+    ca_file: OptText,
+    allow_insecure_http: Option<Spanned<bool>>,
     // wdt, wdtqm
     sid: OptText,
     // wdt

@@ -391,7 +391,7 @@ async fn malformed_records_are_dead_lettered_while_the_rest_is_written() {
     let s = setup(recs);
     *s.target.reject_supplier.lock().unwrap() = None;
     let r = s.run().await;
-    assert_eq!(r.outcome, RunOutcome::Succeeded);
+    assert_eq!(r.outcome, RunOutcome::SucceededWithDeadLetters);
     assert_eq!(r.counts.read, 20);
     assert_eq!(r.counts.failed, 2);
     assert_eq!(r.counts.skipped, 1);
@@ -421,6 +421,7 @@ async fn malformed_records_are_dead_lettered_while_the_rest_is_written() {
     let r = engine
         .retry(&s.scheme(), &RetrySelection::Ids(vec![d.id]), true)
         .await
+        .unwrap()
         .unwrap();
     assert_eq!(r.outcome, RunOutcome::Succeeded);
     assert_eq!(r.counts.written, 1);
@@ -434,6 +435,7 @@ async fn malformed_records_are_dead_lettered_while_the_rest_is_written() {
     let r = engine
         .retry(&s.scheme(), &RetrySelection::All, true)
         .await
+        .unwrap()
         .unwrap();
     assert_eq!(r.counts.written, 1);
     assert!(s
@@ -443,11 +445,23 @@ async fn malformed_records_are_dead_lettered_while_the_rest_is_written() {
         .is_empty());
     assert_eq!(s.target.numbers().len(), 19);
     s.target.assert_each_once();
+    // Nothing left to retry: no run is recorded.
+    let runs = s.store.overview("po", 100).unwrap().runs.len();
+    let none = engine
+        .retry(&s.scheme(), &RetrySelection::All, true)
+        .await
+        .unwrap();
+    assert!(none.is_none(), "{none:?}");
+    // A dead letter that does not exist is an error, and no run either.
     let bad = engine
         .retry(&s.scheme(), &RetrySelection::Ids(vec![9999]), true)
         .await
-        .unwrap();
-    assert_eq!(bad.outcome, RunOutcome::Failed);
+        .unwrap_err();
+    assert!(
+        bad.to_string().contains("no open dead letter 9999"),
+        "{bad}"
+    );
+    assert_eq!(s.store.overview("po", 100).unwrap().runs.len(), runs);
 }
 
 #[tokio::test]
@@ -457,7 +471,17 @@ async fn rejected_bills_become_dead_letters_with_the_target_message() {
     let s = setup(recs);
     *s.target.reject_supplier.lock().unwrap() = Some("P001".into());
     let r = s.run().await;
-    assert_eq!(r.outcome, RunOutcome::Succeeded);
+    // Every bill rejected: not a plain success.
+    assert_eq!(r.outcome, RunOutcome::SucceededWithDeadLetters);
+    assert_eq!(r.outcome.to_string(), "succeeded with dead letters");
+    assert!(
+        r.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("6 record(s) became dead letters"),
+        "{:?}",
+        r.error
+    );
     assert_eq!(r.counts.failed, 6);
     let dl = s
         .store
@@ -473,8 +497,10 @@ async fn rejected_bills_become_dead_letters_with_the_target_message() {
         .engine()
         .retry(&s.scheme(), &RetrySelection::All, true)
         .await
+        .unwrap()
         .unwrap();
     assert_eq!(r.counts.written, 6);
+    assert_eq!(r.outcome, RunOutcome::Succeeded);
     s.target.assert_each_once();
 }
 

@@ -67,9 +67,18 @@ pub enum ReportFormat {
 }
 
 /// Loads the configuration: `explicit` or `./duijie.toml`.
+/// Its warnings are printed once, here.
 pub fn load_config(explicit: Option<&Path>) -> anyhow::Result<Config> {
     let path = Config::locate(explicit);
-    Ok(Config::load(&path)?)
+    let config = Config::load(&path)?;
+    for w in &config.warnings {
+        if super::json_logs() {
+            tracing::warn!(at = %w.at, "{}", w.message);
+        } else {
+            eprintln!("warning: {w}");
+        }
+    }
+    Ok(config)
 }
 
 /// Opens (creating) the state store of the configuration's data directory.

@@ -312,6 +312,9 @@ pub struct RunReport {
 pub enum EngineError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// `retry --id` names a dead letter the scheme does not have open.
+    #[error("scheme `{scheme}` has no open dead letter {id} (`duijie retry {scheme}` lists them)")]
+    NoDeadLetter { id: DeadLetterId, scheme: String },
 }
 
 /// Why a run stopped early.
@@ -524,44 +527,51 @@ impl Engine {
         Ok(())
     }
 
+    /// Maps the selected dead letters again, queues them and (with `write`)
+    /// writes them, as a run of kind retry. Nothing to retry is `Ok(None)`,
+    /// and no run is recorded; a dead letter that is not open is an error,
+    /// before any run is recorded.
     pub async fn retry(
         &self,
         scheme: &Scheme,
         selection: &RetrySelection,
         write: bool,
-    ) -> Result<RunReport, EngineError> {
+    ) -> Result<Option<RunReport>, EngineError> {
         let _lock = self.store.lock_scheme(&scheme.name)?;
+        let letters = match selection {
+            RetrySelection::All => self
+                .store
+                .dead_letters(&scheme.name, &DeadLetterFilter::default())?,
+            RetrySelection::Ids(ids) => {
+                let mut all = Vec::new();
+                for id in ids {
+                    let found = self.store.dead_letters(
+                        &scheme.name,
+                        &DeadLetterFilter {
+                            id: Some(*id),
+                            limit: 1,
+                        },
+                    )?;
+                    if found.is_empty() {
+                        return Err(EngineError::NoDeadLetter {
+                            id: *id,
+                            scheme: scheme.name.clone(),
+                        });
+                    }
+                    all.extend(found);
+                }
+                all
+            }
+        };
+        if letters.is_empty() {
+            return Ok(None);
+        }
         let recovered = self.store.recover(&scheme.name, self.now())?;
         let run = self
             .store
             .begin_run(&scheme.name, RunKind::Retry, self.now())?;
         let tries = writer::Tries::default();
         let result = async {
-            let letters = match selection {
-                RetrySelection::All => self
-                    .store
-                    .dead_letters(&scheme.name, &DeadLetterFilter::default())?,
-                RetrySelection::Ids(ids) => {
-                    let mut all = Vec::new();
-                    for id in ids {
-                        let found = self.store.dead_letters(
-                            &scheme.name,
-                            &DeadLetterFilter {
-                                id: Some(*id),
-                                limit: 1,
-                            },
-                        )?;
-                        if found.is_empty() {
-                            return Err(Stop::Failed(format!(
-                                "no open dead letter {id} for scheme `{}`",
-                                scheme.name
-                            )));
-                        }
-                        all.extend(found);
-                    }
-                    all
-                }
-            };
             let meta = scheme.mapper.meta();
             let mut buf = Vec::new();
             let mut records = Vec::new();
@@ -602,6 +612,7 @@ impl Engine {
         }
         .await;
         self.finish(scheme, run, RunKind::Retry, recovered, result)
+            .map(Some)
     }
 
     fn finish(
