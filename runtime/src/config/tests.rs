@@ -193,3 +193,104 @@ fn durations_parse_and_print() {
     assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
     assert_eq!(format_duration(Duration::from_secs(86_400 + 60)), "1d1m");
 }
+
+#[test]
+fn http_to_another_machine_is_refused_unless_allowed_then_warned() {
+    let remote = GOOD.replace(
+        "base_url = \"http://127.0.0.1:8090/k3cloud\"",
+        "base_url = \"http://erp.example.com/k3cloud\"",
+    );
+    let e = err(&remote);
+    assert!(
+        e.contains("duijie.toml:11:12: connections.kingdee.base_url")
+            && e.contains("in clear")
+            && e.contains("allow_insecure_http = true"),
+        "{e}"
+    );
+    let allowed = remote.replace(
+        "kind = \"kingdee\"",
+        "kind = \"kingdee\"\nallow_insecure_http = true",
+    );
+    let c = parse(&allowed).unwrap();
+    assert!(c.connection("kingdee").unwrap().insecure());
+    let w: Vec<String> = c.warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        w.iter()
+            .any(|w| w.contains("connections.kingdee.base_url") && w.contains("in clear")),
+        "{w:?}"
+    );
+    // The secret written in clear for that real host: a warning naming the
+    // `_env` form.
+    assert!(
+        w.iter()
+            .any(|w| w.contains("connections.kingdee.app_secret") && w.contains("app_secret_env")),
+        "{w:?}"
+    );
+    // Loopback and https are fine, without a word.
+    for url in [
+        "http://localhost:8090/k3cloud",
+        "http://[::1]:8090/k3cloud",
+        "https://erp.example.com/k3cloud",
+    ] {
+        let text = GOOD.replace("http://127.0.0.1:8090/k3cloud", url);
+        let c = parse(&text).unwrap_or_else(|e| panic!("{url}: {e}"));
+        assert!(!c.connection("kingdee").unwrap().insecure(), "{url}");
+        let https = url.starts_with("https");
+        assert_eq!(
+            c.warnings.len(),
+            usize::from(https),
+            "{url}: {:?}",
+            c.warnings
+        );
+    }
+    assert!(parse(GOOD).unwrap().warnings.is_empty());
+}
+
+#[test]
+fn ca_file_is_relative_to_the_file_and_must_hold_certificates() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("duijie.toml");
+    let text = GOOD.replace(
+        "kind = \"kingdee\"",
+        "kind = \"kingdee\"\nca_file = \"internal-ca.pem\"",
+    );
+    let e = Config::parse(&text, &config).unwrap_err().to_string();
+    assert!(
+        e.contains("connections.kingdee.ca_file") && e.contains("internal-ca.pem"),
+        "{e}"
+    );
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls/ca.pem"),
+        dir.path().join("internal-ca.pem"),
+    )
+    .unwrap();
+    let c = Config::parse(&text, &config).unwrap();
+    assert_eq!(
+        c.connection("kingdee").unwrap().ca_file.as_deref(),
+        Some(dir.path().join("internal-ca.pem").as_path())
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_with_secrets_in_clear_that_others_can_read_is_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("duijie.toml");
+    std::fs::write(&path, GOOD).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let c = Config::load(&path).unwrap();
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert!(
+        c.warnings[0].message.contains("mode 644") && c.warnings[0].message.contains("chmod 600"),
+        "{}",
+        c.warnings[0]
+    );
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(Config::load(&path).unwrap().warnings.is_empty());
+    // No secret in clear: nothing to say whoever reads it.
+    let env_only = GOOD.replace("app_secret = \"inline\"", "app_secret_env = \"X\"");
+    std::fs::write(&path, env_only).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert!(Config::load(&path).unwrap().warnings.is_empty());
+}
