@@ -118,6 +118,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_format, cli.verbose);
     cmd::set_json_logs(cli.log_format == LogFormat::Json);
+    // Commands whose output is JSON give a configuration error as the JSON
+    // of `duijie check --format json`.
+    let json_out = match &cli.command {
+        Command::Run(a) => a.format == cmd::run::ReportFormat::Json,
+        Command::Status(a) => a.format == cmd::run::ReportFormat::Json,
+        Command::Retry(a) => a.format == cmd::run::ReportFormat::Json,
+        _ => false,
+    };
     let compiled = schemes::all();
     let result: anyhow::Result<i32> = match cli.command {
         Command::Check(args) => cmd::check::run(args),
@@ -138,8 +146,21 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(e) => {
+            if json_out {
+                if let Some(json) = cmd::config_diag::json_error(&e) {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&json).unwrap_or_default()
+                    );
+                }
+            }
             if cmd::json_logs() {
                 tracing::error!(error = %format!("{e:#}"), "command failed");
+            } else if let Some(shown) = cmd::config_diag::render_error(
+                &e,
+                std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            ) {
+                eprint!("{shown}");
             } else {
                 eprintln!("error: {e:#}");
             }

@@ -285,3 +285,37 @@ fn with_json_logs_a_fatal_error_is_json_too() {
         );
     }
 }
+
+#[test]
+fn a_mistyped_key_is_shown_like_a_map_diagnostic_with_a_suggestion() {
+    let dir = TempDir::new("typo");
+    init(dir.path(), "http://127.0.0.1:9");
+    let path = dir.path().join("duijie.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replacen("every = \"5m\"", "evry = \"5m\"", 1)).unwrap();
+    let out = run(dir.path(), &["run", "--all"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error[C0003]: schemes.")
+            && stderr.contains("unknown key `evry`")
+            && stderr.contains("--> duijie.toml:")
+            && stderr.contains("^^^^")
+            && stderr.contains("= help: did you mean `every`?"),
+        "{stderr}"
+    );
+    let out = run(dir.path(), &["status", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json[0]["code"], "C0003", "{json:#}");
+    assert_eq!(json[0]["help"], "did you mean `every`?", "{json:#}");
+
+    // A bare number for a duration asks for a unit.
+    std::fs::write(&path, text.replacen("every = \"5m\"", "every = 5", 1)).unwrap();
+    let out = run(dir.path(), &["run", "--all"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error[C0002]") && stderr.contains("a duration needs a unit"),
+        "{stderr}"
+    );
+}

@@ -56,7 +56,17 @@ pub const FILE_NAME: &str = "duijie.toml";
 pub const DEFAULT_DATA_DIR: &str = ".duijie";
 
 /// A configuration problem. Displays as `file:line:column: key: message`
-/// when it concerns a key of the file.
+/// when it concerns a key of the file; `duijie` renders it like the `.map`
+/// diagnostics, with its code ([`ConfigError::code`]), the line and a caret.
+///
+/// | code | variant | what |
+/// |---|---|---|
+/// | C0001 | `Read`, `NotFound` | the file cannot be read, or is not there |
+/// | C0002 | `Syntax` | not valid TOML, or a value of the wrong type |
+/// | C0003 | `UnknownKey` | a key duijie does not know (with the closest known one) |
+/// | C0004 | `Invalid` | a value is missing or wrong |
+/// | C0005 | `MissingSecret` | the environment variable holding a secret is not set, or empty |
+/// | C0101 | [`ConfigWarning`] | works, but should be changed (a secret in clear for a real host, `http://`, a file others can read) |
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
@@ -70,14 +80,125 @@ pub enum ConfigError {
     #[error("{path} not found: run `duijie init` to write one, or pass --config")]
     NotFound { path: String },
     /// The file is not valid TOML, or a value has the wrong type.
-    #[error("{path}: {message}")]
-    Syntax { path: String, message: String },
+    #[error("{at}: {message}")]
+    Syntax { at: Location, message: String },
+    /// A key duijie does not know.
+    #[error("{at}: unknown key `{key}`{}", suggestion.as_ref().map(|s| format!(": did you mean `{s}`?")).unwrap_or_default())]
+    UnknownKey {
+        at: Location,
+        key: String,
+        suggestion: Option<String>,
+        /// The keys the table knows.
+        known: Vec<String>,
+    },
     /// A value is missing or wrong.
     #[error("{at}: {message}")]
     Invalid { at: Location, message: String },
-    /// The environment variable holding a secret is not set.
-    #[error("{at}: environment variable {var} is not set (it should hold the secret)")]
-    MissingSecret { at: Location, var: String },
+    /// The environment variable holding a secret is not set, or empty.
+    #[error("{at}: environment variable {var} is {} (it should hold the secret)", if *.empty { "set but empty" } else { "not set" })]
+    MissingSecret {
+        at: Location,
+        var: String,
+        empty: bool,
+    },
+}
+
+impl ConfigError {
+    /// The error's code and title (see the table of [`ConfigError`]).
+    pub fn code(&self) -> (&'static str, &'static str) {
+        match self {
+            ConfigError::Read { .. } | ConfigError::NotFound { .. } => {
+                ("C0001", "the configuration file cannot be read")
+            }
+            ConfigError::Syntax { .. } => ("C0002", "invalid configuration syntax or value type"),
+            ConfigError::UnknownKey { .. } => ("C0003", "unknown configuration key"),
+            ConfigError::Invalid { .. } => ("C0004", "invalid configuration value"),
+            ConfigError::MissingSecret { .. } => {
+                ("C0005", "a secret's environment variable is not set")
+            }
+        }
+    }
+
+    /// Where in the file, when the error concerns a place of it.
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            ConfigError::Syntax { at, .. }
+            | ConfigError::UnknownKey { at, .. }
+            | ConfigError::Invalid { at, .. }
+            | ConfigError::MissingSecret { at, .. } => Some(at),
+            ConfigError::Read { .. } | ConfigError::NotFound { .. } => None,
+        }
+    }
+
+    /// What is wrong, without the place (for a rendered diagnostic).
+    pub fn message(&self) -> String {
+        match self {
+            ConfigError::Syntax { message, .. } | ConfigError::Invalid { message, .. } => {
+                message.clone()
+            }
+            ConfigError::UnknownKey { key, .. } => format!("unknown key `{key}`"),
+            ConfigError::MissingSecret { var, empty, .. } => format!(
+                "environment variable {var} is {} (it should hold the secret)",
+                if *empty { "set but empty" } else { "not set" }
+            ),
+            other => other.to_string(),
+        }
+    }
+
+    /// A hint: the key meant, the keys known.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            ConfigError::UnknownKey {
+                suggestion: Some(s),
+                ..
+            } => Some(format!("did you mean `{s}`?")),
+            ConfigError::UnknownKey { known, .. } if !known.is_empty() => {
+                Some(format!("known keys: {}", known.join(", ")))
+            }
+            ConfigError::MissingSecret { var, .. } => Some(format!(
+                "export {var}=… in the environment that runs duijie"
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// The error of a value TOML or serde refused, at `span`: an unknown key
+/// gets the closest known one; type errors say what to write.
+fn syntax_error(at: Location, message: &str) -> ConfigError {
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        if let Some((key, tail)) = rest.split_once('`') {
+            let known: Vec<String> = tail
+                .split('`')
+                .skip(1)
+                .step_by(2)
+                .map(str::to_string)
+                .collect();
+            let suggestion = known
+                .iter()
+                .map(|k| (strsim::damerau_levenshtein(key, k), k))
+                .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+                .min_by_key(|(d, _)| *d)
+                .map(|(_, k)| k.clone());
+            return ConfigError::UnknownKey {
+                at,
+                key: key.to_string(),
+                suggestion,
+                known,
+            };
+        }
+    }
+    let plain = [
+        ("expected u32", "expected a whole number (without quotes)"),
+        (
+            "expected a boolean",
+            "expected true or false (without quotes)",
+        ),
+        ("expected a string", "expected text in quotes"),
+    ]
+    .iter()
+    .fold(message.to_string(), |m, (from, to)| m.replace(from, to));
+    ConfigError::Syntax { at, message: plain }
 }
 
 /// The optional settings of a scheme table: the key, its value when the
@@ -106,6 +227,8 @@ pub struct Location {
     pub column: usize,
     /// Dotted key, e.g. `schemes.po.source`.
     pub key: String,
+    /// The bytes of the file it covers, when known (for a caret under it).
+    pub span: Option<Range<usize>>,
 }
 
 impl fmt::Display for Location {
@@ -188,9 +311,15 @@ impl SecretSource {
             SecretSource::Inline(s) => Ok(s.clone()),
             SecretSource::Env { var, at } => match std::env::var(var) {
                 Ok(v) if !v.is_empty() => Ok(Secret::new(v)),
-                _ => Err(ConfigError::MissingSecret {
+                Ok(_) => Err(ConfigError::MissingSecret {
                     at: at.clone(),
                     var: var.clone(),
+                    empty: true,
+                }),
+                Err(_) => Err(ConfigError::MissingSecret {
+                    at: at.clone(),
+                    var: var.clone(),
+                    empty: false,
                 }),
             },
         }
@@ -268,6 +397,12 @@ pub fn is_loopback_url(url: &str) -> bool {
 pub struct ConfigWarning {
     pub at: Location,
     pub message: String,
+}
+
+impl ConfigWarning {
+    /// The code of every warning (see the table of [`ConfigError`]).
+    pub const CODE: (&'static str, &'static str) =
+        ("C0101", "the configuration works but should be changed");
 }
 
 impl fmt::Display for ConfigWarning {
@@ -446,6 +581,7 @@ impl Config {
                     line: 1,
                     column: 1,
                     key: "(file)".into(),
+                    span: None,
                 },
                 message: format!(
                     "holds secrets in clear and others can read it (mode {mode:o}): `chmod 600 {}`, or read the secrets from the environment (`*_env` keys)",
@@ -462,14 +598,15 @@ impl Config {
     /// messages and to place the data directory).
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let file: Arc<str> = Arc::from(path.display().to_string());
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
-            path: file.to_string(),
-            message: e.to_string().trim_end().to_string(),
-        })?;
         let checker = Checker {
             text,
             file: file.clone(),
         };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            let key = key_at(text, span.start);
+            syntax_error(checker.at(span, key), e.message().trim_end())
+        })?;
         let base = path.parent().unwrap_or(Path::new(""));
         let data_dir = match &raw.data_dir {
             Some(d) => {
@@ -591,10 +728,15 @@ struct RawScheme {
     retry_max: Option<Spanned<Dur>>,
 }
 
-/// A duration written `"500ms"`, `"30s"`, `"10m"`, `"2h"`, `"1d"` (or a
-/// combination like `"1h30m"`), or an integer number of seconds.
+/// A duration written with its unit: `"500ms"`, `"30s"`, `"10m"`, `"2h"`,
+/// `"1d"`, or a combination like `"1h30m"`. A bare number is refused: is
+/// `5` five seconds or five minutes?
 #[derive(Debug, Clone, Copy)]
 struct Dur(Duration);
+
+/// What a bare number as a duration is told.
+const DURATION_NEEDS_UNIT: &str =
+    "a duration needs a unit: write it as text with one, e.g. \"30s\", \"5m\", \"2h\" or \"500ms\"";
 
 impl<'de> Deserialize<'de> for Dur {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -602,15 +744,16 @@ impl<'de> Deserialize<'de> for Dur {
         impl Visitor<'_> for V {
             type Value = Dur;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a duration such as \"30s\", \"10m\", \"2h\" or a number of seconds")
+                f.write_str("a duration such as \"30s\", \"10m\" or \"2h\"")
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Dur, E> {
-                u64::try_from(v)
-                    .map(|s| Dur(Duration::from_secs(s)))
-                    .map_err(|_| E::custom("a duration cannot be negative"))
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Dur, E> {
+                Err(E::custom(DURATION_NEEDS_UNIT))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Dur, E> {
-                Ok(Dur(Duration::from_secs(v)))
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Dur, E> {
+                Err(E::custom(DURATION_NEEDS_UNIT))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Dur, E> {
+                Err(E::custom(DURATION_NEEDS_UNIT))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Dur, E> {
                 parse_duration(v).map(Dur).map_err(E::custom)
@@ -620,52 +763,18 @@ impl<'de> Deserialize<'de> for Dur {
     }
 }
 
-/// Parses `"500ms"`, `"30s"`, `"10m"`, `"2h"`, `"1d"`, `"1h30m"`, or a bare
-/// number of seconds.
+/// Parses `"500ms"`, `"30s"`, `"10m"`, `"2h"`, `"1d"`, `"1h30m"` (humantime's
+/// syntax). A number without a unit is an error asking for one.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("empty duration".into());
     }
-    if let Ok(secs) = t.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
+    if t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(DURATION_NEEDS_UNIT.into());
     }
-    let mut total = Duration::ZERO;
-    let mut rest = t;
-    while !rest.is_empty() {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return Err(format!(
-                "bad duration `{text}`: expected a number at `{rest}`"
-            ));
-        }
-        let n: u64 = rest[..digits]
-            .parse()
-            .map_err(|_| format!("bad duration `{text}`: number too large"))?;
-        rest = rest[digits..].trim_start();
-        let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
-        let unit = &rest[..unit_len];
-        rest = rest[unit_len..].trim_start();
-        let piece = match unit {
-            "ms" => Duration::from_millis(n),
-            "s" => Duration::from_secs(n),
-            "m" | "min" => Duration::from_secs(n.saturating_mul(60)),
-            "h" => Duration::from_secs(n.saturating_mul(3600)),
-            "d" => Duration::from_secs(n.saturating_mul(86_400)),
-            "" => {
-                return Err(format!(
-                    "bad duration `{text}`: a unit (ms, s, m, h, d) must follow {n}"
-                ))
-            }
-            other => {
-                return Err(format!(
-                    "bad duration `{text}`: unknown unit `{other}` (use ms, s, m, h or d)"
-                ))
-            }
-        };
-        total = total.saturating_add(piece);
-    }
-    Ok(total)
+    humantime::parse_duration(t)
+        .map_err(|e| format!("bad duration `{text}`: {e} (write e.g. \"30s\", \"5m\", \"1h30m\")"))
 }
 
 /// Writes a duration the way the file does (`"10m"`, `"1h30m"`, `"500ms"`).
@@ -686,6 +795,37 @@ pub fn format_duration(d: Duration) -> String {
         }
     }
     out
+}
+
+/// The dotted key of the table a byte offset of `text` is in, and the key
+/// of its line (`schemes.po.every`), for errors TOML reports by position.
+fn key_at(text: &str, offset: usize) -> String {
+    let before = &text[..offset.min(text.len())];
+    let table = before
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && l.contains(']'))
+        .map(|l| {
+            l.trim_start_matches('[')
+                .split(']')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        });
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let key = line
+        .split_once('=')
+        .map(|(k, _)| k.trim().to_string())
+        .filter(|k| !k.is_empty() && !k.starts_with('['));
+    match (table, key) {
+        (Some(t), Some(k)) => format!("{t}.{k}"),
+        (Some(t), None) => t,
+        (None, Some(k)) => k,
+        (None, None) => "(file)".into(),
+    }
 }
 
 // ----------------------------------------------------------------------------
@@ -721,6 +861,7 @@ impl Checker<'_> {
             line,
             column,
             key: key.into(),
+            span: Some(start..span.end.max(start).min(self.text.len())),
         }
     }
 

@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod check;
+pub mod config_diag;
 pub mod daemon;
 pub mod demo;
 pub mod init;

@@ -75,7 +75,8 @@ pub fn load_config(explicit: Option<&Path>) -> anyhow::Result<Config> {
         if super::json_logs() {
             tracing::warn!(at = %w.at, "{}", w.message);
         } else {
-            eprintln!("warning: {w}");
+            let color = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            eprint!("{}", super::config_diag::render_warning(w, color));
         }
     }
     Ok(config)

@@ -22,7 +22,7 @@ map = "wdt_po"
 source = "wdt"
 target = "kingdee"
 every = "1h30m"
-overlap = 120
+overlap = "2m"
 start = "2024-01-01"
 
 [schemes.another]
@@ -112,16 +112,24 @@ fn errors_name_the_line_and_key() {
     assert!(err(&wrong_end).contains(
         "schemes.po.target: connection \"wdt\" is of kind wdt, which cannot be a target"
     ));
-    let bad_dur = GOOD.replace("every = \"1h30m\"", "every = \"5 minutes\"");
+    let bad_dur = GOOD.replace("every = \"1h30m\"", "every = \"5 parsecs\"");
     let e = err(&bad_dur);
-    assert!(e.contains("line 21"), "{e}");
-    assert!(e.contains("unknown unit `minutes`"), "{e}");
+    assert!(
+        e.starts_with("dir/duijie.toml:21:9: schemes.po.every: "),
+        "{e}"
+    );
+    assert!(e.contains("unknown time unit \"parsecs\""), "{e}");
     let bad_start = GOOD.replace("start = \"2024-01-01\"", "start = \"yesterday\"");
     assert!(err(&bad_start)
         .starts_with("dir/duijie.toml:23:9: schemes.po.start: `yesterday` is not a date-time"));
     let typo = GOOD.replace("every = \"1h30m\"", "evrey = \"1h\"");
     let e = err(&typo);
-    assert!(e.contains("unknown field `evrey`"), "{e}");
+    assert!(
+        e.starts_with(
+            "dir/duijie.toml:21:1: schemes.po.evrey: unknown key `evrey`: did you mean `every`?"
+        ),
+        "{e}"
+    );
     let missing = GOOD.replace("sid = \"apidevnew2\"\n", "");
     assert_eq!(
         err(&missing),
@@ -156,7 +164,7 @@ fn errors_name_the_line_and_key() {
     let syntax = "[connections.wdt\nkind = 1";
     let e = err(syntax);
     assert!(
-        e.starts_with("dir/duijie.toml: TOML parse error at line 1"),
+        e.starts_with("dir/duijie.toml:1:17: (file): unclosed table"),
         "{e}"
     );
 }
@@ -177,7 +185,7 @@ fn durations_parse_and_print() {
         ("2h", 7200),
         ("1d", 86_400),
         ("1h30m", 5400),
-        ("45", 45),
+        ("1h 30m", 5400),
     ] {
         assert_eq!(
             parse_duration(text).unwrap(),
@@ -187,7 +195,8 @@ fn durations_parse_and_print() {
     }
     assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
     assert!(parse_duration("ten").is_err());
-    assert!(parse_duration("10").is_ok());
+    let bare = parse_duration("10").unwrap_err();
+    assert!(bare.contains("needs a unit"), "{bare}");
     assert!(parse_duration("10x").is_err());
     assert_eq!(format_duration(Duration::from_secs(5400)), "1h30m");
     assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
@@ -293,4 +302,78 @@ fn a_file_with_secrets_in_clear_that_others_can_read_is_a_warning() {
     std::fs::write(&path, env_only).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     assert!(Config::load(&path).unwrap().warnings.is_empty());
+}
+
+#[test]
+fn a_bare_number_as_a_duration_asks_for_a_unit() {
+    let e = parse(&GOOD.replace("every = \"1h30m\"", "every = 5")).unwrap_err();
+    assert_eq!(e.code().0, "C0002");
+    let at = e.location().unwrap();
+    assert_eq!((at.line, at.key.as_str()), (21, "schemes.po.every"));
+    assert!(e.to_string().contains("a duration needs a unit"), "{e}");
+    assert!(e.to_string().contains("\"5m\""), "{e}");
+}
+
+#[test]
+fn a_misspelt_key_gets_the_closest_known_one() {
+    let e = parse(&GOOD.replace("every = \"1h30m\"", "evry = \"1h30m\"")).unwrap_err();
+    let ConfigError::UnknownKey {
+        key, suggestion, ..
+    } = &e
+    else {
+        panic!("{e:?}")
+    };
+    assert_eq!(key, "evry");
+    assert_eq!(suggestion.as_deref(), Some("every"));
+    assert_eq!(e.code().0, "C0003");
+    assert_eq!(e.help().as_deref(), Some("did you mean `every`?"));
+    let at = e.location().unwrap();
+    assert_eq!((at.line, at.column), (21, 1));
+    assert!(e.to_string().contains("did you mean `every`?"), "{e}");
+    // Far from every known key: the known keys are listed instead.
+    let e = parse(&GOOD.replace("every = \"1h30m\"", "zzzzzz = 1")).unwrap_err();
+    assert!(e.help().unwrap().contains("known keys: "), "{:?}", e.help());
+}
+
+#[test]
+fn wrong_types_say_what_to_write() {
+    let e = err(&GOOD.replace(
+        "[schemes.another]",
+        "[schemes.another]\nconcurrency = \"2\"",
+    ));
+    assert!(e.contains("expected a whole number"), "{e}");
+    assert!(!e.contains("u32"), "{e}");
+}
+
+#[test]
+fn an_empty_secret_variable_is_not_reported_as_unset() {
+    let set_empty = SecretSource::Env {
+        var: "DUIJIE_TEST_EMPTY_SECRET".into(),
+        at: Location {
+            file: Arc::from("duijie.toml"),
+            line: 1,
+            column: 1,
+            key: "connections.wdt.appsecret_env".into(),
+            span: None,
+        },
+    };
+    // SAFETY: no other test reads or writes this variable.
+    unsafe { std::env::set_var("DUIJIE_TEST_EMPTY_SECRET", "") };
+    let e = set_empty.resolve().unwrap_err().to_string();
+    assert!(e.contains("is set but empty"), "{e}");
+    let unset = SecretSource::Env {
+        var: "DUIJIE_TEST_UNSET_VARIABLE".into(),
+        at: Location {
+            file: Arc::from("duijie.toml"),
+            line: 1,
+            column: 1,
+            key: "k".into(),
+            span: None,
+        },
+    };
+    assert!(unset
+        .resolve()
+        .unwrap_err()
+        .to_string()
+        .contains("is not set"));
 }
