@@ -291,8 +291,12 @@ fn a_mistyped_key_is_shown_like_a_map_diagnostic_with_a_suggestion() {
     let dir = TempDir::new("typo");
     init(dir.path(), "http://127.0.0.1:9");
     let path = dir.path().join("duijie.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, text.replacen("every = \"5m\"", "evry = \"5m\"", 1)).unwrap();
+    let original = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        original.replacen("every = \"5m\"", "evry = \"5m\"", 1),
+    )
+    .unwrap();
     let out = run(dir.path(), &["run", "--all"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -311,11 +315,93 @@ fn a_mistyped_key_is_shown_like_a_map_diagnostic_with_a_suggestion() {
     assert_eq!(json[0]["help"], "did you mean `every`?", "{json:#}");
 
     // A bare number for a duration asks for a unit.
-    std::fs::write(&path, text.replacen("every = \"5m\"", "every = 5", 1)).unwrap();
+    std::fs::write(&path, original.replacen("every = \"5m\"", "every = 5", 1)).unwrap();
     let out = run(dir.path(), &["run", "--all"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("error[C0002]") && stderr.contains("a duration needs a unit"),
         "{stderr}"
     );
+}
+
+/// Removes the line of `key` from table `[table]` of `dir/duijie.toml`.
+fn remove_key(dir: &std::path::Path, table: &str, key: &str) {
+    let path = dir.join("duijie.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut out = Vec::new();
+    let mut in_table = false;
+    for line in text.lines() {
+        let t = line.trim_start();
+        if t.starts_with('[') {
+            in_table = t.trim_end() == format!("[{table}]");
+        }
+        if in_table && t.starts_with(&format!("{key} ")) {
+            continue;
+        }
+        out.push(line);
+    }
+    std::fs::write(&path, out.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn the_daemon_follows_cron_expressions_and_a_scheduled_backfill() {
+    let sb = TestSandbox::start(data(20, 10, 34), |_| {});
+    let dir = TempDir::new("schedules");
+    init(dir.path(), &sb.url);
+    // Stock-ins every second by cron; purchase orders hourly, with a
+    // backfill of the last day every second.
+    let si = format!("schemes.{}", SI.name);
+    remove_key(dir.path(), &si, "every");
+    set_key(dir.path(), &si, "cron", "\"* * * * * *\"");
+    set_key(dir.path(), &si, "only", "\"00:00-23:59\"");
+    let po = format!("schemes.{}", PO.name);
+    set_key(dir.path(), &po, "every", "\"1h\"");
+    set_key(dir.path(), &po, "backfill_days", "1");
+    set_key(dir.path(), &po, "backfill_every", "\"1s\"");
+    let child = duijie(dir.path())
+        .arg("daemon")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let st = status_runs(dir.path(), 100);
+        let runs = |s| overview(&st, s)["runs"].as_array().unwrap().clone();
+        let backfills = runs(PO).iter().filter(|r| r["kind"] == "backfill").count();
+        let incremental = runs(PO)
+            .iter()
+            .filter(|r| r["kind"] == "incremental")
+            .count();
+        let si_runs = runs(SI).len();
+        if backfills >= 2 && si_runs >= 2 {
+            // Hourly: the first run only.
+            assert_eq!(incremental, 1, "{:#}", overview(&st, PO));
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "backfills {backfills}, stock-in runs {si_runs}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    signal(child.id(), "TERM");
+    let out = wait_at_most(child, 10, "the daemon after SIGTERM");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{} cron \"* * * * * *\" within 00:00-23:59",
+            SI.name
+        )) && stderr.contains(&format!(
+            "{} every 1h, backfill of the last 1 day(s) every 1s",
+            PO.name
+        )),
+        "{stderr}"
+    );
+    // Read again and again, written once.
+    for scheme in [PO, SI] {
+        let e = expected(&sb.control, scheme);
+        assert_final(dir.path(), &sb, scheme, &e, &BTreeSet::new());
+    }
 }

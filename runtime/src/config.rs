@@ -497,8 +497,13 @@ pub struct SchemeConfig {
     pub source: String,
     /// Target connection name.
     pub target: String,
-    /// Interval between runs of `duijie daemon` (default 5 min).
+    /// Interval between runs of `duijie daemon` (default 5 min); see
+    /// `schedule` for a cron expression instead.
     pub every: Duration,
+    /// When `duijie daemon` runs it: `every` or `cron`, within `only`.
+    pub schedule: schedule::Schedule,
+    /// The daemon's scheduled backfill, if any.
+    pub backfill: Option<schedule::Backfill>,
     /// Records per page (default: the API's default).
     pub page_size: Option<u32>,
     /// Bills per BatchSave call (default 20).
@@ -714,6 +719,11 @@ struct RawScheme {
     source: OptText,
     target: OptText,
     every: Option<Spanned<Dur>>,
+    cron: OptText,
+    only: OptText,
+    backfill_days: Option<Spanned<u32>>,
+    backfill_every: Option<Spanned<Dur>>,
+    backfill_cron: OptText,
     page_size: Option<Spanned<u32>>,
     batch_size: Option<Spanned<u32>>,
     overlap: Option<Spanned<Dur>>,
@@ -833,6 +843,7 @@ fn key_at(text: &str, offset: usize) -> String {
 // column. Connections are checked in `connection.rs`, schemes in `scheme.rs`.
 
 mod connection;
+pub mod schedule;
 mod scheme;
 
 /// Checks the values of one parsed file, whose text it holds to turn a

@@ -3,16 +3,20 @@
 //!
 //! Each scheme runs in its own task; schemes on the same account share its
 //! rate limit. A scheme's next run starts `every` after its last one
-//! started (at once if a run took longer).
+//! started (at once if a run took longer), or at the next time of its
+//! `cron` expression, within its `only` window; a scheduled backfill runs on
+//! its own schedule (`runtime::config::schedule`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use duijie_maplib::Mapper;
-use duijie_runtime::config::{format_duration, SchemeConfig};
+use duijie_runtime::config::schedule::{Backfill, Schedule};
+use duijie_runtime::config::SchemeConfig;
 use duijie_runtime::engine::{Engine, RunOptions, Scheme, Shutdown};
 use duijie_runtime::ratelimit::RateLimits;
-use duijie_runtime::state::{DaemonId, Store};
+use duijie_runtime::state::{DaemonId, RunKind, Store};
 
 use super::run::{connect_all, load_config, open_store, report_line, select, shutdown_on_signals};
 
@@ -41,37 +45,91 @@ fn stamp() -> String {
         .to_string()
 }
 
+/// Which run of a scheme is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Due {
+    Incremental,
+    Backfill,
+}
+
+/// Runs `scheme` on its schedule (and its scheduled backfill) until
+/// `shutdown`. Times are in the source's zone.
 async fn scheme_loop(
     engine: Arc<Engine>,
     scheme: Scheme,
-    every: std::time::Duration,
+    schedule: Schedule,
+    backfill: Option<Backfill>,
     shutdown: Shutdown,
 ) {
+    let zone = scheme.settings.window.zone;
+    let mut last_run: Option<DateTime<Utc>> = None;
+    // A backfill's schedule goes on from the last one recorded.
+    let mut last_backfill: Option<DateTime<Utc>> = match &backfill {
+        Some(_) => {
+            let (store, name) = (engine.store().clone(), scheme.name.clone());
+            tokio::task::spawn_blocking(move || store.overview(&name, 50))
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .and_then(|o| {
+                    o.runs
+                        .into_iter()
+                        .find(|r| r.kind == RunKind::Backfill)
+                        .map(|r| r.started_at)
+                })
+        }
+        None => None,
+    };
     loop {
         if shutdown.requested() {
             return;
         }
-        let started = tokio::time::Instant::now();
-        match engine.run(&scheme, &RunOptions::default()).await {
+        let now = Utc::now();
+        let mut next = (schedule.next(last_run, now, zone), Due::Incremental);
+        if let Some(b) = &backfill {
+            let when = Schedule {
+                every: b.every.clone(),
+                only: schedule.only,
+            }
+            .next(last_backfill, now, zone);
+            if when < next.0 {
+                next = (when, Due::Backfill);
+            }
+        }
+        let wait = (next.0 - now).to_std().unwrap_or_default();
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = shutdown.wait() => return,
+        }
+        let started = Utc::now();
+        let options = match next.1 {
+            Due::Incremental => {
+                last_run = Some(started);
+                RunOptions::default()
+            }
+            Due::Backfill => {
+                last_backfill = Some(started);
+                RunOptions {
+                    backfill_days: backfill.as_ref().map(|b| b.days),
+                }
+            }
+        };
+        match engine.run(&scheme, &options).await {
             Ok(report) => println!("{} {}", stamp(), report_line(&report)),
             Err(e) => {
                 // The store failed or another process holds the scheme:
-                // say so, and try again at the next tick.
-                tracing::error!(scheme = %scheme.name, error = %e, retry_in = %format_duration(every), "run not started; trying again on schedule");
+                // say so, and try again on schedule.
+                let again = schedule.next(last_run, Utc::now(), zone);
+                let again = again.with_timezone(&zone).format("%H:%M:%S%:z");
+                tracing::error!(scheme = %scheme.name, error = %e, next = %again, "run not started; trying again on schedule");
                 if !super::json_logs() {
                     eprintln!(
-                        "{} {}: run not started: {e}; trying again in {}",
+                        "{} {}: run not started: {e}; trying again at {again}",
                         stamp(),
                         scheme.name,
-                        format_duration(every)
                     );
                 }
             }
-        }
-        let next = started + every;
-        tokio::select! {
-            _ = tokio::time::sleep_until(next) => {}
-            _ = shutdown.wait() => return,
         }
     }
 }
@@ -98,11 +156,10 @@ pub async fn run(args: DaemonArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Resul
         connected.len(),
         chosen
             .iter()
-            .map(|c| format!(
-                "{} every {}",
-                c.name,
-                duijie_runtime::config::format_duration(c.every)
-            ))
+            .map(|c| match &c.backfill {
+                Some(b) => format!("{} {}, {b}", c.name, c.schedule),
+                None => format!("{} {}", c.name, c.schedule),
+            })
             .collect::<Vec<_>>()
             .join(", ")
     );
@@ -112,7 +169,8 @@ pub async fn run(args: DaemonArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Resul
         tasks.spawn(scheme_loop(
             engine.clone(),
             scheme,
-            cfg.every,
+            cfg.schedule.clone(),
+            cfg.backfill.clone(),
             shutdown.clone(),
         ));
     }

@@ -42,6 +42,9 @@ pub struct SchemeStatus {
     pub enabled: bool,
     /// The daemon's interval, seconds.
     pub every_secs: u64,
+    /// When the daemon runs it (`every 5m`, `cron "…" within 08:00-22:00`),
+    /// and its scheduled backfill.
+    pub schedule: String,
     /// When the daemon runs it next (last start + interval; now if never run).
     pub next_run: Option<DateTime<Utc>>,
     /// Whether a duijie process is running it right now.
@@ -120,9 +123,12 @@ fn scheme_status(
     let scheduled = daemons
         .iter()
         .any(|d| d.schemes.split(',').any(|n| n == cfg.name));
-    let next_run = (cfg.enabled && scheduled).then(|| match last_start {
-        Some(t) => t + chrono::Duration::from_std(cfg.every).unwrap_or_default(),
-        None => Utc::now(),
+    let next_run = (cfg.enabled && scheduled).then(|| {
+        cfg.schedule.next(
+            last_start,
+            Utc::now(),
+            zone.unwrap_or_else(|| duijie_runtime::engine::window::zone(DEFAULT_UTC_OFFSET_SECS)),
+        )
     });
     // A run recorded as running is really running if its process still
     // holds the scheme's lock (the lock is only tried then, so that status
@@ -142,6 +148,10 @@ fn scheme_status(
         title: mapper.and_then(|m| m.meta().title.clone()),
         enabled: cfg.enabled,
         every_secs: cfg.every.as_secs(),
+        schedule: match &cfg.backfill {
+            Some(b) => format!("{}; {b}", cfg.schedule),
+            None => cfg.schedule.to_string(),
+        },
         next_run,
         overview,
         zone,
@@ -281,19 +291,12 @@ pub fn render(status: &Status) -> String {
             out,
             "  next run      {}",
             match s.next_run {
-                Some(t) if t <= Utc::now() => format!(
-                    "due now (every {})",
-                    format_duration(std::time::Duration::from_secs(s.every_secs))
-                ),
-                Some(t) => format!(
-                    "{} {z} (every {})",
-                    time(t, z),
-                    format_duration(std::time::Duration::from_secs(s.every_secs))
-                ),
+                Some(t) if t <= Utc::now() => format!("due now ({})", s.schedule),
+                Some(t) => format!("{} {z} ({})", time(t, z), s.schedule),
                 None if !s.enabled => "never (disabled)".into(),
                 None => format!(
-                    "none scheduled: no daemon running (`duijie daemon` runs it every {})",
-                    format_duration(std::time::Duration::from_secs(s.every_secs))
+                    "none scheduled: no daemon running (`duijie daemon` runs it {})",
+                    s.schedule
                 ),
             }
         );

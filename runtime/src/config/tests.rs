@@ -377,3 +377,48 @@ fn an_empty_secret_variable_is_not_reported_as_unset() {
         .to_string()
         .contains("is not set"));
 }
+
+#[test]
+fn schedules_are_checked_where_they_are_written() {
+    let cron = GOOD.replace(
+        "every = \"1h30m\"",
+        "cron = \"0 */30 * * * *\"\nonly = \"08:00-22:00\"",
+    );
+    let c = parse(&cron).unwrap();
+    let po = c.scheme("po").unwrap();
+    assert_eq!(
+        po.schedule.to_string(),
+        "cron \"0 */30 * * * *\" within 08:00-22:00"
+    );
+    let both = GOOD.replace(
+        "every = \"1h30m\"",
+        "every = \"1h\"\ncron = \"0 0 * * * *\"",
+    );
+    assert!(err(&both).contains("schemes.po.cron: give either `every` or `cron`, not both"));
+    let bad = GOOD.replace("every = \"1h30m\"", "cron = \"every day\"");
+    assert!(err(&bad).contains("schemes.po.cron: not a cron expression"));
+    let only = GOOD.replace("every = \"1h30m\"", "only = \"8-22\"");
+    assert!(err(&only).contains("schemes.po.only: `8-22` is not a time-of-day window"));
+    let backfill = GOOD.replace(
+        "every = \"1h30m\"",
+        "backfill_days = 7\nbackfill_cron = \"0 0 3 * * *\"",
+    );
+    let b = parse(&backfill)
+        .unwrap()
+        .scheme("po")
+        .unwrap()
+        .backfill
+        .clone()
+        .unwrap();
+    assert_eq!(b.days, 7);
+    assert_eq!(
+        b.to_string(),
+        "backfill of the last 7 day(s) cron \"0 0 3 * * *\""
+    );
+    let alone = GOOD.replace("every = \"1h30m\"", "backfill_days = 7");
+    assert!(
+        err(&alone).contains("schemes.po.backfill_days: needs `backfill_every` or `backfill_cron`")
+    );
+    let no_days = GOOD.replace("every = \"1h30m\"", "backfill_every = \"1d\"");
+    assert!(err(&no_days).contains("`backfill_days` is missing"));
+}
