@@ -636,3 +636,63 @@ async fn a_second_runner_of_the_same_scheme_is_refused() {
         .unwrap_err();
     assert!(e.to_string().contains("already being run"), "{e}");
 }
+
+/// What a progress display was told.
+#[derive(Default)]
+struct Told {
+    totals: std::sync::Mutex<Vec<u64>>,
+    pauses: std::sync::Mutex<Vec<(String, Duration)>>,
+    zones: std::sync::Mutex<Vec<i32>>,
+}
+
+impl duijie_runtime::engine::Progress for Told {
+    fn piece(
+        &self,
+        _: &str,
+        _: usize,
+        _: usize,
+        start: DateTime<chrono::FixedOffset>,
+        _: DateTime<chrono::FixedOffset>,
+    ) {
+        self.zones
+            .lock()
+            .unwrap()
+            .push(start.offset().local_minus_utc());
+    }
+    fn total(&self, _: &str, total: u64) {
+        self.totals.lock().unwrap().push(total);
+    }
+    fn paused(&self, _: &str, who: &str, pause: Duration) {
+        self.pauses.lock().unwrap().push((who.to_string(), pause));
+    }
+}
+
+#[tokio::test]
+async fn progress_hears_each_piece_once_in_the_source_zone_and_every_rate_limit_pause() {
+    let s = setup(records(95));
+    s.source.set_hook(Box::new(|call, _, _| {
+        (call == 2).then(|| {
+            Error::new(
+                Vendor::Wdt,
+                "purchase_order_query",
+                ErrorKind::RateLimited,
+                "超过每分钟最大调用频率限制",
+            )
+            .with_code("100")
+        })
+    }));
+    let told = Arc::new(Told::default());
+    let r = s
+        .engine()
+        .with_progress(told.clone())
+        .run(&s.scheme(), &RunOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(r.outcome, RunOutcome::Succeeded, "{:?}", r.error);
+    // Two pieces of the window: the totals add up to the records, no more.
+    assert_eq!(told.totals.lock().unwrap().iter().sum::<u64>(), 95);
+    assert!(told.zones.lock().unwrap().iter().all(|z| *z == 8 * 3600));
+    let pauses = told.pauses.lock().unwrap();
+    assert_eq!(pauses.len(), 1, "{pauses:?}");
+    assert_eq!(pauses[0].0, "旺店通");
+}

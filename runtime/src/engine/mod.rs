@@ -30,7 +30,7 @@ pub use io::{BillResult, BoxFuture, Source, SourcePage, Target};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use duijie_maplib::Mapper;
 use serde::Serialize;
 use tokio::sync::watch;
@@ -246,18 +246,21 @@ impl Shutdown {
 /// What a long run tells a progress display. Every method has a default
 /// that does nothing.
 pub trait Progress: Send + Sync {
-    /// A window piece starts.
+    /// A window piece starts; its ends are in the source's zone.
     fn piece(
         &self,
         _scheme: &str,
         _index: usize,
         _count: usize,
-        _start: DateTime<Utc>,
-        _end: DateTime<Utc>,
+        _start: DateTime<FixedOffset>,
+        _end: DateTime<FixedOffset>,
     ) {
     }
-    /// The source says the piece holds `total` records.
+    /// The source says the piece holds `total` records (once a piece: a
+    /// piece read again for moved records does not add to it).
     fn total(&self, _scheme: &str, _total: u64) {}
+    /// Calls wait `pause` for `who`'s rate limit (`旺店通`, `金蝶`).
+    fn paused(&self, _scheme: &str, _who: &str, _pause: Duration) {}
     /// `n` records read.
     fn read(&self, _scheme: &str, _n: u64) {}
     /// `n` bills written.
@@ -511,8 +514,14 @@ impl Engine {
             if self.shutdown.requested() {
                 return Err(Stop::Shutdown);
             }
-            self.progress
-                .piece(&scheme.name, i, count, piece.start, piece.end);
+            let zone = scheme.settings.window.zone;
+            self.progress.piece(
+                &scheme.name,
+                i,
+                count,
+                piece.start.with_timezone(&zone),
+                piece.end.with_timezone(&zone),
+            );
             let pid = self.store.add_piece(
                 run,
                 &scheme.name,

@@ -449,6 +449,7 @@ impl Engine {
             ErrorKind::RateLimited => {
                 let pause = s.settings.retry.rate_limit_pause(streak + 1);
                 tracing::info!(scheme = %s.name, ?pause, "target rate limit: pausing");
+                self.progress.paused(&s.name, "金蝶", pause);
                 s.target_limit.pause(pause);
                 for i in items {
                     out.push((
