@@ -33,7 +33,7 @@ pub enum ConnectError {
     /// No compiled scheme of that name.
     #[error("{at}: no compiled scheme named `{name}` (compiled: {known})")]
     UnknownMap {
-        at: Location,
+        at: Box<Location>,
         name: String,
         known: String,
     },
@@ -203,7 +203,7 @@ pub fn find_mapper(
         .find(|m| m.meta().name == cfg.map)
         .cloned()
         .ok_or_else(|| ConnectError::UnknownMap {
-            at: cfg.map_at.clone(),
+            at: Box::new(cfg.map_at.clone()),
             name: cfg.map.clone(),
             known: {
                 let names: Vec<&str> = mappers.iter().map(|m| m.meta().name.as_str()).collect();

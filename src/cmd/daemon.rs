@@ -121,13 +121,9 @@ async fn scheme_loop(
                 // say so, and try again on schedule.
                 let again = schedule.next(last_run, Utc::now(), zone);
                 let again = again.with_timezone(&zone).format("%H:%M:%S%:z");
-                tracing::error!(scheme = %scheme.name, error = %e, next = %again, "run not started; trying again on schedule");
+                tracing::error!(scheme = %scheme.name, error = %e, next = %again, "run stopped; trying again on schedule");
                 if !super::json_logs() {
-                    eprintln!(
-                        "{} {}: run not started: {e}; trying again at {again}",
-                        stamp(),
-                        scheme.name,
-                    );
+                    eprintln!("{} {}: {e}; trying again at {again}", stamp(), scheme.name,);
                 }
             }
         }

@@ -376,7 +376,7 @@ impl Store for SqliteStore {
     }
 
     fn schemes(&self) -> Result<Vec<String>> {
-        self.read(|c| report::schemes(c))
+        self.read(report::schemes)
     }
 
     fn record_status(
