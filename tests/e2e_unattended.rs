@@ -405,3 +405,124 @@ fn the_daemon_follows_cron_expressions_and_a_scheduled_backfill() {
         assert_final(dir.path(), &sb, scheme, &e, &BTreeSet::new());
     }
 }
+
+#[test]
+fn a_daemon_on_a_disk_that_fills_says_so_and_recovers_once_it_empties() {
+    let sb = TestSandbox::start(data(80, 60, 35), |_| {});
+    let dir = TempDir::new("daemon-full-disk");
+    init(dir.path(), &sb.url);
+    set_scheme_key(dir.path(), "every", "\"1s\"");
+    set_scheme_key(dir.path(), "batch_size", "5");
+    let limit: u64 = 160 * 1024;
+    let mut cmd = duijie(dir.path());
+    cmd.arg("daemon")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    // SAFETY: as in `run_with_file_limit`.
+    unsafe {
+        cmd.pre_exec(move || {
+            let l = libc::rlimit {
+                rlim_cur: limit,
+                rlim_max: libc::RLIM_INFINITY,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &l) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    let pid = child.id();
+    let said = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let reader = {
+        let said = said.clone();
+        let mut stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = std::io::Read::read(&mut stderr, &mut buf) {
+                if n == 0 {
+                    break;
+                }
+                said.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+    };
+    // The disk is full: the daemon says why, and that it goes on.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !said.lock().unwrap().contains("trying again at") {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the daemon stopped: {}",
+            said.lock().unwrap()
+        );
+        assert!(
+            Instant::now() < deadline,
+            "no word of the full disk: {}",
+            said.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        said.lock().unwrap().contains("could not write to the disk"),
+        "{}",
+        said.lock().unwrap()
+    );
+    // The disk has room again (the limit is lifted on the running daemon):
+    // it recovers by itself on its schedule.
+    let unlimited = libc::rlimit {
+        rlim_cur: libc::RLIM_INFINITY,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: prlimit on our own child, with a valid limit.
+    let rc = unsafe {
+        libc::prlimit(
+            pid as libc::pid_t,
+            libc::RLIMIT_FSIZE,
+            &unlimited,
+            std::ptr::null_mut(),
+        )
+    };
+    assert_eq!(rc, 0, "{}", std::io::Error::last_os_error());
+    let po = expected(&sb.control, PO);
+    let si = expected(&sb.control, SI);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while sb.bills(PO) < po.bills.len() || sb.bills(SI) < si.bills.len() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the daemon stopped: {}",
+            said.lock().unwrap()
+        );
+        assert!(
+            Instant::now() < deadline,
+            "not recovered: {}",
+            said.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Bills sent while their outcome could not be recorded are looked up
+    // and recorded by a later round.
+    let settled = |st: &serde_json::Value| {
+        [(PO, &po), (SI, &si)].iter().all(|(scheme, e)| {
+            let o = overview(st, *scheme);
+            int(&o["records"]["written"]) as usize == e.bills.len()
+                && int(&o["queue"]["pending"]) + int(&o["queue"]["inflight"]) == 0
+        })
+    };
+    while !settled(&status(dir.path())) {
+        assert!(
+            Instant::now() < deadline,
+            "not settled: {}",
+            said.lock().unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    signal(pid, "TERM");
+    let out = wait_at_most(child, 10, "the daemon after SIGTERM");
+    reader.join().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", said.lock().unwrap());
+    for (scheme, e) in [(PO, &po), (SI, &si)] {
+        assert_final(dir.path(), &sb, scheme, e, &BTreeSet::new());
+    }
+}

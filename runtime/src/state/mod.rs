@@ -108,24 +108,6 @@ impl StoreError {
             other => other,
         }
     }
-
-    /// Whether the store cannot take writes for now (disk full, over the
-    /// file-size limit, read-only, an I/O error): a condition of the
-    /// machine, not of the data, that may clear by itself.
-    pub fn is_storage(&self) -> bool {
-        use rusqlite::ErrorCode::*;
-        match self {
-            StoreError::Sqlite {
-                error: rusqlite::Error::SqliteFailure(e, _),
-                ..
-            } => matches!(
-                e.code,
-                DiskFull | SystemIoFailure | ReadOnly | CannotOpen | DatabaseBusy | DatabaseLocked
-            ),
-            StoreError::Io { .. } => true,
-            _ => false,
-        }
-    }
 }
 
 /// What a SQLite error means to an operator, said once (rusqlite's own text
