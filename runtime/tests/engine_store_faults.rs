@@ -31,6 +31,8 @@ struct FailingStore {
     nth: usize,
     calls: Mutex<HashMap<&'static str, usize>>,
     full: AtomicBool,
+    /// Whether every later write fails too (a full disk), or only that one.
+    sticky: bool,
 }
 
 impl FailingStore {
@@ -41,7 +43,14 @@ impl FailingStore {
             nth,
             calls: Mutex::new(HashMap::new()),
             full: AtomicBool::new(false),
+            sticky: true,
         }
+    }
+
+    /// Fails the one call only.
+    fn once(mut self) -> Self {
+        self.sticky = false;
+        self
     }
 
     /// Counts a call of `op`; fails it when the disk is "full".
@@ -49,10 +58,11 @@ impl FailingStore {
         let mut calls = self.calls.lock().unwrap();
         let n = calls.entry(op).or_default();
         *n += 1;
-        if op == self.op && *n == self.nth {
+        let this = op == self.op && *n == self.nth;
+        if this {
             self.full.store(true, Ordering::SeqCst);
         }
-        if writes && self.full.load(Ordering::SeqCst) {
+        if (this || self.sticky && writes) && self.full.load(Ordering::SeqCst) {
             return Err(StoreError::Io {
                 path: "state.db".into(),
                 source: std::io::Error::from_raw_os_error(27), // EFBIG
@@ -311,5 +321,54 @@ async fn a_failing_store_ends_the_run_promptly_in_every_task_and_loses_nothing()
             assert_eq!(target.numbers().len(), 95, "{op} #{nth}");
             target.assert_each_once();
         }
+    }
+}
+
+/// A store that fails once, in any task, and then takes writes again: the
+/// run is recorded as failed, with the store's error, and the next run
+/// finishes the work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_that_fails_once_records_the_run_as_failed_with_its_cause() {
+    for (op, nth) in [
+        ("ingest", 3),
+        ("claim", 4),
+        ("record_outcomes", 4),
+        ("add_piece", 2),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let store =
+            Arc::new(FailingStore::new(SqliteStore::open(dir.path()).unwrap(), op, nth).once());
+        let source = FakeSource::new("purchase_no", records(95));
+        let target = FakeTarget::new();
+        let sch = scheme(&source, &target);
+        let engine = Engine::new(store.clone()).with_clock(TestClock::new(utc(NOW)).now());
+        let e = tokio::time::timeout(
+            Duration::from_secs(10),
+            engine.run(&sch, &RunOptions::default()),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("{op} #{nth}: hung"))
+        .unwrap_err();
+        assert!(e.to_string().contains("File too large"), "{op} #{nth}: {e}");
+        let runs = store.overview("po", 1).unwrap().runs;
+        assert_eq!(runs[0].outcome, RunOutcome::Failed, "{op} #{nth}");
+        assert!(
+            runs[0]
+                .error
+                .as_deref()
+                .unwrap_or("")
+                .contains("File too large"),
+            "{op} #{nth}: {:?}",
+            runs[0].error
+        );
+        let r = engine.run(&sch, &RunOptions::default()).await.unwrap();
+        assert_eq!(
+            r.outcome,
+            RunOutcome::Succeeded,
+            "{op} #{nth}: {:?}",
+            r.error
+        );
+        assert_eq!(target.numbers().len(), 95, "{op} #{nth}");
+        target.assert_each_once();
     }
 }
