@@ -3,8 +3,16 @@
 //! whether retrying can help; a connection's `ca_file` makes a server with
 //! a certificate of a private authority trusted.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
+
+use duijie_maplib::Mapper;
+use duijie_runtime::config::Config;
+use duijie_runtime::connect::{connect, Clients};
+use duijie_runtime::ratelimit::RateLimits;
+use duijie_sandbox::{Sandbox, SandboxConfig};
 
 use duijie_runtime::error::{Error, ErrorKind};
 use duijie_runtime::secret::Secret;
@@ -62,9 +70,8 @@ async fn an_unknown_host_names_dns_and_is_not_retried() {
     }
 }
 
-/// A TLS server on loopback with a certificate signed by the test CA,
-/// answering every request with an empty WDT page.
-async fn tls_server() -> u16 {
+/// The TLS server settings of the test certificate (signed by the test CA).
+fn tls_acceptor() -> tokio_rustls::TlsAcceptor {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let certs = CertificateDer::pem_file_iter(format!("{FIXTURES}/server.pem"))
@@ -80,7 +87,13 @@ async fn tls_server() -> u16 {
     .with_no_client_auth()
     .with_single_cert(certs, key)
     .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
+
+/// A TLS server on loopback with a certificate signed by the test CA,
+/// answering every request with an empty WDT page.
+async fn tls_server() -> u16 {
+    let acceptor = tls_acceptor();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
@@ -140,4 +153,110 @@ fn a_ca_file_without_certificates_is_refused() {
     );
     let e = read_ca_file(&dir.path().join("missing.pem")).unwrap_err();
     assert!(e.contains("cannot read"), "{e}");
+}
+
+/// A TLS front (the test certificate) to the plain-HTTP server at `addr`.
+async fn tls_proxy(addr: String) -> u16 {
+    let acceptor = tls_acceptor();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let (acceptor, addr) = (acceptor.clone(), addr.clone());
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let Ok(mut plain) = tokio::net::TcpStream::connect(&addr).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+            });
+        }
+    });
+    port
+}
+
+/// Through the configuration: a 金蝶 connection whose server has a
+/// certificate of a private CA fails for that reason until its `ca_file`
+/// names the CA; then it logs in.
+#[tokio::test]
+async fn ca_file_in_the_configuration_lets_the_connection_trust_a_private_ca() {
+    let sb = Sandbox::start(SandboxConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
+    let base = sb.base_url();
+    let port = tls_proxy(base.trim_start_matches("http://").to_string()).await;
+    let d = SandboxConfig::default();
+    let mapper: Arc<dyn Mapper> = Arc::new(common::TestMapper::new(common::Kind::Purchase));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        format!("{FIXTURES}/ca.pem"),
+        dir.path().join("internal-ca.pem"),
+    )
+    .unwrap();
+    let config = |ca: &str| {
+        let text = format!(
+            r#"
+[connections.wdt]
+kind = "wdt"
+base_url = "{base}"
+sid = "{sid}"
+appkey = "{appkey}"
+appsecret = "{appsecret}"
+
+[connections.kingdee]
+kind = "kingdee"
+base_url = "https://localhost:{port}/k3cloud"
+acct_id = "{acct}"
+user_name = "{user}"
+app_id = "{app_id}"
+app_secret = "{app_secret}"
+{ca}
+
+[schemes.po]
+map = "{map}"
+source = "wdt"
+target = "kingdee"
+"#,
+            sid = d.wdt.sid,
+            appkey = d.wdt.appkey,
+            appsecret = d.wdt.appsecret,
+            acct = d.kingdee.acct_id,
+            user = d.kingdee.user_name,
+            app_id = d.kingdee.app_id,
+            app_secret = d.kingdee.app_secret,
+            map = mapper.meta().name,
+        );
+        Config::parse(&text, &dir.path().join("duijie.toml")).unwrap()
+    };
+    let check = |config: Config| {
+        let mapper = mapper.clone();
+        async move {
+            let cfg = config.scheme("po").unwrap().clone();
+            let scheme = connect(
+                &config,
+                &cfg,
+                mapper,
+                &mut Clients::new(),
+                &RateLimits::new(),
+            )
+            .unwrap();
+            scheme.target.check().await
+        }
+    };
+    let e = check(config("")).await.unwrap_err();
+    assert!(
+        e.to_string().contains("not signed by a trusted authority"),
+        "{e}"
+    );
+    check(config("ca_file = \"internal-ca.pem\""))
+        .await
+        .unwrap();
 }
