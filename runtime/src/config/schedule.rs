@@ -138,10 +138,17 @@ impl Schedule {
                 last + chrono::Duration::from_std(*d).unwrap_or(chrono::Duration::MAX)
             }
             (Every::Cron(s), last) => {
+                // The expression's next time; with a window, its next time
+                // inside the window (not the window's opening).
                 let from = last.unwrap_or(now).with_timezone(&zone);
-                s.after(&from)
-                    .next()
-                    .map_or(chrono::DateTime::<Utc>::MAX_UTC, |t| t.with_timezone(&Utc))
+                let inside = |t: &DateTime<FixedOffset>| {
+                    self.only.as_ref().is_none_or(|w| w.contains(t.time()))
+                };
+                return s
+                    .after(&from)
+                    .take(100_000)
+                    .find(inside)
+                    .map_or(chrono::DateTime::<Utc>::MAX_UTC, |t| t.with_timezone(&Utc));
             }
         };
         match &self.only {
@@ -220,6 +227,16 @@ mod tests {
         assert_eq!(
             half.next(Some(utc("2024-03-01T12:00:00Z")), now, plus8()),
             utc("2024-03-01T12:30:00Z")
+        );
+        // With a window: the expression's next time inside it.
+        let nightly = Schedule {
+            every: Every::cron("0 0 * * * *").unwrap(),
+            only: Some(Window::parse("01:00-03:00").unwrap()),
+        };
+        // 20:00 at +8 → 01:00 at +8 the next day (17:00 UTC).
+        assert_eq!(
+            nightly.next(None, now, plus8()),
+            utc("2024-03-01T17:00:00Z")
         );
         let e = Every::cron("*/5 * *").unwrap_err();
         assert!(e.contains("six fields"), "{e}");
