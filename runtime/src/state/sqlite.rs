@@ -156,8 +156,27 @@ impl SqliteStore {
             path: shown,
             memory_locks: Arc::default(),
         };
-        store.setup(true).map_err(|e| e.at(&store.path))?;
-        Ok(store)
+        // Another process opening the same new store (a daemon and
+        // `status`) can hold it while it turns on WAL or migrates, and
+        // SQLite answers "busy" at once there rather than waiting: try
+        // again for a while.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            match store.setup(true) {
+                Ok(()) => return Ok(store),
+                Err(StoreError::Sqlite {
+                    error: rusqlite::Error::SqliteFailure(f, _),
+                    ..
+                }) if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => return Err(e.at(&store.path)),
+            }
+        }
     }
 
     /// Opens an existing store without creating anything (for `status`):
