@@ -392,7 +392,7 @@ async fn malformed_records_are_dead_lettered_while_the_rest_is_written() {
     let s = setup(recs);
     *s.target.reject_supplier.lock().unwrap() = None;
     let r = s.run().await;
-    assert_eq!(r.outcome, RunOutcome::Succeeded);
+    assert_eq!(r.outcome, RunOutcome::SucceededWithDeadLetters);
     assert_eq!(r.counts.read, 20);
     assert_eq!(r.counts.failed, 2);
     assert_eq!(r.counts.skipped, 1);
@@ -422,6 +422,7 @@ async fn malformed_records_are_dead_lettered_while_the_rest_is_written() {
     let r = engine
         .retry(&s.scheme(), &RetrySelection::Ids(vec![d.id]), true)
         .await
+        .unwrap()
         .unwrap();
     assert_eq!(r.outcome, RunOutcome::Succeeded);
     assert_eq!(r.counts.written, 1);
@@ -435,6 +436,7 @@ async fn malformed_records_are_dead_lettered_while_the_rest_is_written() {
     let r = engine
         .retry(&s.scheme(), &RetrySelection::All, true)
         .await
+        .unwrap()
         .unwrap();
     assert_eq!(r.counts.written, 1);
     assert!(s
@@ -444,11 +446,23 @@ async fn malformed_records_are_dead_lettered_while_the_rest_is_written() {
         .is_empty());
     assert_eq!(s.target.numbers().len(), 19);
     s.target.assert_each_once();
+    // Nothing left to retry: no run is recorded.
+    let runs = s.store.overview("po", 100).unwrap().runs.len();
+    let none = engine
+        .retry(&s.scheme(), &RetrySelection::All, true)
+        .await
+        .unwrap();
+    assert!(none.is_none(), "{none:?}");
+    // A dead letter that does not exist is an error, and no run either.
     let bad = engine
         .retry(&s.scheme(), &RetrySelection::Ids(vec![9999]), true)
         .await
-        .unwrap();
-    assert_eq!(bad.outcome, RunOutcome::Failed);
+        .unwrap_err();
+    assert!(
+        bad.to_string().contains("no open dead letter 9999"),
+        "{bad}"
+    );
+    assert_eq!(s.store.overview("po", 100).unwrap().runs.len(), runs);
 }
 
 #[tokio::test]
@@ -458,7 +472,17 @@ async fn rejected_bills_become_dead_letters_with_the_target_message() {
     let s = setup(recs);
     *s.target.reject_supplier.lock().unwrap() = Some("P001".into());
     let r = s.run().await;
-    assert_eq!(r.outcome, RunOutcome::Succeeded);
+    // Every bill rejected: not a plain success.
+    assert_eq!(r.outcome, RunOutcome::SucceededWithDeadLetters);
+    assert_eq!(r.outcome.to_string(), "succeeded with dead letters");
+    assert!(
+        r.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("6 record(s) became dead letters"),
+        "{:?}",
+        r.error
+    );
     assert_eq!(r.counts.failed, 6);
     let dl = s
         .store
@@ -474,8 +498,10 @@ async fn rejected_bills_become_dead_letters_with_the_target_message() {
         .engine()
         .retry(&s.scheme(), &RetrySelection::All, true)
         .await
+        .unwrap()
         .unwrap();
     assert_eq!(r.counts.written, 6);
+    assert_eq!(r.outcome, RunOutcome::Succeeded);
     s.target.assert_each_once();
 }
 
@@ -706,4 +732,64 @@ async fn a_second_runner_of_the_same_scheme_is_refused() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("already being run"), "{e}");
+}
+
+/// What a progress display was told.
+#[derive(Default)]
+struct Told {
+    totals: std::sync::Mutex<Vec<u64>>,
+    pauses: std::sync::Mutex<Vec<(String, Duration)>>,
+    zones: std::sync::Mutex<Vec<i32>>,
+}
+
+impl duijie_runtime::engine::Progress for Told {
+    fn piece(
+        &self,
+        _: &str,
+        _: usize,
+        _: usize,
+        start: DateTime<chrono::FixedOffset>,
+        _: DateTime<chrono::FixedOffset>,
+    ) {
+        self.zones
+            .lock()
+            .unwrap()
+            .push(start.offset().local_minus_utc());
+    }
+    fn total(&self, _: &str, total: u64) {
+        self.totals.lock().unwrap().push(total);
+    }
+    fn paused(&self, _: &str, who: &str, pause: Duration) {
+        self.pauses.lock().unwrap().push((who.to_string(), pause));
+    }
+}
+
+#[tokio::test]
+async fn progress_hears_each_piece_once_in_the_source_zone_and_every_rate_limit_pause() {
+    let s = setup(records(95));
+    s.source.set_hook(Box::new(|call, _, _| {
+        (call == 2).then(|| {
+            Error::new(
+                Vendor::Wdt,
+                "purchase_order_query",
+                ErrorKind::RateLimited,
+                "超过每分钟最大调用频率限制",
+            )
+            .with_code("100")
+        })
+    }));
+    let told = Arc::new(Told::default());
+    let r = s
+        .engine()
+        .with_progress(told.clone())
+        .run(&s.scheme(), &RunOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(r.outcome, RunOutcome::Succeeded, "{:?}", r.error);
+    // Two pieces of the window: the totals add up to the records, no more.
+    assert_eq!(told.totals.lock().unwrap().iter().sum::<u64>(), 95);
+    assert!(told.zones.lock().unwrap().iter().all(|z| *z == 8 * 3600));
+    let pauses = told.pauses.lock().unwrap();
+    assert_eq!(pauses.len(), 1, "{pauses:?}");
+    assert_eq!(pauses[0].0, "旺店通");
 }

@@ -73,10 +73,14 @@ fn default_rate_limit(kind: ConnectionKind) -> u32 {
 
 impl Checker<'_> {
     /// Checks the connection `name`.
+    /// `base` is the file's directory (`ca_file` is relative to it);
+    /// warnings go to `warnings`.
     pub(super) fn connection(
         &self,
         name: &str,
         raw: Spanned<RawConnection>,
+        base: &Path,
+        warnings: &mut Vec<ConfigWarning>,
     ) -> Result<ConnectionConfig, ConfigError> {
         let table = raw.span();
         let p = format!("connections.{name}");
@@ -91,6 +95,52 @@ impl Checker<'_> {
                 ULTIMATE_REFUSED,
             ));
         }
+        let allow_insecure_http = c.allow_insecure_http.as_ref().is_some_and(|a| *a.get_ref());
+        let local = is_loopback_url(&base_url);
+        if base_url.starts_with("http://") && !local && !allow_insecure_http {
+            return Err(self.invalid(
+                span_or(&c.base_url, &table),
+                format!("{p}.base_url"),
+                "http:// to another machine sends the credentials and signatures in clear: use https://, \
+                 or set `allow_insecure_http = true` on this connection (a network you trust only)",
+            ));
+        }
+        if base_url.starts_with("http://") && !local {
+            warnings.push(ConfigWarning {
+                at: self.at(span_or(&c.base_url, &table), format!("{p}.base_url")),
+                message: "http:// to another machine: credentials and signatures go out in clear \
+                          (allowed by `allow_insecure_http`)"
+                    .into(),
+            });
+        }
+        if !local {
+            let inline = [
+                ("appsecret", &c.appsecret),
+                ("app_secret", &c.app_secret),
+                ("password", &c.password),
+            ];
+            for (key, v) in inline {
+                if let Some(v) = v {
+                    warnings.push(ConfigWarning {
+                        at: self.at(v.span(), format!("{p}.{key}")),
+                        message: format!(
+                            "a secret written in clear for a real host: put it in an environment variable \
+                             and name it with `{key}_env = \"DUIJIE_…\"` instead"
+                        ),
+                    });
+                }
+            }
+        }
+        let ca_file = match &c.ca_file {
+            None => None,
+            Some(f) => {
+                let path = base.join(f.get_ref());
+                if let Err(e) = crate::vendors::http::read_ca_file(&path) {
+                    return Err(self.invalid(f.span(), format!("{p}.ca_file"), e));
+                }
+                Some(path)
+            }
+        };
         let timeout = c
             .timeout
             .as_ref()
@@ -139,6 +189,8 @@ impl Checker<'_> {
             rate_limit_per_minute,
             max_page_size,
             account,
+            ca_file,
+            allow_insecure_http,
             at: self.at(table, p),
         })
     }

@@ -43,6 +43,10 @@ pub(crate) type Tries = Mutex<HashMap<QueueId, u32>>;
 #[derive(Debug, Default)]
 pub(crate) struct Feed {
     done: AtomicBool,
+    /// Reading stopped because the state store failed: the writer sends
+    /// nothing more (an outcome it cannot record would be a bill to look up
+    /// again), it only finishes the batches in flight.
+    abandoned: AtomicBool,
     more: Notify,
 }
 
@@ -56,6 +60,16 @@ impl Feed {
     pub(crate) fn finish(&self) {
         self.done.store(true, Ordering::Release);
         self.more.notify_one();
+    }
+
+    /// Reading stopped on a failure of the state store.
+    pub(crate) fn abandon(&self) {
+        self.abandoned.store(true, Ordering::Release);
+        self.finish();
+    }
+
+    fn is_abandoned(&self) -> bool {
+        self.abandoned.load(Ordering::Acquire)
     }
 
     fn is_done(&self) -> bool {
@@ -92,6 +106,12 @@ impl Engine {
         loop {
             while stop.is_none() && running.len() < concurrency {
                 if self.shutdown.requested() {
+                    stop = Some(Stop::Shutdown);
+                    break;
+                }
+                if feed.is_some_and(Feed::is_abandoned) {
+                    // The reader's store error is the run's; this one is
+                    // not reported.
                     stop = Some(Stop::Shutdown);
                     break;
                 }
@@ -341,7 +361,7 @@ impl Engine {
                     }
                     BillResult::Duplicate { message } => duplicates.push((item, message)),
                     BillResult::Rejected { message } => {
-                        tracing::warn!(scheme = %s.name, record = %item.record_id, reason = %message, "bill rejected by the target");
+                        tracing::info!(scheme = %s.name, record = %item.record_id, reason = %message, "bill rejected by the target");
                         out.push((item.id, WriteOutcome::Failed { reason: message }));
                     }
                     BillResult::Transient { message } => {
@@ -537,6 +557,7 @@ impl Engine {
             ErrorKind::RateLimited => {
                 let pause = s.settings.retry.rate_limit_pause(streak + 1);
                 tracing::info!(scheme = %s.name, ?pause, "target rate limit: pausing");
+                self.progress.paused(&s.name, "金蝶", pause);
                 s.target_limit.pause(pause);
                 for i in items {
                     out.push((
