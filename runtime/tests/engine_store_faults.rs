@@ -143,6 +143,24 @@ impl Store for FailingStore {
         self.check("piece_complete", false)?;
         self.inner.piece_complete(piece)
     }
+    fn due_steps(&self, scheme: &str, limit: usize, now: DateTime<Utc>) -> Result<Vec<StepItem>> {
+        self.check("due_steps", false)?;
+        self.inner.due_steps(scheme, limit, now)
+    }
+    fn record_steps(
+        &self,
+        run: RunId,
+        scheme: &str,
+        outcomes: &[(StepId, StepOutcome)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.check("record_steps", true)?;
+        self.inner.record_steps(run, scheme, outcomes, now)
+    }
+    fn next_step_due(&self, scheme: &str) -> Result<Option<DateTime<Utc>>> {
+        self.check("next_step_due", false)?;
+        self.inner.next_step_due(scheme)
+    }
     fn claim(
         &self,
         scheme: &str,

@@ -226,6 +226,9 @@ fn the_wdt_ultimate_platform_is_refused_with_the_reason() {
     // openapi2's own addresses are fine.
     let text = GOOD.replacen("http://127.0.0.1:8090\"", "https://api.wangdian.cn\"", 1);
     assert!(parse(&text).is_ok());
+}
+
+#[test]
 fn http_to_another_machine_is_refused_unless_allowed_then_warned() {
     let remote = GOOD.replace(
         "base_url = \"http://127.0.0.1:8090/k3cloud\"",
