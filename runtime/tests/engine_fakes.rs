@@ -519,7 +519,12 @@ async fn a_batch_failing_as_a_whole_is_halved_down_to_its_bad_bills() {
         .into_iter()
         .collect();
     let r = s.run().await;
-    assert_eq!(r.outcome, RunOutcome::Succeeded, "{:?}", r.error);
+    assert_eq!(
+        r.outcome,
+        RunOutcome::SucceededWithDeadLetters,
+        "{:?}",
+        r.error
+    );
     assert_eq!(r.counts.written, 18);
     assert_eq!(r.counts.failed, 2);
     assert_eq!(r.queue_left, 0);
