@@ -174,7 +174,7 @@ impl<'s> Checker<'s, '_> {
         );
         self.warn_unused_locals();
         self.levels.pop();
-        target.map(|_| {
+        target.map(|(_, field)| {
             let source = source.field_ref;
             (
                 path,
@@ -182,6 +182,7 @@ impl<'s> Checker<'s, '_> {
                     source,
                     level,
                     body,
+                    required: field.required,
                 },
             )
         })

@@ -320,11 +320,12 @@ fn target_field(f: &TargetField) -> TokenStream {
             source,
             level,
             body,
+            required,
         } => {
             let source = field_ref(source);
             let level = Literal::usize_suffixed(*level);
             let body = block(body);
-            quote!(#tv::Array { source: #source, level: #level, body: #body })
+            quote!(#tv::Array { source: #source, level: #level, body: #body, required: #required })
         }
         TargetValue::List(blocks) => {
             let blocks = vec(blocks.iter().map(block));
