@@ -169,6 +169,10 @@ fn schemes_give_the_diagnostics_their_cases_say() {
         let out = duijie_compiler::check_file(&map, &specs);
         let text = render(&out.diagnostics, &out.files, false);
         failures.extend(compare(&map.with_extension("out"), &text));
+        // Doctrine: every error has a help line.
+        for d in out.diagnostics.iter().filter(|d| d.help.is_none()) {
+            failures.push(format!("{}: {} has no help line", map.display(), d.code.id));
+        }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -141,7 +141,11 @@ impl Checker<'_, '_> {
                     p.span,
                     format!("`{}` is a parameter, it has no fields", first.name),
                 )
-                .label("a value, not a record");
+                .label("a value, not a record")
+                .help(format!(
+                    "pass the field itself as the argument and use `{}` alone",
+                    first.name
+                ));
                 return None;
             }
             return Some(arg);

@@ -127,7 +127,10 @@ impl<'s> Checker<'s, '_> {
                     format!("`{what}` is given twice"),
                     Repeat::Given,
                     (file, first),
-                );
+                )
+                .help(format!(
+                    "a scheme has one `{what}`: keep the one you mean and remove the other"
+                ));
             }
         }
     }

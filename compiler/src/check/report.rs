@@ -79,7 +79,8 @@ impl Checker<'_, '_> {
                 format!("the {what} `{}` is set twice", name.name),
                 Repeat::Given,
                 (file, first),
-            );
+            )
+            .help(format!("set each {what} once: remove one of the two"));
             return false;
         }
         seen.insert(name.name.clone(), name.span);

@@ -193,7 +193,8 @@ impl<'s> Checker<'s, '_> {
                 span,
                 format!("`{}` takes no arguments", name.name),
             )
-            .label("remove the parentheses");
+            .label("remove the parentheses")
+            .help(format!("write `{}` alone", name.name));
             return None;
         }
         Some(value)
@@ -256,7 +257,8 @@ impl<'s> Checker<'s, '_> {
                 name.name
             ),
         )
-        .label(format!("the {what} parameter is `{param}`"));
+        .label(format!("the {what} parameter is `{param}`"))
+        .help(format!("bind it to `{param}`: `{param} = {}`", name.name));
     }
 
     /// A time sync variable, which only a date or date-time parameter takes.
