@@ -177,11 +177,11 @@ fn schemes_give_the_diagnostics_their_cases_say() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// `tests/cases/specs_bad/NAME.toml`: the error loading it, in `NAME.out`.
+/// `tests/cases/spec_files/NAME.toml`: what loading it gives (`loads`, or the error), in `NAME.out`.
 #[test]
 fn bad_specs_give_the_errors_their_cases_say() {
     let mut failures = Vec::new();
-    let tomls = files(&Path::new(CASES).join("specs_bad"), "toml");
+    let tomls = files(&Path::new(CASES).join("spec_files"), "toml");
     for toml in tomls {
         let text = std::fs::read_to_string(&toml).expect("read spec case");
         let mut specs = Specs::default();

@@ -295,7 +295,7 @@ fn source_meta(api: &ApiSpec, params: Vec<ParamMeta>) -> SourceMeta {
     let window = api.window.as_ref().map(|w| WindowMeta {
         start_param: w.start.clone(),
         end_param: w.end.clone(),
-        max_days: w.max_days,
+        max_secs: w.max_secs(),
         format: api.datetime_format.clone(),
         utc_offset_secs: parse_offset(&api.zone).unwrap_or(8 * 3600),
     });
