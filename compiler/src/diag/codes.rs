@@ -60,6 +60,7 @@ codes! {
     RECURSIVE_DEF = "E0505", "a definition uses itself";
     UNUSED_TABLE = "W0001", "unused table";
     UNUSED_LOCAL = "W0002", "unused local";
+    NUMBER_NOT_WRITTEN = "W0003", "the number is not written to the form's number field";
 }
 
 /// Looks a code up by its id.
