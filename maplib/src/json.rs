@@ -108,6 +108,9 @@ pub fn record<'a, K: Keys + ?Sized>(
         // The first byte only guesses the kind (`not json` starts like
         // `null`): say "not valid JSON" unless the text really is JSON.
         return Err(match serde_json::from_str::<IgnoredAny>(json) {
+            Err(_) if json.starts_with('\u{feff}') => ValueError::new(
+                "the record starts with a byte-order mark (U+FEFF), which JSON text does not have: save the input without it",
+            ),
             Err(e) => ValueError::new(format!("the record is not valid JSON: {e}")),
             Ok(_) if kind == "nothing" => ValueError::new("the record is not a JSON object"),
             Ok(_) => ValueError::new(format!("the record is {kind}, not a JSON object")),

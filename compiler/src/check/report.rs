@@ -106,6 +106,32 @@ pub(super) fn suggest<'c>(
     did_you_mean(wanted, candidates).unwrap_or_else(otherwise)
 }
 
+/// "did you mean `C`?" for the one candidate that `wanted` abbreviates:
+/// the same first letter and every letter of `wanted` in `C`, in order
+/// (`rnd` → `round`, `fmt_dt` → `format_datetime`).
+pub(super) fn abbreviated<'c>(
+    wanted: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<String> {
+    let wanted = wanted.to_lowercase();
+    if wanted.chars().count() < 2 {
+        return None;
+    }
+    let fits = |c: &str| {
+        let c = c.to_lowercase();
+        if c.chars().next() != wanted.chars().next() {
+            return false;
+        }
+        let mut rest = c.chars();
+        wanted.chars().all(|w| rest.any(|x| x == w))
+    };
+    let mut found = candidates.into_iter().filter(|c| fits(c));
+    match (found.next(), found.next()) {
+        (Some(one), None) => Some(mean(one)),
+        _ => None,
+    }
+}
+
 fn mean(name: &str) -> String {
     format!("did you mean `{name}`?")
 }
