@@ -769,3 +769,24 @@ proptest! {
         }
     }
 }
+
+/// A record above the size limit fails alone, the same both ways, with its
+/// id and the limit named; one just below it maps.
+#[test]
+fn a_record_above_the_size_limit_fails_alone() {
+    let limit = duijie_maplib::json::MAX_RECORD_BYTES;
+    let record = |size: usize| {
+        let head = r#"{"purchase_no":"BIG","check_time":"2024-01-02 10:00:00","details_list":[{"rec_id":"1","num":"1"}],"remark":""#;
+        let pad = size - head.len() - 2;
+        format!("{head}{}\"}}", "x".repeat(pad))
+    };
+    let big = record(limit + 1);
+    assert_eq!(big.len(), limit + 1);
+    let (result, _) = same(PURCHASE, compiled(PURCHASE).as_ref(), &interpreted(PURCHASE), &big);
+    let e = result.unwrap_err();
+    assert_eq!(e.record_id.as_deref(), Some("BIG"));
+    assert!(e.reason.contains("more than the 16 MiB a record may have"), "{e}");
+    let fits = record(limit);
+    let (result, _) = same(PURCHASE, compiled(PURCHASE).as_ref(), &interpreted(PURCHASE), &fits);
+    assert!(result.is_ok(), "{result:?}");
+}

@@ -166,6 +166,26 @@ pub(crate) fn elements_of(raw: Option<&str>) -> Result<Vec<&RawValue>, ValueErro
     }
 }
 
+/// The largest record mapped, in bytes of JSON text. Mapping holds the
+/// record, what it reads of it and the bill, together several times the
+/// record's size: a record above this fails alone, with an error saying
+/// so, instead of taking the memory of the run (docs/language.md).
+pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
+
+/// Fails a record of more than [`MAX_RECORD_BYTES`].
+pub fn check_record_size(json: &str) -> Result<(), ValueError> {
+    if json.len() <= MAX_RECORD_BYTES {
+        return Ok(());
+    }
+    let tenths = json.len() / (1024 * 1024 / 10);
+    Err(ValueError::new(format!(
+        "the record is {}.{} MiB of JSON, more than the {} MiB a record may have",
+        tenths / 10,
+        tenths % 10,
+        MAX_RECORD_BYTES >> 20
+    )))
+}
+
 /// The record's identity: the value at the dotted path `id_field` (through
 /// nested objects), by the rule of [`id_text`]. `None` also when the record
 /// is not a JSON object, a key on the path is given twice, or an object on
