@@ -782,11 +782,24 @@ fn a_record_above_the_size_limit_fails_alone() {
     };
     let big = record(limit + 1);
     assert_eq!(big.len(), limit + 1);
-    let (result, _) = same(PURCHASE, compiled(PURCHASE).as_ref(), &interpreted(PURCHASE), &big);
+    let (result, _) = same(
+        PURCHASE,
+        compiled(PURCHASE).as_ref(),
+        &interpreted(PURCHASE),
+        &big,
+    );
     let e = result.unwrap_err();
     assert_eq!(e.record_id.as_deref(), Some("BIG"));
-    assert!(e.reason.contains("more than the 16 MiB a record may have"), "{e}");
+    assert!(
+        e.reason.contains("more than the 16 MiB a record may have"),
+        "{e}"
+    );
     let fits = record(limit);
-    let (result, _) = same(PURCHASE, compiled(PURCHASE).as_ref(), &interpreted(PURCHASE), &fits);
+    let (result, _) = same(
+        PURCHASE,
+        compiled(PURCHASE).as_ref(),
+        &interpreted(PURCHASE),
+        &fits,
+    );
     assert!(result.is_ok(), "{result:?}");
 }

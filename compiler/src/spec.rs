@@ -279,10 +279,8 @@ impl Specs {
                 .map_or_else(|| "+08:00".to_string(), |z| z.get_ref().clone())
         };
         let datetime_format = |f: &Option<toml::Spanned<String>>| {
-            f.as_ref().map_or_else(
-                || "%Y-%m-%d %H:%M:%S".to_string(),
-                |f| f.get_ref().clone(),
-            )
+            f.as_ref()
+                .map_or_else(|| "%Y-%m-%d %H:%M:%S".to_string(), |f| f.get_ref().clone())
         };
         match raw.role.as_str() {
             "source" => {
@@ -511,7 +509,12 @@ fn check_times(path: &str, text: &str, raw: &RawSpec) -> Result<(), SpecError> {
             FieldType::Datetime if read => duijie_maplib::time::check_datetime_format(f.get_ref()),
             _ => duijie_maplib::check_format(f.get_ref()),
         };
-        checked.map_err(|e| at(f.span(), format!("field `{}`: `format`: {e}", row.name.trim())))?;
+        checked.map_err(|e| {
+            at(
+                f.span(),
+                format!("field `{}`: `format`: {e}", row.name.trim()),
+            )
+        })?;
     }
     Ok(())
 }

@@ -50,7 +50,9 @@ fn classify(raw: Option<Raw<'_>>) -> Kind<'_> {
             Some(s) => Kind::Str(s),
             // JSON allows an escape that is half a character (`\ud800`
             // alone); text cannot hold it.
-            None => Kind::Other("a string that is not text (an escape such as \\ud800 that is half a character)"),
+            None => Kind::Other(
+                "a string that is not text (an escape such as \\ud800 that is half a character)",
+            ),
         },
         Some(b't') => Kind::Bool(true),
         Some(b'f') => Kind::Bool(false),

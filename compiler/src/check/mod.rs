@@ -348,10 +348,7 @@ impl Checker<'_, '_> {
                         format!("the decimal {text} does not fit a decimal"),
                     )
                     .label("too many digits to be kept exactly")
-                    .help(format!(
-                        "{}; write fewer digits",
-                        duijie_maplib::dec::FITS
-                    ));
+                    .help(format!("{}; write fewer digits", duijie_maplib::dec::FITS));
                     return None;
                 }
             },
