@@ -59,6 +59,11 @@ fn a_misspelt_field_fails_with_line_column_and_suggestion() {
         "{stderr}"
     );
     assert!(!stderr.contains('\u{1b}'), "no colour when not a terminal");
+    // The file is a scheme, with errors: the summary counts it as one.
+    assert!(
+        stderr.contains("checked 1 file (1 scheme, 1 with errors): 1 error, 0 warnings"),
+        "{stderr}"
+    );
 
     let out = duijie()
         .args(["check", "--format", "json"])

@@ -67,7 +67,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
     let color = args.format == Format::Human
         && std::io::stderr().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
-    let (mut errors, mut warnings, mut schemes) = (0usize, 0usize, 0usize);
+    let (mut errors, mut warnings, mut schemes, mut failing) = (0usize, 0usize, 0usize, 0usize);
     let mut json = Vec::new();
     let mut explained = Vec::new();
     for file in &files {
@@ -90,8 +90,12 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
             .iter()
             .filter(|d| d.severity == Severity::Warning)
             .count();
-        if out.scheme.is_some() {
+        // A file that is not a library is a scheme, with errors or not.
+        if !out.is_library {
             schemes += 1;
+            if out.scheme.is_none() {
+                failing += 1;
+            }
         }
         match args.format {
             Format::Human => eprint!("{}", diag::render(&out.diagnostics, &out.files, color)),
@@ -126,10 +130,15 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
             );
         }
         Format::Human => eprintln!(
-            "checked {} file{} ({schemes} scheme{}): {errors} error{}, {warnings} warning{}",
+            "checked {} file{} ({schemes} scheme{}{}): {errors} error{}, {warnings} warning{}",
             files.len(),
             plural(files.len()),
             plural(schemes),
+            if failing > 0 {
+                format!(", {failing} with errors")
+            } else {
+                String::new()
+            },
             plural(errors),
             plural(warnings)
         ),

@@ -74,24 +74,45 @@ impl CheckOutput {
 /// given, so pass it relative to where the user stands.
 pub fn check_file(path: &Path, specs: &Specs) -> CheckOutput {
     let mut files = SourceFiles::new();
-    match std::fs::read_to_string(path) {
-        Ok(text) => check_text(files, path, text, specs),
+    let name = path.display().to_string();
+    let d = match std::fs::read(path).map(String::from_utf8) {
+        Ok(Ok(text)) => return check_text(files, path, text, specs),
+        // Shown with the bad bytes replaced, pointing at the first.
+        Ok(Err(e)) => {
+            let at = e.utf8_error().valid_up_to();
+            let id = files.add(name, String::from_utf8_lossy(e.as_bytes()).into_owned());
+            let mut d = Diagnostic::error(
+                codes::CANNOT_READ,
+                id,
+                Span::new(at, at + '\u{FFFD}'.len_utf8()),
+                format!(
+                    "{} is not UTF-8: the byte at offset {at} is not part of a character",
+                    path.display()
+                ),
+            );
+            d.label(format!("byte {at}")).help(
+                "save the file as UTF-8 (a `.map` file is UTF-8 text; a byte-order mark is allowed)",
+            );
+            d
+        }
         Err(e) => {
-            let id = files.add(path.display().to_string(), String::new());
-            let d = Diagnostic::error(
+            let id = files.add(name, String::new());
+            let mut d = Diagnostic::error(
                 codes::CANNOT_READ,
                 id,
                 Span::default(),
                 format!("cannot read {}: {e}", path.display()),
             );
-            CheckOutput {
-                files,
-                diagnostics: vec![d],
-                scheme: None,
-                is_library: false,
-                inputs: vec![path.to_path_buf()],
-            }
+            d.help("check the path and its permissions");
+            d
         }
+    };
+    CheckOutput {
+        files,
+        diagnostics: vec![d],
+        scheme: None,
+        is_library: false,
+        inputs: vec![path.to_path_buf()],
     }
 }
 
@@ -322,16 +343,18 @@ impl Checker<'_, '_> {
                     return None;
                 }
             },
-            ast::LitKind::Dec(text) => match text.parse::<rust_decimal::Decimal>() {
+            // Read as a record's decimal is read, so that a literal that
+            // passes the check never fails a record.
+            ast::LitKind::Dec(text) => match duijie_maplib::dec::parse_dec(text) {
                 Ok(_) => model::Const::Dec(text.clone()),
                 Err(_) => {
                     self.error(
                         codes::BAD_LITERAL,
                         lit.span,
-                        format!("the decimal {text} cannot be represented exactly"),
+                        format!("the decimal {text} does not fit a decimal"),
                     )
-                    .label("more than 28 significant digits")
-                    .help("decimals keep at most 28 significant digits");
+                    .label("too many digits to be kept exactly")
+                    .help(format!("{}; write fewer digits", duijie_maplib::dec::FITS));
                     return None;
                 }
             },
