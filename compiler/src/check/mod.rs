@@ -62,6 +62,72 @@ pub struct CheckOutput {
     pub is_library: bool,
     /// Every file read (the file itself and its includes).
     pub inputs: Vec<PathBuf>,
+    /// The tables of libraries this file read (its includes', or its own
+    /// when it is a library), and whether it used them; see
+    /// [`warn_unused_library_tables`].
+    pub library_tables: Vec<LibraryTable>,
+}
+
+/// A table declared in a library, as one checked file saw it.
+#[derive(Debug, Clone)]
+pub struct LibraryTable {
+    /// The library's canonical path.
+    pub path: PathBuf,
+    pub name: String,
+    /// Where it is declared, in the checked file's [`SourceFiles`].
+    pub file: FileId,
+    pub span: Span,
+    /// The checked file is a scheme that uses it.
+    pub used: bool,
+}
+
+/// Gives W0001 for every library table that none of `outputs` uses (a
+/// library's table is unused when no scheme checked with it reads it, and
+/// none of them that read it has errors). The
+/// warning goes to the first output that read the library, so put the files
+/// whose diagnostics are shown first.
+pub fn warn_unused_library_tables(outputs: &mut [CheckOutput]) {
+    use std::collections::HashSet;
+    let used: HashSet<(&Path, &str)> = outputs
+        .iter()
+        .flat_map(|o| &o.library_tables)
+        .filter(|t| t.used)
+        .map(|t| (t.path.as_path(), t.name.as_str()))
+        .chain(
+            // A file with errors may use what it did not get to: its
+            // libraries' tables are not called unused.
+            outputs
+                .iter()
+                .filter(|o| o.has_errors())
+                .flat_map(|o| &o.library_tables)
+                .map(|t| (t.path.as_path(), t.name.as_str())),
+        )
+        .collect();
+    let mut warnings: Vec<(usize, Diagnostic)> = Vec::new();
+    let mut warned: HashSet<(&Path, &str)> = HashSet::new();
+    for (i, o) in outputs.iter().enumerate() {
+        for t in &o.library_tables {
+            let key = (t.path.as_path(), t.name.as_str());
+            if used.contains(&key) || !warned.insert(key) {
+                continue;
+            }
+            let mut d = Diagnostic::warning(
+                codes::UNUSED_TABLE,
+                t.file,
+                t.span,
+                format!("table `{}` of a library is used by no scheme", t.name),
+            );
+            d.label("declared here")
+                .help("use it from a scheme with `name[key]`, or remove it from the library");
+            warnings.push((i, d));
+        }
+    }
+    for (i, d) in warnings {
+        outputs[i].diagnostics.push(d);
+    }
+    for o in outputs.iter_mut() {
+        dedup_diagnostics(&mut o.diagnostics);
+    }
 }
 
 impl CheckOutput {
@@ -113,6 +179,7 @@ pub fn check_file(path: &Path, specs: &Specs) -> CheckOutput {
         scheme: None,
         is_library: false,
         inputs: vec![path.to_path_buf()],
+        library_tables: Vec::new(),
     }
 }
 
@@ -147,6 +214,19 @@ fn check_text(mut files: SourceFiles, path: &Path, text: String, specs: &Specs) 
     let mut diags = std::mem::take(&mut cx.diags);
     let inputs = std::mem::take(&mut cx.inputs);
     let is_library = matches!(scheme, Outcome::Library);
+    let library_tables = cx
+        .tables
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| is_library || !t.local)
+        .map(|(i, t)| LibraryTable {
+            path: includes::canonical(Path::new(cx.files.name(t.file))),
+            name: t.table.name.clone(),
+            file: t.file,
+            span: t.span,
+            used: !is_library && cx.used_tables.contains(&i),
+        })
+        .collect();
     drop(cx);
     dedup_diagnostics(&mut diags);
     let has_errors = diags.iter().any(|d| d.is_error());
@@ -159,6 +239,7 @@ fn check_text(mut files: SourceFiles, path: &Path, text: String, specs: &Specs) 
         diagnostics: diags,
         is_library,
         inputs,
+        library_tables,
     }
 }
 
