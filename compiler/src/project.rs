@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use crate::diag::{self, Severity};
 use crate::model::Scheme;
 use crate::spec::{SpecError, Specs};
+use crate::CheckOutput;
 
 /// A path of a project that could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -42,23 +43,44 @@ pub fn map_files(path: &Path, libraries: bool) -> Result<Vec<PathBuf>, ReadError
     Ok(out)
 }
 
-/// The `.map` files a library's tables may be used from, for checking
-/// `file` alone: every file under the outermost directory named `maps`
-/// holding it (a project's schemes and libraries), else under its own
-/// directory.
-pub fn neighbours(file: &Path) -> Vec<PathBuf> {
-    let dir = file.parent().unwrap_or(Path::new("."));
-    let dir = if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
+/// Checks `files` (their outputs, in order) with W0001 for their libraries'
+/// unused tables: a library's table is unused when no scheme beside it uses
+/// it, so the other `.map` files under each file's [`neighbourhood`] are
+/// checked too, and their diagnostics dropped.
+pub fn check_files(files: &[PathBuf], specs: &Specs) -> Vec<CheckOutput> {
+    let mut outputs: Vec<CheckOutput> = files.iter().map(|f| crate::check_file(f, specs)).collect();
+    let mut seen: Vec<PathBuf> = files.iter().map(|f| crate::check::canonical(f)).collect();
+    let mut roots: Vec<&Path> = Vec::new();
+    for root in files.iter().map(|f| neighbourhood(f)) {
+        if roots.contains(&root) {
+            continue;
+        }
+        roots.push(root);
+        for n in map_files(root, true).unwrap_or_default() {
+            let c = crate::check::canonical(&n);
+            if !seen.contains(&c) {
+                seen.push(c);
+                outputs.push(crate::check_file(&n, specs));
+            }
+        }
+    }
+    crate::warn_unused_library_tables(&mut outputs);
+    outputs.truncate(files.len());
+    outputs
+}
+
+/// Where the schemes that may use `file`'s libraries are: the outermost
+/// directory named `maps` holding it (a project's schemes and libraries),
+/// else its own directory.
+fn neighbourhood(file: &Path) -> &Path {
+    let dir = match file.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
     };
-    let root = dir
-        .ancestors()
+    dir.ancestors()
         .filter(|a| a.file_name().is_some_and(|n| n == "maps"))
         .last()
-        .unwrap_or(dir);
-    map_files(root, true).unwrap_or_default()
+        .unwrap_or(dir)
 }
 
 fn collect(dir: &Path, libraries: bool, out: &mut Vec<PathBuf>) -> Result<(), ReadError> {

@@ -70,24 +70,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
     let (mut errors, mut warnings, mut schemes, mut failing) = (0usize, 0usize, 0usize, 0usize);
     let mut json = Vec::new();
     let mut explained = Vec::new();
-    let mut outputs: Vec<_> = files
-        .iter()
-        .map(|f| duijie_compiler::check_file(f, &specs))
-        .collect();
-    // A library's table is unused when no scheme beside it uses it, so the
-    // neighbours of the checked files are checked too (not shown).
-    let mut seen: Vec<PathBuf> = files.iter().map(|f| canonical(f)).collect();
-    for f in &files {
-        for n in project::neighbours(f) {
-            let c = canonical(&n);
-            if !seen.contains(&c) {
-                seen.push(c);
-                outputs.push(duijie_compiler::check_file(&n, &specs));
-            }
-        }
-    }
-    duijie_compiler::warn_unused_library_tables(&mut outputs);
-    outputs.truncate(files.len());
+    let outputs = project::check_files(&files, &specs);
     for (file, out) in files.iter().zip(&outputs) {
         if let Some(field) = &args.explain {
             for e in explain(&specs, file, field) {
@@ -190,10 +173,6 @@ fn explain(specs: &Specs, file: &Path, field: &str) -> Vec<duijie_compiler::spec
         .iter()
         .filter_map(|(system, spec)| specs.explain(system, spec, field))
         .collect()
-}
-
-fn canonical(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
 fn plural(n: usize) -> &'static str {

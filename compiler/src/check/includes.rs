@@ -218,7 +218,7 @@ impl Checker<'_, '_> {
 
 /// The path with links and `..` resolved, for telling files apart; the path
 /// itself when it cannot be resolved.
-pub(super) fn canonical(p: &Path) -> PathBuf {
+pub(crate) fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 

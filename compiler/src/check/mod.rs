@@ -24,6 +24,7 @@ mod expr;
 mod functions;
 mod header;
 mod includes;
+pub(crate) use includes::canonical;
 mod report;
 mod resolve;
 mod source;
@@ -77,15 +78,14 @@ pub struct LibraryTable {
     /// Where it is declared, in the checked file's [`SourceFiles`].
     pub file: FileId,
     pub span: Span,
-    /// The checked file is a scheme that uses it.
+    /// The checked file is a scheme that uses it, or has errors (it may use
+    /// it where its errors are, so it is not called unused).
     pub used: bool,
 }
 
-/// Gives W0001 for every library table that none of `outputs` uses (a
-/// library's table is unused when no scheme checked with it reads it, and
-/// none of them that read it has errors). The
-/// warning goes to the first output that read the library, so put the files
-/// whose diagnostics are shown first.
+/// Gives W0001 for every library table that none of `outputs` uses (see
+/// [`LibraryTable::used`]). The warning goes to the first output that read
+/// the library, so put the files whose diagnostics are shown first.
 pub fn warn_unused_library_tables(outputs: &mut [CheckOutput]) {
     use std::collections::HashSet;
     let used: HashSet<(&Path, &str)> = outputs
@@ -93,15 +93,6 @@ pub fn warn_unused_library_tables(outputs: &mut [CheckOutput]) {
         .flat_map(|o| &o.library_tables)
         .filter(|t| t.used)
         .map(|t| (t.path.as_path(), t.name.as_str()))
-        .chain(
-            // A file with errors may use what it did not get to: its
-            // libraries' tables are not called unused.
-            outputs
-                .iter()
-                .filter(|o| o.has_errors())
-                .flat_map(|o| &o.library_tables)
-                .map(|t| (t.path.as_path(), t.name.as_str())),
-        )
         .collect();
     let mut warnings: Vec<(usize, Diagnostic)> = Vec::new();
     let mut warned: HashSet<(&Path, &str)> = HashSet::new();
@@ -123,10 +114,9 @@ pub fn warn_unused_library_tables(outputs: &mut [CheckOutput]) {
         }
     }
     for (i, d) in warnings {
+        // Kept in file order.
         outputs[i].diagnostics.push(d);
-    }
-    for o in outputs.iter_mut() {
-        dedup_diagnostics(&mut o.diagnostics);
+        dedup_diagnostics(&mut outputs[i].diagnostics);
     }
 }
 
@@ -214,6 +204,8 @@ fn check_text(mut files: SourceFiles, path: &Path, text: String, specs: &Specs) 
     let mut diags = std::mem::take(&mut cx.diags);
     let inputs = std::mem::take(&mut cx.inputs);
     let is_library = matches!(scheme, Outcome::Library);
+    dedup_diagnostics(&mut diags);
+    let has_errors = diags.iter().any(|d| d.is_error());
     let library_tables = cx
         .tables
         .iter()
@@ -224,12 +216,10 @@ fn check_text(mut files: SourceFiles, path: &Path, text: String, specs: &Specs) 
             name: t.table.name.clone(),
             file: t.file,
             span: t.span,
-            used: !is_library && cx.used_tables.contains(&i),
+            used: has_errors || (!is_library && cx.used_tables.contains(&i)),
         })
         .collect();
     drop(cx);
-    dedup_diagnostics(&mut diags);
-    let has_errors = diags.iter().any(|d| d.is_error());
     CheckOutput {
         scheme: match scheme {
             Outcome::Scheme(s) if !has_errors => Some(*s),
