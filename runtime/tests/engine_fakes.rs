@@ -56,7 +56,7 @@ fn setup(recs: Vec<FakeRecord>) -> Setup {
     let mut settings = Settings::defaults(mapper.meta());
     settings.page_size = 10;
     settings.batch_size = 5;
-    settings.concurrency = 3;
+    settings.concurrency = duijie_runtime::limit::Concurrency::Fixed(3);
     settings.retry.base = Duration::from_millis(2);
     settings.retry.max = Duration::from_millis(20);
     settings.window = WindowSettings::new(
@@ -211,7 +211,7 @@ async fn on_change_update_rewrites_the_same_bill() {
 #[tokio::test]
 async fn a_record_moving_between_pages_while_reading_is_not_lost() {
     let mut s = setup(records(50));
-    s.settings.concurrency = 1;
+    s.settings.concurrency = duijie_runtime::limit::Concurrency::Fixed(1);
     // One piece of 50 records.
     s.settings.window.first_start = FirstStart::DaysAgo(20);
     // Pages: 0 first, then 4, 3, 2, 1. After page 4 is read, a record of
@@ -513,7 +513,7 @@ async fn rejected_bills_become_dead_letters_with_the_target_message() {
 async fn a_batch_failing_as_a_whole_is_halved_down_to_its_bad_bills() {
     let mut s = setup(records(20));
     s.settings.batch_size = 8;
-    s.settings.concurrency = 1;
+    s.settings.concurrency = duijie_runtime::limit::Concurrency::Fixed(1);
     s.target.all_or_nothing.store(true, Ordering::SeqCst);
     *s.target.reject_numbers.lock().unwrap() = ["CG0003".to_string(), "CG0011".to_string()]
         .into_iter()
