@@ -350,6 +350,35 @@ async fn target_faults_lose_and_duplicate_nothing() {
     assert_eq!(s.store.queue_depth("po").unwrap().total(), 0);
 }
 
+/// With the limit finding itself, overload answers shrink it, nothing is
+/// lost or duplicated, and the run keeps where the limit settled.
+#[tokio::test]
+async fn adaptive_concurrency_under_faults_loses_nothing_and_is_recorded() {
+    let mut s = setup(records(60));
+    s.settings.concurrency = duijie_runtime::limit::Concurrency::Adaptive { max: 8 };
+    s.settings.retry.max_attempts = 40;
+    s.target.set_hook(Box::new(|call| match call % 7 {
+        1 => Some(SaveFault::Http500),
+        3 => Some(SaveFault::RateLimited),
+        5 => Some(SaveFault::LostAnswer),
+        _ => None,
+    }));
+    let r = s.run().await;
+    assert_eq!(r.outcome, RunOutcome::Succeeded, "{:?}", r.error);
+    assert_eq!(r.counts.written, 60);
+    s.target.assert_each_once();
+    let c = r.concurrency.expect("the run records its limits");
+    assert!(c.adaptive);
+    assert!(c.write.overloads > 0, "{c:?}");
+    assert!(c.write.limit >= 1 && c.write.peak <= 8, "{c:?}");
+    let o = s.store.overview("po", 1).unwrap();
+    assert_eq!(o.runs[0].concurrency, Some(c));
+    assert_eq!(
+        s.store.last_concurrency("po").unwrap(),
+        Some((c.write.limit, c.read.limit))
+    );
+}
+
 #[tokio::test]
 async fn a_target_that_stays_down_leaves_the_bills_queued_and_the_watermark_still() {
     let mut s = setup(records(10));
