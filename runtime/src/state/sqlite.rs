@@ -48,6 +48,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 mod ingest;
 mod lock;
+mod packed;
 mod queue;
 mod records;
 mod report;
