@@ -22,7 +22,8 @@
 # included; peak memory of `duijie run` ≤ 150 MB at 100,000 and at 1,000,000;
 # ≥ 90% of R sustained and no unhandled rate-limit answer.
 #
-# SKIP_BUILD=1 uses the binaries already in target/release; KEEP=1 keeps the
+# SKIP_BUILD=1 uses the binaries already in target/release (DUIJIE_BIN: another
+# duijie binary, e.g. an older build to compare); KEEP=1 keeps the
 # work directory (its path is printed); SANDBOX_ARGS adds flags of the
 # sandbox (e.g. its 金蝶 load model: "--kingdee-call-ms 50 --kingdee-bill-ms 20
 # --kingdee-capacity 6", as bench/adaptive.sh does). The last line printed,
@@ -50,7 +51,7 @@ SCHEME=wdt_purchase_to_kingdee
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
     cargo build --release --quiet --bin duijie --example sandbox_counted
 fi
-DUIJIE="$ROOT/target/release/duijie"
+DUIJIE="${DUIJIE_BIN:-$ROOT/target/release/duijie}"
 SANDBOX="$ROOT/target/release/examples/sandbox_counted"
 
 WORK="$(mktemp -d)"
