@@ -8,7 +8,8 @@
 //! can cross onto a page already read: lost, if nothing is done. So:
 //!
 //! 1. **Fast pass.** Page 0 first (it gives `total_count`), then the other
-//!    pages, highest first, `concurrency` at a time; each page is mapped and
+//!    pages, highest first, as many at a time as the run's read limit allows
+//!    ([`crate::limit`]); each page is mapped and
 //!    stored in one transaction as it arrives. Then page 0 is asked again:
 //!    if the total is unchanged and the pages added up to it, nothing moved.
 //! 2. **Careful pass**, when something moved: page 0 for the total, then

@@ -79,9 +79,11 @@ impl Feed {
 }
 
 impl Engine {
-    /// Writes every due bill of the scheme's queue, `concurrency` batches
-    /// at a time, waiting for bills in backoff, until the queue is empty —
-    /// and, with a `feed`, until reading is over too.
+    /// Writes every due bill of the scheme's queue, as many batches at a
+    /// time as the run's write limit allows ([`crate::limit`]: fixed, or
+    /// found from the answers' latency and overloads), waiting for bills in
+    /// backoff, until the queue is empty — and, with a `feed`, until reading
+    /// is over too.
     ///
     /// A stop (shutdown, a failing target, the store) ends the claiming of
     /// new batches; the batches in flight finish and their outcomes are
