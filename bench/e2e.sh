@@ -2,6 +2,7 @@
 # End to end: N 旺店通 purchase orders from the sandbox to 金蝶 through `duijie run`.
 #
 #   bench/e2e.sh N [--rate-limit R] [--page-size P] [--batch-size B] [--concurrency C]
+#                  [--max-concurrency M]
 #
 # Starts the sandbox (release build of the `sandbox_counted` example: `duijie
 # sandbox` plus its request counters) with N purchase orders, writes a
@@ -21,21 +22,26 @@
 # included; peak memory of `duijie run` ≤ 150 MB at 100,000 and at 1,000,000;
 # ≥ 90% of R sustained and no unhandled rate-limit answer.
 #
-# SKIP_BUILD=1 uses the binaries already in target/release; KEEP=1 keeps the
-# work directory (its path is printed).
+# SKIP_BUILD=1 uses the binaries already in target/release (DUIJIE_BIN: another
+# duijie binary, e.g. an older build to compare); KEEP=1 keeps the
+# work directory (its path is printed); SANDBOX_ARGS adds flags of the
+# sandbox (e.g. its 金蝶 load model: "--kingdee-call-ms 50 --kingdee-bill-ms 20
+# --kingdee-capacity 6", as bench/adaptive.sh does). The last line printed,
+# `result: {…}`, is the run's figures as JSON.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 N="${1:?usage: bench/e2e.sh N [--rate-limit R] [--page-size P] [--batch-size B] [--concurrency C]}"
 shift
-RATE=0 PAGE="" BATCH="" CONC=""
+RATE=0 PAGE="" BATCH="" CONC="" MAXC=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --rate-limit) RATE="$2"; shift 2 ;;
         --page-size) PAGE="$2"; shift 2 ;;
         --batch-size) BATCH="$2"; shift 2 ;;
         --concurrency) CONC="$2"; shift 2 ;;
+        --max-concurrency) MAXC="$2"; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -45,7 +51,7 @@ SCHEME=wdt_purchase_to_kingdee
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
     cargo build --release --quiet --bin duijie --example sandbox_counted
 fi
-DUIJIE="$ROOT/target/release/duijie"
+DUIJIE="${DUIJIE_BIN:-$ROOT/target/release/duijie}"
 SANDBOX="$ROOT/target/release/examples/sandbox_counted"
 
 WORK="$(mktemp -d)"
@@ -63,7 +69,7 @@ trap cleanup EXIT
 # that the first run (30 days back, 1 minute lag) reads every order.
 ANCHOR=$(date -u -d "@$(($(date +%s) + 8 * 3600 - 3600))" '+%Y-%m-%d %H:%M:%S')
 "$SANDBOX" --listen 127.0.0.1:0 --orders "$N" --stockins 0 --seed 7 --spread-days 20 \
-    --anchor "$ANCHOR" --rate-limit-per-min "$RATE" >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
+    --anchor "$ANCHOR" --rate-limit-per-min "$RATE" ${SANDBOX_ARGS:-} >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
 SANDBOX_PID=$!
 URL=""
 for _ in $(seq 600); do
@@ -86,6 +92,7 @@ set_scheme() { # KEY VALUE: sets KEY in [schemes.$SCHEME]
 [[ -n "$PAGE" ]] && set_scheme page_size "$PAGE"
 [[ -n "$BATCH" ]] && set_scheme batch_size "$BATCH"
 [[ -n "$CONC" ]] && set_scheme concurrency "$CONC"
+[[ -n "$MAXC" ]] && set_scheme max_concurrency "$MAXC"
 
 T0=$(date +%s.%N)
 set +e
@@ -146,6 +153,21 @@ if rate:
     per_min = wdt / wall * 60
     print(f"  旺店通 call rate      {per_min:8.1f} /min against a limit of {rate}/min: {per_min / rate * 100:.0f}%")
 print(f"  rate-limit answers   source {src_lim}, target {dst_lim} (each paused and retried by the engine)")
+conc = [r.get("concurrency") for r in reports if r.get("concurrency")]
+for cc in conc:
+    kind = "adaptive" if cc.get("adaptive") else "fixed"
+    w, rd = cc.get("write", {}), cc.get("read", {})
+    print(f"  concurrency          {kind}: saves settled at {w.get('limit')} (highest {w.get('peak')}, {w.get('overloads')} overload answers), "
+          f"pages at {rd.get('limit')} (highest {rd.get('peak')})")
+if req.get("kingdee_refused"):
+    print(f"  refused for load     {req['kingdee_refused']:8d}   (金蝶 calls past twice the sandbox's capacity)")
 if int(code) != 0:
     print("  the run did not succeed: see run.err in the work directory (KEEP=1)")
+print("result: " + json.dumps({
+    "orders": n, "wall": wall, "bills": bills, "bills_per_s": bills / wall, "exit": int(code),
+    "outcome": outcome, "failed": counts.get("failed", 0), "duplicates": c.get("duplicates", 0),
+    "user": float(user), "sys": float(sys_), "rss_kb": rss_kb, "target_limited": int(dst_lim),
+    "kingdee_refused": req.get("kingdee_refused", 0), "kingdee_requests": req.get("kingdee", 0),
+    "concurrency": conc[0] if conc else None,
+}))
 EOF

@@ -83,7 +83,8 @@ async fn main() -> ExitCode {
         .map(|n| n.saturating_sub(1))
         .sum();
     let summary = serde_json::json!({
-        "requests": {"wdt": requests.wdt, "qimen": requests.qimen, "kingdee": requests.kingdee},
+        "requests": {"wdt": requests.wdt, "qimen": requests.qimen, "kingdee": requests.kingdee,
+                     "kingdee_refused": requests.kingdee_refused},
         "faults": {
             "http_500": faults.http_500,
             "slow": faults.slow,

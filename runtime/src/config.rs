@@ -67,7 +67,8 @@ pub const SCHEME_SETTINGS: &[(&str, &str, &str)] = &[
     ("overlap", "\"10m\"", "each run starts this long before the watermark, to catch records committed late"),
     ("lag", "\"1m\"", "each window ends this long before now, so records still being committed are read next time"),
     ("page_size", "40", "records per page (default: the API's)"),
-    ("concurrency", "2", "pages read at once, and batches written at once"),
+    ("max_concurrency", "16", "the most pages read at once, and batches written at once: each run finds how many the vendors take, from 2 (or where the last run settled) up to this"),
+    ("concurrency", "2", "instead, always this many pages read at once and batches written at once"),
     ("batch_size", "20", "bills per BatchSave"),
     ("on_change", "\"skip\"", "skip | update: send a written record whose bill changed again, as an update"),
     ("max_attempts", "8", "failed attempts of one call or one bill in a run before the run stops as incomplete (rate limits do not count)"),
@@ -331,8 +332,10 @@ pub struct SchemeConfig {
     pub lag: Duration,
     /// Where the first run starts (default: 30 days ago).
     pub start: FirstStart,
-    /// Pages read at once, and batches written at once (default 2).
-    pub concurrency: usize,
+    /// Pages read at once, and batches written at once: fixed by
+    /// `concurrency`, else found by each run up to `max_concurrency`
+    /// (default 16).
+    pub concurrency: crate::limit::Concurrency,
     /// What to do with a written record that changed (default skip).
     pub on_change: OnChange,
     /// Whether `run --all` and the daemon run it (default true).
@@ -549,6 +552,7 @@ struct RawScheme {
     start: OptText,
     start_days_ago: Option<Spanned<u32>>,
     concurrency: Option<Spanned<u32>>,
+    max_concurrency: Option<Spanned<u32>>,
     on_change: OptText,
     enabled: Option<bool>,
     submit_and_audit: Option<bool>,

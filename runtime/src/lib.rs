@@ -10,6 +10,7 @@ pub mod config;
 pub mod connect;
 pub mod engine;
 pub mod error;
+pub mod limit;
 pub mod ratelimit;
 pub mod secret;
 pub mod signal;

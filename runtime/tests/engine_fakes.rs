@@ -56,7 +56,7 @@ fn setup(recs: Vec<FakeRecord>) -> Setup {
     let mut settings = Settings::defaults(mapper.meta());
     settings.page_size = 10;
     settings.batch_size = 5;
-    settings.concurrency = 3;
+    settings.concurrency = duijie_runtime::limit::Concurrency::Fixed(3);
     settings.retry.base = Duration::from_millis(2);
     settings.retry.max = Duration::from_millis(20);
     settings.window = WindowSettings::new(
@@ -211,7 +211,7 @@ async fn on_change_update_rewrites_the_same_bill() {
 #[tokio::test]
 async fn a_record_moving_between_pages_while_reading_is_not_lost() {
     let mut s = setup(records(50));
-    s.settings.concurrency = 1;
+    s.settings.concurrency = duijie_runtime::limit::Concurrency::Fixed(1);
     // One piece of 50 records.
     s.settings.window.first_start = FirstStart::DaysAgo(20);
     // Pages: 0 first, then 4, 3, 2, 1. After page 4 is read, a record of
@@ -348,6 +348,35 @@ async fn target_faults_lose_and_duplicate_nothing() {
         "unknown outcomes were verified"
     );
     assert_eq!(s.store.queue_depth("po").unwrap().total(), 0);
+}
+
+/// With the limit finding itself, overload answers shrink it, nothing is
+/// lost or duplicated, and the run keeps where the limit settled.
+#[tokio::test]
+async fn adaptive_concurrency_under_faults_loses_nothing_and_is_recorded() {
+    let mut s = setup(records(60));
+    s.settings.concurrency = duijie_runtime::limit::Concurrency::Adaptive { max: 8 };
+    s.settings.retry.max_attempts = 40;
+    s.target.set_hook(Box::new(|call| match call % 7 {
+        1 => Some(SaveFault::Http500),
+        3 => Some(SaveFault::RateLimited),
+        5 => Some(SaveFault::LostAnswer),
+        _ => None,
+    }));
+    let r = s.run().await;
+    assert_eq!(r.outcome, RunOutcome::Succeeded, "{:?}", r.error);
+    assert_eq!(r.counts.written, 60);
+    s.target.assert_each_once();
+    let c = r.concurrency.expect("the run records its limits");
+    assert!(c.adaptive);
+    assert!(c.write.overloads > 0, "{c:?}");
+    assert!(c.write.limit >= 1 && c.write.peak <= 8, "{c:?}");
+    let o = s.store.overview("po", 1).unwrap();
+    assert_eq!(o.runs[0].concurrency, Some(c));
+    assert_eq!(
+        s.store.last_concurrency("po").unwrap(),
+        Some((c.write.limit, c.read.limit))
+    );
 }
 
 #[tokio::test]
@@ -513,7 +542,7 @@ async fn rejected_bills_become_dead_letters_with_the_target_message() {
 async fn a_batch_failing_as_a_whole_is_halved_down_to_its_bad_bills() {
     let mut s = setup(records(20));
     s.settings.batch_size = 8;
-    s.settings.concurrency = 1;
+    s.settings.concurrency = duijie_runtime::limit::Concurrency::Fixed(1);
     s.target.all_or_nothing.store(true, Ordering::SeqCst);
     *s.target.reject_numbers.lock().unwrap() = ["CG0003".to_string(), "CG0011".to_string()]
         .into_iter()

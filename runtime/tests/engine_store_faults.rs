@@ -102,6 +102,14 @@ impl Store for FailingStore {
         self.check("finish_run", true)?;
         self.inner.finish_run(run, outcome, error, now)
     }
+    fn set_run_concurrency(&self, run: RunId, concurrency: &RunConcurrency) -> Result<()> {
+        self.check("set_run_concurrency", true)?;
+        self.inner.set_run_concurrency(run, concurrency)
+    }
+    fn last_concurrency(&self, scheme: &str) -> Result<Option<(u32, u32)>> {
+        self.check("last_concurrency", false)?;
+        self.inner.last_concurrency(scheme)
+    }
     fn watermark(&self, scheme: &str) -> Result<Option<DateTime<Utc>>> {
         self.check("watermark", false)?;
         self.inner.watermark(scheme)
@@ -244,7 +252,7 @@ fn scheme(source: &Arc<FakeSource>, target: &Arc<FakeTarget>) -> Scheme {
     let mut settings = Settings::defaults(mapper.meta());
     settings.page_size = 10;
     settings.batch_size = 5;
-    settings.concurrency = 3;
+    settings.concurrency = duijie_runtime::limit::Concurrency::Fixed(3);
     settings.retry.base = Duration::from_millis(2);
     settings.retry.max = Duration::from_millis(20);
     settings.window = WindowSettings::new(

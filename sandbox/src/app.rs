@@ -18,6 +18,9 @@ pub struct RequestCounts {
     pub wdt: u64,
     pub qimen: u64,
     pub kingdee: u64,
+    /// 金蝶 calls refused for being past twice the load model's capacity
+    /// (counted in `kingdee` too).
+    pub kingdee_refused: u64,
 }
 
 #[derive(Debug, Default)]
@@ -25,6 +28,7 @@ pub(crate) struct Stats {
     wdt: AtomicU64,
     qimen: AtomicU64,
     kingdee: AtomicU64,
+    kingdee_refused: AtomicU64,
 }
 
 impl Stats {
@@ -37,11 +41,16 @@ impl Stats {
         c.fetch_add(1, Ordering::Relaxed);
     }
 
+    pub(crate) fn refused_for_load(&self) {
+        self.kingdee_refused.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub(crate) fn snapshot(&self) -> RequestCounts {
         RequestCounts {
             wdt: self.wdt.load(Ordering::Relaxed),
             qimen: self.qimen.load(Ordering::Relaxed),
             kingdee: self.kingdee.load(Ordering::Relaxed),
+            kingdee_refused: self.kingdee_refused.load(Ordering::Relaxed),
         }
     }
 }

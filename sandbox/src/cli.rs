@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::{
-    DataConfig, FaultConfig, KingdeeConfig, KingdeeQuirk, KingdeeQuirks, MasterData, QimenConfig,
-    QimenErrorStyle, Sandbox, SandboxConfig, SandboxError, Service, ServiceFaults, WdtCredentials,
-    WdtQuirk, WdtQuirks, DEFAULT_LISTEN,
+    DataConfig, FaultConfig, KingdeeConfig, KingdeeLoad, KingdeeQuirk, KingdeeQuirks, MasterData,
+    QimenConfig, QimenErrorStyle, Sandbox, SandboxConfig, SandboxError, Service, ServiceFaults,
+    WdtCredentials, WdtQuirk, WdtQuirks, DEFAULT_LISTEN,
 };
 
 /// Flags of `duijie sandbox`. Every default is the protocol test vectors'
@@ -69,6 +69,16 @@ pub struct SandboxArgs {
     /// Answer as some real 金蝶 servers do (comma-separated).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub kingdee_quirks: Vec<KingdeeQuirk>,
+    /// Milliseconds every 金蝶 call takes.
+    #[arg(long, default_value_t = 0)]
+    pub kingdee_call_ms: u64,
+    /// Milliseconds a 金蝶 save takes for each bill, beside the call's.
+    #[arg(long, default_value_t = 0)]
+    pub kingdee_bill_ms: u64,
+    /// 金蝶 calls at once past which answers slow down (and past twice it,
+    /// are refused with the concurrency answer); 0 = no limit.
+    #[arg(long, default_value_t = 0)]
+    pub kingdee_capacity: u32,
 
     #[command(flatten)]
     pub data: DataArgs,
@@ -197,6 +207,11 @@ impl SandboxArgs {
                 session_idle: Duration::from_secs(self.session_idle_secs),
                 master_data,
                 quirks: KingdeeQuirks::of(&self.kingdee_quirks),
+                load: KingdeeLoad {
+                    per_call: Duration::from_millis(self.kingdee_call_ms),
+                    per_bill: Duration::from_millis(self.kingdee_bill_ms),
+                    capacity: self.kingdee_capacity,
+                },
             },
             data: DataConfig {
                 spread_days: self.spread_days,

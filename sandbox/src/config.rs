@@ -205,6 +205,25 @@ pub struct KingdeeConfig {
     pub master_data: MasterData,
     /// Answers of real servers other than the textbook shapes.
     pub quirks: KingdeeQuirks,
+    /// How long calls take and how many the server takes at once.
+    pub load: KingdeeLoad,
+}
+
+/// How long a 金蝶 call takes and how many it takes at once, as a loaded
+/// tenant behaves (none of it by default: answers come at once).
+///
+/// A call takes `per_call` plus `per_bill` for each bill it saves. Up to
+/// `capacity` calls at once (0: no limit) each take that long; past it the
+/// server shares itself among them, each `in flight ÷ capacity` times
+/// slower (its throughput flat); past twice `capacity` it refuses the call
+/// at once with its concurrency answer (`当前接口并发请求数超过限制`,
+/// MsgCode 14). Nobody publishes a tenant's capacity: clients have to find
+/// it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KingdeeLoad {
+    pub per_call: Duration,
+    pub per_bill: Duration,
+    pub capacity: u32,
 }
 
 /// One way real 金蝶 servers answer other than the textbook shapes (flags of
@@ -290,6 +309,7 @@ impl Default for KingdeeConfig {
             session_idle: Duration::from_secs(20 * 60),
             master_data: MasterData::builtin(),
             quirks: KingdeeQuirks::default(),
+            load: KingdeeLoad::default(),
         }
     }
 }

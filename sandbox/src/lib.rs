@@ -52,7 +52,7 @@ use chrono::{DateTime, FixedOffset, TimeZone};
 
 pub use app::RequestCounts;
 pub use config::{
-    DataConfig, FaultConfig, KingdeeConfig, KingdeeQuirk, KingdeeQuirks, QimenConfig,
+    DataConfig, FaultConfig, KingdeeConfig, KingdeeLoad, KingdeeQuirk, KingdeeQuirks, QimenConfig,
     QimenErrorStyle, SandboxConfig, Service, ServiceFaults, WdtCredentials, WdtQuirk, WdtQuirks,
     DEFAULT_LISTEN,
 };

@@ -514,3 +514,45 @@ async fn faults_can_save_before_dropping_the_answer() {
     assert_eq!(control.bill_count("PUR_PurchaseOrder"), saved);
     assert_eq!(control.bill_count_by_number("PUR_PurchaseOrder", "R1"), 0);
 }
+
+/// The load model: past twice its capacity of calls at once, a call is
+/// refused at once with the concurrency answer; those within it are saved.
+#[tokio::test]
+async fn a_loaded_tenant_refuses_calls_past_twice_its_capacity() {
+    let sandbox = start(SandboxConfig {
+        kingdee: duijie_sandbox::KingdeeConfig {
+            load: duijie_sandbox::KingdeeLoad {
+                // Long enough that the three calls below overlap.
+                per_call: Duration::from_secs(3),
+                per_bill: Duration::ZERO,
+                capacity: 1,
+            },
+            ..duijie_sandbox::KingdeeConfig::default()
+        },
+        ..config()
+    })
+    .await;
+    let kd = Kd::login(&sandbox).await;
+    let bodies: Vec<Value> = (1..=3)
+        .map(|i| batch(vec![purchase_bill(&format!("LOAD{i}"))]))
+        .collect();
+    let (a, b, c) = tokio::join!(
+        kd.call("BatchSave", &bodies[0]),
+        kd.call("BatchSave", &bodies[1]),
+        kd.call("BatchSave", &bodies[2]),
+    );
+    let answers = [a, b, c];
+    let refused: Vec<&Value> = answers
+        .iter()
+        .filter(|v| status(v)["IsSuccess"] == false)
+        .collect();
+    assert_eq!(refused.len(), 1, "{answers:?}");
+    assert_eq!(status(refused[0])["MsgCode"], 14, "{:?}", refused[0]);
+    assert_eq!(
+        status(refused[0])["Errors"][0]["Message"],
+        "当前接口并发请求数超过限制，请稍后重试"
+    );
+    let control = sandbox.control();
+    assert_eq!(control.bill_count("PUR_PurchaseOrder"), 2);
+    assert_eq!(control.request_counts().kingdee_refused, 1);
+}

@@ -109,44 +109,122 @@ pub fn run(args: MapArgs, registry: &Registry) -> anyhow::Result<i32> {
 /// failed record to `err`. Stops early, without error, when `out` is closed
 /// (`duijie map … | head`).
 ///
-/// Bills are appended to one buffer, written to `out` in blocks of about
-/// [`BLOCK`] bytes (and at the end); `out` needs no buffering of its own.
+/// Lines are found (`memchr`) and checked to be UTF-8 (`simdutf8`) in the
+/// reader's own buffer, without copying them; only a line cut by the end of
+/// the buffer is put together in a line buffer. Bills are appended to one
+/// buffer, written to `out` in blocks of about [`BLOCK`] bytes (and at the
+/// end); `out` needs no buffering of its own.
 pub fn map_stream(
     mapper: &dyn Mapper,
     mut input: impl BufRead,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> io::Result<Summary> {
-    let mut summary = Summary::default();
-    let mut line = Vec::with_capacity(1 << 12);
-    let mut bills = Vec::with_capacity(BLOCK + (1 << 16));
-    let mut number = 0u64;
+    let mut m = Lines {
+        mapper,
+        summary: Summary::default(),
+        bills: Vec::with_capacity(BLOCK + (1 << 16)),
+        number: 0,
+    };
+    // The start of a line the buffer's end cut.
+    let mut partial: Vec<u8> = Vec::new();
     loop {
-        line.clear();
-        if input.read_until(b'\n', &mut line)? == 0 {
+        let buf = match input.fill_buf() {
+            Ok(buf) => buf,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
             break;
         }
-        number += 1;
-        let text = match std::str::from_utf8(&line) {
-            Ok(text) => text.trim_end_matches(['\n', '\r']),
-            Err(e) => {
+        let len = buf.len();
+        let mut at = 0;
+        if !partial.is_empty() {
+            match memchr::memchr(b'\n', buf) {
+                None => {
+                    partial.extend_from_slice(buf);
+                    input.consume(len);
+                    continue;
+                }
+                Some(end) => {
+                    partial.extend_from_slice(&buf[..end]);
+                    at = end + 1;
+                    if !m.line(&partial, out, err)? {
+                        return Ok(m.summary);
+                    }
+                    partial.clear();
+                }
+            }
+        }
+        let base = at;
+        for end in memchr::memchr_iter(b'\n', &buf[base..]) {
+            let line = &buf[at..base + end];
+            if !m.line(line, out, err)? {
+                return Ok(m.summary);
+            }
+            at = base + end + 1;
+        }
+        partial.extend_from_slice(&buf[at..]);
+        input.consume(len);
+    }
+    if !partial.is_empty() && !m.line(&partial, out, err)? {
+        return Ok(m.summary);
+    }
+    if write_out(out, &mut m.bills)? {
+        match out.flush() {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e),
+            _ => {}
+        }
+    }
+    Ok(m.summary)
+}
+
+/// The state of [`map_stream`].
+struct Lines<'m> {
+    mapper: &'m dyn Mapper,
+    summary: Summary,
+    bills: Vec<u8>,
+    /// The number of the last line seen.
+    number: u64,
+}
+
+impl Lines<'_> {
+    /// Maps one line (without its `\n`): `false` when `out` is closed.
+    fn line(
+        &mut self,
+        line: &[u8],
+        out: &mut impl Write,
+        err: &mut impl Write,
+    ) -> io::Result<bool> {
+        self.number += 1;
+        let number = self.number;
+        let summary = &mut self.summary;
+        let text = match simdutf8::basic::from_utf8(line) {
+            Ok(text) => text.trim_end_matches('\r'),
+            Err(_) => {
                 summary.records += 1;
                 summary.failed += 1;
-                writeln!(err, "line {number}: the record is not UTF-8 text: {e}")?;
-                continue;
+                // The detailed error (where) of the standard library.
+                let e = std::str::from_utf8(line).err();
+                match e {
+                    Some(e) => writeln!(err, "line {number}: the record is not UTF-8 text: {e}")?,
+                    None => writeln!(err, "line {number}: the record is not UTF-8 text")?,
+                }
+                return Ok(true);
             }
         };
         if text.trim().is_empty() {
-            continue;
+            return Ok(true);
         }
         summary.records += 1;
+        let bills = &mut self.bills;
         let start = bills.len();
-        match mapper.map_record(text, &mut bills) {
+        match self.mapper.map_record(text, bills) {
             Ok(Mapped::Bill { .. }) => {
                 summary.bills += 1;
                 bills.push(b'\n');
-                if bills.len() >= BLOCK && !write_out(out, &mut bills)? {
-                    return Ok(summary);
+                if bills.len() >= BLOCK {
+                    return write_out(out, bills);
                 }
             }
             Ok(Mapped::Skipped { .. }) => {
@@ -159,14 +237,8 @@ pub fn map_stream(
                 writeln!(err, "line {number}: {e}")?;
             }
         }
+        Ok(true)
     }
-    if write_out(out, &mut bills)? {
-        match out.flush() {
-            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => return Err(e),
-            _ => {}
-        }
-    }
-    Ok(summary)
 }
 
 /// Writes and empties `bills`: `false` when `out` is closed.
@@ -270,5 +342,37 @@ mod tests {
         .unwrap();
         assert!(summary.bills < n as u64);
         assert_eq!(closed.writes, 1);
+
+        // Lines cut by the reader's buffer at every place, a line that is
+        // not UTF-8, the same bills.
+        let mut input = format!("{RECORD}\n{RECORD}\r\n").into_bytes();
+        input.extend_from_slice(b"\xff\xfe\n\n");
+        input.extend_from_slice(RECORD.as_bytes());
+        for capacity in [1, 2, 7, 64, RECORD.len(), RECORD.len() + 1] {
+            let mut sink = Sink {
+                bytes: Vec::new(),
+                writes: 0,
+                limit: usize::MAX,
+            };
+            let mut err = Vec::new();
+            let reader = BufReader::with_capacity(capacity, &input[..]);
+            let summary = map_stream(mapper.as_ref(), reader, &mut sink, &mut err).unwrap();
+            assert_eq!(
+                summary,
+                Summary {
+                    records: 4,
+                    bills: 3,
+                    skipped: 0,
+                    failed: 1
+                },
+                "buffer of {capacity}"
+            );
+            assert_eq!(sink.bytes, want.repeat(3), "buffer of {capacity}");
+            let err = String::from_utf8(err).unwrap();
+            assert!(
+                err.starts_with("line 3: the record is not UTF-8 text: invalid utf-8"),
+                "{err}"
+            );
+        }
     }
 }

@@ -392,6 +392,9 @@ pub fn report_line(r: &RunReport) -> String {
     if r.queue_left > 0 {
         line.push_str(&format!("; {} bills still queued", r.queue_left));
     }
+    if let Some(c) = &r.concurrency {
+        line.push_str(&format!("; {}", concurrency_text(c)));
+    }
     if r.recovered > 0 {
         line.push_str(&format!(
             "; {} bills of an interrupted run were verified before being sent again",
@@ -402,6 +405,32 @@ pub fn report_line(r: &RunReport) -> String {
         line.push_str(&format!("\n  {e}"));
     }
     line
+}
+
+/// Where a run's concurrency limits settled, in a few words.
+pub fn concurrency_text(c: &duijie_runtime::state::RunConcurrency) -> String {
+    let overloads = |n: u64| match n {
+        0 => String::new(),
+        1 => ", 1 overload answer".to_string(),
+        n => format!(", {n} overload answers"),
+    };
+    if c.adaptive {
+        format!(
+            "at once: {} saves (settled; highest {}{}), {} pages (highest {}{})",
+            c.write.limit,
+            c.write.peak,
+            overloads(c.write.overloads),
+            c.read.limit,
+            c.read.peak,
+            overloads(c.read.overloads)
+        )
+    } else {
+        format!(
+            "at once: {} saves and pages (fixed{})",
+            c.write.limit,
+            overloads(c.write.overloads + c.read.overloads)
+        )
+    }
 }
 
 /// The exit status of a set of reports.

@@ -338,6 +338,9 @@ pub fn render(status: &Status) -> String {
             let _ = writeln!(out, "  runs          none yet");
             continue;
         }
+        if let Some(c) = o.runs.iter().find_map(|r| r.concurrency) {
+            let _ = writeln!(out, "  concurrency   {}", super::run::concurrency_text(&c));
+        }
         let _ = writeln!(out, "  last runs");
         let _ = writeln!(
             out,

@@ -56,13 +56,25 @@ impl Checker<'_> {
             1..=1000,
             "must be between 1 and 1000 (金蝶 advises at most 20)",
         )?;
-        let concurrency = self.number(
-            &s.concurrency,
-            format!("{p}.concurrency"),
-            2,
-            1..=32,
-            "must be between 1 and 32",
+        let max_concurrency = self.number(
+            &s.max_concurrency,
+            format!("{p}.max_concurrency"),
+            crate::limit::DEFAULT_MAX as u32,
+            1..=64,
+            "must be between 1 and 64",
         )?;
+        let concurrency = match &s.concurrency {
+            None => crate::limit::Concurrency::Adaptive {
+                max: max_concurrency as usize,
+            },
+            Some(_) => crate::limit::Concurrency::Fixed(self.number(
+                &s.concurrency,
+                format!("{p}.concurrency"),
+                2,
+                1..=32,
+                "must be between 1 and 32",
+            )? as usize),
+        };
         let start = self.start(&p, &s.start, &s.start_days_ago)?;
         let on_change = self.on_change(&p, &s.on_change)?;
         let max_attempts = self.number(
@@ -107,7 +119,7 @@ impl Checker<'_> {
                 .map_or(Duration::from_secs(600), |d| d.into_inner().0),
             lag: s.lag.map_or(Duration::from_secs(60), |d| d.into_inner().0),
             start,
-            concurrency: concurrency as usize,
+            concurrency,
             on_change,
             enabled: s.enabled.unwrap_or(true),
             submit_and_audit: s.submit_and_audit.unwrap_or(false),

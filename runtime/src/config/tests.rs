@@ -49,7 +49,10 @@ fn a_good_file_loads_with_defaults() {
     assert_eq!(po.overlap, Duration::from_secs(120));
     assert_eq!(po.lag, Duration::from_secs(60));
     assert_eq!(po.batch_size, 20);
-    assert_eq!(po.concurrency, 2);
+    assert_eq!(
+        po.concurrency,
+        crate::limit::Concurrency::Adaptive { max: 16 }
+    );
     assert_eq!(po.on_change, OnChange::Skip);
     assert_eq!(
         po.start,
@@ -358,6 +361,34 @@ fn a_misspelt_key_gets_the_closest_known_one() {
     // Far from every known key: the known keys are listed instead.
     let e = parse(&GOOD.replace("every = \"1h30m\"", "zzzzzz = 1")).unwrap_err();
     assert!(e.help().unwrap().contains("known keys: "), "{:?}", e.help());
+}
+
+#[test]
+fn concurrency_is_found_up_to_a_maximum_unless_fixed() {
+    let c = parse(&GOOD.replace(
+        "[schemes.another]",
+        "[schemes.another]\nmax_concurrency = 6",
+    ))
+    .unwrap();
+    assert_eq!(
+        c.scheme("another").unwrap().concurrency,
+        crate::limit::Concurrency::Adaptive { max: 6 }
+    );
+    // A fixed value wins, whatever the maximum.
+    let c = parse(&GOOD.replace(
+        "[schemes.another]",
+        "[schemes.another]\nconcurrency = 3\nmax_concurrency = 6",
+    ))
+    .unwrap();
+    assert_eq!(
+        c.scheme("another").unwrap().concurrency,
+        crate::limit::Concurrency::Fixed(3)
+    );
+    let e = err(&GOOD.replace(
+        "[schemes.another]",
+        "[schemes.another]\nmax_concurrency = 0",
+    ));
+    assert!(e.contains("between 1 and 64"), "{e}");
 }
 
 #[test]

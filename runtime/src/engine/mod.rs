@@ -37,10 +37,11 @@ use serde::Serialize;
 use tokio::sync::watch;
 
 use crate::config::{FirstStart, SchemeConfig};
+use crate::limit::{Concurrency, Limit};
 use crate::ratelimit::Bucket;
 use crate::state::{
-    Counts, DeadLetterFilter, DeadLetterId, IngestOptions, OnChange, RunId, RunKind, RunOutcome,
-    Store, StoreError,
+    Counts, DeadLetterFilter, DeadLetterId, IngestOptions, OnChange, RunConcurrency, RunId,
+    RunKind, RunOutcome, Store, StoreError,
 };
 use window::WindowSettings;
 
@@ -123,8 +124,9 @@ pub struct Settings {
     pub page_size: u32,
     /// Bills per save request.
     pub batch_size: usize,
-    /// Pages read at once.
-    pub concurrency: usize,
+    /// Pages read at once, and batches written at once: fixed, or found by
+    /// each run.
+    pub concurrency: Concurrency,
     pub on_change: OnChange,
     pub window: WindowSettings,
     pub retry: RetryPolicy,
@@ -143,7 +145,7 @@ impl Settings {
         Settings {
             page_size: meta.source.default_page_size.max(1),
             batch_size: 20,
-            concurrency: 2,
+            concurrency: Concurrency::default(),
             on_change: OnChange::Skip,
             window: WindowSettings::new(
                 &meta.source,
@@ -171,6 +173,34 @@ impl Settings {
         s.retry.max = cfg.retry_max;
         s.submit_and_audit = cfg.submit_and_audit;
         s
+    }
+}
+
+/// The concurrency limits of one run: save requests and source pages in
+/// flight at once.
+#[derive(Debug)]
+pub(crate) struct Limits {
+    pub(crate) write: Limit,
+    pub(crate) read: Limit,
+}
+
+impl Limits {
+    /// The limits of a run of `s`; adaptive ones start where the scheme's
+    /// last run settled (`last`: writes, reads).
+    pub(crate) fn new(s: &Settings, last: Option<(u32, u32)>) -> Self {
+        Limits {
+            write: Limit::new(s.concurrency, last.map(|l| l.0)),
+            read: Limit::new(s.concurrency, last.map(|l| l.1)),
+        }
+    }
+
+    /// Where they settled, for the run's record.
+    pub(crate) fn settled(&self) -> RunConcurrency {
+        RunConcurrency {
+            adaptive: self.write.is_adaptive(),
+            write: self.write.settled(),
+            read: self.read.settled(),
+        }
     }
 }
 
@@ -313,6 +343,8 @@ pub struct RunReport {
     pub queue_left: i64,
     /// Bills a dead runner had left claimed, put back to verify.
     pub recovered: i64,
+    /// Where the run's concurrency limits settled.
+    pub concurrency: Option<RunConcurrency>,
 }
 
 /// What keeps a run from being recorded at all.
@@ -447,11 +479,12 @@ impl Engine {
                 "an earlier run stopped while writing; its bills will be looked up before being sent again"
             );
         }
+        let limits = Limits::new(&scheme.settings, self.store.last_concurrency(&scheme.name)?);
         let run = self.store.begin_run(&scheme.name, kind, self.now())?;
         tracing::info!(scheme = %scheme.name, run, kind = kind.as_str(), "run started");
         let tries = writer::Tries::default();
-        let result = self.run_inner(scheme, run, options, &tries).await;
-        self.finish(scheme, run, kind, recovered, result)
+        let result = self.run_inner(scheme, run, options, &tries, &limits).await;
+        self.finish(scheme, run, kind, recovered, &limits, result)
     }
 
     async fn run_inner(
@@ -460,9 +493,10 @@ impl Engine {
         run: RunId,
         options: &RunOptions,
         tries: &writer::Tries,
+        limits: &Limits,
     ) -> Result<(), Stop> {
         self.check_target(scheme).await?;
-        self.drain(scheme, run, tries, None).await?;
+        self.drain(scheme, run, tries, limits, None).await?;
         let watermark = self.store.watermark(&scheme.name)?;
         let plan = window::plan(
             &scheme.settings.window,
@@ -484,14 +518,16 @@ impl Engine {
         // lets the writer write what was queued first.
         let feed = writer::Feed::default();
         let reader = async {
-            let result = self.read_pieces(scheme, run, &plan, &feed).await;
+            let result = self
+                .read_pieces(scheme, run, &plan, &limits.read, &feed)
+                .await;
             match &result {
                 Err(Stop::Store(_)) => feed.abandon(),
                 _ => feed.finish(),
             }
             result
         };
-        let writer = self.drain(scheme, run, tries, Some(&feed));
+        let writer = self.drain(scheme, run, tries, limits, Some(&feed));
         tokio::pin!(reader, writer);
         tokio::select! {
             read = &mut reader => {
@@ -504,7 +540,7 @@ impl Engine {
             }
         }
         // Both done: the queue is empty (a last look costs one query).
-        self.drain(scheme, run, tries, None).await
+        self.drain(scheme, run, tries, limits, None).await
     }
 
     async fn read_pieces(
@@ -512,6 +548,7 @@ impl Engine {
         scheme: &Scheme,
         run: RunId,
         plan: &window::Plan,
+        limit: &Limit,
         feed: &writer::Feed,
     ) -> Result<(), Stop> {
         let count = plan.pieces.len();
@@ -535,7 +572,8 @@ impl Engine {
                 piece.end,
                 plan.advances,
             )?;
-            self.read_piece(scheme, run, piece, pid, feed).await?;
+            self.read_piece(scheme, run, piece, pid, limit, feed)
+                .await?;
             self.store.finish_reading(pid, self.now())?;
         }
         Ok(())
@@ -581,6 +619,7 @@ impl Engine {
             return Ok(None);
         }
         let recovered = self.store.recover(&scheme.name, self.now())?;
+        let limits = Limits::new(&scheme.settings, self.store.last_concurrency(&scheme.name)?);
         let run = self
             .store
             .begin_run(&scheme.name, RunKind::Retry, self.now())?;
@@ -620,12 +659,12 @@ impl Engine {
             }
             if write {
                 self.check_target(scheme).await?;
-                self.drain(scheme, run, &tries, None).await?;
+                self.drain(scheme, run, &tries, &limits, None).await?;
             }
             Ok(())
         }
         .await;
-        self.finish(scheme, run, RunKind::Retry, recovered, result)
+        self.finish(scheme, run, RunKind::Retry, recovered, &limits, result)
             .map(Some)
     }
 
@@ -635,6 +674,7 @@ impl Engine {
         run: RunId,
         kind: RunKind,
         recovered: i64,
+        limits: &Limits,
         result: Result<(), Stop>,
     ) -> Result<RunReport, EngineError> {
         let (outcome, error) = match result {
@@ -658,6 +698,7 @@ impl Engine {
             }
         };
         self.progress.done(&scheme.name);
+        self.store.set_run_concurrency(run, &limits.settled())?;
         let overview = self.store.overview(&scheme.name, 1)?;
         let summary = overview.runs.into_iter().find(|r| r.id == run);
         let failed = summary.as_ref().map_or(0, |s| s.counts.failed);
@@ -683,7 +724,8 @@ impl Engine {
             outcome,
             window_start: summary.as_ref().and_then(|s| s.window_start),
             window_end: summary.as_ref().and_then(|s| s.window_end),
-            counts: summary.map(|s| s.counts).unwrap_or_default(),
+            counts: summary.as_ref().map(|s| s.counts).unwrap_or_default(),
+            concurrency: summary.and_then(|s| s.concurrency),
             error,
             queue_left: overview.queue.total(),
             recovered,

@@ -8,7 +8,8 @@
 //! can cross onto a page already read: lost, if nothing is done. So:
 //!
 //! 1. **Fast pass.** Page 0 first (it gives `total_count`), then the other
-//!    pages, highest first, `concurrency` at a time; each page is mapped and
+//!    pages, highest first, as many at a time as the run's read limit allows
+//!    ([`crate::limit`]); each page is mapped and
 //!    stored in one transaction as it arrives. Then page 0 is asked again:
 //!    if the total is unchanged and the pages added up to it, nothing moved.
 //! 2. **Careful pass**, when something moved: page 0 for the total, then
@@ -24,14 +25,15 @@
 //! Reading a record twice costs nothing: the store recognises a record it
 //! has already queued or written.
 
-use futures_util::stream::{self, StreamExt};
+use futures_util::stream::{FuturesOrdered, StreamExt};
 use serde_json::value::RawValue;
 
 use super::record::map_one;
 use super::window::{page_params, Piece};
-use super::writer::Feed;
+use super::writer::{overload_or_not, Feed};
 use super::{blocking, Engine, Scheme, SourcePage, Stop};
 use crate::error::ErrorKind;
+use crate::limit::{Limit, Outcome};
 use crate::state::{IngestOptions, PieceId, RunId};
 
 /// How long a reader waits before offering again a record whose earlier
@@ -45,6 +47,7 @@ impl Engine {
         run: RunId,
         piece: &Piece,
         pid: PieceId,
+        limit: &Limit,
         feed: &Feed,
     ) -> Result<(), Stop> {
         let meta = &s.mapper.meta().source;
@@ -63,13 +66,13 @@ impl Engine {
                     "records moved while the window was read; reading it again, pages high to low"
                 );
             }
-            let page0 = self.fetch(s, piece_arg, first, page_size).await?;
+            let page0 = self.fetch(s, piece_arg, first, page_size, limit).await?;
             let n0 = page0.records.len() as u64;
             self.ingest_page(s, run, pid, page0.records, feed).await?;
             let Some(total) = page0.total_count else {
                 // No total: read on until a short page.
                 return self
-                    .read_until_short(s, run, pid, piece_arg, first, page_size, n0, feed)
+                    .read_until_short(s, run, pid, piece_arg, first, page_size, n0, limit, feed)
                     .await;
             };
             if !careful {
@@ -95,20 +98,25 @@ impl Engine {
                 )));
             };
             let rest: Vec<u32> = ((first + 1)..=last).rev().collect();
-            let concurrency = if careful {
-                1
-            } else {
-                s.settings.concurrency.max(1)
-            };
             let mut received = n0;
             {
-                // Pages are fetched while earlier ones are mapped and stored.
-                let (pages_tx, mut pages_rx) = tokio::sync::mpsc::channel(concurrency);
+                // Pages are fetched while earlier ones are mapped and stored,
+                // as many at once as the limit allows (one in the careful
+                // pass), and stored in their order.
+                let (pages_tx, mut pages_rx) =
+                    tokio::sync::mpsc::channel(s.settings.concurrency.max());
                 let fetching = async move {
-                    let mut pages_stream = stream::iter(rest)
-                        .map(|p| self.fetch(s, piece_arg, p, page_size))
-                        .buffered(concurrency);
-                    while let Some(page) = pages_stream.next().await {
+                    let mut pages = rest.into_iter();
+                    let mut in_flight = FuturesOrdered::new();
+                    loop {
+                        let room = if careful { 1 } else { limit.current() };
+                        while in_flight.len() < room {
+                            let Some(p) = pages.next() else { break };
+                            in_flight.push_back(self.fetch(s, piece_arg, p, page_size, limit));
+                        }
+                        let Some(page) = in_flight.next().await else {
+                            break;
+                        };
                         if pages_tx.send(page?).await.is_err() {
                             break; // storing stopped
                         }
@@ -129,7 +137,7 @@ impl Engine {
                 stored?;
                 fetched?;
             }
-            let check = self.fetch(s, piece_arg, first, page_size).await?;
+            let check = self.fetch(s, piece_arg, first, page_size, limit).await?;
             if careful {
                 // Page 0 read last completes the high-to-low order.
                 self.ingest_page(s, run, pid, check.records, feed).await?;
@@ -161,12 +169,13 @@ impl Engine {
         first: u32,
         page_size: u32,
         mut last_len: u64,
+        limit: &Limit,
         feed: &Feed,
     ) -> Result<(), Stop> {
         let mut page_no = first;
         while last_len >= u64::from(page_size) {
             page_no += 1;
-            let page = self.fetch(s, piece, page_no, page_size).await?;
+            let page = self.fetch(s, piece, page_no, page_size, limit).await?;
             last_len = page.records.len() as u64;
             self.ingest_page(s, run, pid, page.records, feed).await?;
             if self.shutdown.requested() {
@@ -246,13 +255,15 @@ impl Engine {
     }
 
     /// Fetches one page, waiting for the rate limit, pausing on rate-limit
-    /// answers and retrying transient failures with backoff.
+    /// answers and retrying transient failures with backoff. Each answer
+    /// tells the concurrency `limit` of the load.
     async fn fetch(
         &self,
         s: &Scheme,
         piece: Option<&Piece>,
         page_no: u32,
         page_size: u32,
+        limit: &Limit,
     ) -> Result<SourcePage, Stop> {
         let meta = &s.mapper.meta().source;
         let params = page_params(meta, piece, page_no, page_size, self.now());
@@ -262,7 +273,20 @@ impl Engine {
         let started = tokio::time::Instant::now();
         loop {
             self.acquire(&s.source_limit).await?;
-            match s.source.query(&params).await {
+            let permit = limit.start();
+            let sent = tokio::time::Instant::now();
+            let answer = s.source.query(&params).await;
+            limit.finish(
+                permit,
+                match &answer {
+                    Ok(page) => Outcome::Answered {
+                        latency: sent.elapsed(),
+                        measured: page.records.len() >= page_size as usize,
+                    },
+                    Err(e) => overload_or_not(e),
+                },
+            );
+            match answer {
                 Ok(page) => return Ok(page),
                 Err(e) if e.is_rate_limited() => {
                     streak += 1;

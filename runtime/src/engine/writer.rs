@@ -31,8 +31,9 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use tokio::sync::Notify;
 
 use super::record::with_target_id;
-use super::{BillResult, Engine, Scheme, Stop};
+use super::{BillResult, Engine, Limits, Scheme, Stop};
 use crate::error::{Error, ErrorKind};
+use crate::limit::{Limit, Outcome};
 use crate::state::{QueueId, QueueItem, RunId, WriteOutcome};
 
 /// Per-run attempt counts of queued bills.
@@ -78,9 +79,11 @@ impl Feed {
 }
 
 impl Engine {
-    /// Writes every due bill of the scheme's queue, `concurrency` batches
-    /// at a time, waiting for bills in backoff, until the queue is empty —
-    /// and, with a `feed`, until reading is over too.
+    /// Writes every due bill of the scheme's queue, as many batches at a
+    /// time as the run's write limit allows ([`crate::limit`]: fixed, or
+    /// found from the answers' latency and overloads), waiting for bills in
+    /// backoff, until the queue is empty — and, with a `feed`, until reading
+    /// is over too.
     ///
     /// A stop (shutdown, a failing target, the store) ends the claiming of
     /// new batches; the batches in flight finish and their outcomes are
@@ -90,6 +93,7 @@ impl Engine {
         s: &Scheme,
         run: RunId,
         tries: &Tries,
+        limits: &Limits,
         feed: Option<&Feed>,
     ) -> Result<(), Stop> {
         let meta = s.mapper.meta();
@@ -98,13 +102,13 @@ impl Engine {
         } else {
             s.settings.batch_size.max(1)
         };
-        let concurrency = s.settings.concurrency.max(1);
+        let limit = &limits.write;
         let mut running = FuturesUnordered::new();
         let mut stop: Option<Stop> = None;
         let mut streak = 0u32;
         let mut limited_since: Option<tokio::time::Instant> = None;
         loop {
-            while stop.is_none() && running.len() < concurrency {
+            while stop.is_none() && running.len() < limit.current() {
                 if self.shutdown.requested() {
                     stop = Some(Stop::Shutdown);
                     break;
@@ -143,8 +147,9 @@ impl Engine {
                 match claimed {
                     Ok(items) if items.is_empty() => break,
                     Ok(items) => running.push(async move {
-                        let (mut outcomes, stop, limited) =
-                            self.write_batch(s, &items, tries, streak).await;
+                        let (mut outcomes, stop, limited) = self
+                            .write_batch(s, &items, tries, streak, limit, batch)
+                            .await;
                         if s.settings.submit_and_audit {
                             then_submit(&mut outcomes);
                         }
@@ -250,6 +255,8 @@ impl Engine {
         items: &[QueueItem],
         tries: &Tries,
         streak: u32,
+        limit: &Limit,
+        batch: usize,
     ) -> (Vec<(QueueId, WriteOutcome)>, Option<Stop>, bool) {
         let meta = s.mapper.meta();
         let form = meta.target.form_id.as_str();
@@ -335,7 +342,20 @@ impl Engine {
                 park(&mut out, duplicates, self.now());
                 return (out, Some(halt), false);
             }
-            let results = match s.target.save(form, &refs, &meta.target.options).await {
+            let permit = limit.start();
+            let sent = tokio::time::Instant::now();
+            let answer = s.target.save(form, &refs, &meta.target.options).await;
+            limit.finish(
+                permit,
+                match &answer {
+                    Ok(_) => Outcome::Answered {
+                        latency: sent.elapsed(),
+                        measured: refs.len() >= batch,
+                    },
+                    Err(e) => overload_or_not(e),
+                },
+            );
+            let results = match answer {
                 Ok(r) => r,
                 Err(e) => {
                     // Sent: the bills may be in the target if the request may
@@ -601,6 +621,19 @@ impl Engine {
                     false,
                 )
             }
+        }
+    }
+}
+
+/// What a failed call tells a concurrency limit: rate-limit and
+/// concurrency answers, timeouts, 5xx and dropped connections are the
+/// target's overload; the rest (credentials, a refused request) says
+/// nothing of the load.
+pub(crate) fn overload_or_not(e: &Error) -> Outcome {
+    match e.kind() {
+        ErrorKind::RateLimited | ErrorKind::Transient => Outcome::Overload,
+        ErrorKind::SessionLost | ErrorKind::Malformed | ErrorKind::Auth | ErrorKind::Permanent => {
+            Outcome::Ignore
         }
     }
 }

@@ -32,6 +32,8 @@ use serde::Serialize;
 use std::fmt;
 use std::time::Duration;
 
+pub use crate::limit::Settled;
+
 /// Identifies a run.
 pub type RunId = i64;
 /// Identifies a window piece.
@@ -526,6 +528,21 @@ pub struct RunSummary {
     pub outcome: RunOutcome,
     pub error: Option<String>,
     pub counts: Counts,
+    /// Where the run's concurrency limits settled (runs before migration 5
+    /// and runs that ended early have none).
+    pub concurrency: Option<RunConcurrency>,
+}
+
+/// How many calls a run had in flight at once: where its limits settled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RunConcurrency {
+    /// Whether the run found the limits itself (no `concurrency` in
+    /// `duijie.toml`).
+    pub adaptive: bool,
+    /// Save requests.
+    pub write: Settled,
+    /// Source pages.
+    pub read: Settled,
 }
 
 /// How many records of a scheme are in each status.
@@ -608,6 +625,13 @@ pub trait Store: Send + Sync {
         error: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()>;
+
+    /// Records where the run's concurrency limits settled.
+    fn set_run_concurrency(&self, run: RunId, concurrency: &RunConcurrency) -> Result<()>;
+
+    /// Where the adaptive limits of the scheme's last run that found them
+    /// settled: (writes, reads) in flight at once.
+    fn last_concurrency(&self, scheme: &str) -> Result<Option<(u32, u32)>>;
 
     /// The scheme's watermark.
     fn watermark(&self, scheme: &str) -> Result<Option<DateTime<Utc>>>;

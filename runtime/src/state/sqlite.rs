@@ -48,6 +48,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 mod ingest;
 mod lock;
+mod packed;
 mod queue;
 mod records;
 mod report;
@@ -309,6 +310,14 @@ impl Store for SqliteStore {
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.write_synced(|tx| runs::finish_run(tx, run, outcome, error, ms(now)))
+    }
+
+    fn set_run_concurrency(&self, run: RunId, concurrency: &RunConcurrency) -> Result<()> {
+        self.write(|tx| runs::set_run_concurrency(tx, run, concurrency))
+    }
+
+    fn last_concurrency(&self, scheme: &str) -> Result<Option<(u32, u32)>> {
+        self.read(|c| runs::last_concurrency(c, scheme))
     }
 
     fn watermark(&self, scheme: &str) -> Result<Option<DateTime<Utc>>> {

@@ -219,7 +219,24 @@ pub(crate) async fn handle(
     let path = uri
         .path_and_query()
         .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned());
-    let response = process(&app, op, &name, &path, &headers, &body);
+    let load = app.kingdee.config.load;
+    let (_in_flight, calls) = state::InFlight::enter(&app.kingdee.in_flight);
+    if load.capacity > 0 && calls > 2 * load.capacity {
+        app.stats.refused_for_load();
+        return error_response(op, 14, RATE_LIMITED_WORDS);
+    }
+    let mut bills = 0;
+    let response = process(&app, op, &name, &path, &headers, &body, &mut bills);
+    let work = load.per_call + load.per_bill * bills;
+    if !work.is_zero() {
+        // Past its capacity the server shares itself among the calls.
+        let work = if load.capacity > 0 && calls > load.capacity {
+            work * calls / load.capacity
+        } else {
+            work
+        };
+        tokio::time::sleep(work).await;
+    }
     match fault {
         Some(Fault::Drop {
             after_processing: true,
@@ -235,6 +252,7 @@ pub(crate) async fn handle(
     }
 }
 
+/// Answers one call; `bills` is set to the number of bills a save names.
 fn process(
     app: &App,
     op: Op,
@@ -242,6 +260,7 @@ fn process(
     path: &str,
     headers: &HeaderMap,
     body: &[u8],
+    bills: &mut u32,
 ) -> Response {
     let k = &app.kingdee;
     let now = app.clock.now();
@@ -297,7 +316,10 @@ fn process(
     let (form_id, data) = form_and_data(body, op);
     let now_text = fmt_cst(now).replacen(' ', "T", 1);
     let answer = match op {
-        Op::Save | Op::BatchSave => save(k, op, form_id.as_deref(), data, &now_text, &quirks),
+        Op::Save | Op::BatchSave => {
+            *bills = bill_count(&data);
+            save(k, op, form_id.as_deref(), data, &now_text, &quirks)
+        }
         Op::ExecuteBillQuery | Op::BillQuery => bill_query(k, op, data, &quirks),
         Op::View => view(k, form_id.as_deref(), data),
         Op::ExecuteOperation => execute_operation(k, &body_operation),
@@ -440,6 +462,20 @@ fn need_return(id: i64, data: &Map<String, Value>, fields: &[String]) -> Value {
         }
     }
     Value::Object(out)
+}
+
+/// How many bills the `Model` of a save's data names.
+fn bill_count(data: &Value) -> u32 {
+    let model = data.as_object().and_then(|o| {
+        o.iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case("Model"))
+            .map(|(_, v)| v)
+    });
+    match model {
+        Some(Value::Array(a)) => u32::try_from(a.len()).unwrap_or(u32::MAX),
+        Some(_) => 1,
+        None => 0,
+    }
 }
 
 fn save(

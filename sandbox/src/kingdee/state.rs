@@ -18,6 +18,26 @@ pub(crate) struct KingdeeState {
     /// Bills submitted, not yet audited.
     pub submitted: super::steps::Submitted,
     quirks: Mutex<KingdeeQuirks>,
+    /// Calls being answered now (the load model's).
+    pub in_flight: std::sync::atomic::AtomicU32,
+}
+
+/// A call being answered, counted in [`KingdeeState::in_flight`] until
+/// dropped.
+pub(crate) struct InFlight<'a>(&'a std::sync::atomic::AtomicU32);
+
+impl InFlight<'_> {
+    /// Counts a call in; also returns how many are in flight with it.
+    pub(crate) fn enter(counter: &std::sync::atomic::AtomicU32) -> (InFlight<'_>, u32) {
+        let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        (InFlight(counter), n)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
 }
 
 impl KingdeeState {
@@ -28,6 +48,7 @@ impl KingdeeState {
             forms: FormSpec::builtin(),
             submitted: super::steps::Submitted::default(),
             quirks: Mutex::new(config.quirks.clone()),
+            in_flight: std::sync::atomic::AtomicU32::new(0),
             config,
         }
     }

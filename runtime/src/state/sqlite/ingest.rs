@@ -247,7 +247,7 @@ impl Page<'_> {
                 b.number,
                 b.bill,
                 b.hash,
-                b.source_json,
+                super::packed::pack(b.source_json),
                 target_id,
                 self.now
             ],
@@ -268,7 +268,14 @@ impl Page<'_> {
                 "UPDATE queue SET bill = ?2, hash = ?3, number = ?4, source_json = ?5,
                      piece_id = COALESCE(?6, piece_id)
                  WHERE id = ?1",
-                params![q.id, b.bill, b.hash, b.number, b.source_json, self.piece],
+                params![
+                    q.id,
+                    b.bill,
+                    b.hash,
+                    b.number,
+                    super::packed::pack(b.source_json),
+                    self.piece
+                ],
             )?;
             if let (Some(old), Some(new)) = (q.piece, self.piece) {
                 if old != new {

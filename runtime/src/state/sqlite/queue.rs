@@ -184,11 +184,12 @@ pub(super) fn record_outcomes(
             }
             WriteOutcome::Failed { reason } => {
                 // The dead letter keeps the bill and its record.
-                let (bill, source_json): (String, String) = tx.row(
+                let (bill, source_json): (String, rusqlite::types::Value) = tx.row(
                     "SELECT bill, source_json FROM queue WHERE id = ?1",
                     params![qid],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )?;
+                let source_json = super::packed::unpack(source_json)?;
                 item.dequeue(tx, run, scheme, "failed", now)?;
                 put_dead_letter(
                     tx,

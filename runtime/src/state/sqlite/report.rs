@@ -112,7 +112,8 @@ pub(super) fn record_status(
 fn last_runs_of(conn: &Connection, scheme: &str, n: usize) -> Result<Vec<RunSummary>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, scheme, kind, window_start_ms, window_end_ms, started_ms, ended_ms, outcome, error,
-             n_read, n_mapped, n_skipped, n_unchanged, n_written, n_failed
+             n_read, n_mapped, n_skipped, n_unchanged, n_written, n_failed,
+             concurrency_adaptive, write_limit, write_peak, write_overloads, read_limit, read_peak, read_overloads
          FROM runs WHERE scheme = ?1 ORDER BY id DESC LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![scheme, n as i64], |r| Ok(run_summary(r)))?;
@@ -140,6 +141,25 @@ fn run_summary(r: &rusqlite::Row<'_>) -> Result<RunSummary> {
             written: r.get(13)?,
             failed: r.get(14)?,
         },
+        concurrency: match r.get::<_, Option<bool>>(15)? {
+            None => None,
+            Some(adaptive) => Some(RunConcurrency {
+                adaptive,
+                write: settled(r, 16)?,
+                read: settled(r, 19)?,
+            }),
+        },
+    })
+}
+
+/// A limit's three columns from `at`: limit, peak, overloads.
+fn settled(r: &rusqlite::Row<'_>, at: usize) -> Result<Settled> {
+    Ok(Settled {
+        limit: r.get::<_, Option<u32>>(at)?.unwrap_or(1),
+        peak: r.get::<_, Option<u32>>(at + 1)?.unwrap_or(1),
+        overloads: r
+            .get::<_, Option<i64>>(at + 2)?
+            .map_or(0, |n| u64::try_from(n).unwrap_or(0)),
     })
 }
 

@@ -74,6 +74,42 @@ pub(super) fn finish_run(
     Ok(())
 }
 
+pub(super) fn set_run_concurrency(
+    tx: &Transaction<'_>,
+    run: RunId,
+    c: &RunConcurrency,
+) -> Result<()> {
+    tx.exec(
+        "UPDATE runs SET concurrency_adaptive = ?2, write_limit = ?3, write_peak = ?4, write_overloads = ?5,
+             read_limit = ?6, read_peak = ?7, read_overloads = ?8
+         WHERE id = ?1",
+        params![
+            run,
+            c.adaptive,
+            c.write.limit,
+            c.write.peak,
+            c.write.overloads as i64,
+            c.read.limit,
+            c.read.peak,
+            c.read.overloads as i64
+        ],
+    )?;
+    Ok(())
+}
+
+/// Where the adaptive limits of the scheme's last run that recorded them
+/// settled: (writes, reads).
+pub(super) fn last_concurrency(conn: &Connection, scheme: &str) -> Result<Option<(u32, u32)>> {
+    Ok(conn
+        .row(
+            "SELECT write_limit, read_limit FROM runs
+             WHERE scheme = ?1 AND concurrency_adaptive = 1 ORDER BY id DESC LIMIT 1",
+            params![scheme],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
 /// Bumps a run's counters.
 pub(super) fn count(tx: &Transaction<'_>, run: RunId, c: &Counts) -> Result<()> {
     tx.exec(

@@ -154,6 +154,18 @@ CREATE TABLE daemons (
     stopped_ms  BIGINT
 );
 "#,
+    // 5: how many calls a run had in flight at once: where its limits
+    // settled (writes, reads), the highest they reached and the overload
+    // answers they handled; adaptive 1 when the run found them itself.
+    r#"
+ALTER TABLE runs ADD COLUMN concurrency_adaptive SMALLINT;
+ALTER TABLE runs ADD COLUMN write_limit BIGINT;
+ALTER TABLE runs ADD COLUMN write_peak BIGINT;
+ALTER TABLE runs ADD COLUMN write_overloads BIGINT;
+ALTER TABLE runs ADD COLUMN read_limit BIGINT;
+ALTER TABLE runs ADD COLUMN read_peak BIGINT;
+ALTER TABLE runs ADD COLUMN read_overloads BIGINT;
+"#,
 ];
 
 /// Applies the migrations `conn` has not had yet, each in its own

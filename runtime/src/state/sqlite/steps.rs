@@ -83,7 +83,14 @@ pub(super) fn record(
     now: i64,
 ) -> Result<()> {
     for (id, outcome) in outcomes {
-        let row: Option<(String, String, String, String, String, String)> = tx
+        let row: Option<(
+            String,
+            String,
+            String,
+            String,
+            String,
+            rusqlite::types::Value,
+        )> = tx
             .row(
                 "SELECT step, record_id, target_id, bill, hash, source_json FROM steps
                  WHERE id = ?1 AND scheme = ?2",
@@ -104,6 +111,7 @@ pub(super) fn record(
             tracing::warn!(scheme, step_id = id, "outcome for a step no longer waiting");
             continue;
         };
+        let source_json = super::packed::unpack(source_json)?;
         match outcome {
             StepOutcome::Done => match Step::parse(&step).and_then(Step::next) {
                 Some(next) => {

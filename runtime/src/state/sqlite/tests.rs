@@ -594,3 +594,53 @@ fn a_store_error_says_what_it_means_once_and_names_the_file() {
     );
     assert_eq!(m.matches("disk I/O error").count(), 0, "{m}");
 }
+
+#[test]
+fn a_run_keeps_where_its_concurrency_settled_and_the_next_starts_there() {
+    let s = SqliteStore::open_in_memory().unwrap();
+    assert_eq!(s.last_concurrency("po").unwrap(), None);
+    let first = s.begin_run("po", RunKind::Incremental, t(0)).unwrap();
+    let o = s.overview("po", 1).unwrap();
+    assert_eq!(o.runs[0].concurrency, None, "not recorded yet");
+    let found = RunConcurrency {
+        adaptive: true,
+        write: Settled {
+            limit: 6,
+            peak: 8,
+            overloads: 2,
+        },
+        read: Settled {
+            limit: 3,
+            peak: 3,
+            overloads: 0,
+        },
+    };
+    s.set_run_concurrency(first, &found).unwrap();
+    s.finish_run(first, RunOutcome::Succeeded, None, t(1))
+        .unwrap();
+    assert_eq!(
+        s.overview("po", 1).unwrap().runs[0].concurrency,
+        Some(found)
+    );
+    assert_eq!(s.last_concurrency("po").unwrap(), Some((6, 3)));
+    assert_eq!(s.last_concurrency("other").unwrap(), None);
+    // A run with fixed limits is shown, but is not where adaptive ones start.
+    let fixed = s.begin_run("po", RunKind::Incremental, t(2)).unwrap();
+    let two = Settled {
+        limit: 2,
+        peak: 2,
+        overloads: 0,
+    };
+    s.set_run_concurrency(
+        fixed,
+        &RunConcurrency {
+            adaptive: false,
+            write: two,
+            read: two,
+        },
+    )
+    .unwrap();
+    let runs = s.overview("po", 2).unwrap().runs;
+    assert_eq!(runs[0].concurrency.map(|c| c.adaptive), Some(false));
+    assert_eq!(s.last_concurrency("po").unwrap(), Some((6, 3)));
+}
