@@ -58,7 +58,7 @@ pub use config::{
 pub use exchanges::Exchange;
 pub use faults::FaultCounts;
 pub use masterdata::{MasterData, MasterDataError};
-pub use wdt::{purchase_order_json, DocKind};
+pub use wdt::{purchase_order_json, DocKind, LibraryKind};
 
 use app::{App, Stats};
 use clock::Clock;
@@ -69,6 +69,9 @@ use wdt::DataSet;
 
 /// Largest number of documents of one kind (bill numbers carry a 7-digit sequence).
 pub const MAX_DOCUMENTS: u32 = 9_999_999;
+
+/// Largest number of return stock-ins (their numbers carry a 6-digit sequence).
+pub const MAX_RETURNS: u32 = 999_999;
 
 /// Why a sandbox could not start.
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +92,12 @@ pub enum SandboxError {
 
 fn validate(config: &SandboxConfig) -> Result<(), SandboxError> {
     let d = &config.data;
+    if d.sales_outs > MAX_DOCUMENTS || d.refunds > MAX_RETURNS {
+        return Err(SandboxError::Config(format!(
+            "at most {MAX_DOCUMENTS} sales stock-outs and {MAX_RETURNS} returns (asked for {} and {})",
+            d.sales_outs, d.refunds
+        )));
+    }
     if d.purchase_orders > MAX_DOCUMENTS || d.stockins > MAX_DOCUMENTS {
         return Err(SandboxError::Config(format!(
             "at most {MAX_DOCUMENTS} documents of a kind (asked for {} purchase orders, {} stock-ins)",

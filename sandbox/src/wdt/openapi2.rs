@@ -88,6 +88,9 @@ fn answer(app: &App, api: &str, p: &Params) -> Result<String, BizError> {
     if !app.limiter.allow(&app.config.wdt.sid) {
         return Err(BizError::rate_limited());
     }
+    if let Some(answer) = super::library::openapi2(&app.data, api, p) {
+        return answer;
+    }
     let kind = match api {
         "purchase_order_query" => DocKind::PurchaseOrder,
         "stockin_order_query" => DocKind::StockIn,
