@@ -20,6 +20,7 @@ use serde_json::Value;
 /// The purchase-order scheme: 旺店通 openapi2 → 金蝶 采购订单.
 pub const PO: SchemeInfo = SchemeInfo {
     name: "wdt_purchase_to_kingdee",
+    api: "purchase_order_query",
     docs: Docs::Seed(DocKind::PurchaseOrder),
     form: "PUR_PurchaseOrder",
     number_key: "purchase_no",
@@ -28,6 +29,7 @@ pub const PO: SchemeInfo = SchemeInfo {
 /// The stock-in scheme: 旺店通 Qimen → 金蝶 其他入库单.
 pub const SI: SchemeInfo = SchemeInfo {
     name: "wdtqm_stockin_to_kingdee",
+    api: "wdt.stockin.order.query",
     docs: Docs::Seed(DocKind::StockIn),
     form: "STK_MISCELLANEOUS",
     number_key: "stockin_no",
@@ -36,6 +38,7 @@ pub const SI: SchemeInfo = SchemeInfo {
 /// The library's sales scheme: 旺店通 销售出库单 → 金蝶 销售出库单.
 pub const SO: SchemeInfo = SchemeInfo {
     name: "wdt_sales_out_to_kingdee",
+    api: "stockout_order_query_trade",
     docs: Docs::Library(LibraryKind::SalesOut),
     form: "SAL_OUTSTOCK",
     number_key: "order_no",
@@ -44,6 +47,7 @@ pub const SO: SchemeInfo = SchemeInfo {
 /// The library's purchase stock-in scheme: 旺店通 采购入库 → 金蝶 采购入库单.
 pub const PI: SchemeInfo = SchemeInfo {
     name: "wdt_stockin_purchase_to_kingdee",
+    api: "stockin_order_query_purchase",
     docs: Docs::Library(LibraryKind::PurchaseIn),
     form: "STK_InStock",
     number_key: "stockin_no",
@@ -52,6 +56,7 @@ pub const PI: SchemeInfo = SchemeInfo {
 /// The library's return scheme: 旺店通 退货入库 → 金蝶 销售退货单.
 pub const RF: SchemeInfo = SchemeInfo {
     name: "wdt_refund_to_kingdee",
+    api: "stockin_order_query_refund",
     docs: Docs::Library(LibraryKind::Refund),
     form: "SAL_RETURNSTOCK",
     number_key: "order_no",
@@ -71,6 +76,8 @@ pub enum Docs {
 pub struct SchemeInfo {
     /// The scheme's name (in `duijie.toml` and the compiled registry).
     pub name: &'static str,
+    /// Its source API (openapi2 API or Qimen method).
+    pub api: &'static str,
     /// The sandbox documents it reads.
     pub docs: Docs,
     /// The Kingdee form it writes.

@@ -13,7 +13,7 @@
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use super::catalog::{GOODS, STAFF, WAREHOUSES};
+use super::catalog::{STAFF, WAREHOUSES};
 use super::generator::{cents, d4, Generator, DAY};
 use super::shops::{Shop, BUYER_NICKS, REFUND_REMARKS, SHOPS, SHOP_WEIGHTS};
 use crate::clock::{fmt_cst, fmt_cst_compact_date};
