@@ -439,12 +439,13 @@ fn without_a_configuration_or_state_commands_say_what_to_do() {
         "{}",
         text(&out)
     );
-    // The overview before any run: both schemes, nothing yet, no state made.
+    // The overview before any run: every scheme (the seed schemes and the
+    // library's), nothing yet, no state made.
     let out = run_ok(dir.path(), &["status"]);
     let overview = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         overview.matches("runs          none yet").count(),
-        2,
+        5,
         "{overview}"
     );
     assert!(!dir.path().join(".duijie").exists());

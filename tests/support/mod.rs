@@ -525,6 +525,21 @@ pub fn stockins_with_material(e: &Expected, spec_no: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The numbers of the sales stock-out bills with a line of material `spec_no`.
+pub fn sales_with_material(e: &Expected, spec_no: &str) -> BTreeSet<String> {
+    e.bills
+        .iter()
+        .filter(|(_, bill)| {
+            bill["FEntity"].as_array().is_some_and(|lines| {
+                lines
+                    .iter()
+                    .any(|l| l["FMaterialID"]["FNumber"].as_str() == Some(spec_no))
+            })
+        })
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
 /// The material of the first line of the first stock-in bill that has one
 /// and that not every bill uses (so that removing it rejects some bills).
 pub fn some_material(e: &Expected) -> String {
