@@ -107,3 +107,59 @@ fn a_receipt_waits_for_its_purchase_order_and_retry_writes_it() {
     run_ok(dir.path(), &["run", PI.name]);
     assert_final(dir.path(), &sb, PI, &pi, &BTreeSet::new());
 }
+
+/// As a new user would: a project from the sales scheme, its organisation
+/// changed, its payload snapshot failing on exactly that and accepted, then
+/// the changed scheme run (interpreted from its file) against the sandbox.
+#[test]
+fn a_new_user_starts_from_the_sales_scheme_changes_an_org_and_runs_it() {
+    let dir = TempDir::new("library-new");
+    let out = run_ok(dir.path(), &["new", "shop-sync", "--from", SO.name]);
+    assert!(text(&out).contains("made shop-sync (1 scheme)"), "{}", text(&out));
+    let root = dir.path().join("shop-sync");
+    for file in [
+        "maps/wdt_sales_out_to_kingdee.map",
+        "maps/shared/wdt_shops_and_stocks.map",
+        "fixtures/wdt_sales_out_to_kingdee/answer.json",
+        "fixtures/wdt_sales_out_to_kingdee/answer.snap",
+    ] {
+        assert!(root.join(file).is_file(), "no {file}");
+    }
+    run_ok(&root, &["check"]);
+    run_ok(&root, &["test"]);
+
+    let codes = root.join("maps/shared/wdt_shops_and_stocks.map");
+    let text_of = std::fs::read_to_string(&codes).unwrap();
+    let from = "def ORG_SALE  = \"100\"";
+    assert!(text_of.contains(from), "{text_of}");
+    std::fs::write(&codes, text_of.replacen(from, "def ORG_SALE  = \"101\"", 1)).unwrap();
+    let out = run(&root, &["test"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("+ request 1 $.data.Model[0].FSaleOrgId.FNumber: \"FNumber\": \"101\""),
+        "{t}"
+    );
+    let changed = t.lines().filter(|l| l.trim_start().starts_with("+ request")).count();
+    assert_eq!(changed, 3, "one change per bill, nothing else: {t}");
+    run_ok(&root, &["test", "--update"]);
+    run_ok(&root, &["test"]);
+
+    let sb = TestSandbox::start(library_data(33), |_| {});
+    run_ok(&root, &["init", "--sandbox", &sb.url, "--force"]);
+    set_key(
+        &root,
+        &format!("schemes.{}", SO.name),
+        "map",
+        "\"maps/wdt_sales_out_to_kingdee.map\"",
+    );
+    let out = run_ok(&root, &["run", SO.name]);
+    assert!(
+        text(&out).contains("(interpreted from maps/wdt_sales_out_to_kingdee.map)"),
+        "{}",
+        text(&out)
+    );
+    let bills = sb.control.bills(SO.form);
+    assert_eq!(bills.len(), expected(&sb.control, SO).bills.len());
+    assert!(bills.iter().all(|b| b["FSaleOrgId"]["FNumber"] == "101"));
+}
