@@ -162,7 +162,11 @@ fn library_schemes_map_the_sandbox_documents_the_same_both_ways() {
                 bills += 1;
             }
         }
-        assert!(bills * 10 > docs.len() * 7, "{name}: {bills} bills of {}", docs.len());
+        assert!(
+            bills * 10 > docs.len() * 7,
+            "{name}: {bills} bills of {}",
+            docs.len()
+        );
     }
     runtime.block_on(sandbox.shutdown());
 }

@@ -193,7 +193,8 @@ fn kill_9_at_random_moments_then_complete() {
     let rejected = stockins_with_material(&si, &material);
     let none = BTreeSet::new();
     let so_rejected = sales_with_material(&so, &material);
-    let to_write = po.bills.len() + si.bills.len() + so.bills.len() - rejected.len() - so_rejected.len();
+    let to_write =
+        po.bills.len() + si.bills.len() + so.bills.len() - rejected.len() - so_rejected.len();
     assert!(!rejected.is_empty() && !po.skipped.is_empty());
 
     // How an uninterrupted run goes, on a twin sandbox: how long it takes,

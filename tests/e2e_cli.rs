@@ -104,14 +104,20 @@ fn an_incremental_run_reads_only_what_changed() {
     // Three written orders and two skipped ones are edited.
     let id_of = |number: &str| {
         (1..=100u64)
-            .find(|id| sb.control.document(DocKind::PurchaseOrder, *id).unwrap()[PO.number_key] == number)
+            .find(|id| {
+                sb.control.document(DocKind::PurchaseOrder, *id).unwrap()[PO.number_key] == number
+            })
             .unwrap()
     };
     let written: Vec<u64> = e.bills.keys().take(3).map(|n| id_of(n)).collect();
     let skipped: Vec<u64> = e.skipped.iter().take(2).map(|n| id_of(n)).collect();
     assert_eq!(skipped.len(), 2, "the data holds unaudited orders");
     let touched: Vec<u64> = written.iter().chain(&skipped).copied().collect();
-    assert_eq!(sb.control.touch(DocKind::PurchaseOrder, &touched, &chrono::Utc::now()), 5);
+    assert_eq!(
+        sb.control
+            .touch(DocKind::PurchaseOrder, &touched, &chrono::Utc::now()),
+        5
+    );
     std::thread::sleep(Duration::from_millis(1100));
 
     let before = sb.control.request_counts();

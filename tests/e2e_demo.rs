@@ -57,7 +57,10 @@ fn demo_data(anchor: i64) -> (TestSandbox, Vec<(SchemeInfo, Expected)>) {
                 .and_utc()
                 .timestamp()
                 - 8 * 3600;
-            assert!(anchor - at >= 300, "{kind:?} {id} is modified at {modified}: choose another SEED");
+            assert!(
+                anchor - at >= 300,
+                "{kind:?} {id} is modified at {modified}: choose another SEED"
+            );
         }
     }
     let schemes = [PO, SI, SO, PI, RF]
@@ -126,7 +129,11 @@ fn demo_syncs_every_scheme_and_status_shows_the_same() {
 
     // The run reports, purchase orders before the receipts that name them,
     // and the overview it prints.
-    let at = |name: &str| stdout.find(&format!("{name}: succeeded")).unwrap_or(usize::MAX);
+    let at = |name: &str| {
+        stdout
+            .find(&format!("{name}: succeeded"))
+            .unwrap_or(usize::MAX)
+    };
     assert!(at(PO.name) < at(PI.name), "{stdout}");
     for &(scheme, ref e) in &schemes {
         assert!(

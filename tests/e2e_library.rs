@@ -48,10 +48,13 @@ fn every_library_scheme_writes_each_bill_once() {
     let gifts: Vec<&&Value> = lines.iter().filter(|l| l["FIsFree"] == true).collect();
     assert!(!gifts.is_empty());
     assert!(gifts.iter().all(|l| l["FTaxPrice"].as_f64() == Some(0.0)));
-    assert!(sales.iter().any(|b| b["FEntity"].as_array().unwrap().len() > 1));
     assert!(sales
         .iter()
-        .all(|b| b["FCustomerID"]["FNumber"].as_str().unwrap().starts_with("KH")));
+        .any(|b| b["FEntity"].as_array().unwrap().len() > 1));
+    assert!(sales.iter().all(|b| b["FCustomerID"]["FNumber"]
+        .as_str()
+        .unwrap()
+        .starts_with("KH")));
     let skipped = expected(&sb.control, SO).skipped;
     assert!(!skipped.is_empty(), "异常发货 stock-outs are skipped");
 
@@ -63,9 +66,10 @@ fn every_library_scheme_writes_each_bill_once() {
         }
     }
     let returns = sb.control.bills(RF.form);
-    assert!(returns
-        .iter()
-        .all(|b| b["FRetcustId"]["FNumber"].as_str().unwrap().starts_with("KH")));
+    assert!(returns.iter().all(|b| b["FRetcustId"]["FNumber"]
+        .as_str()
+        .unwrap()
+        .starts_with("KH")));
 
     // A second run finds nothing new and writes nothing.
     let out = run_ok(dir.path(), &["run", "--all", "--format", "json"]);
@@ -115,7 +119,11 @@ fn a_receipt_waits_for_its_purchase_order_and_retry_writes_it() {
 fn a_new_user_starts_from_the_sales_scheme_changes_an_org_and_runs_it() {
     let dir = TempDir::new("library-new");
     let out = run_ok(dir.path(), &["new", "shop-sync", "--from", SO.name]);
-    assert!(text(&out).contains("made shop-sync (1 scheme)"), "{}", text(&out));
+    assert!(
+        text(&out).contains("made shop-sync (1 scheme)"),
+        "{}",
+        text(&out)
+    );
     let root = dir.path().join("shop-sync");
     for file in [
         "maps/wdt_sales_out_to_kingdee.map",
@@ -140,7 +148,10 @@ fn a_new_user_starts_from_the_sales_scheme_changes_an_org_and_runs_it() {
         t.contains("+ request 1 $.data.Model[0].FSaleOrgId.FNumber: \"FNumber\": \"101\""),
         "{t}"
     );
-    let changed = t.lines().filter(|l| l.trim_start().starts_with("+ request")).count();
+    let changed = t
+        .lines()
+        .filter(|l| l.trim_start().starts_with("+ request"))
+        .count();
     assert_eq!(changed, 3, "one change per bill, nothing else: {t}");
     run_ok(&root, &["test", "--update"]);
     run_ok(&root, &["test"]);

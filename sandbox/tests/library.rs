@@ -21,7 +21,11 @@ fn with_window<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
 }
 
 /// Every record of `api` in the window, page by page.
-async fn all_pages(sb: &duijie_sandbox::Sandbox, api: &str, extra: &[(&str, &str)]) -> (u64, Vec<Value>) {
+async fn all_pages(
+    sb: &duijie_sandbox::Sandbox,
+    api: &str,
+    extra: &[(&str, &str)],
+) -> (u64, Vec<Value>) {
     let mut records = Vec::new();
     let mut total = None;
     for page in 0.. {
@@ -60,17 +64,28 @@ async fn sales_stock_outs_page_filter_and_hold_gifts() {
     assert!(gifts > 20, "{gifts}");
     for s in &list {
         assert!(s["order_no"].as_str().unwrap().starts_with("CK"), "{s}");
-        assert!(s["stockout_id"].is_string() && s["status"].is_string(), "{s}");
+        assert!(
+            s["stockout_id"].is_string() && s["status"].is_string(),
+            "{s}"
+        );
     }
 
     // A shop filter and a bill number (no window needed).
     let (_, tmall) = all_pages(&sb, "stockout_order_query_trade", &[("shop_no", "TM001")]).await;
     assert!(!tmall.is_empty() && tmall.iter().all(|s| s["shop_no"] == "TM001"));
     let number = list[3]["order_no"].as_str().unwrap();
-    let v = wdt(&sb, "stockout_order_query_trade", &[("stockout_no", number)]).await;
+    let v = wdt(
+        &sb,
+        "stockout_order_query_trade",
+        &[("stockout_no", number)],
+    )
+    .await;
     assert_eq!(v["total_count"], 1, "{v}");
     assert_eq!(v["stockout_list"][0], list[3]);
-    let doc = sb.control().library_document(LibraryKind::SalesOut, list[3]["stockout_id"].as_str().unwrap().parse().unwrap());
+    let doc = sb.control().library_document(
+        LibraryKind::SalesOut,
+        list[3]["stockout_id"].as_str().unwrap().parse().unwrap(),
+    );
     assert_eq!(doc.as_ref(), Some(&list[3]));
 
     // Without a window or a number: the missing parameter.
@@ -79,7 +94,10 @@ async fn sales_stock_outs_page_filter_and_hold_gifts() {
     let v = wdt(
         &sb,
         "stockout_order_query_trade",
-        &[("start_time", "2023-01-01 00:00:00"), ("end_time", "2024-01-31 00:00:00")],
+        &[
+            ("start_time", "2023-01-01 00:00:00"),
+            ("end_time", "2024-01-31 00:00:00"),
+        ],
     )
     .await;
     assert_eq!(v["code"], 1001, "{v}");
@@ -100,16 +118,27 @@ async fn qimen_sends_the_sales_ids_and_status_as_numbers() {
         }
     }
     fields.retain(|f| f.0 != "sign");
-    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let sign = duijie_runtime::vendors::sign::top_md5_sign(&pairs, "qimensecret", None);
     fields.push(("sign".into(), sign));
     let v = post_form(&format!("{}/router/qm", sb.base_url()), &fields).await;
     let r = &v["response"];
     assert_eq!(r["errorcode"], 0, "{v}");
     let first = &r["stockout_list"][0];
-    assert!(first["stockout_id"].is_u64() && first["status"].is_u64(), "{first}");
+    assert!(
+        first["stockout_id"].is_u64() && first["status"].is_u64(),
+        "{first}"
+    );
     assert!(first["order_no"].is_string(), "{first}");
-    let openapi = wdt(&sb, "stockout_order_query_trade", &with_window(&[("page_no", "0"), ("page_size", "5")])).await;
+    let openapi = wdt(
+        &sb,
+        "stockout_order_query_trade",
+        &with_window(&[("page_no", "0"), ("page_size", "5")]),
+    )
+    .await;
     assert_eq!(r["total_count"], openapi["total_count"]);
     assert_eq!(
         first["order_no"], openapi["stockout_list"][0]["order_no"],
@@ -120,7 +149,12 @@ async fn qimen_sends_the_sales_ids_and_status_as_numbers() {
 #[tokio::test]
 async fn returns_default_to_completed_and_count_on_page_zero_only() {
     let sb = start(config()).await;
-    let v = wdt(&sb, "stockin_order_query_refund", &with_window(&[("page_no", "0"), ("page_size", "10")])).await;
+    let v = wdt(
+        &sb,
+        "stockin_order_query_refund",
+        &with_window(&[("page_no", "0"), ("page_size", "10")]),
+    )
+    .await;
     assert_eq!(v["code"], 0, "{v}");
     let completed = v["total_count"].as_u64().unwrap();
     for r in v["stockin_list"].as_array().unwrap() {
@@ -128,9 +162,17 @@ async fn returns_default_to_completed_and_count_on_page_zero_only() {
         assert!(r["logistics_id"].is_null());
         assert!(r["order_no"].as_str().unwrap().starts_with("RK"));
     }
-    let page1 = wdt(&sb, "stockin_order_query_refund", &with_window(&[("page_no", "1"), ("page_size", "10")])).await;
+    let page1 = wdt(
+        &sb,
+        "stockin_order_query_refund",
+        &with_window(&[("page_no", "1"), ("page_size", "10")]),
+    )
+    .await;
     assert_eq!(page1["code"], 0, "{page1}");
-    assert!(page1.get("total_count").is_none(), "only page 0 counts: {page1}");
+    assert!(
+        page1.get("total_count").is_none(),
+        "only page 0 counts: {page1}"
+    );
     assert_eq!(page1["stockin_list"].as_array().unwrap().len(), 10);
     let all = wdt(
         &sb,
@@ -152,19 +194,37 @@ async fn purchase_stock_ins_are_those_of_audited_orders() {
     let (total, list) = all_pages(&sb, "stockin_order_query_purchase", &[]).await;
     assert_eq!(total as usize, list.len());
     assert!(total > 30, "{total}");
-    let general = wdt(&sb, "stockin_order_query", &with_window(&[("order_type", "1")])).await;
+    let general = wdt(
+        &sb,
+        "stockin_order_query",
+        &with_window(&[("order_type", "1")]),
+    )
+    .await;
     assert!(general["total_count"].as_u64().unwrap() >= total);
     for s in &list {
         assert_eq!(s["order_type"], "1");
         let po = s["purchase_no"].as_str().unwrap();
         assert_eq!(s["src_order_no"], po);
         let v = wdt(&sb, "purchase_order_query", &[("purchase_no", po)]).await;
-        let status: u32 = v["purchase_list"][0]["status"].as_str().unwrap().parse().unwrap();
+        let status: u32 = v["purchase_list"][0]["status"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!(status >= 40, "{po} has status {status}");
         assert_eq!(v["purchase_list"][0]["provider_no"], s["provider_no"]);
     }
-    let v = wdt(&sb, "stockin_order_query_purchase", &with_window(&[("status", "80")])).await;
-    assert!(v["stockin_list"].as_array().unwrap().iter().all(|s| s["status"] == "80"));
+    let v = wdt(
+        &sb,
+        "stockin_order_query_purchase",
+        &with_window(&[("status", "80")]),
+    )
+    .await;
+    assert!(v["stockin_list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["status"] == "80"));
 }
 
 fn sales_out_bill(number: &str, bill_type: &str) -> Value {
@@ -212,7 +272,10 @@ async fn kingdee_checks_the_bill_type_and_the_purchase_order_of_a_receipt() {
     let v = batch_save(
         &kd,
         "SAL_OUTSTOCK",
-        vec![sales_out_bill("CK1", "XSCKD01_SYS"), sales_out_bill("CK2", "RKD01_SYS")],
+        vec![
+            sales_out_bill("CK1", "XSCKD01_SYS"),
+            sales_out_bill("CK2", "RKD01_SYS"),
+        ],
     )
     .await;
     let status = &v["Result"]["ResponseStatus"];
@@ -229,8 +292,14 @@ async fn kingdee_checks_the_bill_type_and_the_purchase_order_of_a_receipt() {
     // A receipt of an order Kingdee does not have is refused; once the order
     // is saved, the same receipt goes in.
     let v = batch_save(&kd, "STK_InStock", vec![instock_bill("RK1", "CG900")]).await;
-    let errors = v["Result"]["ResponseStatus"]["Errors"].as_array().unwrap().clone();
-    let fields: Vec<&str> = errors.iter().map(|e| e["FieldName"].as_str().unwrap()).collect();
+    let errors = v["Result"]["ResponseStatus"]["Errors"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let fields: Vec<&str> = errors
+        .iter()
+        .map(|e| e["FieldName"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, ["FPOOrderNo", "FSRCBillNo"], "{v}");
     assert_eq!(
         errors[0]["Message"],
@@ -275,5 +344,8 @@ async fn kingdee_checks_the_bill_type_and_the_purchase_order_of_a_receipt() {
         })],
     )
     .await;
-    assert_eq!(v["Result"]["ResponseStatus"]["Errors"][0]["FieldName"], "FRetcustId", "{v}");
+    assert_eq!(
+        v["Result"]["ResponseStatus"]["Errors"][0]["FieldName"], "FRetcustId",
+        "{v}"
+    );
 }

@@ -147,7 +147,12 @@ fn header_sentence(text: &str) -> String {
     let end = joined
         .char_indices()
         .find(|&(i, c)| {
-            c == '。' || (c == '.' && joined[i + 1..].chars().next().is_none_or(char::is_whitespace))
+            c == '。'
+                || (c == '.'
+                    && joined[i + 1..]
+                        .chars()
+                        .next()
+                        .is_none_or(char::is_whitespace))
         })
         .map_or(joined.len(), |(i, c)| i + c.len_utf8());
     joined[..end].to_string()
@@ -156,7 +161,11 @@ fn header_sentence(text: &str) -> String {
 /// The library's schemes as a table, one per line:
 /// `NAME  SOURCE → TARGET  what it does`.
 pub fn library_table(entries: &[LibraryEntry]) -> String {
-    let name_w = entries.iter().map(|e| e.name.chars().count()).max().unwrap_or(0);
+    let name_w = entries
+        .iter()
+        .map(|e| e.name.chars().count())
+        .max()
+        .unwrap_or(0);
     let routes: Vec<String> = entries
         .iter()
         .map(|e| format!("{} → {}", e.source, e.target))

@@ -448,7 +448,9 @@ impl SchemeInfo {
         match self.docs {
             Docs::Seed(kind) => {
                 let n = u64::from(control.document_count(kind));
-                (1..=n).map(|id| control.document(kind, id).unwrap()).collect()
+                (1..=n)
+                    .map(|id| control.document(kind, id).unwrap())
+                    .collect()
             }
             Docs::Library(kind) => {
                 let mut docs = control.library_documents(kind);

@@ -37,7 +37,11 @@ fn bill_type_prefix(form: &str) -> Option<&'static str> {
 }
 
 /// The problems of `bill` (of form `spec`) with what it refers to.
-pub(crate) fn check(k: &KingdeeState, spec: &FormSpec, bill: &Map<String, Value>) -> Vec<FieldError> {
+pub(crate) fn check(
+    k: &KingdeeState,
+    spec: &FormSpec,
+    bill: &Map<String, Value>,
+) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if let (Some(prefix), Some(number)) = (
         bill_type_prefix(&spec.form_id),
@@ -75,8 +79,8 @@ fn check_purchase_links(k: &KingdeeState, bill: &Map<String, Value>, errors: &mu
     for (n, row) in rows.iter().enumerate() {
         let Some(row) = row.as_object() else { continue };
         let line = n + 1;
-        let from_order = text_of(row, "FSRCBILLTYPEID")
-            .is_some_and(|t| t.eq_ignore_ascii_case(PURCHASE_ORDER));
+        let from_order =
+            text_of(row, "FSRCBILLTYPEID").is_some_and(|t| t.eq_ignore_ascii_case(PURCHASE_ORDER));
         let mut named = vec![("FPOOrderNo", text_of(row, "FPOOrderNo"))];
         if from_order {
             named.push(("FSRCBillNo", text_of(row, "FSRCBillNo")));

@@ -227,9 +227,8 @@ impl DataSet {
                 found.extend(index_of(n, "CK", 7).filter(|&i| i < len && g.sales_no(i) == *n));
             }
             if let Some(src) = &q.src_order_no {
-                let by_trade = index_of(src, "JY", 7).filter(|&i| {
-                    i < len && g.sales_out(i, 0).trade_no == *src
-                });
+                let by_trade = index_of(src, "JY", 7)
+                    .filter(|&i| i < len && g.sales_out(i, 0).trade_no == *src);
                 if q.number.is_some() {
                     found.retain(|i| by_trade == Some(*i));
                 } else {
@@ -288,7 +287,9 @@ impl DataSet {
                     src_order_no: Some(src.clone()),
                     ..super::DocQuery::default()
                 };
-                let of_order = self.by_numbers(DocKind::StockIn, &q2, &ix).unwrap_or_default();
+                let of_order = self
+                    .by_numbers(DocKind::StockIn, &q2, &ix)
+                    .unwrap_or_default();
                 if q.number.is_some() {
                     found.retain(|i| of_order.contains(i));
                 } else {
@@ -391,7 +392,9 @@ impl DataSet {
             LibraryKind::Refund => &self.library.refunds,
             LibraryKind::PurchaseIn => return self.touch(DocKind::StockIn, ids, t),
         };
-        lock.write().unwrap_or_else(|e| e.into_inner()).touch(&indexes, t)
+        lock.write()
+            .unwrap_or_else(|e| e.into_inner())
+            .touch(&indexes, t)
     }
 }
 
@@ -399,8 +402,9 @@ impl DataSet {
 /// call is authenticated): the answer text or its business error.
 pub(crate) fn openapi2(data: &DataSet, api: &str, p: &Params) -> Option<Result<String, BizError>> {
     let answer = match api {
-        "stockout_order_query_trade" => Query::parse(p, "stockout_no", 100, 100)
-            .map(|q| data.sales_page(&q, false)),
+        "stockout_order_query_trade" => {
+            Query::parse(p, "stockout_no", 100, 100).map(|q| data.sales_page(&q, false))
+        }
         "stockin_order_query_purchase" => {
             Query::parse(p, "stockin_no", 40, 100).map(|q| data.purchase_in_page(&q))
         }
@@ -439,15 +443,13 @@ pub(crate) fn qimen(
         return None;
     }
     let size = max_page_size.min(100);
-    Some(
-        Query::parse(p, "stockout_no", size, size).map(|q| {
-            let a = data.sales_page(&q, true);
-            format!(
-                "{{\"response\":{{\"errorcode\":0,\"message\":\"\",\"total_count\":{},\"{}\":{}}}}}",
-                a.total, a.list_key, a.list
-            )
-        }),
-    )
+    Some(Query::parse(p, "stockout_no", size, size).map(|q| {
+        let a = data.sales_page(&q, true);
+        format!(
+            "{{\"response\":{{\"errorcode\":0,\"message\":\"\",\"total_count\":{},\"{}\":{}}}}}",
+            a.total, a.list_key, a.list
+        )
+    }))
 }
 
 /// The library's documents, for tests of the crate and the in-process

@@ -194,7 +194,10 @@ mod tests {
             seen += 1;
             let po = g.purchase(i % 100, 0);
             assert!(receivable(&po.status));
-            assert_eq!((&p.purchase_no, &p.src_order_no), (&po.purchase_no, &po.purchase_no));
+            assert_eq!(
+                (&p.purchase_no, &p.src_order_no),
+                (&po.purchase_no, &po.purchase_no)
+            );
             assert_eq!(p.provider_no, po.provider_no);
             let lines: Vec<&str> = po.details_list.iter().map(|d| d.rec_id.as_str()).collect();
             for d in &p.details_list {

@@ -134,7 +134,11 @@ impl Generator {
     /// (distinct from the other stock-ins' `RK…` numbers).
     pub(crate) fn refund_no(&self, i: u32) -> String {
         let (_, _, created) = self.refund_head(i);
-        format!("RK{}9{:06}", fmt_cst_compact_date(created), u64::from(i) + 1)
+        format!(
+            "RK{}9{:06}",
+            fmt_cst_compact_date(created),
+            u64::from(i) + 1
+        )
     }
 
     /// `RT` + creation date + sequence: the return order (退换单) number.
@@ -159,7 +163,11 @@ impl Generator {
         };
         let traded = created - r.range(3 * DAY, 20 * DAY);
         let trade_no = format!("JY{}{:07}", fmt_cst_compact_date(traded), id + 5_000_000);
-        let tid = format!("{}{}", shop.tid_prefix, r.range(1_000_000_000_000_000, 9_999_999_999_999_999));
+        let tid = format!(
+            "{}{}",
+            shop.tid_prefix,
+            r.range(1_000_000_000_000_000, 9_999_999_999_999_999)
+        );
         let lines = r.weighted(&[70, 22, 8]) + 1;
         let line_modified = fmt_cst(base.min(modified));
         let mut details = Vec::with_capacity(lines);
@@ -182,7 +190,12 @@ impl Generator {
                     cents(g.price_cents),
                 )
             } else {
-                (String::new(), NO_DATE.to_owned(), NO_DATE.to_owned(), Decimal::ZERO)
+                (
+                    String::new(),
+                    NO_DATE.to_owned(),
+                    NO_DATE.to_owned(),
+                    Decimal::ZERO,
+                )
             };
             details.push(RefundDetail {
                 rec_id: (id * 10 + j as u64 + 1).to_string(),

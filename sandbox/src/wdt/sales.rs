@@ -161,7 +161,11 @@ impl Generator {
     /// `CK` + shipping date + 7-digit sequence: the stock-out number.
     pub(crate) fn sales_no(&self, i: u32) -> String {
         let (_, _, consigned) = self.sales_head(i);
-        format!("CK{}{:07}", fmt_cst_compact_date(consigned), u64::from(i) + 1)
+        format!(
+            "CK{}{:07}",
+            fmt_cst_compact_date(consigned),
+            u64::from(i) + 1
+        )
     }
 
     /// Stock-out `i` with its current modified time `modified`.
@@ -321,8 +325,16 @@ impl Generator {
             tax: d4(tax_sum),
             tax_rate: d4(Decimal::ZERO),
             currency: "CNY".into(),
-            invoice_type: if r.chance(0.15) { "1".into() } else { "0".into() },
-            refund_status: if refunded_line { "2".into() } else { "0".into() },
+            invoice_type: if r.chance(0.15) {
+                "1".into()
+            } else {
+                "0".into()
+            },
+            refund_status: if refunded_line {
+                "2".into()
+            } else {
+                "0".into()
+            },
             consign_status: "12".into(),
             wms_status: "0".into(),
             consign_time: fmt_cst(consigned),
@@ -356,8 +368,14 @@ mod tests {
             let mut total = Decimal::ZERO;
             let mut share = Decimal::ZERO;
             for d in &s.details_list {
-                assert_eq!(dec(&d.total_amount), dec(&d.goods_count) * dec(&d.sell_price));
-                assert_eq!(dec(&d.share_amount), dec(&d.total_amount) - dec(&d.discount));
+                assert_eq!(
+                    dec(&d.total_amount),
+                    dec(&d.goods_count) * dec(&d.sell_price)
+                );
+                assert_eq!(
+                    dec(&d.share_amount),
+                    dec(&d.total_amount) - dec(&d.discount)
+                );
                 total += dec(&d.total_amount);
                 share += dec(&d.share_amount);
                 if d.gift_type != "0" {

@@ -39,6 +39,23 @@ pub(crate) const BUYER_NICKS: &[&str] = &[
     "Lucy_上海",
 ];
 
-pub(crate) const CS_REMARKS: &[&str] = &["", "", "", "", "顺丰包邮", "加急发货", "已备注赠品", "发票随货"];
+pub(crate) const CS_REMARKS: &[&str] = &[
+    "",
+    "",
+    "",
+    "",
+    "顺丰包邮",
+    "加急发货",
+    "已备注赠品",
+    "发票随货",
+];
 
-pub(crate) const REFUND_REMARKS: &[&str] = &["", "", "", "七天无理由", "尺码不合适", "外包装破损", "质量问题"];
+pub(crate) const REFUND_REMARKS: &[&str] = &[
+    "",
+    "",
+    "",
+    "七天无理由",
+    "尺码不合适",
+    "外包装破损",
+    "质量问题",
+];
