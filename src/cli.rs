@@ -34,6 +34,8 @@ enum Command {
     Demo(cmd::demo::DemoArgs),
     /// Check `.map` files against the API specs.
     Check(cmd::check::CheckArgs),
+    /// A language server for `.map` files (diagnostics, completion, hover, definition) over stdio.
+    Lsp(cmd::lsp::LspArgs),
     /// Make a new project: a cargo crate with its own schemes, specs and fixtures.
     New(cmd::new::NewArgs),
     /// Payload snapshot tests of the project's fixtures (fixtures/<scheme>/<case>.json).
@@ -85,8 +87,15 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// Runs a command that needs the async runtime (network, signals).
+///
+/// Once the command is done, work left on the blocking pool (a store call
+/// stuck on a failing disk) gets a second to end: the process exits with
+/// the command's status rather than waiting for it.
 fn block_on(fut: impl std::future::Future<Output = anyhow::Result<i32>>) -> anyhow::Result<i32> {
-    runtime()?.block_on(fut)
+    let rt = runtime()?;
+    let out = rt.block_on(fut);
+    rt.shutdown_timeout(std::time::Duration::from_secs(1));
+    out
 }
 
 /// Output to a closed pipe (`duijie status | head`) ends the process quietly,
@@ -101,16 +110,37 @@ fn restore_sigpipe() {
     }
 }
 
+/// A write past the file-size limit (`ulimit -f`) fails with an error the
+/// state store reports, instead of killing the process without a word.
+fn ignore_sigxfsz() {
+    #[cfg(unix)]
+    // SAFETY: as in `restore_sigpipe`.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
 /// Runs the command line over the schemes of `registry` and returns the
 /// process's exit code: the whole of a project's `main`.
 pub fn main(registry: Registry) -> ExitCode {
     restore_sigpipe();
+    ignore_sigxfsz();
     let cli = Cli::parse();
     init_logging(cli.log_format, cli.verbose);
+    cmd::set_json_logs(cli.log_format == LogFormat::Json);
+    // Commands whose output is JSON give a configuration error as the JSON
+    // of `duijie check --format json`.
+    let json_out = match &cli.command {
+        Command::Run(a) => a.format == cmd::run::ReportFormat::Json,
+        Command::Status(a) => a.format == cmd::run::ReportFormat::Json,
+        Command::Retry(a) => a.format == cmd::run::ReportFormat::Json,
+        _ => false,
+    };
     let compiled = registry.mappers().to_vec();
     let result: anyhow::Result<i32> = match cli.command {
         Command::Check(args) => cmd::check::run(args),
         Command::New(args) => cmd::new::run(args),
+        Command::Lsp(args) => cmd::lsp::run(args),
         Command::Test(args) => cmd::test::run(args),
         Command::Schemes(args) => cmd::schemes::run(args, &registry),
         Command::Map(args) => cmd::map::run(args, &registry),
@@ -129,7 +159,24 @@ pub fn main(registry: Registry) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            if json_out {
+                if let Some(json) = cmd::config_diag::json_error(&e) {
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(&json).unwrap_or_default()
+                    );
+                }
+            }
+            if cmd::json_logs() {
+                tracing::error!(error = %format!("{e:#}"), "command failed");
+            } else if let Some(shown) = cmd::config_diag::render_error(
+                &e,
+                std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            ) {
+                eprint!("{shown}");
+            } else {
+                eprintln!("error: {e:#}");
+            }
             ExitCode::from(1)
         }
     }

@@ -59,6 +59,11 @@ fn a_misspelt_field_fails_with_line_column_and_suggestion() {
         "{stderr}"
     );
     assert!(!stderr.contains('\u{1b}'), "no colour when not a terminal");
+    // The file is a scheme, with errors: the summary counts it as one.
+    assert!(
+        stderr.contains("checked 1 file (1 scheme, 1 with errors): 1 error, 0 warnings"),
+        "{stderr}"
+    );
 
     let out = duijie()
         .args(["check", "--format", "json"])
@@ -92,4 +97,55 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
+}
+
+/// W0001 for a library's table: unused when no scheme beside the library
+/// uses it, whether the directory, a scheme or the library is checked.
+#[test]
+fn a_library_table_no_scheme_uses_is_warned_about() {
+    let dir = tempdir("library-table");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let maps = dir.join("maps");
+    std::fs::create_dir_all(maps.join("shared")).expect("mkdir");
+    for f in [
+        "wdt_purchase_to_kingdee.map",
+        "wdtqm_stockin_to_kingdee.map",
+        "shared/kingdee_codes.map",
+    ] {
+        std::fs::copy(root.join("maps").join(f), maps.join(f)).expect("copy");
+    }
+    let check = |path: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_duijie"))
+            .current_dir(&dir)
+            .args(["check", path])
+            .output()
+            .expect("run duijie");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    // `stock_of_warehouse` is used by the stock-in scheme only: checking the
+    // other scheme alone does not call it unused.
+    let alone = check("maps/wdt_purchase_to_kingdee.map");
+    assert!(alone.contains("0 errors, 0 warnings"), "{alone}");
+
+    let lib = maps.join("shared/kingdee_codes.map");
+    let mut text = std::fs::read_to_string(&lib).expect("read");
+    let line = text.lines().count() + 2;
+    text.push_str("\ntable never_used {\n  \"a\" => \"b\",\n}\n");
+    std::fs::write(&lib, text).expect("write");
+    for path in [
+        "maps",
+        "maps/wdt_purchase_to_kingdee.map",
+        "maps/shared/kingdee_codes.map",
+    ] {
+        let stderr = check(path);
+        assert!(
+            stderr.contains("warning[W0001]: table `never_used` of a library is used by no scheme"),
+            "{path}: {stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("maps/shared/kingdee_codes.map:{line}:7")),
+            "{path}: {stderr}"
+        );
+        assert_eq!(stderr.matches("W0001").count(), 1, "{path}: {stderr}");
+    }
 }

@@ -254,7 +254,21 @@ fn rejected_bills_are_dead_letters_and_retry_writes_them_once_fixed() {
     let sb = TestSandbox::start(docs.clone(), |c| c.kingdee.master_data = missing);
     let dir = TempDir::new("retry");
     init(dir.path(), &sb.url);
-    run_ok(dir.path(), &["run", "--all"]);
+    let out = run(dir.path(), &["run", "--all"]);
+    // Finished, with dead letters: an exit status of its own, and one line
+    // for the rejections rather than one log line per bill.
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&format!("{}: succeeded with dead letters", SI.name))
+            && stdout.contains(&format!("{} record(s) became dead letters", rejected.len())),
+        "{stdout}"
+    );
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("rejected"),
+        "{}",
+        text(&out)
+    );
     assert_final(dir.path(), &sb, SI, &e, &rejected);
     let letters = dead_letters(dir.path(), SI);
     for d in &letters {
@@ -360,7 +374,7 @@ fn malformed_source_records_are_dead_letters_and_the_others_are_written() {
     assert!(!e.failed.is_empty() && !e.bills.is_empty(), "{e:?}");
     let dir = TempDir::new("malformed");
     init(dir.path(), &sb.url);
-    run_ok(dir.path(), &["run", "--all"]);
+    run_done(dir.path(), &["run", "--all"]);
     assert_final(dir.path(), &sb, SI, &e, &BTreeSet::new());
     for d in dead_letters(dir.path(), SI) {
         assert_eq!(d["stage"], "map", "{d:#}");

@@ -25,6 +25,29 @@ fn new_project(dir: &TempDir) -> PathBuf {
     dir.path().join("acme-sync")
 }
 
+/// `duijie test args…` in `root`, outside CI whatever the environment of
+/// this test says (insta's rules depend on `CI` and `INSTA_UPDATE`).
+fn duijie_test(root: &Path, args: &[&str]) -> std::process::Output {
+    duijie(root)
+        .arg("test")
+        .args(args)
+        .env_remove("CI")
+        .env_remove("INSTA_UPDATE")
+        .output()
+        .unwrap()
+}
+
+fn test_ok(root: &Path, args: &[&str]) -> std::process::Output {
+    let out = duijie_test(root, args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "duijie test {args:?}\n{}",
+        text(&out)
+    );
+    out
+}
+
 fn edit(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).unwrap();
     assert!(text.contains(from), "{} has no {from:?}", path.display());
@@ -73,7 +96,7 @@ fn new_writes_a_project_whose_payload_snapshots_pass_and_fail_as_insta_s() {
     assert!(!dir.path().join("other").exists());
 
     run_ok(&root, &["check"]);
-    let out = run_ok(&root, &["test"]);
+    let out = test_ok(&root, &[]);
     assert!(
         text(&out).contains("1 case: 1 passed, 0 failed"),
         "{}",
@@ -88,7 +111,7 @@ fn new_writes_a_project_whose_payload_snapshots_pass_and_fail_as_insta_s() {
         "FQty                      = num",
         "FQty                      = num * 2",
     );
-    let out = run(&root, &["test"]);
+    let out = duijie_test(&root, &[]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(
@@ -111,18 +134,18 @@ fn new_writes_a_project_whose_payload_snapshots_pass_and_fail_as_insta_s() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(!pending.exists());
     // --update accepts it.
-    run_ok(&root, &["test", "--update"]);
+    test_ok(&root, &["--update"]);
     let snap =
         std::fs::read_to_string(root.join("fixtures/wdt_purchase_to_kingdee/answer.snap")).unwrap();
     assert!(snap.contains("\"FQty\": 20.0000,"), "{snap}");
     assert!(snap.starts_with("---\nsource: maps/wdt_purchase_to_kingdee.map\nexpression: fixtures/wdt_purchase_to_kingdee/answer.json\n---\n"));
-    run_ok(&root, &["test"]);
+    test_ok(&root, &[]);
 
     // A fixture that is a vendor error answer gives that error, not a
     // snapshot.
     let error = root.join("fixtures/wdt_purchase_to_kingdee/error.json");
     std::fs::write(&error, r#"{"code":100,"message":"签名错误"}"#).unwrap();
-    let out = run(&root, &["test"]);
+    let out = duijie_test(&root, &[]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(
@@ -141,10 +164,15 @@ fn new_writes_a_project_whose_payload_snapshots_pass_and_fail_as_insta_s() {
         root.join("fixtures/wdt_purchase_to_kingdee/again.json"),
     )
     .unwrap();
-    let out = duijie(&root).arg("test").env("CI", "1").output().unwrap();
+    let out = duijie(&root)
+        .arg("test")
+        .env("CI", "1")
+        .env_remove("INSTA_UPDATE")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("no snapshot"), "{}", text(&out));
-    let out = duijie(&root).arg("test").env_remove("CI").output().unwrap();
+    let out = duijie_test(&root, &[]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(root
         .join("fixtures/wdt_purchase_to_kingdee/again.snap")
@@ -250,7 +278,7 @@ fn a_project_s_own_specs_add_an_api_and_override_a_field() {
     assert!(build
         .inputs
         .contains(&root.join("specs/wdt/trade_query.toml")));
-    let out = run_ok(&root, &["test"]);
+    let out = test_ok(&root, &[]);
     assert!(text(&out).contains("2 cases: 2 passed"), "{}", text(&out));
 
     // Without the project's spec the same scheme is an error.

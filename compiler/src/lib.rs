@@ -9,4 +9,4 @@ pub mod model;
 pub mod project;
 pub mod spec;
 
-pub use check::{check_file, check_source, CheckOutput};
+pub use check::{check_file, check_source, warn_unused_library_tables, CheckOutput, LibraryTable};

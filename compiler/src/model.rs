@@ -235,8 +235,8 @@ pub enum TargetValue {
         /// (`details_list[].num`), joined by `, `.
         sources: String,
     },
-    /// A sub-object (a lookup such as `FSupplierId { FNumber }`); always
-    /// written, with whatever fields are not null.
+    /// A sub-object (a lookup such as `FSupplierId { FNumber }`), written
+    /// with whatever fields are not null; left out when nothing is left.
     Object(Vec<TargetField>),
     /// `TARGET[] <- SOURCE < … >`: one element per source element.
     Array {
@@ -245,6 +245,9 @@ pub enum TargetValue {
         /// The level number the elements get (enclosing level + 1).
         level: usize,
         body: Block,
+        /// Required by the form: a record whose array gets no element (the
+        /// source array missing, null, empty or all skipped) fails.
+        required: bool,
     },
     /// `TARGET[] = [< … >, …]`: literal elements at the current level.
     List(Vec<Block>),

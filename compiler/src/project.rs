@@ -42,6 +42,25 @@ pub fn map_files(path: &Path, libraries: bool) -> Result<Vec<PathBuf>, ReadError
     Ok(out)
 }
 
+/// The `.map` files a library's tables may be used from, for checking
+/// `file` alone: every file under the outermost directory named `maps`
+/// holding it (a project's schemes and libraries), else under its own
+/// directory.
+pub fn neighbours(file: &Path) -> Vec<PathBuf> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let root = dir
+        .ancestors()
+        .filter(|a| a.file_name().is_some_and(|n| n == "maps"))
+        .last()
+        .unwrap_or(dir);
+    map_files(root, true).unwrap_or_default()
+}
+
 fn collect(dir: &Path, libraries: bool, out: &mut Vec<PathBuf>) -> Result<(), ReadError> {
     let error = |source| ReadError {
         path: dir.to_path_buf(),
@@ -218,8 +237,9 @@ fn compile_maps(mut build: Build, maps_dir: &Path, specs: &Specs) -> Build {
         }
     };
     let mut schemes: Vec<Scheme> = Vec::new();
-    for map in &maps {
-        let out = crate::check_file(map, specs);
+    let mut outputs: Vec<_> = maps.iter().map(|m| crate::check_file(m, specs)).collect();
+    crate::warn_unused_library_tables(&mut outputs);
+    for out in outputs {
         for input in &out.inputs {
             if !build.inputs.contains(input) {
                 build.inputs.push(input.clone());

@@ -108,7 +108,57 @@ pub struct Paging {
 pub struct Window {
     pub start: String,
     pub end: String,
-    pub max_days: u32,
+    /// The longest span in whole days (`max_days = 30`), or
+    #[serde(default)]
+    pub max_days: Option<u32>,
+    /// in any unit (`max_span = "60m"`: `s`, `m`, `h` or `d`); one of the two.
+    #[serde(default)]
+    pub max_span: Option<String>,
+}
+
+impl Window {
+    /// The longest span, in seconds (0: no limit). Checked when the spec
+    /// is loaded ([`Window::check`]).
+    pub fn max_secs(&self) -> u64 {
+        match (&self.max_days, &self.max_span) {
+            (Some(days), _) => u64::from(*days) * 86_400,
+            (None, Some(span)) => parse_span(span).unwrap_or(0),
+            (None, None) => 0,
+        }
+    }
+
+    fn check(&self) -> Result<(), String> {
+        match (&self.max_days, &self.max_span) {
+            (Some(_), Some(_)) => Err("`window`: give `max_days` or `max_span`, not both".into()),
+            (None, None) => Err(
+                "`window` needs the longest span a request may ask for: `max_days = 30` or `max_span = \"60m\"`".into(),
+            ),
+            (None, Some(span)) => parse_span(span).map(|_| ()).ok_or_else(|| {
+                format!("`window`: `max_span = {span:?}` is not a span: write a whole number and a unit, `90s`, `60m`, `12h` or `30d`")
+            }),
+            (Some(_), None) => Ok(()),
+        }
+    }
+}
+
+/// `60m` → 3600: a whole number above 0 and one of `s`, `m`, `h`, `d`.
+fn parse_span(text: &str) -> Option<u64> {
+    let unit = match text.chars().last()? {
+        's' => 1,
+        'm' => 60,
+        'h' => 3_600,
+        'd' => 86_400,
+        _ => return None,
+    };
+    let digits = &text[..text.len() - 1];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    if n == 0 {
+        return None;
+    }
+    n.checked_mul(unit)
 }
 
 /// A source query API.
@@ -225,6 +275,18 @@ impl Specs {
             path: path.to_string(),
             message,
         };
+        check_times(path, text, &raw)?;
+        if let Some(w) = &raw.window {
+            w.check().map_err(invalid)?;
+        }
+        let zone = |z: &Option<toml::Spanned<String>>| {
+            z.as_ref()
+                .map_or_else(|| "+08:00".to_string(), |z| z.get_ref().clone())
+        };
+        let datetime_format = |f: &Option<toml::Spanned<String>>| {
+            f.as_ref()
+                .map_or_else(|| "%Y-%m-%d %H:%M:%S".to_string(), |f| f.get_ref().clone())
+        };
         match raw.role.as_str() {
             "source" => {
                 let api = raw
@@ -236,10 +298,8 @@ impl Specs {
                     list_key: raw
                         .list_key
                         .ok_or_else(|| invalid("a source spec needs `list_key`".into()))?,
-                    zone: raw.zone.unwrap_or_else(|| "+08:00".into()),
-                    datetime_format: raw
-                        .datetime_format
-                        .unwrap_or_else(|| "%Y-%m-%d %H:%M:%S".into()),
+                    zone: zone(&raw.zone),
+                    datetime_format: datetime_format(&raw.datetime_format),
                     paging: raw
                         .paging
                         .ok_or_else(|| invalid("a source spec needs `paging`".into()))?,
@@ -260,10 +320,8 @@ impl Specs {
                     form: form.clone(),
                     label: raw.label,
                     number_field: raw.number_field,
-                    zone: raw.zone.unwrap_or_else(|| "+08:00".into()),
-                    datetime_format: raw
-                        .datetime_format
-                        .unwrap_or_else(|| "%Y-%m-%d %H:%M:%S".into()),
+                    zone: zone(&raw.zone),
+                    datetime_format: datetime_format(&raw.datetime_format),
                     fields: build_tree(raw.fields).map_err(invalid)?,
                     file: path.to_string(),
                 };
@@ -368,8 +426,8 @@ struct RawSpec {
     operation: Option<String>,
     list_key: Option<String>,
     number_field: Option<String>,
-    zone: Option<String>,
-    datetime_format: Option<String>,
+    zone: Option<toml::Spanned<String>>,
+    datetime_format: Option<toml::Spanned<String>>,
     paging: Option<Paging>,
     window: Option<Window>,
     #[serde(default)]
@@ -396,13 +454,74 @@ struct RawField {
     #[serde(default)]
     required: bool,
     wire: Option<String>,
-    format: Option<String>,
+    format: Option<toml::Spanned<String>>,
     base_data: Option<String>,
     #[serde(default)]
     values: Vec<String>,
     note: Option<String>,
     default: Option<toml::Value>,
     supplied_by: Option<String>,
+}
+
+/// Checks the zone and the date-time formats of a spec when it is loaded
+/// (rather than when a record is read): an error names the value's line and
+/// column.
+fn check_times(path: &str, text: &str, raw: &RawSpec) -> Result<(), SpecError> {
+    let at = |span: std::ops::Range<usize>, message: String| {
+        let before = text.get(..span.start).unwrap_or(text);
+        let line = before.matches('\n').count() + 1;
+        let col = before
+            .rfind('\n')
+            .map_or(before, |i| &before[i + 1..])
+            .chars()
+            .count()
+            + 1;
+        SpecError::Invalid {
+            path: format!("{path}:{line}:{col}"),
+            message,
+        }
+    };
+    if let Some(zone) = &raw.zone {
+        if crate::check::parse_offset(zone.get_ref()).is_none() {
+            return Err(at(
+                zone.span(),
+                format!(
+                    "`zone = {:?}` is not a zone: write a UTC offset (`+08:00`, `-05:00`) or one of `UTC`, `Asia/Shanghai`, `Asia/Hong_Kong`, `Asia/Taipei`, `Asia/Singapore`",
+                    zone.get_ref()
+                ),
+            ));
+        }
+    }
+    // A source reads its date-times, so its formats must read back what
+    // they write; a target only writes them.
+    let source = raw.role == "source";
+    if let Some(f) = &raw.datetime_format {
+        let checked = if source {
+            duijie_maplib::time::check_datetime_format(f.get_ref())
+        } else {
+            duijie_maplib::check_format(f.get_ref())
+        };
+        checked.map_err(|e| at(f.span(), format!("`datetime_format`: {e}")))?;
+    }
+    let rows = [&raw.request, &raw.response, &raw.fields, &raw.options];
+    for (i, row) in rows.iter().flat_map(|r| r.iter()).enumerate() {
+        let Some(f) = &row.format else {
+            continue;
+        };
+        let read = source && i >= raw.request.len();
+        let checked = match row.ty {
+            FieldType::Date if read => duijie_maplib::time::check_date_format(f.get_ref()),
+            FieldType::Datetime if read => duijie_maplib::time::check_datetime_format(f.get_ref()),
+            _ => duijie_maplib::check_format(f.get_ref()),
+        };
+        checked.map_err(|e| {
+            at(
+                f.span(),
+                format!("field `{}`: `format`: {e}", row.name.trim()),
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// Builds the field tree from flat rows with dotted names.
@@ -446,7 +565,7 @@ fn build_tree(rows: Vec<RawField>) -> Result<Vec<Field>, String> {
             ty: row.ty,
             required: row.required,
             wire: row.wire,
-            format: row.format,
+            format: row.format.map(toml::Spanned::into_inner),
             base_data: row.base_data,
             values: row.values,
             note: row.note,
@@ -477,6 +596,26 @@ response = [
   { name = "details_list.num", label = "数量", type = "decimal", wire = "string" },
 ]
 "#;
+
+    /// A window limit in any unit reaches the scheme's meta in seconds.
+    #[test]
+    fn window_limits_in_days_or_any_unit() {
+        let w = |days: Option<u32>, span: Option<&str>| Window {
+            start: "s".into(),
+            end: "e".into(),
+            max_days: days,
+            max_span: span.map(String::from),
+        };
+        assert_eq!(w(Some(30), None).max_secs(), 30 * 86_400);
+        assert_eq!(w(None, Some("60m")).max_secs(), 3_600);
+        assert_eq!(w(None, Some("90s")).max_secs(), 90);
+        assert_eq!(w(None, Some("12h")).max_secs(), 43_200);
+        for bad in ["60", "m", "0m", "-5m", "1.5h", "60 m", "60M"] {
+            assert!(w(None, Some(bad)).check().is_err(), "{bad}");
+        }
+        assert!(w(None, None).check().is_err());
+        assert!(w(Some(1), Some("1d")).check().is_err());
+    }
 
     #[test]
     fn builds_the_tree_from_dotted_rows() {

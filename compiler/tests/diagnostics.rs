@@ -33,6 +33,8 @@ fn cases() -> Vec<PathBuf> {
 fn golden_diagnostics() {
     let specs = specs();
     let mut seen_codes = std::collections::BTreeSet::new();
+    // Doctrine: every error has a help line.
+    let mut no_help = Vec::new();
     for case in cases() {
         let out = duijie_compiler::check_file(&case, &specs);
         assert!(
@@ -42,6 +44,9 @@ fn golden_diagnostics() {
         );
         for d in &out.diagnostics {
             seen_codes.insert(d.code.id);
+            if d.help.is_none() {
+                no_help.push(format!("{}: {} {}", case.display(), d.code.id, d.message));
+            }
         }
         let name = case
             .file_stem()
@@ -69,6 +74,11 @@ fn golden_diagnostics() {
     assert!(
         missing.is_empty(),
         "codes never exercised by a case: {missing:?}"
+    );
+    assert!(
+        no_help.is_empty(),
+        "diagnostics without a help line:\n{}",
+        no_help.join("\n")
     );
 }
 

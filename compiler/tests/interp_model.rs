@@ -793,6 +793,7 @@ fn order_scheme() -> Scheme {
                     "purchase_no",
                 ),
             ]),
+            required: false,
         },
     };
     let entry = TargetField {
@@ -837,6 +838,7 @@ fn order_scheme() -> Scheme {
                     links,
                 ],
             },
+            required: false,
         },
     };
     let lit = TargetField {
@@ -907,9 +909,10 @@ fn arrays_skips_and_literal_arrays() {
           {"num":"0.0000","price":"1"},
           {"num":"1","price":null,"sub_list":null}
         ]}"#;
-    insta::assert_snapshot!(run(&interp, rec), @r#"{"FBillNo":"CG1","FSupplierId":{},"FPOOrderEntry":[{"FQty":2.0000,"FAmount":3.000000,"FLink":[{"FSId":7,"FBillNo":"CG1"},{"FSId":8,"FBillNo":"CG1"}]},{"FQty":1,"FLink":[]}],"FLit":[{"FRuleId":"R1"},{"FRuleId":"加急"}]}"#);
-    // No lines, no remark: empty arrays, the second literal element skipped.
-    insta::assert_snapshot!(run(&interp, r#"{"purchase_no":"CG2","provider_no":"G1"}"#), @r#"{"FBillNo":"CG2","FSupplierId":{"FNumber":"G1"},"FPOOrderEntry":[],"FLit":[{"FRuleId":"R1"}]}"#);
+    insta::assert_snapshot!(run(&interp, rec), @r#"{"FBillNo":"CG1","FPOOrderEntry":[{"FQty":2.0000,"FAmount":3.000000,"FLink":[{"FSId":7,"FBillNo":"CG1"},{"FSId":8,"FBillNo":"CG1"}]},{"FQty":1}],"FLit":[{"FRuleId":"R1"},{"FRuleId":"加急"}]}"#);
+    // No lines, no remark: the empty array left out, the second literal
+    // element skipped.
+    insta::assert_snapshot!(run(&interp, r#"{"purchase_no":"CG2","provider_no":"G1"}"#), @r#"{"FBillNo":"CG2","FSupplierId":{"FNumber":"G1"},"FLit":[{"FRuleId":"R1"}]}"#);
     assert_eq!(
         run(&interp, r#"{"purchase_no":"CG3","status":"10"}"#),
         "skipped: skip if status == \"10\""

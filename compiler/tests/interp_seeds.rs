@@ -72,7 +72,7 @@ const STOCKIN_RESPONSE: &str = r#"{"response":{"errorcode":0,"message":"","total
      {"spec_no":"A02","num":"0.0000","cost_price":"1.0000"},
      {"spec_no":"A03","num":"1","cost_price":""}]},
   {"stockin_no":"RK2024010200002","stockin_time":"","created_time":"2024-01-03 00:30:00",
-   "details_list":[]}
+   "details_list":[{"spec_no":"A04","num":"2"}]}
 ]}}"#;
 
 #[test]

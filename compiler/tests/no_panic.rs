@@ -53,6 +53,8 @@ fn check_no_panic(text: &str, specs: &Specs) {
         let file_text = out.files.text(d.primary.file);
         assert!(d.primary.span.start <= d.primary.span.end, "{d:?}");
         assert!(d.primary.span.end <= file_text.len(), "{d:?}");
+        // Doctrine: every error has a help line.
+        assert!(d.help.is_some(), "no help line: {d:?}\n{text}");
     }
     let _ = duijie_compiler::diag::render(&out.diagnostics, &out.files, false);
 }

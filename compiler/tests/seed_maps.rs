@@ -53,6 +53,7 @@ fn purchase_scheme_checks_clean() {
         source,
         level,
         body,
+        ..
     } = &entry.value
     else {
         panic!("FPOOrderEntry is an array")

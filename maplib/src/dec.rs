@@ -33,6 +33,11 @@ use crate::error::{quote, ValueError};
 /// The largest scale a decimal can have.
 pub const MAX_SCALE: u32 = 28;
 
+/// What fits in a decimal, in the words errors use (docs/language.md
+/// states the same rule): every number of up to 28 digits fits, some of 29.
+pub const FITS: &str = "a decimal holds at most 28 digits after the point, and its digits read \
+     without the point must be below 2^96 = 79228162514264337593543950336";
+
 /// Turns `-0` into `0` (keeping the scale).
 #[inline]
 fn norm(mut d: Decimal) -> Decimal {
@@ -186,7 +191,7 @@ fn parse_any_dec(text: &str) -> Result<Decimal, ValueError> {
     }
     if too_long {
         return Err(ValueError::new(format!(
-            "{} has more significant digits than a decimal holds (28)",
+            "{} has too many digits: {FITS}",
             quote(text)
         )));
     }
@@ -201,7 +206,7 @@ fn parse_any_dec(text: &str) -> Result<Decimal, ValueError> {
     }
     if scale > i64::from(MAX_SCALE) {
         return Err(ValueError::new(format!(
-            "{} has more than 28 decimal places",
+            "{} has more than 28 decimal places: {FITS}",
             quote(text)
         )));
     }
@@ -213,7 +218,7 @@ fn parse_any_dec(text: &str) -> Result<Decimal, ValueError> {
                 _ if mantissa == 0 => 0,
                 _ => {
                     return Err(ValueError::new(format!(
-                        "{} is out of the decimal range",
+                        "{} is out of the decimal range: {FITS}",
                         quote(text)
                     )))
                 }
@@ -226,7 +231,7 @@ fn parse_any_dec(text: &str) -> Result<Decimal, ValueError> {
     }
     if mantissa >= (1u128 << 96) {
         return Err(ValueError::new(format!(
-            "{} is out of the decimal range",
+            "{} is out of the decimal range: {FITS}",
             quote(text)
         )));
     }
@@ -239,7 +244,7 @@ fn parse_any_dec(text: &str) -> Result<Decimal, ValueError> {
     match Decimal::try_from_i128_with_scale(signed, scale as u32) {
         Ok(d) => Ok(norm(d)),
         Err(_) => Err(ValueError::new(format!(
-            "{} is out of the decimal range",
+            "{} is out of the decimal range: {FITS}",
             quote(text)
         ))),
     }
@@ -576,7 +581,7 @@ mod tests {
         assert!(parse_dec("79228162514264337593543950336")
             .unwrap_err()
             .reason
-            .contains("significant digits"));
+            .contains("too many digits"));
         assert!(parse_dec("1e29").unwrap_err().reason.contains("range"));
         assert!(parse_dec("0.00000000000000000000000000001")
             .unwrap_err()

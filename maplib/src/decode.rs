@@ -48,7 +48,11 @@ fn classify(raw: Option<Raw<'_>>) -> Kind<'_> {
         Some(b'n') => Kind::Null("required field is null"),
         Some(b'"') => match text_of_string(t) {
             Some(s) => Kind::Str(s),
-            None => Kind::Other("a string"),
+            // JSON allows an escape that is half a character (`\ud800`
+            // alone); text cannot hold it.
+            None => Kind::Other(
+                "a string that is not text (an escape such as \\ud800 that is half a character)",
+            ),
         },
         Some(b't') => Kind::Bool(true),
         Some(b'f') => Kind::Bool(false),

@@ -74,6 +74,11 @@ pub fn required_target_null() -> ValueError {
     ValueError::new("required by the form but null")
 }
 
+/// The error of a required target array that gets no element.
+pub fn required_target_empty() -> ValueError {
+    ValueError::new("required by the form but no element is left (the source array is missing, null, empty or every element is skipped)")
+}
+
 /// How a value is shown in an error message: strings quoted (`"北京仓"`,
 /// Rust string syntax, cut after 60 characters), numbers and bools as
 /// written, dates as `2024-01-02`, date-times as `2024-01-02 10:00:00

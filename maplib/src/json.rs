@@ -108,6 +108,9 @@ pub fn record<'a, K: Keys + ?Sized>(
         // The first byte only guesses the kind (`not json` starts like
         // `null`): say "not valid JSON" unless the text really is JSON.
         return Err(match serde_json::from_str::<IgnoredAny>(json) {
+            Err(_) if json.starts_with('\u{feff}') => ValueError::new(
+                "the record starts with a byte-order mark (U+FEFF), which JSON text does not have: save the input without it",
+            ),
             Err(e) => ValueError::new(format!("the record is not valid JSON: {e}")),
             Ok(_) if kind == "nothing" => ValueError::new("the record is not a JSON object"),
             Ok(_) => ValueError::new(format!("the record is {kind}, not a JSON object")),
@@ -161,6 +164,26 @@ pub(crate) fn elements_of(raw: Option<&str>) -> Result<Vec<&RawValue>, ValueErro
             .map_err(|e| ValueError::new(format!("not valid JSON: {e}"))),
         kind => Err(ValueError::new(format!("expected an array, found {kind}"))),
     }
+}
+
+/// The largest record mapped, in bytes of JSON text. Mapping holds the
+/// record, what it reads of it and the bill, together several times the
+/// record's size: a record above this fails alone, with an error saying
+/// so, instead of taking the memory of the run (docs/language.md).
+pub const MAX_RECORD_BYTES: usize = 16 * 1024 * 1024;
+
+/// Fails a record of more than [`MAX_RECORD_BYTES`].
+pub fn check_record_size(json: &str) -> Result<(), ValueError> {
+    if json.len() <= MAX_RECORD_BYTES {
+        return Ok(());
+    }
+    let tenths = json.len() / (1024 * 1024 / 10);
+    Err(ValueError::new(format!(
+        "the record is {}.{} MiB of JSON, more than the {} MiB a record may have",
+        tenths / 10,
+        tenths % 10,
+        MAX_RECORD_BYTES >> 20
+    )))
 }
 
 /// The record's identity: the value at the dotted path `id_field` (through

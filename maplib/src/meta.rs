@@ -53,8 +53,8 @@ pub struct SourceMeta {
 pub struct WindowMeta {
     pub start_param: String,
     pub end_param: String,
-    /// Longest span one request may ask for, in days.
-    pub max_days: u32,
+    /// Longest span one request may ask for, in seconds (0: no limit).
+    pub max_secs: u64,
     /// chrono format of the window's date-times, e.g. `%Y-%m-%d %H:%M:%S`.
     pub format: String,
     /// The zone the API's times are written in, seconds east of UTC

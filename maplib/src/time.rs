@@ -39,6 +39,42 @@ pub fn check_format(fmt: &str) -> Result<(), String> {
     }
 }
 
+/// Checks a date-time format the way it is used on a source: valid, and
+/// able to read back a date-time it writes (`%Y-%m-%d` alone reads as
+/// midnight; `bogus` or `%H:%M` cannot be read as a date-time at all).
+pub fn check_datetime_format(fmt: &str) -> Result<(), String> {
+    check_format(fmt)?;
+    let zone = offset(UTC8_SECS).map_err(|e| e.reason)?;
+    let sample = NaiveDate::from_ymd_opt(2024, 1, 2)
+        .and_then(|d| d.and_hms_opt(10, 15, 30))
+        .and_then(|t| t.and_local_timezone(zone).single())
+        .ok_or_else(|| "internal error: no sample date-time".to_string())?;
+    let text = format_datetime(&sample, fmt, None).map_err(|e| e.reason)?;
+    parse_datetime(&text, fmt, zone).map(|_| ()).map_err(|_| {
+        format!(
+            "{} cannot be read as a date-time: it writes {} and cannot read that back (it needs at least a date: %Y, %m, %d)",
+            quote(fmt),
+            quote(&text)
+        )
+    })
+}
+
+/// Checks a date format the way it is used on a source: valid, and able to
+/// read back a date it writes.
+pub fn check_date_format(fmt: &str) -> Result<(), String> {
+    check_format(fmt)?;
+    let sample = NaiveDate::from_ymd_opt(2024, 1, 2)
+        .ok_or_else(|| "internal error: no sample date".to_string())?;
+    let text = format_date(sample, fmt).map_err(|e| e.reason)?;
+    parse_date(&text, fmt).map(|_| ()).map_err(|_| {
+        format!(
+            "{} cannot be read as a date: it writes {} and cannot read that back (it needs %Y, %m and %d)",
+            quote(fmt),
+            quote(&text)
+        )
+    })
+}
+
 /// A fixed offset from seconds east of UTC (as in the specs' `zone`).
 pub fn offset(secs: i32) -> Result<FixedOffset, ValueError> {
     FixedOffset::east_opt(secs)

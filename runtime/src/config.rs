@@ -49,56 +49,32 @@ use toml::Spanned;
 use crate::secret::Secret;
 use crate::state::OnChange;
 
+use error::{key_at, syntax_error};
+pub use error::{ConfigError, ConfigWarning, Location};
+
 /// The name commands look for in the current directory.
 pub const FILE_NAME: &str = "duijie.toml";
 
 /// The default data directory, relative to the configuration file.
 pub const DEFAULT_DATA_DIR: &str = ".duijie";
 
-/// A configuration problem. Displays as `file:line:column: key: message`
-/// when it concerns a key of the file.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    /// The file could not be read.
-    #[error("{path}: {source}")]
-    Read {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    /// No configuration file where one was expected.
-    #[error("{path} not found: run `duijie init` to write one, or pass --config")]
-    NotFound { path: String },
-    /// The file is not valid TOML, or a value has the wrong type.
-    #[error("{path}: {message}")]
-    Syntax { path: String, message: String },
-    /// A value is missing or wrong.
-    #[error("{at}: {message}")]
-    Invalid { at: Location, message: String },
-    /// The environment variable holding a secret is not set.
-    #[error("{at}: environment variable {var} is not set (it should hold the secret)")]
-    MissingSecret { at: Location, var: String },
-}
-
-/// Where a key is in the configuration file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    pub file: Arc<str>,
-    pub line: usize,
-    pub column: usize,
-    /// Dotted key, e.g. `schemes.po.source`.
-    pub key: String,
-}
-
-impl fmt::Display for Location {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file, self.line, self.column, self.key
-        )
-    }
-}
+/// The optional settings of a scheme table: the key, its value when the
+/// file does not give it (as the file would write it), and what it means.
+/// The one text of both the starter file's comments (`duijie init`) and
+/// the settings table of docs/sync.md (a test holds them equal).
+pub const SCHEME_SETTINGS: &[(&str, &str, &str)] = &[
+    ("start_days_ago", "30", "where the first run starts: midnight (source zone) N days ago; or `start = \"2024-01-01\"`"),
+    ("overlap", "\"10m\"", "each run starts this long before the watermark, to catch records committed late"),
+    ("lag", "\"1m\"", "each window ends this long before now, so records still being committed are read next time"),
+    ("page_size", "40", "records per page (default: the API's)"),
+    ("concurrency", "2", "pages read at once, and batches written at once"),
+    ("batch_size", "20", "bills per BatchSave"),
+    ("on_change", "\"skip\"", "skip | update: send a written record whose bill changed again, as an update"),
+    ("max_attempts", "8", "failed attempts of one call or one bill in a run before the run stops as incomplete (rate limits do not count)"),
+    ("retry_base", "\"500ms\"", "first retry delay, doubled at each attempt, with jitter"),
+    ("retry_max", "\"30s\"", "longest retry delay"),
+    ("enabled", "true", "whether `run --all` and the daemon run it"),
+];
 
 /// The loaded configuration.
 #[derive(Debug, Clone)]
@@ -112,6 +88,8 @@ pub struct Config {
     pub connections: BTreeMap<String, ConnectionConfig>,
     /// Schemes, in the order of the file.
     pub schemes: Vec<SchemeConfig>,
+    /// What works but should be changed; commands print each once.
+    pub warnings: Vec<ConfigWarning>,
 }
 
 /// The systems duijie talks to.
@@ -168,9 +146,15 @@ impl SecretSource {
             SecretSource::Inline(s) => Ok(s.clone()),
             SecretSource::Env { var, at } => match std::env::var(var) {
                 Ok(v) if !v.is_empty() => Ok(Secret::new(v)),
-                _ => Err(ConfigError::MissingSecret {
+                Ok(_) => Err(ConfigError::MissingSecret {
                     at: at.clone(),
                     var: var.clone(),
+                    empty: true,
+                }),
+                Err(_) => Err(ConfigError::MissingSecret {
+                    at: at.clone(),
+                    var: var.clone(),
+                    empty: false,
                 }),
             },
         }
@@ -194,8 +178,52 @@ pub struct ConnectionConfig {
     pub max_page_size: Option<u32>,
     /// Account fields and secrets.
     pub account: Account,
+    /// PEM certificates of a private certificate authority to trust besides
+    /// the system's (`ca_file`, relative to the file): a 金蝶 server hosted
+    /// with an internal CA.
+    pub ca_file: Option<PathBuf>,
+    /// `http://` to a host other than this machine is allowed (the
+    /// credentials and signatures go out in clear): `allow_insecure_http`.
+    pub allow_insecure_http: bool,
     /// Where the connection's table is.
     pub at: Location,
+}
+
+impl ConnectionConfig {
+    /// Whether a secret of the connection is written in the file.
+    pub fn has_inline_secret(&self) -> bool {
+        let inline = |s: &SecretSource| matches!(s, SecretSource::Inline(_));
+        match &self.account {
+            Account::Wdt { appsecret, .. } => inline(appsecret),
+            Account::WdtQm { app_secret, .. } => inline(app_secret),
+            Account::Kingdee {
+                app_secret,
+                password,
+                ..
+            } => app_secret.as_ref().is_some_and(inline) || password.as_ref().is_some_and(inline),
+        }
+    }
+
+    /// Whether the connection sends in clear over the network: `http://` to
+    /// a host that is not this machine.
+    pub fn insecure(&self) -> bool {
+        self.base_url.starts_with("http://") && !is_loopback_url(&self.base_url)
+    }
+}
+
+/// Whether `url` points at this machine (`localhost`, 127.0.0.0/8, `::1`).
+pub fn is_loopback_url(url: &str) -> bool {
+    let Ok(u) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let Some(host) = u.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 impl ConnectionConfig {
@@ -284,8 +312,13 @@ pub struct SchemeConfig {
     pub source: String,
     /// Target connection name.
     pub target: String,
-    /// Interval between runs of `duijie daemon` (default 5 min).
+    /// Interval between runs of `duijie daemon` (default 5 min); see
+    /// `schedule` for a cron expression instead.
     pub every: Duration,
+    /// When `duijie daemon` runs it: `every` or `cron`, within `only`.
+    pub schedule: schedule::Schedule,
+    /// The daemon's scheduled backfill, if any.
+    pub backfill: Option<schedule::Backfill>,
     /// Records per page (default: the API's default).
     pub page_size: Option<u32>,
     /// Bills per BatchSave call (default 20).
@@ -304,6 +337,9 @@ pub struct SchemeConfig {
     pub on_change: OnChange,
     /// Whether `run --all` and the daemon run it (default true).
     pub enabled: bool,
+    /// Submit and then audit every saved bill as separate calls, for forms
+    /// or tenants where `IsAutoSubmitAndAudit` is not honoured (default false).
+    pub submit_and_audit: bool,
     /// Attempts of a failing call before the run gives up on it for now
     /// (default 8). Rate-limit answers do not count.
     pub max_attempts: u32,
@@ -343,21 +379,57 @@ impl Config {
                 })
             }
         };
-        Config::parse(&text, path)
+        let mut config = Config::parse(&text, path)?;
+        config.warn_if_readable_by_others();
+        Ok(config)
     }
+
+    /// A file holding secrets in clear that its group or others may read
+    /// is a warning.
+    #[cfg(unix)]
+    fn warn_if_readable_by_others(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        let in_clear = self
+            .connections
+            .values()
+            .any(ConnectionConfig::has_inline_secret);
+        let Ok(meta) = std::fs::metadata(&self.path) else {
+            return;
+        };
+        let mode = meta.permissions().mode() & 0o777;
+        if in_clear && mode & 0o077 != 0 {
+            self.warnings.push(ConfigWarning {
+                at: Location {
+                    file: Arc::from(self.path.display().to_string()),
+                    line: 1,
+                    column: 1,
+                    key: "(file)".into(),
+                    span: None,
+                },
+                message: format!(
+                    "holds secrets in clear and others can read it (mode {mode:o}): `chmod 600 {}`, or read the secrets from the environment (`*_env` keys)",
+                    self.path.display()
+                ),
+            });
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn warn_if_readable_by_others(&mut self) {}
 
     /// Checks the text of a configuration file found at `path` (used for
     /// messages and to place the data directory).
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let file: Arc<str> = Arc::from(path.display().to_string());
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
-            path: file.to_string(),
-            message: e.to_string().trim_end().to_string(),
-        })?;
         let checker = Checker {
             text,
             file: file.clone(),
         };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            let key = key_at(text, span.start);
+            syntax_error(checker.at(span, key), e.message().trim_end())
+        })?;
         let base = path.parent().unwrap_or(Path::new(""));
         let data_dir = match &raw.data_dir {
             Some(d) => {
@@ -369,8 +441,9 @@ impl Config {
             None => base.join(DEFAULT_DATA_DIR),
         };
         let mut connections = BTreeMap::new();
+        let mut warnings = Vec::new();
         for (name, c) in raw.connections {
-            let conn = checker.connection(&name, c)?;
+            let conn = checker.connection(&name, c, base, &mut warnings)?;
             connections.insert(name, conn);
         }
         let mut schemes = Vec::new();
@@ -385,6 +458,7 @@ impl Config {
             data_dir,
             connections,
             schemes,
+            warnings,
         })
     }
 
@@ -430,6 +504,8 @@ struct RawConnection {
     timeout: Option<Spanned<Dur>>,
     rate_limit_per_minute: Option<Spanned<u32>>,
     max_page_size: Option<Spanned<u32>>,
+    ca_file: OptText,
+    allow_insecure_http: Option<Spanned<bool>>,
     // wdt, wdtqm
     sid: OptText,
     // wdt
@@ -461,6 +537,11 @@ struct RawScheme {
     source: OptText,
     target: OptText,
     every: Option<Spanned<Dur>>,
+    cron: OptText,
+    only: OptText,
+    backfill_days: Option<Spanned<u32>>,
+    backfill_every: Option<Spanned<Dur>>,
+    backfill_cron: OptText,
     page_size: Option<Spanned<u32>>,
     batch_size: Option<Spanned<u32>>,
     overlap: Option<Spanned<Dur>>,
@@ -470,15 +551,21 @@ struct RawScheme {
     concurrency: Option<Spanned<u32>>,
     on_change: OptText,
     enabled: Option<bool>,
+    submit_and_audit: Option<bool>,
     max_attempts: Option<Spanned<u32>>,
     retry_base: Option<Spanned<Dur>>,
     retry_max: Option<Spanned<Dur>>,
 }
 
-/// A duration written `"500ms"`, `"30s"`, `"10m"`, `"2h"`, `"1d"` (or a
-/// combination like `"1h30m"`), or an integer number of seconds.
+/// A duration written with its unit: `"500ms"`, `"30s"`, `"10m"`, `"2h"`,
+/// `"1d"`, or a combination like `"1h30m"`. A bare number is refused: is
+/// `5` five seconds or five minutes?
 #[derive(Debug, Clone, Copy)]
 struct Dur(Duration);
+
+/// What a bare number as a duration is told.
+const DURATION_NEEDS_UNIT: &str =
+    "a duration needs a unit: write it as text with one, e.g. \"30s\", \"5m\", \"2h\" or \"500ms\"";
 
 impl<'de> Deserialize<'de> for Dur {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -486,15 +573,16 @@ impl<'de> Deserialize<'de> for Dur {
         impl Visitor<'_> for V {
             type Value = Dur;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a duration such as \"30s\", \"10m\", \"2h\" or a number of seconds")
+                f.write_str("a duration such as \"30s\", \"10m\" or \"2h\"")
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Dur, E> {
-                u64::try_from(v)
-                    .map(|s| Dur(Duration::from_secs(s)))
-                    .map_err(|_| E::custom("a duration cannot be negative"))
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Dur, E> {
+                Err(E::custom(DURATION_NEEDS_UNIT))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Dur, E> {
-                Ok(Dur(Duration::from_secs(v)))
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Dur, E> {
+                Err(E::custom(DURATION_NEEDS_UNIT))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Dur, E> {
+                Err(E::custom(DURATION_NEEDS_UNIT))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Dur, E> {
                 parse_duration(v).map(Dur).map_err(E::custom)
@@ -504,52 +592,18 @@ impl<'de> Deserialize<'de> for Dur {
     }
 }
 
-/// Parses `"500ms"`, `"30s"`, `"10m"`, `"2h"`, `"1d"`, `"1h30m"`, or a bare
-/// number of seconds.
+/// Parses `"500ms"`, `"30s"`, `"10m"`, `"2h"`, `"1d"`, `"1h30m"` (humantime's
+/// syntax). A number without a unit is an error asking for one.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     if t.is_empty() {
         return Err("empty duration".into());
     }
-    if let Ok(secs) = t.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
+    if t.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(DURATION_NEEDS_UNIT.into());
     }
-    let mut total = Duration::ZERO;
-    let mut rest = t;
-    while !rest.is_empty() {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return Err(format!(
-                "bad duration `{text}`: expected a number at `{rest}`"
-            ));
-        }
-        let n: u64 = rest[..digits]
-            .parse()
-            .map_err(|_| format!("bad duration `{text}`: number too large"))?;
-        rest = rest[digits..].trim_start();
-        let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
-        let unit = &rest[..unit_len];
-        rest = rest[unit_len..].trim_start();
-        let piece = match unit {
-            "ms" => Duration::from_millis(n),
-            "s" => Duration::from_secs(n),
-            "m" | "min" => Duration::from_secs(n.saturating_mul(60)),
-            "h" => Duration::from_secs(n.saturating_mul(3600)),
-            "d" => Duration::from_secs(n.saturating_mul(86_400)),
-            "" => {
-                return Err(format!(
-                    "bad duration `{text}`: a unit (ms, s, m, h, d) must follow {n}"
-                ))
-            }
-            other => {
-                return Err(format!(
-                    "bad duration `{text}`: unknown unit `{other}` (use ms, s, m, h or d)"
-                ))
-            }
-        };
-        total = total.saturating_add(piece);
-    }
-    Ok(total)
+    humantime::parse_duration(t)
+        .map_err(|e| format!("bad duration `{text}`: {e} (write e.g. \"30s\", \"5m\", \"1h30m\")"))
 }
 
 /// Writes a duration the way the file does (`"10m"`, `"1h30m"`, `"500ms"`).
@@ -577,6 +631,8 @@ pub fn format_duration(d: Duration) -> String {
 // column. Connections are checked in `connection.rs`, schemes in `scheme.rs`.
 
 mod connection;
+mod error;
+pub mod schedule;
 mod scheme;
 
 /// Checks the values of one parsed file, whose text it holds to turn a
@@ -605,6 +661,7 @@ impl Checker<'_> {
             line,
             column,
             key: key.into(),
+            span: Some(start..span.end.max(start).min(self.text.len())),
         }
     }
 

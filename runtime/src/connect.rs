@@ -16,6 +16,7 @@ use crate::config::{
 use crate::engine::{Scheme, Settings, Source, Target};
 use crate::error::Error;
 use crate::ratelimit::RateLimits;
+use crate::vendors::http::{read_ca_file, with_extra_roots};
 use crate::vendors::kingdee::{self, KingdeeAuth, KingdeeConfig, KingdeeTarget};
 use crate::vendors::qimen::{self, qimen_url, QimenConfig, QimenSource};
 use crate::vendors::wdt::{self, WdtConfig, WdtSource};
@@ -32,7 +33,7 @@ pub enum ConnectError {
     /// No compiled scheme of that name.
     #[error("{at}: no compiled scheme named `{name}` (compiled: {known})")]
     UnknownMap {
-        at: Location,
+        at: Box<Location>,
         name: String,
         known: String,
     },
@@ -202,7 +203,7 @@ pub fn find_mapper(
         .find(|m| m.meta().name == cfg.map)
         .cloned()
         .ok_or_else(|| ConnectError::UnknownMap {
-            at: cfg.map_at.clone(),
+            at: Box::new(cfg.map_at.clone()),
             name: cfg.map.clone(),
             known: {
                 let names: Vec<&str> = mappers.iter().map(|m| m.meta().name.as_str()).collect();
@@ -293,21 +294,9 @@ pub fn connect(
             message: "unknown connection".into(),
         });
     };
-    let source: Arc<dyn Source> = match src.kind {
-        ConnectionKind::Wdt => Arc::new(WdtSource {
-            client: clients.wdt(src)?,
-            api: meta.source.api.clone(),
-            list_key: meta.source.list_key.clone(),
-        }),
-        ConnectionKind::WdtQm => Arc::new(QimenSource {
-            client: clients.qimen(src)?,
-            method: meta.source.api.clone(),
-            list_key: meta.source.list_key.clone(),
-        }),
-        ConnectionKind::Kingdee => return Err(mismatch(src, "cannot be a source")),
-    };
+    let source: Arc<dyn Source> = with_roots(src, || source_of(src, meta, clients))??;
     let target: Arc<dyn Target> = Arc::new(KingdeeTarget {
-        client: clients.kingdee(dst)?,
+        client: with_roots(dst, || clients.kingdee(dst))??,
         single: meta.target.saves_one_by_one(),
         check_form: meta.target.form_id.clone(),
     });
@@ -319,5 +308,42 @@ pub fn connect(
         source_limit: limits.bucket(&src.rate_key(), src.rate_limit_per_minute),
         target,
         target_limit: limits.bucket(&dst.rate_key(), dst.rate_limit_per_minute),
+    })
+}
+
+/// Builds, with `build`, the clients of connection `c`, trusting its
+/// `ca_file` besides the system's authorities.
+fn with_roots<T>(c: &ConnectionConfig, build: impl FnOnce() -> T) -> Result<T, ConnectError> {
+    let roots = match &c.ca_file {
+        Some(path) => read_ca_file(path).map_err(|message| ConnectError::Mismatch {
+            at: Location {
+                key: format!("{}.ca_file", c.at.key),
+                ..c.at.clone()
+            },
+            message,
+        })?,
+        None => Vec::new(),
+    };
+    Ok(with_extra_roots(roots, build))
+}
+
+/// The source adapter of connection `src` for a scheme of `meta`.
+fn source_of(
+    src: &ConnectionConfig,
+    meta: &duijie_maplib::SchemeMeta,
+    clients: &mut Clients,
+) -> Result<Arc<dyn Source>, ConnectError> {
+    Ok(match src.kind {
+        ConnectionKind::Wdt => Arc::new(WdtSource {
+            client: clients.wdt(src)?,
+            api: meta.source.api.clone(),
+            list_key: meta.source.list_key.clone(),
+        }),
+        ConnectionKind::WdtQm => Arc::new(QimenSource {
+            client: clients.qimen(src)?,
+            method: meta.source.api.clone(),
+            list_key: meta.source.list_key.clone(),
+        }),
+        ConnectionKind::Kingdee => return Err(mismatch(src, "cannot be a source")),
     })
 }

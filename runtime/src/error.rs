@@ -8,9 +8,9 @@
 //! | kind | what happened | what the caller does |
 //! |---|---|---|
 //! | [`ErrorKind::Transient`] | network failure, timeout, connection dropped, HTTP 5xx, vendor DB failure (金蝶 MsgCode 6) or edit conflict (MsgCode 13) | retry later; for a write check [`Error::outcome_unknown`] first |
-//! | [`ErrorKind::RateLimited`] | WDT code 100, 金蝶 MsgCode 14, TOP call-limit codes, HTTP 429 | wait and resume; never fail a run for it |
-//! | [`ErrorKind::SessionLost`] | 金蝶 MsgCode 1 even after the one re-login and retry | check the credentials / server; retry later |
-//! | [`ErrorKind::Permanent`] | validation, bad request, unknown form, any other vendor error | fix the data or the scheme; retrying the same request fails again |
+//! | [`ErrorKind::RateLimited`] | WDT code 100, 金蝶 MsgCode 14, TOP call-limit codes, HTTP 429, or any platform's words for it (`频率`, `并发`, `限流`, …: [`crate::vendors::says_rate_limited`]) | wait and resume; never fail a run for it |
+//! | [`ErrorKind::SessionLost`] | 金蝶 MsgCode 1, or its words ("会话已过期", "请重新登录", …), even after the one re-login and retry | check the credentials / server; retry later |
+//! | [`ErrorKind::Permanent`] | validation, bad request, unknown form, 金蝶 MsgCode 3 (no operation) and 7 (license: "license error: …"), the 旺店通 旗舰版's answers, any other vendor error | fix the data, the scheme or the license; retrying the same request fails again |
 //! | [`ErrorKind::Auth`] | bad credentials, bad sign, unknown app key, no permission | fix the configuration |
 //! | [`ErrorKind::Malformed`] | the answer is not JSON or lacks a key (the message names it) | report; the vendor or the configuration (e.g. a list key) is wrong |
 

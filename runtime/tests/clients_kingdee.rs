@@ -185,7 +185,9 @@ async fn failed_login_is_auth_without_the_password() {
     let e = c.view("PUR_PurchaseOrder", "CG001").await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Auth);
     assert_eq!(e.api(), "AuthService.ValidateUser");
-    assert_eq!(e.message(), "用户名或密码错误！");
+    assert!(e.message().starts_with("用户名或密码错误！"), "{e}");
+    assert!(e.message().contains("LoginResultType 0, PWError"), "{e}");
+    assert!(e.message().contains("check the user name"), "{e}");
     assert!(!format!("{e} {e:?}").contains("p@ss-word"));
 }
 

@@ -15,6 +15,7 @@ use duijie_runtime::engine::window::WindowSettings;
 use duijie_runtime::engine::{Engine, RetrySelection, RunOptions, Scheme, Settings, Shutdown};
 use duijie_runtime::error::{Error, ErrorKind, Vendor};
 use duijie_runtime::ratelimit::Bucket;
+use duijie_runtime::state::Step;
 use duijie_runtime::state::{
     DeadLetterFilter, DeadStage, OnChange, RunKind, RunOutcome, SqliteStore, Store,
 };
@@ -391,7 +392,7 @@ async fn malformed_records_are_dead_lettered_while_the_rest_is_written() {
     let s = setup(recs);
     *s.target.reject_supplier.lock().unwrap() = None;
     let r = s.run().await;
-    assert_eq!(r.outcome, RunOutcome::Succeeded);
+    assert_eq!(r.outcome, RunOutcome::SucceededWithDeadLetters);
     assert_eq!(r.counts.read, 20);
     assert_eq!(r.counts.failed, 2);
     assert_eq!(r.counts.skipped, 1);
@@ -421,6 +422,7 @@ async fn malformed_records_are_dead_lettered_while_the_rest_is_written() {
     let r = engine
         .retry(&s.scheme(), &RetrySelection::Ids(vec![d.id]), true)
         .await
+        .unwrap()
         .unwrap();
     assert_eq!(r.outcome, RunOutcome::Succeeded);
     assert_eq!(r.counts.written, 1);
@@ -434,6 +436,7 @@ async fn malformed_records_are_dead_lettered_while_the_rest_is_written() {
     let r = engine
         .retry(&s.scheme(), &RetrySelection::All, true)
         .await
+        .unwrap()
         .unwrap();
     assert_eq!(r.counts.written, 1);
     assert!(s
@@ -443,11 +446,23 @@ async fn malformed_records_are_dead_lettered_while_the_rest_is_written() {
         .is_empty());
     assert_eq!(s.target.numbers().len(), 19);
     s.target.assert_each_once();
+    // Nothing left to retry: no run is recorded.
+    let runs = s.store.overview("po", 100).unwrap().runs.len();
+    let none = engine
+        .retry(&s.scheme(), &RetrySelection::All, true)
+        .await
+        .unwrap();
+    assert!(none.is_none(), "{none:?}");
+    // A dead letter that does not exist is an error, and no run either.
     let bad = engine
         .retry(&s.scheme(), &RetrySelection::Ids(vec![9999]), true)
         .await
-        .unwrap();
-    assert_eq!(bad.outcome, RunOutcome::Failed);
+        .unwrap_err();
+    assert!(
+        bad.to_string().contains("no open dead letter 9999"),
+        "{bad}"
+    );
+    assert_eq!(s.store.overview("po", 100).unwrap().runs.len(), runs);
 }
 
 #[tokio::test]
@@ -457,7 +472,17 @@ async fn rejected_bills_become_dead_letters_with_the_target_message() {
     let s = setup(recs);
     *s.target.reject_supplier.lock().unwrap() = Some("P001".into());
     let r = s.run().await;
-    assert_eq!(r.outcome, RunOutcome::Succeeded);
+    // Every bill rejected: not a plain success.
+    assert_eq!(r.outcome, RunOutcome::SucceededWithDeadLetters);
+    assert_eq!(r.outcome.to_string(), "succeeded with dead letters");
+    assert!(
+        r.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("6 record(s) became dead letters"),
+        "{:?}",
+        r.error
+    );
     assert_eq!(r.counts.failed, 6);
     let dl = s
         .store
@@ -473,8 +498,111 @@ async fn rejected_bills_become_dead_letters_with_the_target_message() {
         .engine()
         .retry(&s.scheme(), &RetrySelection::All, true)
         .await
+        .unwrap()
         .unwrap();
     assert_eq!(r.counts.written, 6);
+    assert_eq!(r.outcome, RunOutcome::Succeeded);
+    s.target.assert_each_once();
+}
+
+/// An older server fails a batch with a bad bill as a whole: nothing saved,
+/// an error naming no bill. The writer looks the bills up (none found) and
+/// halves the batch down to the bad bills alone: they are dead letters with
+/// the target's message, every other bill is written once.
+#[tokio::test]
+async fn a_batch_failing_as_a_whole_is_halved_down_to_its_bad_bills() {
+    let mut s = setup(records(20));
+    s.settings.batch_size = 8;
+    s.settings.concurrency = 1;
+    s.target.all_or_nothing.store(true, Ordering::SeqCst);
+    *s.target.reject_numbers.lock().unwrap() = ["CG0003".to_string(), "CG0011".to_string()]
+        .into_iter()
+        .collect();
+    let r = s.run().await;
+    assert_eq!(
+        r.outcome,
+        RunOutcome::SucceededWithDeadLetters,
+        "{:?}",
+        r.error
+    );
+    assert_eq!(r.counts.written, 18);
+    assert_eq!(r.counts.failed, 2);
+    assert_eq!(r.queue_left, 0);
+    s.target.assert_each_once();
+    assert_eq!(s.target.numbers().len(), 18);
+    let dl = s
+        .store
+        .dead_letters("po", &DeadLetterFilter::default())
+        .unwrap();
+    let mut bad: Vec<&str> = dl.iter().filter_map(|d| d.record_id.as_deref()).collect();
+    bad.sort();
+    assert_eq!(bad, vec!["CG0003", "CG0011"]);
+    assert!(dl.iter().all(|d| d.reason == "物料不存在"), "{dl:?}");
+    // Two batches of 8 with a bad bill each: 8 → 4 + 4 → 2 + 2 → 1 + 1,
+    // seven saves each; the batch of 4 without one, a save.
+    assert_eq!(s.target.save_calls.load(Ordering::SeqCst), 15);
+}
+
+/// A scheme that submits and audits as separate calls: every saved bill is
+/// submitted, then audited. A run stopped between Save and Audit (here the
+/// target's audits fail until the run gives up) leaves the audits waiting;
+/// the next run neither saves nor submits again, and audits.
+#[tokio::test]
+async fn submit_and_audit_resume_at_the_step_left() {
+    let mut s = setup(records(12));
+    s.settings.submit_and_audit = true;
+    s.settings.retry.max_attempts = 3;
+    s.target.audits_down.store(true, Ordering::SeqCst);
+    let r = s.run().await;
+    assert_eq!(r.outcome, RunOutcome::Incomplete, "{:?}", r.error);
+    assert!(
+        r.error.as_deref().unwrap_or("").contains("audit"),
+        "{:?}",
+        r.error
+    );
+    assert_eq!(r.counts.written, 12);
+    let saves = s.target.save_calls.load(Ordering::SeqCst);
+    let submitted: usize = s
+        .target
+        .steps
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(step, _)| *step == Step::Submit)
+        .map(|(_, ids)| ids.len())
+        .sum();
+    assert_eq!(submitted, 12, "each saved bill submitted once");
+    assert!(s.target.audited.lock().unwrap().is_empty());
+
+    // The target is back: the next run audits, and only audits.
+    s.target.audits_down.store(false, Ordering::SeqCst);
+    s.target.steps.lock().unwrap().clear();
+    s.clock.set(utc(NOW) + chrono::Duration::minutes(5));
+    let r = s.run().await;
+    assert_eq!(r.outcome, RunOutcome::Succeeded, "{:?}", r.error);
+    assert_eq!(
+        s.target.save_calls.load(Ordering::SeqCst),
+        saves,
+        "nothing saved again"
+    );
+    let steps = s.target.steps.lock().unwrap().clone();
+    assert!(
+        steps.iter().all(|(step, _)| *step == Step::Audit),
+        "{steps:?}"
+    );
+    let ids: std::collections::BTreeSet<String> = s
+        .target
+        .bills
+        .lock()
+        .unwrap()
+        .values()
+        .map(|(id, _)| id.clone())
+        .collect();
+    assert_eq!(
+        *s.target.audited.lock().unwrap(),
+        ids,
+        "every saved bill audited"
+    );
     s.target.assert_each_once();
 }
 
@@ -609,4 +737,64 @@ async fn a_second_runner_of_the_same_scheme_is_refused() {
         .await
         .unwrap_err();
     assert!(e.to_string().contains("already being run"), "{e}");
+}
+
+/// What a progress display was told.
+#[derive(Default)]
+struct Told {
+    totals: std::sync::Mutex<Vec<u64>>,
+    pauses: std::sync::Mutex<Vec<(String, Duration)>>,
+    zones: std::sync::Mutex<Vec<i32>>,
+}
+
+impl duijie_runtime::engine::Progress for Told {
+    fn piece(
+        &self,
+        _: &str,
+        _: usize,
+        _: usize,
+        start: DateTime<chrono::FixedOffset>,
+        _: DateTime<chrono::FixedOffset>,
+    ) {
+        self.zones
+            .lock()
+            .unwrap()
+            .push(start.offset().local_minus_utc());
+    }
+    fn total(&self, _: &str, total: u64) {
+        self.totals.lock().unwrap().push(total);
+    }
+    fn paused(&self, _: &str, who: &str, pause: Duration) {
+        self.pauses.lock().unwrap().push((who.to_string(), pause));
+    }
+}
+
+#[tokio::test]
+async fn progress_hears_each_piece_once_in_the_source_zone_and_every_rate_limit_pause() {
+    let s = setup(records(95));
+    s.source.set_hook(Box::new(|call, _, _| {
+        (call == 2).then(|| {
+            Error::new(
+                Vendor::Wdt,
+                "purchase_order_query",
+                ErrorKind::RateLimited,
+                "超过每分钟最大调用频率限制",
+            )
+            .with_code("100")
+        })
+    }));
+    let told = Arc::new(Told::default());
+    let r = s
+        .engine()
+        .with_progress(told.clone())
+        .run(&s.scheme(), &RunOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(r.outcome, RunOutcome::Succeeded, "{:?}", r.error);
+    // Two pieces of the window: the totals add up to the records, no more.
+    assert_eq!(told.totals.lock().unwrap().iter().sum::<u64>(), 95);
+    assert!(told.zones.lock().unwrap().iter().all(|z| *z == 8 * 3600));
+    let pauses = told.pauses.lock().unwrap();
+    assert_eq!(pauses.len(), 1, "{pauses:?}");
+    assert_eq!(pauses[0].0, "旺店通");
 }

@@ -2,10 +2,10 @@
 //! generated documents, limiter, fault draws, Kingdee state and counters.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::clock::Clock;
-use crate::config::{SandboxConfig, Service};
+use crate::config::{SandboxConfig, Service, WdtQuirks};
 use crate::exchanges::ExchangeLog;
 use crate::faults::FaultInjector;
 use crate::kingdee::state::KingdeeState;
@@ -57,4 +57,22 @@ pub(crate) struct App {
     pub kingdee: KingdeeState,
     pub stats: Stats,
     pub exchanges: Arc<ExchangeLog>,
+    pub wdt_quirks: Mutex<WdtQuirks>,
+    /// Turns taken by answers that vary (rate-limit wordings).
+    pub turns: AtomicU64,
+}
+
+impl App {
+    /// The 旺店通 quirks shown now.
+    pub(crate) fn wdt_quirks(&self) -> WdtQuirks {
+        self.wdt_quirks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// The next turn (0, 1, 2, …) of answers that vary.
+    pub(crate) fn turn(&self) -> u64 {
+        self.turns.fetch_add(1, Ordering::Relaxed)
+    }
 }

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::{
-    DataConfig, FaultConfig, KingdeeConfig, MasterData, QimenConfig, QimenErrorStyle, Sandbox,
-    SandboxConfig, SandboxError, Service, ServiceFaults, WdtCredentials, DEFAULT_LISTEN,
+    DataConfig, FaultConfig, KingdeeConfig, KingdeeQuirk, KingdeeQuirks, MasterData, QimenConfig,
+    QimenErrorStyle, Sandbox, SandboxConfig, SandboxError, Service, ServiceFaults, WdtCredentials,
+    WdtQuirk, WdtQuirks, DEFAULT_LISTEN,
 };
 
 /// Flags of `duijie sandbox`. Every default is the protocol test vectors'
@@ -65,6 +66,9 @@ pub struct SandboxArgs {
     /// each form it names replaces the built-in numbers of that form.
     #[arg(long, value_name = "FILE")]
     pub master_data: Option<PathBuf>,
+    /// Answer as some real 金蝶 servers do (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub kingdee_quirks: Vec<KingdeeQuirk>,
 
     #[command(flatten)]
     pub data: DataArgs,
@@ -84,6 +88,10 @@ pub struct SandboxArgs {
     /// Largest accepted clock skew of request timestamps, seconds.
     #[arg(long, default_value_t = 300)]
     pub max_skew_secs: u64,
+
+    /// Answer as some real 旺店通 servers do (comma-separated).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub wdt_quirks: Vec<WdtQuirk>,
 
     /// Calls per minute allowed per `sid` on 旺店通 (openapi2 and Qimen); 0 = off.
     #[arg(long, default_value_t = 0)]
@@ -127,9 +135,6 @@ pub struct DataArgs {
     /// 旺店通 sales stock-outs the sandbox serves.
     #[arg(long, default_value_t = 1000)]
     pub sales_outs: u32,
-    /// 旺店通 return stock-ins the sandbox serves.
-    #[arg(long, default_value_t = 300)]
-    pub refunds: u32,
     /// Seed of the sandbox's generated documents.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -143,7 +148,6 @@ impl DataArgs {
             purchase_orders: self.orders,
             stockins: self.stockins,
             sales_outs: self.sales_outs,
-            refunds: self.refunds,
             ..DataConfig::default()
         }
     }
@@ -196,6 +200,7 @@ impl SandboxArgs {
                 password: self.kingdee_password.clone(),
                 session_idle: Duration::from_secs(self.session_idle_secs),
                 master_data,
+                quirks: KingdeeQuirks::of(&self.kingdee_quirks),
             },
             data: DataConfig {
                 spread_days: self.spread_days,
@@ -208,6 +213,7 @@ impl SandboxArgs {
             fixed_now: self.fixed_now,
             faults,
             fault_seed: self.fault_seed,
+            wdt_quirks: WdtQuirks::of(&self.wdt_quirks),
         })
     }
 }
@@ -300,6 +306,10 @@ mod tests {
             "kingdee",
             "--qimen-error-style",
             "flag-failure",
+            "--kingdee-quirks",
+            "legacy-save,admin-login",
+            "--wdt-quirks",
+            "total-first-page",
         ]);
         let config = cli.args.to_config().unwrap();
         assert_eq!(config.data.purchase_orders, 5);
@@ -307,6 +317,11 @@ mod tests {
         assert_eq!(config.faults.kingdee.drop, 0.5);
         assert_eq!(config.faults.wdt.drop, 0.0);
         assert_eq!(config.qimen.error_style, QimenErrorStyle::FlagFailure);
+        assert!(config.kingdee.quirks.legacy_save);
+        assert_eq!(config.kingdee.quirks.login_result, Some(-5));
+        assert!(!config.kingdee.quirks.session_words);
+        assert!(config.wdt_quirks.total_first_page);
+        assert!(!config.wdt_quirks.rate_limit_words);
         let bad = Cli::parse_from(["x", "--anchor", "yesterday"]);
         assert!(bad.args.to_config().is_err());
     }

@@ -38,6 +38,8 @@ pub struct SandboxConfig {
     pub faults: ServiceFaults,
     /// Seed of the fault-injection draws (independent of the data seed).
     pub fault_seed: u64,
+    /// Answers of real 旺店通 servers other than the textbook shapes.
+    pub wdt_quirks: WdtQuirks,
 }
 
 impl Default for SandboxConfig {
@@ -53,7 +55,60 @@ impl Default for SandboxConfig {
             fixed_now: None,
             faults: ServiceFaults::default(),
             fault_seed: 1,
+            wdt_quirks: WdtQuirks::default(),
         }
+    }
+}
+
+/// One way real 旺店通 servers answer other than the textbook shapes (flags
+/// of `duijie sandbox --wdt-quirks`); openapi2 and Qimen alike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum WdtQuirk {
+    /// `total_count` only on page 0, and as a string there.
+    TotalFirstPage,
+    /// Rate limits in the words of each platform, with other codes than
+    /// 100: concurrency (`并发请求数超过限制`) and per-minute frequency
+    /// (`每分钟调用次数超过上限`), taking turns.
+    RateLimitWords,
+    /// The same field is a string in one record and a number in the next
+    /// (status, ids, quantities, prices, amounts: every string that reads as
+    /// a JSON number), and an unset time is `null` instead of
+    /// `0000-00-00 00:00:00`.
+    LooseTypes,
+    /// Refund stock-ins (退货入库, `order_type` 3) are left out of
+    /// `stockin_order_query` and Qimen's `wdt.stockin.order.query`, as real
+    /// servers do; `stockin_order_query_refund` serves them.
+    RefundSeparate,
+    /// openapi2 answers as the 旗舰版 (Y platform) API does:
+    /// `{"status":0,"data":{"total_count":N,"order":[…]}}`, ISO times,
+    /// decimals without their trailing zeros.
+    Ultimate,
+}
+
+/// The quirks 旺店通 sandboxes show (none by default).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct WdtQuirks {
+    pub total_first_page: bool,
+    pub rate_limit_words: bool,
+    pub loose_types: bool,
+    pub refund_separate: bool,
+    pub ultimate: bool,
+}
+
+impl WdtQuirks {
+    /// The quirks named.
+    pub fn of(quirks: &[WdtQuirk]) -> Self {
+        let mut q = WdtQuirks::default();
+        for quirk in quirks {
+            match quirk {
+                WdtQuirk::TotalFirstPage => q.total_first_page = true,
+                WdtQuirk::RateLimitWords => q.rate_limit_words = true,
+                WdtQuirk::LooseTypes => q.loose_types = true,
+                WdtQuirk::RefundSeparate => q.refund_separate = true,
+                WdtQuirk::Ultimate => q.ultimate = true,
+            }
+        }
+        q
     }
 }
 
@@ -148,6 +203,80 @@ pub struct KingdeeConfig {
     pub session_idle: Duration,
     /// Base data that lookups (`{"FNumber":…}`) must name.
     pub master_data: MasterData,
+    /// Answers of real servers other than the textbook shapes.
+    pub quirks: KingdeeQuirks,
+}
+
+/// One way real 金蝶 servers answer other than the textbook shapes (flags of
+/// `duijie sandbox --kingdee-quirks`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum KingdeeQuirk {
+    /// Older servers' save answers: no `DIndex`, `MsgCode` or
+    /// `SuccessEntitys`; a success is `{"IsSuccess":true}` beside
+    /// `Result.Id`/`Result.Number`.
+    LegacySave,
+    /// Failed saves also carry the pseudo-error
+    /// `AbstractInteractionResult.InteractionContext is null`.
+    PseudoError,
+    /// Logins answer `LoginResultType` −5 (DealWithForm, an administrator's
+    /// login) with a valid session.
+    AdminLogin,
+    /// Logins answer `LoginResultType` −4 (Wanning) with a valid session.
+    WarningLogin,
+    /// An unlicensed server: logins answer the form `BOS_CloudInspection`
+    /// and no session; other calls MsgCode 7 (许可错误).
+    Unlicensed,
+    /// A lost session is said in words only (`会话已过期，请重新登录`, no MsgCode).
+    SessionWords,
+    /// `ExecuteBillQuery` answers numbers as floats (`100001.0`) and times
+    /// with fractions of a second (`2024-01-02T09:18:04.96`).
+    FloatQuery,
+    /// A rate limit said in words only (`当前接口并发请求数超过限制`, no MsgCode).
+    RateLimitWords,
+    /// Saves of stock bills (`STK_MISCELLANEOUS`) ask a confirmation
+    /// (`更新库存时出现可以忽略的异常数据，是否继续？`, interaction
+    /// `STK_InvCheckResult`) unless `InterationFlags` names it.
+    StockPrompt,
+    /// `IsAutoSubmitAndAudit` is not honoured: saved bills stay created (A)
+    /// until `Submit` and `Audit`.
+    NoAutoAudit,
+}
+
+/// The quirks a 金蝶 sandbox shows (none by default).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KingdeeQuirks {
+    pub legacy_save: bool,
+    pub pseudo_error: bool,
+    /// `LoginResultType` of a successful login (1 when `None`).
+    pub login_result: Option<i64>,
+    pub unlicensed: bool,
+    pub session_words: bool,
+    pub float_query: bool,
+    pub rate_limit_words: bool,
+    pub stock_prompt: bool,
+    pub no_auto_audit: bool,
+}
+
+impl KingdeeQuirks {
+    /// The quirks named.
+    pub fn of(quirks: &[KingdeeQuirk]) -> Self {
+        let mut q = KingdeeQuirks::default();
+        for quirk in quirks {
+            match quirk {
+                KingdeeQuirk::LegacySave => q.legacy_save = true,
+                KingdeeQuirk::PseudoError => q.pseudo_error = true,
+                KingdeeQuirk::AdminLogin => q.login_result = Some(-5),
+                KingdeeQuirk::WarningLogin => q.login_result = Some(-4),
+                KingdeeQuirk::Unlicensed => q.unlicensed = true,
+                KingdeeQuirk::SessionWords => q.session_words = true,
+                KingdeeQuirk::FloatQuery => q.float_query = true,
+                KingdeeQuirk::RateLimitWords => q.rate_limit_words = true,
+                KingdeeQuirk::StockPrompt => q.stock_prompt = true,
+                KingdeeQuirk::NoAutoAudit => q.no_auto_audit = true,
+            }
+        }
+        q
+    }
 }
 
 impl Default for KingdeeConfig {
@@ -160,6 +289,7 @@ impl Default for KingdeeConfig {
             password: "888888".into(),
             session_idle: Duration::from_secs(20 * 60),
             master_data: MasterData::builtin(),
+            quirks: KingdeeQuirks::default(),
         }
     }
 }
@@ -174,6 +304,7 @@ impl fmt::Debug for KingdeeConfig {
             .field("password", &"<redacted>")
             .field("session_idle", &self.session_idle)
             .field("master_data", &self.master_data)
+            .field("quirks", &self.quirks)
             .finish()
     }
 }
@@ -190,8 +321,6 @@ pub struct DataConfig {
     /// Number of sales stock-outs (`stockout_order_query_trade`, Qimen
     /// `wdt.stockout.order.query.trade`).
     pub sales_outs: u32,
-    /// Number of return stock-ins (`stockin_order_query_refund`).
-    pub refunds: u32,
     /// Modified times are spread over this many days before `anchor`.
     pub spread_days: u32,
     /// End of the modified-time spread, unix seconds; `None` = the sandbox
@@ -208,7 +337,6 @@ impl Default for DataConfig {
             purchase_orders: 1000,
             stockins: 1000,
             sales_outs: 1000,
-            refunds: 300,
             spread_days: 30,
             anchor: None,
             empty_time: "0000-00-00 00:00:00".into(),

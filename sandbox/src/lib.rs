@@ -52,8 +52,9 @@ use chrono::{DateTime, FixedOffset, TimeZone};
 
 pub use app::RequestCounts;
 pub use config::{
-    DataConfig, FaultConfig, KingdeeConfig, QimenConfig, QimenErrorStyle, SandboxConfig, Service,
-    ServiceFaults, WdtCredentials, DEFAULT_LISTEN,
+    DataConfig, FaultConfig, KingdeeConfig, KingdeeQuirk, KingdeeQuirks, QimenConfig,
+    QimenErrorStyle, SandboxConfig, Service, ServiceFaults, WdtCredentials, WdtQuirk, WdtQuirks,
+    DEFAULT_LISTEN,
 };
 pub use exchanges::Exchange;
 pub use faults::FaultCounts;
@@ -69,9 +70,6 @@ use wdt::DataSet;
 
 /// Largest number of documents of one kind (bill numbers carry a 7-digit sequence).
 pub const MAX_DOCUMENTS: u32 = 9_999_999;
-
-/// Largest number of return stock-ins (their numbers carry a 6-digit sequence).
-pub const MAX_RETURNS: u32 = 999_999;
 
 /// Why a sandbox could not start.
 #[derive(Debug, thiserror::Error)]
@@ -92,10 +90,10 @@ pub enum SandboxError {
 
 fn validate(config: &SandboxConfig) -> Result<(), SandboxError> {
     let d = &config.data;
-    if d.sales_outs > MAX_DOCUMENTS || d.refunds > MAX_RETURNS {
+    if d.sales_outs > MAX_DOCUMENTS {
         return Err(SandboxError::Config(format!(
-            "at most {MAX_DOCUMENTS} sales stock-outs and {MAX_RETURNS} returns (asked for {} and {})",
-            d.sales_outs, d.refunds
+            "at most {MAX_DOCUMENTS} sales stock-outs (asked for {})",
+            d.sales_outs
         )));
     }
     if d.purchase_orders > MAX_DOCUMENTS || d.stockins > MAX_DOCUMENTS {
@@ -164,6 +162,8 @@ impl Sandbox {
             ),
             stats: Stats::default(),
             exchanges: Arc::default(),
+            wdt_quirks: std::sync::Mutex::new(config.wdt_quirks.clone()),
+            turns: std::sync::atomic::AtomicU64::new(0),
             data,
             clock,
             config,
@@ -318,6 +318,20 @@ impl Control {
         self.app.kingdee.sessions.clear();
     }
 
+    /// Replaces the 旺店通 quirks (openapi2 and Qimen).
+    pub fn set_wdt_quirks(&self, quirks: WdtQuirks) {
+        *self
+            .app
+            .wdt_quirks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = quirks;
+    }
+
+    /// Replaces the 金蝶 quirks (answers other than the textbook shapes).
+    pub fn set_kingdee_quirks(&self, quirks: KingdeeQuirks) {
+        self.app.kingdee.set_quirks(quirks);
+    }
+
     /// Kingdee sessions currently live.
     pub fn live_sessions(&self) -> usize {
         self.app.kingdee.sessions.live()
@@ -340,6 +354,19 @@ impl Control {
             *counts.entry(number).or_insert(0) += 1;
         }
         counts
+    }
+
+    /// `FDocumentStatus` of the bill numbered `number` of `form`: `A`
+    /// created, `B` submitted, `C` audited.
+    pub fn bill_status(&self, form: &str, number: &str) -> Option<&'static str> {
+        let k = &self.app.kingdee;
+        let bills = k.store.by_number(form, number)?;
+        let b = bills.get(0)?;
+        Some(match b.status() {
+            "C" => "C",
+            _ if k.submitted.contains(form, b.id) => "B",
+            other => other,
+        })
     }
 
     /// Bill numbers of `form` in save order.

@@ -67,11 +67,28 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
     let color = args.format == Format::Human
         && std::io::stderr().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
-    let (mut errors, mut warnings, mut schemes) = (0usize, 0usize, 0usize);
+    let (mut errors, mut warnings, mut schemes, mut failing) = (0usize, 0usize, 0usize, 0usize);
     let mut json = Vec::new();
     let mut explained = Vec::new();
-    for file in &files {
-        let out = duijie_compiler::check_file(file, &specs);
+    let mut outputs: Vec<_> = files
+        .iter()
+        .map(|f| duijie_compiler::check_file(f, &specs))
+        .collect();
+    // A library's table is unused when no scheme beside it uses it, so the
+    // neighbours of the checked files are checked too (not shown).
+    let mut seen: Vec<PathBuf> = files.iter().map(|f| canonical(f)).collect();
+    for f in &files {
+        for n in project::neighbours(f) {
+            let c = canonical(&n);
+            if !seen.contains(&c) {
+                seen.push(c);
+                outputs.push(duijie_compiler::check_file(&n, &specs));
+            }
+        }
+    }
+    duijie_compiler::warn_unused_library_tables(&mut outputs);
+    outputs.truncate(files.len());
+    for (file, out) in files.iter().zip(&outputs) {
         if let Some(field) = &args.explain {
             for e in explain(&specs, file, field) {
                 // Schemes writing one form share its explanation.
@@ -90,8 +107,12 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
             .iter()
             .filter(|d| d.severity == Severity::Warning)
             .count();
-        if out.scheme.is_some() {
+        // A file that is not a library is a scheme, with errors or not.
+        if !out.is_library {
             schemes += 1;
+            if out.scheme.is_none() {
+                failing += 1;
+            }
         }
         match args.format {
             Format::Human => eprint!("{}", diag::render(&out.diagnostics, &out.files, color)),
@@ -126,10 +147,15 @@ pub fn run(args: CheckArgs) -> anyhow::Result<i32> {
             );
         }
         Format::Human => eprintln!(
-            "checked {} file{} ({schemes} scheme{}): {errors} error{}, {warnings} warning{}",
+            "checked {} file{} ({schemes} scheme{}{}): {errors} error{}, {warnings} warning{}",
             files.len(),
             plural(files.len()),
             plural(schemes),
+            if failing > 0 {
+                format!(", {failing} with errors")
+            } else {
+                String::new()
+            },
             plural(errors),
             plural(warnings)
         ),
@@ -164,6 +190,10 @@ fn explain(specs: &Specs, file: &Path, field: &str) -> Vec<duijie_compiler::spec
         .iter()
         .filter_map(|(system, spec)| specs.explain(system, spec, field))
         .collect()
+}
+
+fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
 fn plural(n: usize) -> &'static str {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use duijie_maplib::Mapper;
-use duijie_runtime::config::{Config, FILE_NAME};
+use duijie_runtime::config::{Config, FILE_NAME, SCHEME_SETTINGS};
 use duijie_runtime::secret::Secret;
 
 #[derive(Debug, clap::Args)]
@@ -73,10 +73,33 @@ pub fn write_sandbox_config(
     );
     let path = dir.join(FILE_NAME);
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+    write_private(&path, &text)?;
     // Check what was written loads.
     Config::load(&path)?;
     Ok(path)
+}
+
+/// Writes `text` to `path`, readable by its owner only (a configuration
+/// may hold secrets, and names the accounts): 0600, also when it replaces
+/// an existing file.
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("making {} private", path.display()))?;
+    }
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
 }
 
 /// `duijie init`.
@@ -95,7 +118,7 @@ pub async fn run(args: InitArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Result<
         None => None,
     };
     let text = starter(&starter_schemes(schemes), credentials.as_ref());
-    std::fs::write(&path, &text).with_context(|| format!("writing {}", path.display()))?;
+    write_private(&path, &text)?;
     Config::parse(&text, &path)
         .context("the starter file does not load (a bug: please report it)")?;
     println!("wrote {FILE_NAME} with {} scheme(s)", schemes.len());
@@ -218,7 +241,7 @@ pub fn starter(schemes: &[StarterScheme], sandbox: Option<&SandboxCredentials>) 
             }
             if want_qm {
                 t.push_str(
-                    "[connections.wdtqm]\nkind = \"wdtqm\"        # 旺店通 through the Qimen gateway\nbase_url = \"http://hu3cgwt0tc.api.taobao.com\"\nsid = \"your-sid\"\napp_key = \"your-qimen-app-key\"\ntarget_app_key = \"wdt-app-key-on-qimen\"\napp_secret_env = \"DUIJIE_QIMEN_APPSECRET\"\n# max_page_size = 30\n\n",
+                    "[connections.wdtqm]\nkind = \"wdtqm\"        # 旺店通 through the Qimen gateway\nbase_url = \"https://hu3cgwt0tc.api.taobao.com\"\nsid = \"your-sid\"\napp_key = \"your-qimen-app-key\"\ntarget_app_key = \"wdt-app-key-on-qimen\"\napp_secret_env = \"DUIJIE_QIMEN_APPSECRET\"\n# max_page_size = 30\n\n",
                 );
             }
             t.push_str(
@@ -247,19 +270,12 @@ pub fn starter(schemes: &[StarterScheme], sandbox: Option<&SandboxCredentials>) 
             quote(&s.name)
         ));
         if i == 0 {
-            t.push_str(
-                "every = \"5m\"            # how often `duijie daemon` runs it\n\
-                 # start_days_ago = 30    # where the first run starts (or start = \"2024-01-01\")\n\
-                 # overlap = \"10m\"        # re-read before the watermark to catch late updates\n\
-                 # lag = \"1m\"             # stop this far behind now\n\
-                 # page_size = 40         # records per page (default: the API's)\n\
-                 # concurrency = 2        # pages in flight\n\
-                 # batch_size = 20        # bills per BatchSave\n\
-                 # on_change = \"skip\"     # skip | update: re-send a written record that changed\n\
-                 # max_attempts = 8       # per failing call, before the run stops for now\n\
-                 # retry_base = \"500ms\"   # first retry delay, doubled each attempt, with jitter\n\
-                 # retry_max = \"30s\"\n\n",
-            );
+            t.push_str("every = \"5m\"            # how often `duijie daemon` runs it\n");
+            for (key, default, meaning) in SCHEME_SETTINGS {
+                let setting = format!("# {key} = {default}");
+                t.push_str(&format!("{setting:<25}# {meaning}\n"));
+            }
+            t.push('\n');
         } else {
             t.push_str("every = \"5m\"\n\n");
         }
@@ -334,5 +350,35 @@ mod tests {
 
         let empty = starter(&[], None);
         assert!(parse(&empty).unwrap().schemes.is_empty());
+    }
+
+    /// The starter's comments and docs/sync.md say the same of every
+    /// setting, and each commented line, uncommented, loads.
+    #[test]
+    fn the_starter_and_the_docs_agree_on_every_setting() {
+        let docs = include_str!("../../docs/sync.md");
+        let text = starter(&schemes(), None);
+        for (key, default, meaning) in SCHEME_SETTINGS {
+            let row = format!("| `{key}` | `{default}` | {meaning} |");
+            assert!(docs.contains(&row), "docs/sync.md lacks the row\n{row}");
+            assert!(
+                text.lines().any(
+                    |l| l.starts_with(&format!("# {key} = {default} ")) && l.ends_with(meaning)
+                ),
+                "the starter lacks {key}:\n{text}"
+            );
+            let one = text.replacen(
+                &format!("# {key} = {default}"),
+                &format!("{key} = {default}"),
+                1,
+            );
+            assert!(
+                parse(&one).is_ok(),
+                "{key} = {default}: {:?}",
+                parse(&one).err()
+            );
+        }
+        // No http:// address in the starter for real systems.
+        assert!(!text.contains("http://"), "{text}");
     }
 }

@@ -214,7 +214,7 @@ mod tests {
         }
     }
 
-    const RECORD: &str = r#"{"purchase_no":"A","check_time":"2024-01-01 00:00:00"}"#;
+    const RECORD: &str = r#"{"purchase_no":"A","check_time":"2024-01-01 00:00:00","details_list":[{"rec_id":"1","num":"1"}]}"#;
 
     #[test]
     fn bills_go_out_in_large_blocks_and_stop_at_a_closed_pipe() {

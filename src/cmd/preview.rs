@@ -55,8 +55,8 @@ pub struct Preview {
     pub wire: Vec<String>,
     /// The same, pretty-printed ([`pretty`]).
     pub bodies: Vec<String>,
-    /// One line per record that gave no bill: `record 2: skipped (skip if
-    /// status == "10")`, `record 3: <error>`.
+    /// One line per record that gave no bill: `record 2 (CG001): skipped
+    /// (skip if status == "10")`, `record 3: <error>` (which names the id).
     pub notes: Vec<String>,
     /// Records that failed.
     pub failed: usize,
@@ -105,7 +105,13 @@ pub fn preview(
         let n = i + 1;
         match outcome {
             Outcome::Bill(bill) => bills.push(bill),
-            Outcome::Skipped { reason } => notes.push(format!("record {n}: skipped ({reason})")),
+            Outcome::Skipped { reason } => {
+                // Named by its id too, as a failed record is.
+                let id = duijie_maplib::json::record_id(records[i].get(), &meta.id_field)
+                    .map(|id| format!(" ({id})"))
+                    .unwrap_or_default();
+                notes.push(format!("record {n}{id}: skipped ({reason})"));
+            }
             Outcome::Failed(e) => {
                 failed += 1;
                 notes.push(format!("record {n}: {e}"));

@@ -87,7 +87,15 @@ pub async fn run(args: RetryArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Result
         RetrySelection::Ids(args.ids.clone())
     };
     let engine = Engine::new(store as Arc<dyn Store>).with_shutdown(shutdown_on_signals());
-    let report = engine.retry(scheme, &selection, !args.queue_only).await?;
+    let Some(report) = engine.retry(scheme, &selection, !args.queue_only).await? else {
+        match args.format {
+            ReportFormat::Json => println!("null"),
+            ReportFormat::Text => {
+                println!("{}: nothing to retry (no open dead letters)", args.scheme)
+            }
+        }
+        return Ok(0);
+    };
     match args.format {
         ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         ReportFormat::Text => println!("{}", report_line(&report)),

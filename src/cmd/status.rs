@@ -12,7 +12,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use duijie_maplib::Mapper;
 use duijie_runtime::config::{format_duration, Config, SchemeConfig};
 use duijie_runtime::engine::window::{zone, DEFAULT_UTC_OFFSET_SECS};
-use duijie_runtime::state::{RunOutcome, SchemeOverview, SqliteStore, Store};
+use duijie_runtime::state::{DaemonBeat, RunOutcome, SchemeOverview, SqliteStore, Store};
 use serde::Serialize;
 
 use super::run::{load_config, ReportFormat};
@@ -44,6 +44,9 @@ pub struct SchemeStatus {
     pub enabled: bool,
     /// The daemon's interval, seconds.
     pub every_secs: u64,
+    /// When the daemon runs it (`every 5m`, `cron "…" within 08:00-22:00`),
+    /// and its scheduled backfill.
+    pub schedule: String,
     /// When the daemon runs it next (last start + interval; now if never run).
     pub next_run: Option<DateTime<Utc>>,
     /// Whether a duijie process is running it right now.
@@ -59,7 +62,33 @@ pub struct SchemeStatus {
 pub struct Status {
     pub config: String,
     pub data_dir: String,
+    /// The daemons that are alive (heartbeat within three beats, and, on
+    /// this machine, their process still there).
+    pub daemons: Vec<DaemonBeat>,
+    /// The last daemon known, when none is alive.
+    pub last_daemon: Option<DaemonBeat>,
     pub schemes: Vec<SchemeStatus>,
+}
+
+/// Whether the daemon of `beat` is alive at `now`.
+fn alive(beat: &DaemonBeat, now: DateTime<Utc>, here: &str) -> bool {
+    let silent = chrono::Duration::from_std(super::daemon::HEARTBEAT * 3).unwrap_or_default();
+    if beat.stopped_at.is_some() || now - beat.last_beat > silent {
+        return false;
+    }
+    #[cfg(unix)]
+    if beat.host == here {
+        let Ok(pid) = libc::pid_t::try_from(beat.pid) else {
+            return false;
+        };
+        // SAFETY: signal 0 only checks that the process exists.
+        let rc = unsafe { libc::kill(pid, 0) };
+        if rc != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH) {
+            return false;
+        }
+    }
+    let _ = here;
+    true
 }
 
 fn scheme_status(
@@ -67,6 +96,7 @@ fn scheme_status(
     cfg: &SchemeConfig,
     mappers: &[Arc<dyn Mapper>],
     runs: usize,
+    daemons: &[DaemonBeat],
 ) -> anyhow::Result<SchemeStatus> {
     let overview = match store {
         Some(s) => s.overview(&cfg.name, runs)?,
@@ -91,9 +121,16 @@ fn scheme_status(
         )
     });
     let last_start = overview.runs.first().map(|r| r.started_at);
-    let next_run = cfg.enabled.then(|| match last_start {
-        Some(t) => t + chrono::Duration::from_std(cfg.every).unwrap_or_default(),
-        None => Utc::now(),
+    // A next run only where a daemon runs the scheme.
+    let scheduled = daemons
+        .iter()
+        .any(|d| d.schemes.split(',').any(|n| n == cfg.name));
+    let next_run = (cfg.enabled && scheduled).then(|| {
+        cfg.schedule.next(
+            last_start,
+            Utc::now(),
+            zone.unwrap_or_else(|| duijie_runtime::engine::window::zone(DEFAULT_UTC_OFFSET_SECS)),
+        )
     });
     // A run recorded as running is really running if its process still
     // holds the scheme's lock (the lock is only tried then, so that status
@@ -114,6 +151,10 @@ fn scheme_status(
         title: mapper.and_then(|m| m.meta().title.clone()),
         enabled: cfg.enabled,
         every_secs: cfg.every.as_secs(),
+        schedule: match &cfg.backfill {
+            Some(b) => format!("{}; {b}", cfg.schedule),
+            None => cfg.schedule.to_string(),
+        },
         next_run,
         overview,
         zone,
@@ -129,6 +170,18 @@ pub fn collect(
     runs: usize,
 ) -> anyhow::Result<Status> {
     let store = SqliteStore::open_existing(&config.data_dir)?;
+    let known = match &store {
+        Some(s) => s.daemons()?,
+        None => Vec::new(),
+    };
+    let (now, here) = (Utc::now(), super::daemon::host_name());
+    let (daemons, gone): (Vec<DaemonBeat>, Vec<DaemonBeat>) =
+        known.into_iter().partition(|d| alive(d, now, &here));
+    let last_daemon = if daemons.is_empty() {
+        gone.into_iter().next()
+    } else {
+        None
+    };
     let chosen: Vec<&SchemeConfig> = match only {
         Some(name) => match config.scheme(name) {
             Some(s) => vec![s],
@@ -142,11 +195,13 @@ pub fn collect(
     };
     let schemes = chosen
         .into_iter()
-        .map(|cfg| scheme_status(store.as_ref(), cfg, mappers, runs))
+        .map(|cfg| scheme_status(store.as_ref(), cfg, mappers, runs, &daemons))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(Status {
         config: config.path.display().to_string(),
         data_dir: config.data_dir.display().to_string(),
+        daemons,
+        last_daemon,
         schemes,
     })
 }
@@ -176,6 +231,36 @@ pub fn render(status: &Status) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "运行概况 · run overview");
     let _ = writeln!(out, "config {} · data {}", status.config, status.data_dir);
+    let z8 = zone(DEFAULT_UTC_OFFSET_SECS);
+    for d in &status.daemons {
+        let _ = writeln!(
+            out,
+            "daemon: running since {} {z8} (pid {} on {}, last heartbeat {}) · {}",
+            time(d.started_at, z8),
+            d.pid,
+            d.host,
+            time(d.last_beat, z8),
+            d.schemes.replace(',', ", ")
+        );
+    }
+    if status.daemons.is_empty() {
+        match &status.last_daemon {
+            Some(d) => {
+                let how = match d.stopped_at {
+                    Some(t) => format!("stopped at {} {z8}", time(t, z8)),
+                    None => format!("last heard of at {} {z8}", time(d.last_beat, z8)),
+                };
+                let _ = writeln!(
+                    out,
+                    "no daemon running (the last one, pid {} on {}, {how})",
+                    d.pid, d.host
+                );
+            }
+            None => {
+                let _ = writeln!(out, "no daemon running");
+            }
+        }
+    }
     if status.schemes.is_empty() {
         let _ = writeln!(out, "\n(no scheme configured)");
     }
@@ -211,16 +296,13 @@ pub fn render(status: &Status) -> String {
             out,
             "  next run      {}",
             match s.next_run {
-                Some(t) if t <= Utc::now() => format!(
-                    "due now (every {})",
-                    format_duration(std::time::Duration::from_secs(s.every_secs))
+                Some(t) if t <= Utc::now() => format!("due now ({})", s.schedule),
+                Some(t) => format!("{} {z} ({})", time(t, z), s.schedule),
+                None if !s.enabled => "never (disabled)".into(),
+                None => format!(
+                    "none scheduled: no daemon running (`duijie daemon` runs it {})",
+                    s.schedule
                 ),
-                Some(t) => format!(
-                    "{} {z} (every {})",
-                    time(t, z),
-                    format_duration(std::time::Duration::from_secs(s.every_secs))
-                ),
-                None => "never (disabled)".into(),
             }
         );
         let _ = writeln!(
@@ -285,9 +367,9 @@ pub fn render(status: &Status) -> String {
                 r.id,
                 r.kind.as_str(),
                 if r.outcome == RunOutcome::Running && !s.running {
-                    "interrupted"
+                    "interrupted".to_string()
                 } else {
-                    r.outcome.as_str()
+                    r.outcome.to_string()
                 },
                 time(r.started_at, z),
                 elapsed(r.started_at, r.ended_at),

@@ -74,13 +74,20 @@ impl<'s> Checker<'s, '_> {
             return true;
         }
         if self.is_field_in_scope(&name.name) {
+            let suggestion = if self.levels.len() > 1 {
+                format!("line_{}", name.name)
+            } else {
+                format!("{}_value", name.name)
+            };
             self.error(
-                codes::DUPLICATE_LOCAL,
+                codes::LOCAL_NAMED_LIKE_FIELD,
                 name.span,
                 format!("the local `{}` has the name of a source field", name.name),
             )
             .label("a source field of this name is in scope")
-            .help("give the local another name, so that every name means one thing");
+            .help(format!(
+                "a bare name means one thing: give the local another name (`let {suggestion} = …`)"
+            ));
             return true;
         }
         false
@@ -174,7 +181,7 @@ impl<'s> Checker<'s, '_> {
         );
         self.warn_unused_locals();
         self.levels.pop();
-        target.map(|_| {
+        target.map(|(_, field)| {
             let source = source.field_ref;
             (
                 path,
@@ -182,6 +189,7 @@ impl<'s> Checker<'s, '_> {
                     source,
                     level,
                     body,
+                    required: field.required,
                 },
             )
         })

@@ -141,7 +141,11 @@ impl Checker<'_, '_> {
                     p.span,
                     format!("`{}` is a parameter, it has no fields", first.name),
                 )
-                .label("a value, not a record");
+                .label("a value, not a record")
+                .help(format!(
+                    "pass the field itself as the argument and use `{}` alone",
+                    first.name
+                ));
                 return None;
             }
             return Some(arg);
@@ -649,12 +653,17 @@ impl Checker<'_, '_> {
     /// table.
     fn unknown_function(&mut self, func: &ast::Ident) {
         let defs: Vec<String> = self.defs.keys().cloned().collect();
-        let names = functions::NAMES
-            .iter()
-            .copied()
-            .chain(defs.iter().map(String::as_str));
-        let help = suggest(&func.name, names, || {
-            "see the functions in docs/language.md, or declare one with `def`".into()
+        let names = || {
+            functions::NAMES
+                .iter()
+                .copied()
+                .chain(defs.iter().map(String::as_str))
+        };
+        let help = suggest(&func.name, names(), || {
+            // `rnd` for `round`: an abbreviation is too far by edits.
+            super::report::abbreviated(&func.name, names()).unwrap_or_else(|| {
+                "see the functions in docs/language.md, or declare one with `def`".into()
+            })
         });
         self.unknown(
             codes::UNKNOWN_FUNCTION,

@@ -286,7 +286,9 @@ impl BuiltinCall<'_> {
 
     /// `to_date` / `try_date`, in `%Y-%m-%d` unless a format is given.
     fn parse_date(self, cx: &mut Checker<'_, '_>) -> Option<Expr> {
-        if !self.args_are(cx, &[Base::Str], &[Base::Str]) || !check_format_arg(cx, &self.args, 1) {
+        if !self.args_are(cx, &[Base::Str], &[Base::Str])
+            || !check_format_arg(cx, &self.args, 1, Reads::Date)
+        {
             return None;
         }
         let tryer = self.trying();
@@ -314,7 +316,7 @@ impl BuiltinCall<'_> {
     /// source's zone unless they are given.
     fn parse_datetime(self, cx: &mut Checker<'_, '_>) -> Option<Expr> {
         if !self.args_are(cx, &[Base::Str], &[Base::Str])
-            || !check_format_arg(cx, &self.args, 1)
+            || !check_format_arg(cx, &self.args, 1, Reads::DateTime)
             || !check_zone_arg(cx, &self.args, 2)
         {
             return None;
@@ -350,7 +352,7 @@ impl BuiltinCall<'_> {
     /// `format_datetime` of a date-time (in a zone), or of a date.
     fn format_datetime(self, cx: &mut Checker<'_, '_>) -> Option<Expr> {
         if !self.args_are(cx, &[Base::DateTime, Base::Date], &[Base::Str])
-            || !check_format_arg(cx, &self.args, 1)
+            || !check_format_arg(cx, &self.args, 1, Reads::Nothing)
             || !check_zone_arg(cx, &self.args, 2)
         {
             return None;
@@ -546,7 +548,22 @@ fn dec_args(cx: &mut Checker<'_, '_>, args: Vec<(Expr, Span)>) -> Option<Vec<Exp
 }
 
 /// A literal format argument must be a valid chrono format.
-fn check_format_arg(cx: &mut Checker<'_, '_>, args: &[(Expr, Span)], i: usize) -> bool {
+/// What a format argument is used to read, besides writing.
+#[derive(Clone, Copy)]
+enum Reads {
+    Nothing,
+    Date,
+    DateTime,
+}
+
+/// A literal format argument must be valid and, where it reads, able to
+/// read back what it writes (as the specs' formats).
+fn check_format_arg(
+    cx: &mut Checker<'_, '_>,
+    args: &[(Expr, Span)],
+    i: usize,
+    reads: Reads,
+) -> bool {
     let Some((
         Expr {
             kind: ExprKind::Const(Const::Str(fmt)),
@@ -557,7 +574,12 @@ fn check_format_arg(cx: &mut Checker<'_, '_>, args: &[(Expr, Span)], i: usize) -
     else {
         return true;
     };
-    if let Err(why) = validate_format(fmt) {
+    let checked = validate_format(fmt).and_then(|()| match reads {
+        Reads::Nothing => Ok(()),
+        Reads::Date => duijie_maplib::time::check_date_format(fmt),
+        Reads::DateTime => duijie_maplib::time::check_datetime_format(fmt),
+    });
+    if let Err(why) = checked {
         cx.error(
             codes::BAD_LITERAL,
             *sp,

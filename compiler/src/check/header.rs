@@ -10,7 +10,7 @@ use duijie_maplib::{SchemeMeta, TargetMeta};
 use super::report::{suggest, suggest_field, Repeat};
 use super::zone::parse_offset;
 use super::{const_base, Checker, Level, TargetObject};
-use crate::diag::codes;
+use crate::diag::{codes, Diagnostic};
 use crate::model::{self, Const};
 use crate::spec::{ApiSpec, FieldType, FormSpec, OperationSpec};
 
@@ -127,7 +127,10 @@ impl<'s> Checker<'s, '_> {
                     format!("`{what}` is given twice"),
                     Repeat::Given,
                     (file, first),
-                );
+                )
+                .help(format!(
+                    "a scheme has one `{what}`: keep the one you mean and remove the other"
+                ));
             }
         }
     }
@@ -167,7 +170,36 @@ impl<'s> Checker<'s, '_> {
         }
         self.warn_unused_locals();
         self.levels.pop();
+        if let (Some(number), Some(key), Some(target)) = (
+            &number_field,
+            header.number.first(),
+            form.and_then(|f| f.number_field.as_deref()),
+        ) {
+            // Said of a scheme that otherwise checks: next to errors it
+            // is noise.
+            let clean = !self.diags.iter().any(|d| d.is_error());
+            if clean && !body.fields.iter().any(|f| f.name == target) {
+                self.number_not_written(number, key, target);
+            }
+        }
         (id_field, number_field, body)
+    }
+
+    /// Warns that the bill number is never written to the form's number
+    /// field: duijie finds a bill it already wrote by that number, before
+    /// it sends it again.
+    fn number_not_written(&mut self, number: &str, key: &ast::KeyDecl, target: &str) {
+        let mut d = Diagnostic::warning(
+            codes::NUMBER_NOT_WRITTEN,
+            self.file,
+            key.span,
+            format!("the number `{number}` is not written to the form's number field `{target}`"),
+        );
+        d.label("the bill's number")
+            .help(format!(
+                "assign it: `{target} = {number}`; without it a bill cannot be found by its number before it is sent again"
+            ));
+        self.push(d);
     }
 
     /// Resolves an `id` / `number` key to a dotted path of a scalar field of

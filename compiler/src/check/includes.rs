@@ -24,9 +24,16 @@ impl Checker<'_, '_> {
                 if !e.expected.is_empty() {
                     d.label(format!("expected {}", join_or(&e.expected)));
                 }
-                if let Some(h) = e.help {
-                    d.help(h);
-                }
+                // Every error has a help line: the parser's hint for a known
+                // mistake, else what would have been accepted.
+                match e.help {
+                    Some(h) => d.help(h),
+                    None if !e.expected.is_empty() => d.help(format!(
+                        "write {} here (docs/language.md describes the syntax)",
+                        join_or(&e.expected)
+                    )),
+                    None => d.help("docs/language.md describes the syntax"),
+                };
                 self.push(d);
                 None
             }
@@ -196,7 +203,8 @@ impl Checker<'_, '_> {
             format!("the name `{}` is used twice", name.name),
             Repeat::Declared,
             first,
-        );
+        )
+        .help("tables and definitions share one namespace across a scheme and its includes: rename one of them");
         true
     }
 

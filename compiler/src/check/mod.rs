@@ -43,6 +43,12 @@ use crate::spec::{ApiSpec, Field, FieldType, FormSpec, Specs};
 
 pub use zone::parse_offset;
 
+/// Every built-in function's name (for editors; docs/language.md documents
+/// each).
+pub use functions::NAMES as FUNCTIONS;
+/// The sync variables a request parameter can be bound to.
+pub use source::SYNC as SYNC_VARIABLES;
+
 /// What checking one `.map` file produced.
 pub struct CheckOutput {
     /// The texts the diagnostics point into (the file and what it includes).
@@ -56,6 +62,72 @@ pub struct CheckOutput {
     pub is_library: bool,
     /// Every file read (the file itself and its includes).
     pub inputs: Vec<PathBuf>,
+    /// The tables of libraries this file read (its includes', or its own
+    /// when it is a library), and whether it used them; see
+    /// [`warn_unused_library_tables`].
+    pub library_tables: Vec<LibraryTable>,
+}
+
+/// A table declared in a library, as one checked file saw it.
+#[derive(Debug, Clone)]
+pub struct LibraryTable {
+    /// The library's canonical path.
+    pub path: PathBuf,
+    pub name: String,
+    /// Where it is declared, in the checked file's [`SourceFiles`].
+    pub file: FileId,
+    pub span: Span,
+    /// The checked file is a scheme that uses it.
+    pub used: bool,
+}
+
+/// Gives W0001 for every library table that none of `outputs` uses (a
+/// library's table is unused when no scheme checked with it reads it, and
+/// none of them that read it has errors). The
+/// warning goes to the first output that read the library, so put the files
+/// whose diagnostics are shown first.
+pub fn warn_unused_library_tables(outputs: &mut [CheckOutput]) {
+    use std::collections::HashSet;
+    let used: HashSet<(&Path, &str)> = outputs
+        .iter()
+        .flat_map(|o| &o.library_tables)
+        .filter(|t| t.used)
+        .map(|t| (t.path.as_path(), t.name.as_str()))
+        .chain(
+            // A file with errors may use what it did not get to: its
+            // libraries' tables are not called unused.
+            outputs
+                .iter()
+                .filter(|o| o.has_errors())
+                .flat_map(|o| &o.library_tables)
+                .map(|t| (t.path.as_path(), t.name.as_str())),
+        )
+        .collect();
+    let mut warnings: Vec<(usize, Diagnostic)> = Vec::new();
+    let mut warned: HashSet<(&Path, &str)> = HashSet::new();
+    for (i, o) in outputs.iter().enumerate() {
+        for t in &o.library_tables {
+            let key = (t.path.as_path(), t.name.as_str());
+            if used.contains(&key) || !warned.insert(key) {
+                continue;
+            }
+            let mut d = Diagnostic::warning(
+                codes::UNUSED_TABLE,
+                t.file,
+                t.span,
+                format!("table `{}` of a library is used by no scheme", t.name),
+            );
+            d.label("declared here")
+                .help("use it from a scheme with `name[key]`, or remove it from the library");
+            warnings.push((i, d));
+        }
+    }
+    for (i, d) in warnings {
+        outputs[i].diagnostics.push(d);
+    }
+    for o in outputs.iter_mut() {
+        dedup_diagnostics(&mut o.diagnostics);
+    }
 }
 
 impl CheckOutput {
@@ -68,24 +140,46 @@ impl CheckOutput {
 /// given, so pass it relative to where the user stands.
 pub fn check_file(path: &Path, specs: &Specs) -> CheckOutput {
     let mut files = SourceFiles::new();
-    match std::fs::read_to_string(path) {
-        Ok(text) => check_text(files, path, text, specs),
+    let name = path.display().to_string();
+    let d = match std::fs::read(path).map(String::from_utf8) {
+        Ok(Ok(text)) => return check_text(files, path, text, specs),
+        // Shown with the bad bytes replaced, pointing at the first.
+        Ok(Err(e)) => {
+            let at = e.utf8_error().valid_up_to();
+            let id = files.add(name, String::from_utf8_lossy(e.as_bytes()).into_owned());
+            let mut d = Diagnostic::error(
+                codes::CANNOT_READ,
+                id,
+                Span::new(at, at + '\u{FFFD}'.len_utf8()),
+                format!(
+                    "{} is not UTF-8: the byte at offset {at} is not part of a character",
+                    path.display()
+                ),
+            );
+            d.label(format!("byte {at}")).help(
+                "save the file as UTF-8 (a `.map` file is UTF-8 text; a byte-order mark is allowed)",
+            );
+            d
+        }
         Err(e) => {
-            let id = files.add(path.display().to_string(), String::new());
-            let d = Diagnostic::error(
+            let id = files.add(name, String::new());
+            let mut d = Diagnostic::error(
                 codes::CANNOT_READ,
                 id,
                 Span::default(),
                 format!("cannot read {}: {e}", path.display()),
             );
-            CheckOutput {
-                files,
-                diagnostics: vec![d],
-                scheme: None,
-                is_library: false,
-                inputs: vec![path.to_path_buf()],
-            }
+            d.help("check the path and its permissions");
+            d
         }
+    };
+    CheckOutput {
+        files,
+        diagnostics: vec![d],
+        scheme: None,
+        is_library: false,
+        inputs: vec![path.to_path_buf()],
+        library_tables: Vec::new(),
     }
 }
 
@@ -120,6 +214,19 @@ fn check_text(mut files: SourceFiles, path: &Path, text: String, specs: &Specs) 
     let mut diags = std::mem::take(&mut cx.diags);
     let inputs = std::mem::take(&mut cx.inputs);
     let is_library = matches!(scheme, Outcome::Library);
+    let library_tables = cx
+        .tables
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| is_library || !t.local)
+        .map(|(i, t)| LibraryTable {
+            path: includes::canonical(Path::new(cx.files.name(t.file))),
+            name: t.table.name.clone(),
+            file: t.file,
+            span: t.span,
+            used: !is_library && cx.used_tables.contains(&i),
+        })
+        .collect();
     drop(cx);
     dedup_diagnostics(&mut diags);
     let has_errors = diags.iter().any(|d| d.is_error());
@@ -132,6 +239,7 @@ fn check_text(mut files: SourceFiles, path: &Path, text: String, specs: &Specs) 
         diagnostics: diags,
         is_library,
         inputs,
+        library_tables,
     }
 }
 
@@ -316,16 +424,18 @@ impl Checker<'_, '_> {
                     return None;
                 }
             },
-            ast::LitKind::Dec(text) => match text.parse::<rust_decimal::Decimal>() {
+            // Read as a record's decimal is read, so that a literal that
+            // passes the check never fails a record.
+            ast::LitKind::Dec(text) => match duijie_maplib::dec::parse_dec(text) {
                 Ok(_) => model::Const::Dec(text.clone()),
                 Err(_) => {
                     self.error(
                         codes::BAD_LITERAL,
                         lit.span,
-                        format!("the decimal {text} cannot be represented exactly"),
+                        format!("the decimal {text} does not fit a decimal"),
                     )
-                    .label("more than 28 significant digits")
-                    .help("decimals keep at most 28 significant digits");
+                    .label("too many digits to be kept exactly")
+                    .help(format!("{}; write fewer digits", duijie_maplib::dec::FITS));
                     return None;
                 }
             },

@@ -79,7 +79,8 @@ impl Checker<'_, '_> {
                 format!("the {what} `{}` is set twice", name.name),
                 Repeat::Given,
                 (file, first),
-            );
+            )
+            .help(format!("set each {what} once: remove one of the two"));
             return false;
         }
         seen.insert(name.name.clone(), name.span);
@@ -103,6 +104,32 @@ pub(super) fn suggest<'c>(
     otherwise: impl FnOnce() -> String,
 ) -> String {
     did_you_mean(wanted, candidates).unwrap_or_else(otherwise)
+}
+
+/// "did you mean `C`?" for the one candidate that `wanted` abbreviates:
+/// the same first letter and every letter of `wanted` in `C`, in order
+/// (`rnd` → `round`, `fmt_dt` → `format_datetime`).
+pub(super) fn abbreviated<'c>(
+    wanted: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<String> {
+    let wanted = wanted.to_lowercase();
+    if wanted.chars().count() < 2 {
+        return None;
+    }
+    let fits = |c: &str| {
+        let c = c.to_lowercase();
+        if c.chars().next() != wanted.chars().next() {
+            return false;
+        }
+        let mut rest = c.chars();
+        wanted.chars().all(|w| rest.any(|x| x == w))
+    };
+    let mut found = candidates.into_iter().filter(|c| fits(c));
+    match (found.next(), found.next()) {
+        (Some(one), None) => Some(mean(one)),
+        _ => None,
+    }
 }
 
 fn mean(name: &str) -> String {

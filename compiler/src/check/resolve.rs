@@ -55,8 +55,18 @@ impl<'s> Checker<'s, '_> {
                             f.ty.name()
                         )
                     };
+                    let help = if f.ty == FieldType::Array {
+                        format!(
+                            "map the array into a target array: `TARGET[] <- {} < … {} … >`",
+                            keys.join("."),
+                            seg.name
+                        )
+                    } else {
+                        format!("use `{}` itself", keys.join("."))
+                    };
                     self.error(codes::SHAPE_SOURCE, seg.span, msg)
-                        .label(format!("`{}` cannot be reached this way", seg.name));
+                        .label(format!("`{}` cannot be reached this way", seg.name))
+                        .help(help);
                     return None;
                 }
                 fields = &f.children;

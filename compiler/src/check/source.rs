@@ -15,7 +15,7 @@ use crate::model::Const;
 use crate::spec::{self, ApiSpec, Field, FieldType};
 
 /// The sync variables a request parameter can be bound to.
-const SYNC: &[&str] = &[
+pub const SYNC: &[&str] = &[
     "LAST_SYNC_TIME",
     "CURRENT_TIME",
     "DAYS_AGO",
@@ -193,7 +193,8 @@ impl<'s> Checker<'s, '_> {
                 span,
                 format!("`{}` takes no arguments", name.name),
             )
-            .label("remove the parentheses");
+            .label("remove the parentheses")
+            .help(format!("write `{}` alone", name.name));
             return None;
         }
         Some(value)
@@ -256,7 +257,8 @@ impl<'s> Checker<'s, '_> {
                 name.name
             ),
         )
-        .label(format!("the {what} parameter is `{param}`"));
+        .label(format!("the {what} parameter is `{param}`"))
+        .help(format!("bind it to `{param}`: `{param} = {}`", name.name));
     }
 
     /// A time sync variable, which only a date or date-time parameter takes.
@@ -293,7 +295,7 @@ fn source_meta(api: &ApiSpec, params: Vec<ParamMeta>) -> SourceMeta {
     let window = api.window.as_ref().map(|w| WindowMeta {
         start_param: w.start.clone(),
         end_param: w.end.clone(),
-        max_days: w.max_days,
+        max_secs: w.max_secs(),
         format: api.datetime_format.clone(),
         utc_offset_secs: parse_offset(&api.zone).unwrap_or(8 * 3600),
     });

@@ -67,7 +67,8 @@ impl Checker<'_, '_> {
                     message,
                     Repeat::Given,
                     first,
-                );
+                )
+                .help("a key maps to one value: remove one of the two entries");
                 continue;
             }
             self.unify_table_type(

@@ -164,8 +164,14 @@ impl<'s> Checker<'s, '_> {
                         } else {
                             "a value, without fields"
                         };
+                        let help = if f.ty == FieldType::Array {
+                            format!("write `{path}[] <- SOURCE < {} = … >`", seg.name)
+                        } else {
+                            format!("assign `{path}` itself")
+                        };
                         self.error(codes::SHAPE_TARGET, seg.span, format!("`{path}` is {what}"))
-                            .label(format!("`{}` cannot be reached through `{path}`", seg.name));
+                            .label(format!("`{}` cannot be reached through `{path}`", seg.name))
+                            .help(help);
                     }
                     return None;
                 }

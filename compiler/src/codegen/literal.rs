@@ -101,11 +101,11 @@ pub fn meta(meta: &SchemeMeta) -> TokenStream {
             let start = string(&w.start_param);
             let end = string(&w.end_param);
             let format = string(&w.format);
-            let (max_days, offset) = (w.max_days, w.utc_offset_secs);
+            let (max_secs, offset) = (w.max_secs, w.utc_offset_secs);
             quote!(::core::option::Option::Some(#m::WindowMeta {
                 start_param: #start,
                 end_param: #end,
-                max_days: #max_days,
+                max_secs: #max_secs,
                 format: #format,
                 utc_offset_secs: #offset,
             }))
@@ -320,11 +320,12 @@ fn target_field(f: &TargetField) -> TokenStream {
             source,
             level,
             body,
+            required,
         } => {
             let source = field_ref(source);
             let level = Literal::usize_suffixed(*level);
             let body = block(body);
-            quote!(#tv::Array { source: #source, level: #level, body: #body })
+            quote!(#tv::Array { source: #source, level: #level, body: #body, required: #required })
         }
         TargetValue::List(blocks) => {
             let blocks = vec(blocks.iter().map(block));

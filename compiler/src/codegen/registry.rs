@@ -84,6 +84,9 @@ pub fn scheme_items(scheme: &Scheme, source: &SourceNode, body: &TokenStream) ->
                 text: &'r str,
                 out: &mut Vec<u8>,
             ) -> Result<::duijie_maplib::Mapped<'r>, MapError> {
+                ::duijie_maplib::json::check_record_size(text).map_err(|error| {
+                    error.at(NAME, ::duijie_maplib::json::record_id(text, ID_FIELD), String::new(), String::new())
+                })?;
                 let record = #record_ty::read(text).map_err(|error| {
                     error.at(NAME, ::duijie_maplib::json::record_id(text, ID_FIELD), String::new(), String::new())
                 })?;

@@ -347,6 +347,17 @@ enum Written {
     Maybe,
 }
 
+/// True when an object of `node` can end up with no field: then it is left
+/// out, as a null field is (`{}` is never written but for a bill).
+fn may_be_empty(node: &TargetNode) -> bool {
+    node.fields.iter().all(|slot| match &slot.kind {
+        TargetKind::Scalar { optional, .. } => *optional,
+        TargetKind::Object(child) => may_be_empty(child),
+        TargetKind::Array(_) => true,
+        TargetKind::Fixed(element, _) => may_be_empty(element),
+    })
+}
+
 /// The body of a struct's `write_json`.
 fn writer(node: &TargetNode) -> TokenStream {
     let mut body = TokenStream::new();
@@ -396,6 +407,22 @@ fn writer(node: &TargetNode) -> TokenStream {
                     written = Written::Field;
                 }
             }
+            TargetKind::Object(child) if may_be_empty(child) => {
+                // Written, then taken back when it is `{}`.
+                let open = opener(written, b"");
+                body.extend(quote! {
+                    let at = out.len();
+                    #open
+                    let inner = out.len();
+                    self.#ident.write_json(out);
+                    if out.len() == inner + 2 {
+                        out.truncate(at);
+                    }
+                });
+                if written == Written::Nothing {
+                    written = Written::Maybe;
+                }
+            }
             TargetKind::Object(_) => {
                 let open = opener(written, b"");
                 body.extend(quote! {
@@ -404,7 +431,56 @@ fn writer(node: &TargetNode) -> TokenStream {
                 });
                 written = Written::Field;
             }
-            TargetKind::Array(_) | TargetKind::Fixed(..) => {
+            TargetKind::Array(element) | TargetKind::Fixed(element, _) if may_be_empty(element) => {
+                // Empty elements are left out, and the array when none is left.
+                let open = opener(written, b"[");
+                body.extend(quote! {
+                    let at = out.len();
+                    #open
+                    let mut count = 0usize;
+                    for item in self.#ident.iter() {
+                        let element = out.len();
+                        if count > 0 {
+                            out.push(b',');
+                        }
+                        let inner = out.len();
+                        item.write_json(out);
+                        if out.len() == inner + 2 {
+                            out.truncate(element);
+                        } else {
+                            count += 1;
+                        }
+                    }
+                    if count == 0 {
+                        out.truncate(at);
+                    } else {
+                        out.push(b']');
+                    }
+                });
+                if written == Written::Nothing {
+                    written = Written::Maybe;
+                }
+            }
+            TargetKind::Array(_) => {
+                // Left out when it has no element.
+                let open = opener(written, b"[");
+                body.extend(quote! {
+                    if !self.#ident.is_empty() {
+                        #open
+                        for (index, item) in self.#ident.iter().enumerate() {
+                            if index > 0 {
+                                out.push(b',');
+                            }
+                            item.write_json(out);
+                        }
+                        out.push(b']');
+                    }
+                });
+                if written == Written::Nothing {
+                    written = Written::Maybe;
+                }
+            }
+            TargetKind::Fixed(..) => {
                 let open = opener(written, b"[");
                 body.extend(quote! {
                     #open

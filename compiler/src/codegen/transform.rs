@@ -394,9 +394,22 @@ impl<'s> TransformGen<'s> {
                     source,
                     level,
                     body,
+                    required,
                 },
                 TargetKind::Array(node),
-            ) => self.array(field, source, *level, body, node, stmts),
+            ) => {
+                let out = self.array(field, source, *level, body, node, stmts)?;
+                if *required {
+                    let at = &self.at;
+                    let (t, s) = (lit_str(&field.path), lit_str(&source.display));
+                    stmts.extend(quote! {
+                        if #out.is_empty() {
+                            return Err(#at.fail(#t, #s, ::duijie_maplib::error::required_target_empty()));
+                        }
+                    });
+                }
+                Ok(out)
+            }
             (TargetValue::List(blocks), TargetKind::Array(node)) => {
                 self.list(field, blocks, node, stmts)
             }

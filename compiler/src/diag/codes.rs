@@ -45,6 +45,7 @@ codes! {
     SHAPE_SOURCE = "E0202", "source field shape mismatch (scalar, object or array)";
     AMBIGUOUS_NAME = "E0302", "a name exists on more than one level";
     DUPLICATE_LOCAL = "E0303", "a local is defined twice";
+    LOCAL_NAMED_LIKE_FIELD = "E0304", "a local has the name of a source field in scope";
     TYPE_MISMATCH = "E0401", "type mismatch";
     MISSING_REQUIRED = "E0402", "a required target field is not assigned";
     DUPLICATE_ASSIGN = "E0403", "a target field is assigned twice";
@@ -59,6 +60,7 @@ codes! {
     RECURSIVE_DEF = "E0505", "a definition uses itself";
     UNUSED_TABLE = "W0001", "unused table";
     UNUSED_LOCAL = "W0002", "unused local";
+    NUMBER_NOT_WRITTEN = "W0003", "the number is not written to the form's number field";
 }
 
 /// Looks a code up by its id.

@@ -112,6 +112,7 @@ pub(crate) enum CValue {
         display: String,
         plan: LevelPlan,
         body: CBlock,
+        required: bool,
     },
     List(Vec<CBlock>),
 }
@@ -287,6 +288,7 @@ fn augment_fields(
                 source,
                 level,
                 body,
+                ..
             } => {
                 let Some(base) = locs.get(source.level) else {
                     continue;
@@ -525,6 +527,7 @@ impl Compiler<'_> {
                 source,
                 level,
                 body,
+                required,
             } => {
                 let (slot, shape) = match self.levels.get(source.level) {
                     Some(lp) => (
@@ -550,6 +553,7 @@ impl Compiler<'_> {
                     display: source.display.clone(),
                     plan,
                     body,
+                    required: *required,
                 }
             }
             TargetValue::List(blocks) => {

@@ -197,9 +197,16 @@ impl<'a> Run<'a> {
                     }
                 }
                 CValue::Object(sub) => {
+                    // Left out when it ends up `{}`.
+                    let (at, was_first) = (out.len(), first);
                     comma(out, &mut first);
                     write_key(out, &f.name);
+                    let inner = out.len();
                     self.object(sub, out)?;
+                    if out.len() == inner + 2 {
+                        out.truncate(at);
+                        first = was_first;
+                    }
                 }
                 CValue::Array {
                     source_level,
@@ -207,7 +214,9 @@ impl<'a> Run<'a> {
                     display,
                     plan,
                     body,
+                    required,
                 } => {
+                    let (at, was_first) = (out.len(), first);
                     comma(out, &mut first);
                     write_key(out, &f.name);
                     let raw = slot.and_then(|s| {
@@ -223,52 +232,89 @@ impl<'a> Run<'a> {
                         )
                     })?;
                     out.push(b'[');
-                    let mut n = 0usize;
+                    // `n` counts the elements not skipped (their index),
+                    // `written` those not left out as empty.
+                    let (mut n, mut written) = (0usize, 0usize);
                     for (i, el) in elements.into_iter().enumerate() {
                         self.src_idx.push(i);
                         self.tgt_idx.push(n);
                         let frame = self.element(plan, el, display, &f.path)?;
                         self.frames.push(frame);
-                        let pos = out.len();
-                        if n > 0 {
-                            out.push(b',');
-                        }
-                        let done = self.block(body, Some(&f.path), out)?;
-                        if let Done::Skipped(_) = done {
-                            out.truncate(pos);
-                        } else {
-                            n += 1;
+                        let done = self.element_block(body, &f.path, written, out)?;
+                        match done {
+                            Element::Skipped => {}
+                            Element::Empty => n += 1,
+                            Element::Written => (n, written) = (n + 1, written + 1),
                         }
                         self.frames.pop();
                         self.tgt_idx.pop();
                         self.src_idx.pop();
                     }
-                    out.push(b']');
+                    if *required && n == 0 {
+                        return Err(self.error(
+                            duijie_maplib::error::required_target_empty(),
+                            fill_path(&f.path, &self.tgt_idx),
+                            fill_path(display, &self.src_idx),
+                        ));
+                    }
+                    if written == 0 {
+                        out.truncate(at);
+                        first = was_first;
+                    } else {
+                        out.push(b']');
+                    }
                 }
                 CValue::List(blocks) => {
+                    let (at, was_first) = (out.len(), first);
                     comma(out, &mut first);
                     write_key(out, &f.name);
                     out.push(b'[');
-                    let mut n = 0usize;
+                    let (mut n, mut written) = (0usize, 0usize);
                     for b in blocks {
                         self.tgt_idx.push(n);
-                        let pos = out.len();
-                        if n > 0 {
-                            out.push(b',');
-                        }
-                        if let Done::Skipped(_) = self.block(b, Some(&f.path), out)? {
-                            out.truncate(pos);
-                        } else {
-                            n += 1;
+                        match self.element_block(b, &f.path, written, out)? {
+                            Element::Skipped => {}
+                            Element::Empty => n += 1,
+                            Element::Written => (n, written) = (n + 1, written + 1),
                         }
                         self.tgt_idx.pop();
                     }
-                    out.push(b']');
+                    if written == 0 {
+                        out.truncate(at);
+                        first = was_first;
+                    } else {
+                        out.push(b']');
+                    }
                 }
             }
         }
         out.push(b'}');
         Ok(())
+    }
+
+    /// Writes one element of a target array after `written` others: what
+    /// became of it (skipped and empty elements leave nothing).
+    fn element_block(
+        &mut self,
+        body: &'a CBlock,
+        array: &str,
+        written: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<Element, MapError> {
+        let pos = out.len();
+        if written > 0 {
+            out.push(b',');
+        }
+        let inner = out.len();
+        if let Done::Skipped(_) = self.block(body, Some(array), out)? {
+            out.truncate(pos);
+            return Ok(Element::Skipped);
+        }
+        if out.len() == inner + 2 {
+            out.truncate(pos);
+            return Ok(Element::Empty);
+        }
+        Ok(Element::Written)
     }
 
     /// Reads one array element into a new frame.
@@ -516,6 +562,15 @@ impl<'a> Run<'a> {
         }
         call(func, vals)
     }
+}
+
+/// What became of one element of a target array.
+enum Element {
+    /// A `skip` matched: it takes no index.
+    Skipped,
+    /// All its fields were null: it has an index but is left out.
+    Empty,
+    Written,
 }
 
 fn lit_value<'a>(l: &'a Lit) -> R<Value<'a>> {

@@ -110,6 +110,14 @@ impl Mapper for Interpreter {
     fn map_record<'r>(&self, record: &'r str, out: &mut Vec<u8>) -> Result<Mapped<'r>, MapError> {
         let start = out.len();
         let meta = &self.scheme.meta;
+        duijie_maplib::json::check_record_size(record).map_err(|error| {
+            error.at(
+                &meta.name,
+                duijie_maplib::json::record_id(record, &meta.id_field),
+                String::new(),
+                String::new(),
+            )
+        })?;
         let mut run = eval::Run::new(
             &self.prog,
             &meta.name,

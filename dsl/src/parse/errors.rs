@@ -315,11 +315,22 @@ pub(super) fn from_pest(src: &str, lexed: &Lexed, err: &pest::error::Error<Rule>
             format!("expected {}, found {found_text}", join_or(&words))
         }
     });
+    // Every error has a help line: a known mistake's, else what would do.
+    let help = ctx.help(lexed).unwrap_or_else(|| {
+        if words.is_empty() {
+            "remove it (docs/language.md describes the syntax)".to_string()
+        } else {
+            format!(
+                "write {} here (docs/language.md describes the syntax)",
+                join_or(&words)
+            )
+        }
+    });
     ParseError {
         span: found.span,
         message,
         expected: words,
-        help: ctx.help(lexed),
+        help: Some(help),
     }
 }
 
@@ -518,6 +529,21 @@ impl Ctx<'_> {
                 "`{field}[] = [< … >, < … >]` lists its elements one by one; to make one \
                  element per element of `{ftext}`, write `{field}[] <- {ftext} < … >`"
             ));
+        }
+        // Inside the options of `target … { … }`.
+        let in_options = self
+            .before
+            .iter()
+            .rev()
+            .map(|t| self.text(t))
+            .take_while(|t| *t != "}")
+            .any(|t| t == "target");
+        if words == ["a literal"] && in_options {
+            return Some(
+                "a target option takes a literal: `true`, `false`, a number or a string; \
+                 it cannot be computed"
+                    .into(),
+            );
         }
         if words == ["`else`"] {
             return Some("an `if` needs both branches: `if COND then A else B`".into());

@@ -36,6 +36,32 @@ fn account_keys(c: &RawConnection) -> [(&'static str, bool, &'static [Connection
     ]
 }
 
+/// Names people give the 旺店通 旗舰版 (Y platform) connection kind.
+const ULTIMATE_KINDS: [&str; 6] = [
+    "wdtys",
+    "wdt_ys",
+    "wdtqjb",
+    "wdt_qjb",
+    "wdt_ultimate",
+    "wdt_y",
+];
+
+/// Why the 旺店通 旗舰版 is refused.
+pub(crate) const ULTIMATE_REFUSED: &str =
+    "the 旺店通 旗舰版 (Y platform) API is not supported: its `start_time` filters on creation, not \
+     modification, so records edited after they were created would be missed without a word (it also \
+     differs in times, decimals and list keys); duijie reads 旺店通·企业版 openapi2 (kind = \"wdt\") and \
+     企业奇门 (kind = \"wdtqm\")";
+
+/// Whether `url` is the 旺店通 旗舰版 gateway (`wdt.wangdian.cn`, or a path
+/// ending in `/openapi` rather than openapi2's base).
+fn is_ultimate_url(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let host = host.split(':').next().unwrap_or(host).to_ascii_lowercase();
+    host == "wdt.wangdian.cn" || path.trim_end_matches('/').ends_with("openapi")
+}
+
 /// Calls per minute when the table does not say: 旺店通's limit for its
 /// sources, none of ours for 金蝶.
 fn default_rate_limit(kind: ConnectionKind) -> u32 {
@@ -47,10 +73,14 @@ fn default_rate_limit(kind: ConnectionKind) -> u32 {
 
 impl Checker<'_> {
     /// Checks the connection `name`.
+    /// `base` is the file's directory (`ca_file` is relative to it);
+    /// warnings go to `warnings`.
     pub(super) fn connection(
         &self,
         name: &str,
         raw: Spanned<RawConnection>,
+        base: &Path,
+        warnings: &mut Vec<ConfigWarning>,
     ) -> Result<ConnectionConfig, ConfigError> {
         let table = raw.span();
         let p = format!("connections.{name}");
@@ -58,6 +88,59 @@ impl Checker<'_> {
         let c = raw.into_inner();
         let kind = self.kind(&table, &p, &c.kind)?;
         let base_url = self.base_url(&table, &p, &c.base_url)?;
+        if kind != Kingdee && is_ultimate_url(&base_url) {
+            return Err(self.invalid(
+                span_or(&c.base_url, &table),
+                format!("{p}.base_url"),
+                ULTIMATE_REFUSED,
+            ));
+        }
+        let allow_insecure_http = c.allow_insecure_http.as_ref().is_some_and(|a| *a.get_ref());
+        let local = is_loopback_url(&base_url);
+        if base_url.starts_with("http://") && !local && !allow_insecure_http {
+            return Err(self.invalid(
+                span_or(&c.base_url, &table),
+                format!("{p}.base_url"),
+                "http:// to another machine sends the credentials and signatures in clear: use https://, \
+                 or set `allow_insecure_http = true` on this connection (a network you trust only)",
+            ));
+        }
+        if base_url.starts_with("http://") && !local {
+            warnings.push(ConfigWarning {
+                at: self.at(span_or(&c.base_url, &table), format!("{p}.base_url")),
+                message: "http:// to another machine: credentials and signatures go out in clear \
+                          (allowed by `allow_insecure_http`)"
+                    .into(),
+            });
+        }
+        if !local {
+            let inline = [
+                ("appsecret", &c.appsecret),
+                ("app_secret", &c.app_secret),
+                ("password", &c.password),
+            ];
+            for (key, v) in inline {
+                if let Some(v) = v {
+                    warnings.push(ConfigWarning {
+                        at: self.at(v.span(), format!("{p}.{key}")),
+                        message: format!(
+                            "a secret written in clear for a real host: put it in an environment variable \
+                             and name it with `{key}_env = \"DUIJIE_…\"` instead"
+                        ),
+                    });
+                }
+            }
+        }
+        let ca_file = match &c.ca_file {
+            None => None,
+            Some(f) => {
+                let path = base.join(f.get_ref());
+                if let Err(e) = crate::vendors::http::read_ca_file(&path) {
+                    return Err(self.invalid(f.span(), format!("{p}.ca_file"), e));
+                }
+                Some(path)
+            }
+        };
         let timeout = c
             .timeout
             .as_ref()
@@ -106,6 +189,8 @@ impl Checker<'_> {
             rate_limit_per_minute,
             max_page_size,
             account,
+            ca_file,
+            allow_insecure_http,
             at: self.at(table, p),
         })
     }
@@ -117,6 +202,9 @@ impl Checker<'_> {
         kind: &OptText,
     ) -> Result<ConnectionKind, ConfigError> {
         let text = self.required(table, p, "kind", kind.clone(), "wdt, wdtqm or kingdee")?;
+        if ULTIMATE_KINDS.contains(&text.to_ascii_lowercase().as_str()) {
+            return Err(self.invalid(span_or(kind, table), format!("{p}.kind"), ULTIMATE_REFUSED));
+        }
         ConnectionKind::parse(&text).ok_or_else(|| {
             self.invalid(
                 span_or(kind, table),

@@ -19,17 +19,6 @@ impl Checker<'_> {
         let p = format!("schemes.{name}");
         self.check_name(name, &table, &p, "scheme")?;
         let s = raw.into_inner();
-        let map_at = self.at_or(&s.map, &table, &p, "map");
-        let map = match s.map {
-            Some(m) if m.get_ref().trim().is_empty() => {
-                return Err(self.invalid(m.span(), format!("{p}.map"), "must not be empty"))
-            }
-            Some(m) => m.into_inner(),
-            None => name.to_string(),
-        };
-        let source = self.end(&table, &p, "source", s.source, connections)?;
-        let target = self.end(&table, &p, "target", s.target, connections)?;
-
         let every = s
             .every
             .as_ref()
@@ -41,6 +30,19 @@ impl Checker<'_> {
                 "must be at least 1s",
             ));
         }
+        let schedule = self.schedule(&table, &p, &s, every)?;
+        let backfill = self.backfill(&table, &p, &s)?;
+        let map_at = self.at_or(&s.map, &table, &p, "map");
+        let map = match s.map {
+            Some(m) if m.get_ref().trim().is_empty() => {
+                return Err(self.invalid(m.span(), format!("{p}.map"), "must not be empty"))
+            }
+            Some(m) => m.into_inner(),
+            None => name.to_string(),
+        };
+
+        let source = self.end(&table, &p, "source", s.source, connections)?;
+        let target = self.end(&table, &p, "target", s.target, connections)?;
         let page_size_at = self.at_or(&s.page_size, &table, &p, "page_size");
         if let Some(v) = &s.page_size {
             if *v.get_ref() == 0 {
@@ -96,6 +98,8 @@ impl Checker<'_> {
             source,
             target,
             every,
+            schedule,
+            backfill,
             page_size: s.page_size.map(Spanned::into_inner),
             batch_size: batch_size as usize,
             overlap: s
@@ -106,6 +110,7 @@ impl Checker<'_> {
             concurrency: concurrency as usize,
             on_change,
             enabled: s.enabled.unwrap_or(true),
+            submit_and_audit: s.submit_and_audit.unwrap_or(false),
             max_attempts,
             retry_base,
             retry_max,
@@ -113,6 +118,96 @@ impl Checker<'_> {
             map_at,
             page_size_at,
         })
+    }
+
+    /// `every` or `cron` (not both), within `only`.
+    fn schedule(
+        &self,
+        table: &Range<usize>,
+        p: &str,
+        s: &RawScheme,
+        every: Duration,
+    ) -> Result<schedule::Schedule, ConfigError> {
+        let every = match (&s.cron, &s.every) {
+            (Some(c), Some(_)) => {
+                return Err(self.invalid(
+                    c.span(),
+                    format!("{p}.cron"),
+                    "give either `every` or `cron`, not both",
+                ))
+            }
+            (Some(c), None) => schedule::Every::cron(c.get_ref())
+                .map_err(|e| self.invalid(c.span(), format!("{p}.cron"), e))?,
+            (None, _) => schedule::Every::Interval(every),
+        };
+        let only = match &s.only {
+            Some(o) => Some(
+                schedule::Window::parse(o.get_ref())
+                    .map_err(|e| self.invalid(o.span(), format!("{p}.only"), e))?,
+            ),
+            None => None,
+        };
+        let _ = table;
+        Ok(schedule::Schedule { every, only })
+    }
+
+    /// `backfill_days` with `backfill_every` or `backfill_cron`.
+    fn backfill(
+        &self,
+        table: &Range<usize>,
+        p: &str,
+        s: &RawScheme,
+    ) -> Result<Option<schedule::Backfill>, ConfigError> {
+        let every = match (&s.backfill_every, &s.backfill_cron) {
+            (Some(_), Some(c)) => {
+                return Err(self.invalid(
+                    c.span(),
+                    format!("{p}.backfill_cron"),
+                    "give either `backfill_every` or `backfill_cron`, not both",
+                ))
+            }
+            (Some(e), None) => {
+                if e.get_ref().0 < Duration::from_secs(1) {
+                    return Err(self.invalid(
+                        e.span(),
+                        format!("{p}.backfill_every"),
+                        "must be at least 1s",
+                    ));
+                }
+                Some(schedule::Every::Interval(e.get_ref().0))
+            }
+            (None, Some(c)) => Some(
+                schedule::Every::cron(c.get_ref())
+                    .map_err(|e| self.invalid(c.span(), format!("{p}.backfill_cron"), e))?,
+            ),
+            (None, None) => None,
+        };
+        match (&s.backfill_days, every) {
+            (Some(d), Some(every)) => {
+                if *d.get_ref() == 0 {
+                    return Err(self.invalid(
+                        d.span(),
+                        format!("{p}.backfill_days"),
+                        "must be at least 1",
+                    ));
+                }
+                Ok(Some(schedule::Backfill {
+                    days: *d.get_ref(),
+                    every,
+                }))
+            }
+            (Some(d), None) => Err(self.invalid(
+                d.span(),
+                format!("{p}.backfill_days"),
+                "needs `backfill_every` or `backfill_cron`: when the daemon reads the days again",
+            )),
+            (None, Some(_)) => Err(self.invalid(
+                table.clone(),
+                p,
+                "`backfill_days` is missing (how many days the scheduled backfill reads again)",
+            )),
+            (None, None) => Ok(None),
+        }
     }
 
     /// Where `key` of the table is, or the table when it does not give it.

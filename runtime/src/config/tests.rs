@@ -22,7 +22,7 @@ map = "wdt_po"
 source = "wdt"
 target = "kingdee"
 every = "1h30m"
-overlap = 120
+overlap = "2m"
 start = "2024-01-01"
 
 [schemes.another]
@@ -112,16 +112,24 @@ fn errors_name_the_line_and_key() {
     assert!(err(&wrong_end).contains(
         "schemes.po.target: connection \"wdt\" is of kind wdt, which cannot be a target"
     ));
-    let bad_dur = GOOD.replace("every = \"1h30m\"", "every = \"5 minutes\"");
+    let bad_dur = GOOD.replace("every = \"1h30m\"", "every = \"5 parsecs\"");
     let e = err(&bad_dur);
-    assert!(e.contains("line 21"), "{e}");
-    assert!(e.contains("unknown unit `minutes`"), "{e}");
+    assert!(
+        e.starts_with("dir/duijie.toml:21:9: schemes.po.every: "),
+        "{e}"
+    );
+    assert!(e.contains("unknown time unit \"parsecs\""), "{e}");
     let bad_start = GOOD.replace("start = \"2024-01-01\"", "start = \"yesterday\"");
     assert!(err(&bad_start)
         .starts_with("dir/duijie.toml:23:9: schemes.po.start: `yesterday` is not a date-time"));
     let typo = GOOD.replace("every = \"1h30m\"", "evrey = \"1h\"");
     let e = err(&typo);
-    assert!(e.contains("unknown field `evrey`"), "{e}");
+    assert!(
+        e.starts_with(
+            "dir/duijie.toml:21:1: schemes.po.evrey: unknown key `evrey`: did you mean `every`?"
+        ),
+        "{e}"
+    );
     let missing = GOOD.replace("sid = \"apidevnew2\"\n", "");
     assert_eq!(
         err(&missing),
@@ -156,7 +164,7 @@ fn errors_name_the_line_and_key() {
     let syntax = "[connections.wdt\nkind = 1";
     let e = err(syntax);
     assert!(
-        e.starts_with("dir/duijie.toml: TOML parse error at line 1"),
+        e.starts_with("dir/duijie.toml:1:17: (file): unclosed table"),
         "{e}"
     );
 }
@@ -177,7 +185,7 @@ fn durations_parse_and_print() {
         ("2h", 7200),
         ("1d", 86_400),
         ("1h30m", 5400),
-        ("45", 45),
+        ("1h 30m", 5400),
     ] {
         assert_eq!(
             parse_duration(text).unwrap(),
@@ -187,9 +195,255 @@ fn durations_parse_and_print() {
     }
     assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
     assert!(parse_duration("ten").is_err());
-    assert!(parse_duration("10").is_ok());
+    let bare = parse_duration("10").unwrap_err();
+    assert!(bare.contains("needs a unit"), "{bare}");
     assert!(parse_duration("10x").is_err());
     assert_eq!(format_duration(Duration::from_secs(5400)), "1h30m");
     assert_eq!(format_duration(Duration::from_millis(250)), "250ms");
     assert_eq!(format_duration(Duration::from_secs(86_400 + 60)), "1d1m");
+}
+
+#[test]
+fn the_wdt_ultimate_platform_is_refused_with_the_reason() {
+    let kind = GOOD.replacen("kind = \"wdt\"", "kind = \"wdtys\"", 1);
+    let e = err(&kind);
+    assert!(e.contains("connections.wdt.kind"), "{e}");
+    assert!(e.contains("旗舰版"), "{e}");
+    assert!(e.contains("creation, not modification"), "{e}");
+    for url in [
+        "http://wdt.wangdian.cn/openapi",
+        "https://api.example.com/openapi/",
+    ] {
+        let text = GOOD.replacen(
+            "base_url = \"http://127.0.0.1:8090\"",
+            &format!("base_url = \"{url}\""),
+            1,
+        );
+        let e = err(&text);
+        assert!(e.contains("connections.wdt.base_url"), "{url}: {e}");
+        assert!(e.contains("旗舰版"), "{e}");
+    }
+    // openapi2's own addresses are fine.
+    let text = GOOD.replacen("http://127.0.0.1:8090\"", "https://api.wangdian.cn\"", 1);
+    assert!(parse(&text).is_ok());
+}
+
+#[test]
+fn http_to_another_machine_is_refused_unless_allowed_then_warned() {
+    let remote = GOOD.replace(
+        "base_url = \"http://127.0.0.1:8090/k3cloud\"",
+        "base_url = \"http://erp.example.com/k3cloud\"",
+    );
+    let e = err(&remote);
+    assert!(
+        e.contains("duijie.toml:11:12: connections.kingdee.base_url")
+            && e.contains("in clear")
+            && e.contains("allow_insecure_http = true"),
+        "{e}"
+    );
+    let allowed = remote.replace(
+        "kind = \"kingdee\"",
+        "kind = \"kingdee\"\nallow_insecure_http = true",
+    );
+    let c = parse(&allowed).unwrap();
+    assert!(c.connection("kingdee").unwrap().insecure());
+    let w: Vec<String> = c.warnings.iter().map(ToString::to_string).collect();
+    assert!(
+        w.iter()
+            .any(|w| w.contains("connections.kingdee.base_url") && w.contains("in clear")),
+        "{w:?}"
+    );
+    // The secret written in clear for that real host: a warning naming the
+    // `_env` form.
+    assert!(
+        w.iter()
+            .any(|w| w.contains("connections.kingdee.app_secret") && w.contains("app_secret_env")),
+        "{w:?}"
+    );
+    // Loopback and https are fine, without a word.
+    for url in [
+        "http://localhost:8090/k3cloud",
+        "http://[::1]:8090/k3cloud",
+        "https://erp.example.com/k3cloud",
+    ] {
+        let text = GOOD.replace("http://127.0.0.1:8090/k3cloud", url);
+        let c = parse(&text).unwrap_or_else(|e| panic!("{url}: {e}"));
+        assert!(!c.connection("kingdee").unwrap().insecure(), "{url}");
+        let https = url.starts_with("https");
+        assert_eq!(
+            c.warnings.len(),
+            usize::from(https),
+            "{url}: {:?}",
+            c.warnings
+        );
+    }
+    assert!(parse(GOOD).unwrap().warnings.is_empty());
+}
+
+#[test]
+fn ca_file_is_relative_to_the_file_and_must_hold_certificates() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("duijie.toml");
+    let text = GOOD.replace(
+        "kind = \"kingdee\"",
+        "kind = \"kingdee\"\nca_file = \"internal-ca.pem\"",
+    );
+    let e = Config::parse(&text, &config).unwrap_err().to_string();
+    assert!(
+        e.contains("connections.kingdee.ca_file") && e.contains("internal-ca.pem"),
+        "{e}"
+    );
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tls/ca.pem"),
+        dir.path().join("internal-ca.pem"),
+    )
+    .unwrap();
+    let c = Config::parse(&text, &config).unwrap();
+    assert_eq!(
+        c.connection("kingdee").unwrap().ca_file.as_deref(),
+        Some(dir.path().join("internal-ca.pem").as_path())
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_file_with_secrets_in_clear_that_others_can_read_is_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("duijie.toml");
+    std::fs::write(&path, GOOD).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let c = Config::load(&path).unwrap();
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert!(
+        c.warnings[0].message.contains("mode 644") && c.warnings[0].message.contains("chmod 600"),
+        "{}",
+        c.warnings[0]
+    );
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(Config::load(&path).unwrap().warnings.is_empty());
+    // No secret in clear: nothing to say whoever reads it.
+    let env_only = GOOD.replace("app_secret = \"inline\"", "app_secret_env = \"X\"");
+    std::fs::write(&path, env_only).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert!(Config::load(&path).unwrap().warnings.is_empty());
+}
+
+#[test]
+fn a_bare_number_as_a_duration_asks_for_a_unit() {
+    let e = parse(&GOOD.replace("every = \"1h30m\"", "every = 5")).unwrap_err();
+    assert_eq!(e.code().0, "C0002");
+    let at = e.location().unwrap();
+    assert_eq!((at.line, at.key.as_str()), (21, "schemes.po.every"));
+    assert!(e.to_string().contains("a duration needs a unit"), "{e}");
+    assert!(e.to_string().contains("\"5m\""), "{e}");
+}
+
+#[test]
+fn a_misspelt_key_gets_the_closest_known_one() {
+    let e = parse(&GOOD.replace("every = \"1h30m\"", "evry = \"1h30m\"")).unwrap_err();
+    let ConfigError::UnknownKey {
+        key, suggestion, ..
+    } = &e
+    else {
+        panic!("{e:?}")
+    };
+    assert_eq!(key, "evry");
+    assert_eq!(suggestion.as_deref(), Some("every"));
+    assert_eq!(e.code().0, "C0003");
+    assert_eq!(e.help().as_deref(), Some("did you mean `every`?"));
+    let at = e.location().unwrap();
+    assert_eq!((at.line, at.column), (21, 1));
+    assert!(e.to_string().contains("did you mean `every`?"), "{e}");
+    // Far from every known key: the known keys are listed instead.
+    let e = parse(&GOOD.replace("every = \"1h30m\"", "zzzzzz = 1")).unwrap_err();
+    assert!(e.help().unwrap().contains("known keys: "), "{:?}", e.help());
+}
+
+#[test]
+fn wrong_types_say_what_to_write() {
+    let e = err(&GOOD.replace(
+        "[schemes.another]",
+        "[schemes.another]\nconcurrency = \"2\"",
+    ));
+    assert!(e.contains("expected a whole number"), "{e}");
+    assert!(!e.contains("u32"), "{e}");
+}
+
+#[test]
+fn an_empty_secret_variable_is_not_reported_as_unset() {
+    let set_empty = SecretSource::Env {
+        var: "DUIJIE_TEST_EMPTY_SECRET".into(),
+        at: Location {
+            file: Arc::from("duijie.toml"),
+            line: 1,
+            column: 1,
+            key: "connections.wdt.appsecret_env".into(),
+            span: None,
+        },
+    };
+    // SAFETY: no other test reads or writes this variable.
+    unsafe { std::env::set_var("DUIJIE_TEST_EMPTY_SECRET", "") };
+    let e = set_empty.resolve().unwrap_err().to_string();
+    assert!(e.contains("is set but empty"), "{e}");
+    let unset = SecretSource::Env {
+        var: "DUIJIE_TEST_UNSET_VARIABLE".into(),
+        at: Location {
+            file: Arc::from("duijie.toml"),
+            line: 1,
+            column: 1,
+            key: "k".into(),
+            span: None,
+        },
+    };
+    assert!(unset
+        .resolve()
+        .unwrap_err()
+        .to_string()
+        .contains("is not set"));
+}
+
+#[test]
+fn schedules_are_checked_where_they_are_written() {
+    let cron = GOOD.replace(
+        "every = \"1h30m\"",
+        "cron = \"0 */30 * * * *\"\nonly = \"08:00-22:00\"",
+    );
+    let c = parse(&cron).unwrap();
+    let po = c.scheme("po").unwrap();
+    assert_eq!(
+        po.schedule.to_string(),
+        "cron \"0 */30 * * * *\" within 08:00-22:00"
+    );
+    let both = GOOD.replace(
+        "every = \"1h30m\"",
+        "every = \"1h\"\ncron = \"0 0 * * * *\"",
+    );
+    assert!(err(&both).contains("schemes.po.cron: give either `every` or `cron`, not both"));
+    let bad = GOOD.replace("every = \"1h30m\"", "cron = \"every day\"");
+    assert!(err(&bad).contains("schemes.po.cron: not a cron expression"));
+    let only = GOOD.replace("every = \"1h30m\"", "only = \"8-22\"");
+    assert!(err(&only).contains("schemes.po.only: `8-22` is not a time-of-day window"));
+    let backfill = GOOD.replace(
+        "every = \"1h30m\"",
+        "backfill_days = 7\nbackfill_cron = \"0 0 3 * * *\"",
+    );
+    let b = parse(&backfill)
+        .unwrap()
+        .scheme("po")
+        .unwrap()
+        .backfill
+        .clone()
+        .unwrap();
+    assert_eq!(b.days, 7);
+    assert_eq!(
+        b.to_string(),
+        "backfill of the last 7 day(s) cron \"0 0 3 * * *\""
+    );
+    let alone = GOOD.replace("every = \"1h30m\"", "backfill_days = 7");
+    assert!(
+        err(&alone).contains("schemes.po.backfill_days: needs `backfill_every` or `backfill_cron`")
+    );
+    let no_days = GOOD.replace("every = \"1h30m\"", "backfill_every = \"1d\"");
+    assert!(err(&no_days).contains("`backfill_days` is missing"));
 }

@@ -10,7 +10,8 @@ use std::pin::Pin;
 
 use serde_json::value::RawValue;
 
-use crate::error::Error;
+use crate::error::{Error, ErrorKind, Vendor};
+use crate::state::Step;
 
 /// A boxed future, so the traits stay object-safe.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -47,6 +48,23 @@ pub enum BillResult {
     Transient { message: String },
     /// The answer says nothing about this bill.
     Unknown,
+    /// The answer has an error that names no bill, and does not say this
+    /// bill was saved: the error may be this bill's or another's of the
+    /// batch. The writer looks the bill up, and sends it again in smaller
+    /// batches, alone at last, where the error is its own.
+    Unattributed { message: String },
+}
+
+/// What happened to one bill of a step (Submit, Audit).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepResult {
+    /// Done, or found already done ("单据已经审核").
+    Done,
+    /// Refused (the target's message).
+    Refused { message: String },
+    /// The answer says nothing certain of this bill: try again (a step is
+    /// safe to repeat).
+    Unknown,
 }
 
 /// Writes bills to one target form and finds them again by number.
@@ -72,4 +90,24 @@ pub trait Target: Send + Sync {
 
     /// Checks that the target answers and accepts the credentials (logs in).
     fn check(&self) -> BoxFuture<'_, Result<(), Error>>;
+
+    /// Runs `step` on the saved bills `ids` (target ids) in one request.
+    /// Returns one result per id, in order. Targets without steps refuse.
+    fn step<'a>(
+        &'a self,
+        form_id: &'a str,
+        step: Step,
+        ids: &'a [String],
+        options: &'a [(String, serde_json::Value)],
+    ) -> BoxFuture<'a, Result<Vec<StepResult>, Error>> {
+        let _ = (form_id, ids, options);
+        Box::pin(async move {
+            Err(Error::new(
+                Vendor::Kingdee,
+                step.as_str(),
+                ErrorKind::Permanent,
+                "this target cannot submit or audit bills",
+            ))
+        })
+    }
 }

@@ -22,15 +22,16 @@
 mod io;
 mod reader;
 pub mod record;
+mod steps;
 pub mod window;
 mod writer;
 
-pub use io::{BillResult, BoxFuture, Source, SourcePage, Target};
+pub use io::{BillResult, BoxFuture, Source, SourcePage, StepResult, Target};
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use duijie_maplib::Mapper;
 use serde::Serialize;
 use tokio::sync::watch;
@@ -132,6 +133,8 @@ pub struct Settings {
     /// How many times a piece is read again when records moved while it
     /// was read, before the run stops for now.
     pub max_rereads: u32,
+    /// Submit, then audit, every saved bill as separate calls.
+    pub submit_and_audit: bool,
 }
 
 impl Settings {
@@ -151,6 +154,7 @@ impl Settings {
             retry: RetryPolicy::default(),
             lease: Duration::from_secs(600),
             max_rereads: 4,
+            submit_and_audit: false,
         }
     }
 
@@ -165,6 +169,7 @@ impl Settings {
         s.retry.max_attempts = cfg.max_attempts;
         s.retry.base = cfg.retry_base;
         s.retry.max = cfg.retry_max;
+        s.submit_and_audit = cfg.submit_and_audit;
         s
     }
 }
@@ -246,18 +251,21 @@ impl Shutdown {
 /// What a long run tells a progress display. Every method has a default
 /// that does nothing.
 pub trait Progress: Send + Sync {
-    /// A window piece starts.
+    /// A window piece starts; its ends are in the source's zone.
     fn piece(
         &self,
         _scheme: &str,
         _index: usize,
         _count: usize,
-        _start: DateTime<Utc>,
-        _end: DateTime<Utc>,
+        _start: DateTime<FixedOffset>,
+        _end: DateTime<FixedOffset>,
     ) {
     }
-    /// The source says the piece holds `total` records.
+    /// The source says the piece holds `total` records (once a piece: a
+    /// piece read again for moved records does not add to it).
     fn total(&self, _scheme: &str, _total: u64) {}
+    /// Calls wait `pause` for `who`'s rate limit (`旺店通`, `金蝶`).
+    fn paused(&self, _scheme: &str, _who: &str, _pause: Duration) {}
     /// `n` records read.
     fn read(&self, _scheme: &str, _n: u64) {}
     /// `n` bills written.
@@ -312,6 +320,9 @@ pub struct RunReport {
 pub enum EngineError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// `retry --id` names a dead letter the scheme does not have open.
+    #[error("scheme `{scheme}` has no open dead letter {id} (`duijie retry {scheme}` lists them)")]
+    NoDeadLetter { id: DeadLetterId, scheme: String },
 }
 
 /// Why a run stopped early.
@@ -474,7 +485,10 @@ impl Engine {
         let feed = writer::Feed::default();
         let reader = async {
             let result = self.read_pieces(scheme, run, &plan, &feed).await;
-            feed.finish();
+            match &result {
+                Err(Stop::Store(_)) => feed.abandon(),
+                _ => feed.finish(),
+            }
             result
         };
         let writer = self.drain(scheme, run, tries, Some(&feed));
@@ -505,8 +519,14 @@ impl Engine {
             if self.shutdown.requested() {
                 return Err(Stop::Shutdown);
             }
-            self.progress
-                .piece(&scheme.name, i, count, piece.start, piece.end);
+            let zone = scheme.settings.window.zone;
+            self.progress.piece(
+                &scheme.name,
+                i,
+                count,
+                piece.start.with_timezone(&zone),
+                piece.end.with_timezone(&zone),
+            );
             let pid = self.store.add_piece(
                 run,
                 &scheme.name,
@@ -521,44 +541,51 @@ impl Engine {
         Ok(())
     }
 
+    /// Maps the selected dead letters again, queues them and (with `write`)
+    /// writes them, as a run of kind retry. Nothing to retry is `Ok(None)`,
+    /// and no run is recorded; a dead letter that is not open is an error,
+    /// before any run is recorded.
     pub async fn retry(
         &self,
         scheme: &Scheme,
         selection: &RetrySelection,
         write: bool,
-    ) -> Result<RunReport, EngineError> {
+    ) -> Result<Option<RunReport>, EngineError> {
         let _lock = self.store.lock_scheme(&scheme.name)?;
+        let letters = match selection {
+            RetrySelection::All => self
+                .store
+                .dead_letters(&scheme.name, &DeadLetterFilter::default())?,
+            RetrySelection::Ids(ids) => {
+                let mut all = Vec::new();
+                for id in ids {
+                    let found = self.store.dead_letters(
+                        &scheme.name,
+                        &DeadLetterFilter {
+                            id: Some(*id),
+                            limit: 1,
+                        },
+                    )?;
+                    if found.is_empty() {
+                        return Err(EngineError::NoDeadLetter {
+                            id: *id,
+                            scheme: scheme.name.clone(),
+                        });
+                    }
+                    all.extend(found);
+                }
+                all
+            }
+        };
+        if letters.is_empty() {
+            return Ok(None);
+        }
         let recovered = self.store.recover(&scheme.name, self.now())?;
         let run = self
             .store
             .begin_run(&scheme.name, RunKind::Retry, self.now())?;
         let tries = writer::Tries::default();
         let result = async {
-            let letters = match selection {
-                RetrySelection::All => self
-                    .store
-                    .dead_letters(&scheme.name, &DeadLetterFilter::default())?,
-                RetrySelection::Ids(ids) => {
-                    let mut all = Vec::new();
-                    for id in ids {
-                        let found = self.store.dead_letters(
-                            &scheme.name,
-                            &DeadLetterFilter {
-                                id: Some(*id),
-                                limit: 1,
-                            },
-                        )?;
-                        if found.is_empty() {
-                            return Err(Stop::Failed(format!(
-                                "no open dead letter {id} for scheme `{}`",
-                                scheme.name
-                            )));
-                        }
-                        all.extend(found);
-                    }
-                    all
-                }
-            };
             let meta = scheme.mapper.meta();
             let mut buf = Vec::new();
             let mut records = Vec::new();
@@ -599,6 +626,7 @@ impl Engine {
         }
         .await;
         self.finish(scheme, run, RunKind::Retry, recovered, result)
+            .map(Some)
     }
 
     fn finish(
@@ -618,22 +646,36 @@ impl Engine {
             Err(Stop::Incomplete(m)) => (RunOutcome::Incomplete, Some(m)),
             Err(Stop::Failed(m)) => (RunOutcome::Failed, Some(m)),
             Err(Stop::Store(e)) => {
-                // Try to record the failure; the store may be unusable.
-                let _ = self.store.finish_run(
-                    run,
-                    RunOutcome::Failed,
-                    Some(&e.to_string()),
-                    self.now(),
-                );
                 self.progress.done(&scheme.name);
+                // Try to record the failure; the store may be unusable.
+                if let Err(also) =
+                    self.store
+                        .finish_run(run, RunOutcome::Failed, Some(&e.to_string()), self.now())
+                {
+                    tracing::debug!(scheme = %scheme.name, run, error = %also, "the failed run could not be recorded either");
+                }
                 return Err(EngineError::Store(e));
             }
         };
-        self.store
-            .finish_run(run, outcome, error.as_deref(), self.now())?;
         self.progress.done(&scheme.name);
         let overview = self.store.overview(&scheme.name, 1)?;
         let summary = overview.runs.into_iter().find(|r| r.id == run);
+        let failed = summary.as_ref().map_or(0, |s| s.counts.failed);
+        // Everything done, but some records are dead letters: a word of its
+        // own, so that an unattended installation does not read success.
+        let (outcome, error) = if outcome == RunOutcome::Succeeded && failed > 0 {
+            (
+                RunOutcome::SucceededWithDeadLetters,
+                Some(format!(
+                    "{failed} record(s) became dead letters; `duijie retry {}` lists them",
+                    scheme.name
+                )),
+            )
+        } else {
+            (outcome, error)
+        };
+        self.store
+            .finish_run(run, outcome, error.as_deref(), self.now())?;
         let report = RunReport {
             scheme: scheme.name.clone(),
             run_id: run,
@@ -654,6 +696,14 @@ impl Engine {
                 written = report.counts.written,
                 failed = report.counts.failed,
                 "run succeeded"
+            ),
+            RunOutcome::SucceededWithDeadLetters => tracing::warn!(
+                scheme = %scheme.name,
+                run,
+                read = report.counts.read,
+                written = report.counts.written,
+                failed = report.counts.failed,
+                "run finished with dead letters"
             ),
             _ => tracing::warn!(
                 scheme = %scheme.name,

@@ -72,7 +72,9 @@ impl Engine {
                     .read_until_short(s, run, pid, piece_arg, first, page_size, n0, feed)
                     .await;
             };
-            self.progress.total(&s.name, total);
+            if !careful {
+                self.progress.total(&s.name, total);
+            }
             if n0 < total.min(u64::from(page_size)) {
                 return Err(Stop::Failed(format!(
                     "{} returned {n0} records on its first page although {total} match and page_size is {page_size}: \
@@ -272,6 +274,7 @@ impl Engine {
                     }
                     let pause = policy.rate_limit_pause(streak);
                     tracing::info!(scheme = %s.name, page = page_no, ?pause, "source rate limit: pausing");
+                    self.progress.paused(&s.name, "旺店通", pause);
                     s.source_limit.pause(pause);
                 }
                 Err(e) if e.is_transient() || e.kind() == ErrorKind::SessionLost => {

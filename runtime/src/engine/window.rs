@@ -45,8 +45,8 @@ pub struct WindowSettings {
     pub overlap: Duration,
     pub lag: Duration,
     pub first_start: FirstStart,
-    /// Longest piece, in days (the API's limit; 0 = no limit).
-    pub max_days: u32,
+    /// Longest piece, in seconds (the API's limit; 0 = no limit).
+    pub max_secs: u64,
     /// The source's zone.
     pub zone: FixedOffset,
     /// Whether the API filters by time at all; if not, a run reads
@@ -65,9 +65,9 @@ impl WindowSettings {
         lag: Duration,
         first_start: FirstStart,
     ) -> Self {
-        let (max_days, offset, windowed, start_param) = match &meta.window {
+        let (max_secs, offset, windowed, start_param) = match &meta.window {
             Some(w) => (
-                w.max_days,
+                w.max_secs,
                 w.utc_offset_secs,
                 true,
                 Some(w.start_param.as_str()),
@@ -87,7 +87,7 @@ impl WindowSettings {
             overlap,
             lag,
             first_start,
-            max_days,
+            max_secs,
             zone: zone(offset),
             windowed,
             start_days_ago,
@@ -164,10 +164,10 @@ pub fn plan(
     };
     let mut pieces = Vec::new();
     if start < end {
-        let step = if settings.max_days == 0 {
-            None
-        } else {
-            Some(ChronoDuration::days(i64::from(settings.max_days)))
+        let step = match i64::try_from(settings.max_secs) {
+            Ok(0) => None,
+            Ok(secs) => Some(ChronoDuration::seconds(secs)),
+            Err(_) => None,
         };
         let mut s = start;
         while s < end {
@@ -290,7 +290,7 @@ mod tests {
             window: Some(WindowMeta {
                 start_param: "start_time".into(),
                 end_param: "end_time".into(),
-                max_days: 30,
+                max_secs: 30 * 86_400,
                 format: DEFAULT_FORMAT.into(),
                 utc_offset_secs: 28800,
             }),
@@ -333,6 +333,21 @@ mod tests {
         assert_eq!(p.pieces[1].end, utc("2024-03-01T01:59:00Z"));
         for piece in &p.pieces {
             assert!(piece.end - piece.start <= ChronoDuration::days(30));
+        }
+    }
+
+    /// A limit below a day (旺店通 trade_query: 60 minutes) splits by it.
+    #[test]
+    fn a_limit_of_60_minutes_splits_by_the_hour() {
+        let mut s = settings();
+        s.max_secs = 3_600;
+        let now = utc("2024-03-01T12:00:00Z");
+        let p = plan(&s, Some(utc("2024-03-01T09:10:00Z")), now, None);
+        // 09:00 (less the overlap) to 11:59 (less the lag): three pieces.
+        assert_eq!(p.pieces.len(), 3);
+        assert_eq!(p.pieces[0].end, utc("2024-03-01T10:00:00Z"));
+        for piece in &p.pieces {
+            assert!(piece.end - piece.start <= ChronoDuration::minutes(60));
         }
     }
 

@@ -9,7 +9,10 @@
 //! 2. the rest is sent in one save request; each bill's result is
 //!    recorded: saved → written (with the target's id); duplicate number →
 //!    looked up by number and recorded as written if found; rejected →
-//!    dead letter with the target's message; no result → to verify;
+//!    dead letter with the target's message; no result → looked up, and to
+//!    verify if not found; an error naming no bill (older servers) →
+//!    looked up, and those not found sent again in halves, down to one
+//!    bill, whose error is then its own (a dead letter);
 //! 3. a failure of the whole request puts the bills back: to verify when
 //!    the request may have been carried out, after a backoff with jitter
 //!    (or a pause of the account for a rate-limit answer, which is not
@@ -40,6 +43,10 @@ pub(crate) type Tries = Mutex<HashMap<QueueId, u32>>;
 #[derive(Debug, Default)]
 pub(crate) struct Feed {
     done: AtomicBool,
+    /// Reading stopped because the state store failed: the writer sends
+    /// nothing more (an outcome it cannot record would be a bill to look up
+    /// again), it only finishes the batches in flight.
+    abandoned: AtomicBool,
     more: Notify,
 }
 
@@ -53,6 +60,16 @@ impl Feed {
     pub(crate) fn finish(&self) {
         self.done.store(true, Ordering::Release);
         self.more.notify_one();
+    }
+
+    /// Reading stopped on a failure of the state store.
+    pub(crate) fn abandon(&self) {
+        self.abandoned.store(true, Ordering::Release);
+        self.finish();
+    }
+
+    fn is_abandoned(&self) -> bool {
+        self.abandoned.load(Ordering::Acquire)
     }
 
     fn is_done(&self) -> bool {
@@ -92,6 +109,12 @@ impl Engine {
                     stop = Some(Stop::Shutdown);
                     break;
                 }
+                if feed.is_some_and(Feed::is_abandoned) {
+                    // The reader's store error is the run's; this one is
+                    // not reported.
+                    stop = Some(Stop::Shutdown);
+                    break;
+                }
                 if batch > 1 && feed.is_some_and(|f| !f.is_done()) {
                     // While reading goes on, only full batches: the rest
                     // waits for more bills or the end of reading.
@@ -120,8 +143,12 @@ impl Engine {
                 match claimed {
                     Ok(items) if items.is_empty() => break,
                     Ok(items) => running.push(async move {
-                        let result = self.write_batch(s, &items, tries, streak).await;
-                        (items, result)
+                        let (mut outcomes, stop, limited) =
+                            self.write_batch(s, &items, tries, streak).await;
+                        if s.settings.submit_and_audit {
+                            then_submit(&mut outcomes);
+                        }
+                        (items, (outcomes, stop, limited))
                     }),
                     Err(e) => stop = Some(e),
                 }
@@ -129,6 +156,10 @@ impl Engine {
             if running.is_empty() {
                 if let Some(stop) = stop {
                     return Err(stop);
+                }
+                if feed.is_none_or(Feed::is_done) {
+                    // Saved bills wait for their Submit and Audit.
+                    self.run_steps(s, run).await?;
                 }
                 // Nothing to send now. Whether reading is over is read
                 // before the queue: once it is, every bill read is queued.
@@ -138,7 +169,20 @@ impl Engine {
                 let wait = due.map(|at| (at - self.now()).to_std().unwrap_or_default());
                 match reading {
                     None => match wait {
-                        None => return Ok(()),
+                        None => {
+                            // Steps in backoff: wait for the first.
+                            let scheme = s.name.clone();
+                            let step = self
+                                .stored(move |store| store.next_step_due(&scheme))
+                                .await?;
+                            match step {
+                                None => return Ok(()),
+                                Some(at) => {
+                                    self.sleep((at - self.now()).to_std().unwrap_or_default())
+                                        .await?
+                                }
+                            }
+                        }
                         Some(wait) => self.sleep(wait).await?,
                     },
                     Some(feed) => {
@@ -161,7 +205,9 @@ impl Engine {
             };
             let written = outcomes
                 .iter()
-                .filter(|(_, o)| matches!(o, WriteOutcome::Written { .. }))
+                .filter(|(_, o)| {
+                    matches!(o, WriteOutcome::Written { .. } | WriteOutcome::Saved { .. })
+                })
                 .count();
             let (scheme, now) = (s.name.clone(), self.now());
             let recorded = self
@@ -264,61 +310,143 @@ impl Engine {
             return (out, None, false);
         }
 
-        // 2. Send.
-        let bills: Vec<String> = send
-            .iter()
-            .map(|i| match &i.target_id {
-                Some(id) => with_target_id(&i.bill, id),
-                None => i.bill.clone(),
-            })
-            .collect();
-        let refs: Vec<&str> = bills.iter().map(String::as_str).collect();
-        if let Err(stop) = self.acquire(&s.target_limit).await {
-            // Shutdown before sending: nothing was sent.
-            for item in &send {
-                out.push((item.id, retry_now(self.now(), false, "not sent: stopping")));
-            }
-            return (out, Some(stop), false);
-        }
-        let results = match s.target.save(form, &refs, &meta.target.options).await {
-            Ok(r) => r,
-            Err(e) => {
-                // Sent: the bills may be in the target if the request may
-                // have been carried out.
-                let unknown = e.outcome_unknown();
-                let (stop, limited) =
-                    self.put_back(s, &send, &e, tries, streak, &|_| unknown, &mut out);
-                return (out, stop, limited);
-            }
-        };
+        // 2. Send, in one request. Bills the answer leaves open are looked
+        //    up; those not found whose answer had an error naming no bill are
+        //    sent again in smaller batches, down to one bill, where the
+        //    error is the bill's own.
         let mut duplicates: Vec<(&QueueItem, String)> = Vec::new();
         let mut stop = None;
-        for (i, item) in send.iter().enumerate() {
-            match results.get(i).cloned().unwrap_or(BillResult::Unknown) {
-                BillResult::Saved { id } => {
-                    out.push((item.id, WriteOutcome::Written { target_id: id }))
+        let mut groups: Vec<Vec<&QueueItem>> = vec![send];
+        let mut resend = false;
+        while let Some(group) = groups.pop() {
+            let bills: Vec<String> = group
+                .iter()
+                .map(|i| match &i.target_id {
+                    Some(id) => with_target_id(&i.bill, id),
+                    None => i.bill.clone(),
+                })
+                .collect();
+            let refs: Vec<&str> = bills.iter().map(String::as_str).collect();
+            if let Err(halt) = self.acquire(&s.target_limit).await {
+                // Shutdown before sending: nothing of these was sent (now).
+                for item in group.iter().chain(groups.iter().flatten()) {
+                    out.push((item.id, retry_now(self.now(), resend, "not sent: stopping")));
                 }
-                BillResult::Duplicate { message } => duplicates.push((item, message)),
-                BillResult::Rejected { message } => {
-                    tracing::warn!(scheme = %s.name, record = %item.record_id, reason = %message, "bill rejected by the target");
-                    out.push((item.id, WriteOutcome::Failed { reason: message }));
+                park(&mut out, duplicates, self.now());
+                return (out, Some(halt), false);
+            }
+            let results = match s.target.save(form, &refs, &meta.target.options).await {
+                Ok(r) => r,
+                Err(e) => {
+                    // Sent: the bills may be in the target if the request may
+                    // have been carried out.
+                    let unknown = e.outcome_unknown() || resend;
+                    let (halt, limited) =
+                        self.put_back(s, &group, &e, tries, streak, &|_| unknown, &mut out);
+                    for item in groups.iter().flatten() {
+                        out.push((
+                            item.id,
+                            retry_now(self.now(), true, "not sent again: a smaller batch failed"),
+                        ));
+                    }
+                    park(&mut out, duplicates, self.now());
+                    return (out, stop.or(halt), limited);
                 }
-                BillResult::Transient { message } => {
-                    let o = self.retry_later(s, item, tries, false, &message, &mut stop);
-                    out.push((item.id, o));
-                }
-                BillResult::Unknown => {
-                    let o = self.retry_later(
-                        s,
-                        item,
-                        tries,
-                        true,
-                        "the answer says nothing of this bill",
-                        &mut stop,
-                    );
-                    out.push((item.id, o));
+            };
+            let mut open: Vec<(&QueueItem, Option<String>)> = Vec::new();
+            for (i, item) in group.iter().copied().enumerate() {
+                match results.get(i).cloned().unwrap_or(BillResult::Unknown) {
+                    BillResult::Saved { id } => {
+                        out.push((item.id, WriteOutcome::Written { target_id: id }))
+                    }
+                    BillResult::Duplicate { message } => duplicates.push((item, message)),
+                    BillResult::Rejected { message } => {
+                        tracing::info!(scheme = %s.name, record = %item.record_id, reason = %message, "bill rejected by the target");
+                        out.push((item.id, WriteOutcome::Failed { reason: message }));
+                    }
+                    BillResult::Transient { message } => {
+                        let o = self.retry_later(s, item, tries, false, &message, &mut stop);
+                        out.push((item.id, o));
+                    }
+                    BillResult::Unknown => open.push((item, None)),
+                    BillResult::Unattributed { message } => open.push((item, Some(message))),
                 }
             }
+            if open.is_empty() {
+                continue;
+            }
+            let numbers: Vec<String> = open.iter().filter_map(|(i, _)| i.number.clone()).collect();
+            let found = if numbers.is_empty() {
+                Ok(HashMap::new())
+            } else {
+                self.find(s, form, number_field, &numbers).await
+            };
+            let found = match found {
+                Ok(found) => found,
+                Err(e) => {
+                    // Whether they were saved is still unknown.
+                    let items: Vec<&QueueItem> = open.iter().map(|(i, _)| *i).collect();
+                    let (halt, limited) =
+                        self.put_back(s, &items, &e, tries, streak, &|_| true, &mut out);
+                    for item in groups.iter().flatten() {
+                        out.push((
+                            item.id,
+                            retry_now(self.now(), true, "not sent again: lookup failed"),
+                        ));
+                    }
+                    park(&mut out, duplicates, self.now());
+                    return (out, stop.or(halt), limited);
+                }
+            };
+            let mut suspects: Vec<&QueueItem> = Vec::new();
+            for (item, message) in open {
+                if let Some(id) = item.number.as_ref().and_then(|n| found.get(n)) {
+                    out.push((
+                        item.id,
+                        WriteOutcome::Written {
+                            target_id: id.clone(),
+                        },
+                    ));
+                    continue;
+                }
+                match message {
+                    None => {
+                        let o = self.retry_later(
+                            s,
+                            item,
+                            tries,
+                            true,
+                            "the answer says nothing of this bill",
+                            &mut stop,
+                        );
+                        out.push((item.id, o));
+                    }
+                    Some(message) if group.len() == 1 => {
+                        tracing::warn!(scheme = %s.name, record = %item.record_id, reason = %message, "bill rejected by the target (sent alone)");
+                        out.push((item.id, WriteOutcome::Failed { reason: message }));
+                    }
+                    Some(message) if item.number.is_none() => out.push((
+                        item.id,
+                        WriteOutcome::Failed {
+                            reason: format!(
+                                "{message} (the answer names no bill, and this bill has no number to look it up by: \
+                                 check the target, then retry the dead letter)"
+                            ),
+                        },
+                    )),
+                    Some(_) => suspects.push(item),
+                }
+            }
+            if !suspects.is_empty() {
+                tracing::info!(scheme = %s.name, bills = suspects.len(), "the answer's errors name no bill: sending the bills not saved again in smaller batches");
+                let half = suspects.len().div_ceil(2);
+                // Popped last first: the first half is sent first.
+                let mut halves: Vec<Vec<&QueueItem>> =
+                    suspects.chunks(half).map(<[_]>::to_vec).collect();
+                halves.reverse();
+                groups.extend(halves);
+            }
+            resend = true;
         }
 
         // 3. A duplicate number: is it our own earlier write?
@@ -429,6 +557,7 @@ impl Engine {
             ErrorKind::RateLimited => {
                 let pause = s.settings.retry.rate_limit_pause(streak + 1);
                 tracing::info!(scheme = %s.name, ?pause, "target rate limit: pausing");
+                self.progress.paused(&s.name, "金蝶", pause);
                 s.target_limit.pause(pause);
                 for i in items {
                     out.push((
@@ -473,6 +602,31 @@ impl Engine {
                 )
             }
         }
+    }
+}
+
+/// Saved bills of a scheme that submits and audits as separate calls: each
+/// is recorded with its Submit waiting, in the same transaction.
+fn then_submit(outcomes: &mut [(QueueId, WriteOutcome)]) {
+    for (_, o) in outcomes.iter_mut() {
+        if let WriteOutcome::Written { target_id } = o {
+            *o = WriteOutcome::Saved {
+                target_id: std::mem::take(target_id),
+                then: crate::state::Step::Submit,
+            };
+        }
+    }
+}
+
+/// Bills with a duplicate number not yet looked up, when the batch must stop:
+/// looked up at their next turn.
+fn park(
+    out: &mut Vec<(QueueId, WriteOutcome)>,
+    duplicates: Vec<(&QueueItem, String)>,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    for (item, message) in duplicates {
+        out.push((item.id, retry_now(now, true, &message)));
     }
 }
 

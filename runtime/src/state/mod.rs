@@ -40,13 +40,33 @@ pub type PieceId = i64;
 pub type QueueId = i64;
 /// Identifies a dead letter.
 pub type DeadLetterId = i64;
+/// Identifies a daemon's heartbeat.
+pub type DaemonId = i64;
+
+/// A `duijie daemon`'s heartbeat: who it is, when it started, when it last
+/// said it was alive, and when it said it stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DaemonBeat {
+    pub id: DaemonId,
+    pub pid: i64,
+    pub host: String,
+    /// The schemes it runs, comma-separated.
+    pub schemes: String,
+    pub started_at: DateTime<Utc>,
+    pub last_beat: DateTime<Utc>,
+    pub stopped_at: Option<DateTime<Utc>>,
+}
 
 /// A failure of the state store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database reported an error.
-    #[error("state store: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    /// The database reported an error: what it means for an operator
+    /// (disk full, read-only, locked, damaged), and the file when known.
+    #[error("state store{}: {}", path.as_deref().map(|p| format!(" {p}")).unwrap_or_default(), describe_sqlite(.error))]
+    Sqlite {
+        path: Option<String>,
+        error: rusqlite::Error,
+    },
     /// The data directory or a lock file could not be used.
     #[error("state store: {path}: {source}")]
     Io {
@@ -69,6 +89,56 @@ pub enum StoreError {
     /// A stored value could not be read back.
     #[error("state store holds an unreadable value: {0}")]
     Corrupt(String),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> Self {
+        StoreError::Sqlite { path: None, error }
+    }
+}
+
+impl StoreError {
+    /// The same error, naming the database file `path` if it does not yet.
+    pub fn at(self, path: &str) -> Self {
+        match self {
+            StoreError::Sqlite { path: None, error } => StoreError::Sqlite {
+                path: Some(path.to_string()),
+                error,
+            },
+            other => other,
+        }
+    }
+}
+
+/// What a SQLite error means to an operator, said once (rusqlite's own text
+/// repeats SQLite's message after its code's).
+fn describe_sqlite(e: &rusqlite::Error) -> String {
+    use rusqlite::ErrorCode::*;
+    let rusqlite::Error::SqliteFailure(f, message) = e else {
+        return e.to_string();
+    };
+    let what = match f.code {
+        DiskFull => "disk full: free some space; nothing is lost, the next run goes on",
+        SystemIoFailure => {
+            "could not write to the disk (disk full, over the file-size limit, or failing): \
+             free some space or check the disk; nothing is lost, the next run goes on"
+        }
+        ReadOnly => "the file is read-only: check the permissions of the file and its directory",
+        CannotOpen => "cannot open the file: check that the data directory exists and is writable",
+        DatabaseBusy | DatabaseLocked => {
+            "the database is locked by another process for too long (is another duijie writing to it?)"
+        }
+        DatabaseCorrupt | NotADatabase => {
+            "the file is damaged or is not a duijie state store"
+        }
+        _ => {
+            return match message {
+                Some(m) => format!("{m} (SQLite code {})", f.extended_code),
+                None => format!("{f}"),
+            }
+        }
+    };
+    format!("{what} (SQLite code {})", f.extended_code)
 }
 
 /// Result of a store operation.
@@ -111,8 +181,11 @@ impl RunKind {
 pub enum RunOutcome {
     /// Still going (or its process died; the next run marks it `interrupted`).
     Running,
-    /// Every record of the window is written, skipped or dead-lettered.
+    /// Every record of the window is written or skipped.
     Succeeded,
+    /// Every record of the window is written, skipped or dead-lettered, and
+    /// some were dead-lettered in this run (`duijie retry` lists them).
+    SucceededWithDeadLetters,
     /// Stopped with work left (shutdown requested, target unavailable); the
     /// queue keeps it and the next run goes on from there.
     Incomplete,
@@ -127,6 +200,7 @@ impl RunOutcome {
         match self {
             RunOutcome::Running => "running",
             RunOutcome::Succeeded => "succeeded",
+            RunOutcome::SucceededWithDeadLetters => "succeeded_with_dead_letters",
             RunOutcome::Incomplete => "incomplete",
             RunOutcome::Failed => "failed",
             RunOutcome::Interrupted => "interrupted",
@@ -137,6 +211,7 @@ impl RunOutcome {
         Ok(match s {
             "running" => RunOutcome::Running,
             "succeeded" => RunOutcome::Succeeded,
+            "succeeded_with_dead_letters" => RunOutcome::SucceededWithDeadLetters,
             "incomplete" => RunOutcome::Incomplete,
             "failed" => RunOutcome::Failed,
             "interrupted" => RunOutcome::Interrupted,
@@ -145,9 +220,23 @@ impl RunOutcome {
     }
 }
 
+impl RunOutcome {
+    /// Whether the run did all its work (dead letters included).
+    pub fn finished(self) -> bool {
+        matches!(
+            self,
+            RunOutcome::Succeeded | RunOutcome::SucceededWithDeadLetters
+        )
+    }
+}
+
+/// For people: `succeeded with dead letters`.
 impl fmt::Display for RunOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        match self {
+            RunOutcome::SucceededWithDeadLetters => f.write_str("succeeded with dead letters"),
+            other => f.write_str(other.as_str()),
+        }
     }
 }
 
@@ -269,6 +358,14 @@ pub enum WriteOutcome {
         /// The target's id (FID).
         target_id: String,
     },
+    /// The bill is in the target, and `then` is its next step (a scheme that
+    /// submits and audits as separate calls): written, and the step waits
+    /// in the store until done.
+    Saved {
+        /// The target's id (FID).
+        target_id: String,
+        then: Step,
+    },
     /// The target rejected the bill for good: a dead letter.
     Failed { reason: String },
     /// Try again later.
@@ -278,6 +375,71 @@ pub enum WriteOutcome {
         /// The bill may have been written (outcome unknown): verify first.
         verify: bool,
         /// Whether this counts as a failed attempt (a rate-limit pause does not).
+        count_attempt: bool,
+        error: String,
+    },
+}
+
+/// A step after a save, for targets where saving does not submit and audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Submit,
+    Audit,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Submit => "submit",
+            Step::Audit => "audit",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Step> {
+        match s {
+            "submit" => Some(Step::Submit),
+            "audit" => Some(Step::Audit),
+            _ => None,
+        }
+    }
+
+    /// The step after this one.
+    pub fn next(self) -> Option<Step> {
+        match self {
+            Step::Submit => Some(Step::Audit),
+            Step::Audit => None,
+        }
+    }
+}
+
+/// Id of a waiting step.
+pub type StepId = i64;
+
+/// A saved bill waiting for a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepItem {
+    pub id: StepId,
+    pub record_id: String,
+    pub number: Option<String>,
+    /// The target's id of the saved bill.
+    pub target_id: String,
+    pub step: Step,
+    /// Failed attempts of this step so far.
+    pub attempts: i64,
+}
+
+/// The outcome of one step of one bill, recorded by [`Store::record_steps`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepOutcome {
+    /// Done (or found already done): the next step waits, or none is left.
+    Done,
+    /// Refused for good: a dead letter saying the bill is saved but not
+    /// through this step.
+    Failed { reason: String },
+    /// Try again at `at`.
+    Retry {
+        at: DateTime<Utc>,
         count_attempt: bool,
         error: String,
     },
@@ -486,6 +648,23 @@ pub trait Store: Send + Sync {
     /// Whether a piece is complete.
     fn piece_complete(&self, piece: PieceId) -> Result<bool>;
 
+    /// Up to `limit` steps of `scheme` due at `now`, oldest first. (Only the
+    /// scheme's runner, which holds its lock, takes them.)
+    fn due_steps(&self, scheme: &str, limit: usize, now: DateTime<Utc>) -> Result<Vec<StepItem>>;
+
+    /// Records the outcomes of steps: a step done makes way for the next one
+    /// (or leaves), a refused one becomes a dead letter, in one transaction.
+    fn record_steps(
+        &self,
+        run: RunId,
+        scheme: &str,
+        outcomes: &[(StepId, StepOutcome)],
+        now: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// When the next step of `scheme` falls due, if one waits.
+    fn next_step_due(&self, scheme: &str) -> Result<Option<DateTime<Utc>>>;
+
     /// Claims up to `limit` bills of `scheme` that are due, for `lease`.
     /// Bills whose lease expired (their writer died) come back marked
     /// *to verify*.
@@ -535,4 +714,20 @@ pub trait Store: Send + Sync {
         scheme: &str,
         record_id: &str,
     ) -> Result<Option<(String, Option<String>)>>;
+
+    /// A daemon starts (process `pid` on `host`, running `schemes`).
+    fn daemon_started(
+        &self,
+        pid: u32,
+        host: &str,
+        schemes: &str,
+        now: DateTime<Utc>,
+    ) -> Result<DaemonId>;
+
+    /// A daemon is alive at `now`, or (`stopped`) it stops.
+    fn daemon_beat(&self, id: DaemonId, now: DateTime<Utc>, stopped: bool) -> Result<()>;
+
+    /// The daemons not known to have stopped, and the last one started,
+    /// most recent first.
+    fn daemons(&self) -> Result<Vec<DaemonBeat>>;
 }

@@ -53,6 +53,7 @@ mod records;
 mod report;
 mod runs;
 mod schema;
+mod steps;
 
 /// The default store: a SQLite file in the data directory.
 pub struct SqliteStore {
@@ -76,6 +77,29 @@ fn io_err(path: &Path, source: std::io::Error) -> StoreError {
     StoreError::Io {
         path: path.display().to_string(),
         source,
+    }
+}
+
+/// Creates `dir` (and its parents) if missing, readable by its owner only.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates the file `path`, empty and readable by its owner only, unless it
+/// exists.
+fn private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }
 
@@ -116,18 +140,44 @@ impl SqliteStore {
 
     /// Opens (creating if needed) the store of the data directory `dir`,
     /// applying any pending migrations.
+    ///
+    /// The state holds whole source records (names, phone numbers,
+    /// addresses): a data directory it creates is the owner's only (0700),
+    /// and so is a new state file (0600; SQLite gives its log files the
+    /// same mode).
     pub fn open(dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+        private_dir(dir).map_err(|e| io_err(dir, e))?;
         let path = dir.join(Self::FILE);
-        let conn = Connection::open(&path)?;
+        private_file(&path).map_err(|e| io_err(&path, e))?;
+        let shown = path.display().to_string();
+        let conn = Connection::open(&path).map_err(|e| StoreError::from(e).at(&shown))?;
         let store = SqliteStore {
             conn: Mutex::new(conn),
             dir: Some(dir.to_path_buf()),
-            path: path.display().to_string(),
+            path: shown,
             memory_locks: Arc::default(),
         };
-        store.setup(true)?;
-        Ok(store)
+        // Another process opening the same new store (a daemon and
+        // `status`) can hold it while it turns on WAL or migrates, and
+        // SQLite answers "busy" at once there rather than waiting: try
+        // again for a while.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            match store.setup(true) {
+                Ok(()) => return Ok(store),
+                Err(StoreError::Sqlite {
+                    error: rusqlite::Error::SqliteFailure(f, _),
+                    ..
+                }) if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => return Err(e.at(&store.path)),
+            }
+        }
     }
 
     /// Opens an existing store without creating anything (for `status`):
@@ -184,7 +234,12 @@ impl SqliteStore {
     }
 
     fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-        transact(&mut self.conn(), f)
+        transact(&mut self.conn(), f).map_err(|e| e.at(&self.path))
+    }
+
+    /// Runs `f` on the connection (reads); errors name the file.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        f(&self.conn()).map_err(|e| e.at(&self.path))
     }
 
     /// [`Self::write`], with the commit synced to disk (see the module's
@@ -192,12 +247,15 @@ impl SqliteStore {
     /// before it.
     fn write_synced<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.conn();
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        let result = transact(&mut conn, f);
-        let reset = conn.pragma_update(None, "synchronous", "NORMAL");
-        let out = result?;
-        reset?;
-        Ok(out)
+        let synced = || -> Result<T> {
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            let result = transact(&mut conn, f);
+            let reset = conn.pragma_update(None, "synchronous", "NORMAL");
+            let out = result?;
+            reset?;
+            Ok(out)
+        };
+        synced().map_err(|e| e.at(&self.path))
     }
 }
 
@@ -254,7 +312,7 @@ impl Store for SqliteStore {
     }
 
     fn watermark(&self, scheme: &str) -> Result<Option<DateTime<Utc>>> {
-        runs::watermark(&self.conn(), scheme)
+        self.read(|c| runs::watermark(c, scheme))
     }
 
     fn set_watermark(&self, scheme: &str, value: Option<DateTime<Utc>>) -> Result<()> {
@@ -291,7 +349,7 @@ impl Store for SqliteStore {
     }
 
     fn piece_complete(&self, piece: PieceId) -> Result<bool> {
-        runs::piece_complete(&self.conn(), piece)
+        self.read(|c| runs::piece_complete(c, piece))
     }
 
     fn claim(
@@ -318,27 +376,45 @@ impl Store for SqliteStore {
     }
 
     fn next_due(&self, scheme: &str) -> Result<Option<DateTime<Utc>>> {
-        queue::next_due(&self.conn(), scheme)
+        self.read(|c| queue::next_due(c, scheme))
+    }
+
+    fn due_steps(&self, scheme: &str, limit: usize, now: DateTime<Utc>) -> Result<Vec<StepItem>> {
+        steps::due(&self.conn(), scheme, limit, ms(now))
+    }
+
+    fn record_steps(
+        &self,
+        run: RunId,
+        scheme: &str,
+        outcomes: &[(StepId, StepOutcome)],
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.write(|tx| steps::record(tx, run, scheme, outcomes, ms(now)))
+    }
+
+    fn next_step_due(&self, scheme: &str) -> Result<Option<DateTime<Utc>>> {
+        steps::next_due(&self.conn(), scheme)
     }
 
     fn due_count(&self, scheme: &str, now: DateTime<Utc>, limit: usize) -> Result<usize> {
-        queue::due_count(&self.conn(), scheme, ms(now), limit)
+        self.read(|c| queue::due_count(c, scheme, ms(now), limit))
     }
 
     fn queue_depth(&self, scheme: &str) -> Result<QueueDepth> {
-        report::queue_depth(&self.conn(), scheme)
+        self.read(|c| report::queue_depth(c, scheme))
     }
 
     fn dead_letters(&self, scheme: &str, filter: &DeadLetterFilter) -> Result<Vec<DeadLetter>> {
-        report::dead_letters(&self.conn(), scheme, filter)
+        self.read(|c| report::dead_letters(c, scheme, filter))
     }
 
     fn overview(&self, scheme: &str, last_runs: usize) -> Result<SchemeOverview> {
-        report::overview(&self.conn(), scheme, last_runs)
+        self.read(|c| report::overview(c, scheme, last_runs))
     }
 
     fn schemes(&self) -> Result<Vec<String>> {
-        report::schemes(&self.conn())
+        self.read(report::schemes)
     }
 
     fn record_status(
@@ -346,7 +422,25 @@ impl Store for SqliteStore {
         scheme: &str,
         record_id: &str,
     ) -> Result<Option<(String, Option<String>)>> {
-        report::record_status(&self.conn(), scheme, record_id)
+        self.read(|c| report::record_status(c, scheme, record_id))
+    }
+
+    fn daemon_started(
+        &self,
+        pid: u32,
+        host: &str,
+        schemes: &str,
+        now: DateTime<Utc>,
+    ) -> Result<DaemonId> {
+        self.write(|tx| runs::daemon_started(tx, pid, host, schemes, ms(now)))
+    }
+
+    fn daemon_beat(&self, id: DaemonId, now: DateTime<Utc>, stopped: bool) -> Result<()> {
+        self.write(|tx| runs::daemon_beat(tx, id, ms(now), stopped))
+    }
+
+    fn daemons(&self) -> Result<Vec<DaemonBeat>> {
+        self.read(runs::daemons)
     }
 }
 

@@ -61,14 +61,158 @@ pub struct Page {
     pub records: Vec<Box<RawValue>>,
 }
 
+thread_local! {
+    /// Certificates of private certificate authorities that clients built on
+    /// this thread trust besides the system's (see [`with_extra_roots`]).
+    static EXTRA_ROOTS: std::cell::RefCell<Vec<reqwest::Certificate>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Builds, with `build`, vendor clients that also trust `roots` (a
+/// connection's `ca_file`: a 金蝶 server hosted with an internal CA). The
+/// roots apply to the clients built inside `build` only.
+pub fn with_extra_roots<T>(roots: Vec<reqwest::Certificate>, build: impl FnOnce() -> T) -> T {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            EXTRA_ROOTS.with(|r| r.borrow_mut().clear());
+        }
+    }
+    EXTRA_ROOTS.with(|r| *r.borrow_mut() = roots);
+    let _reset = Reset;
+    build()
+}
+
+/// Reads the PEM certificates of `path` (a `ca_file`).
+pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<reqwest::Certificate>, String> {
+    let pem = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| format!("{} holds no usable PEM certificate: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{} holds no PEM certificate", path.display()));
+    }
+    Ok(certs)
+}
+
 /// Builds the HTTP client of one vendor client: rustls, the given overall
 /// timeout per call, a connect timeout of at most 10 s.
 pub(crate) fn build_http(vendor: Vendor, timeout: Duration) -> Result<reqwest::Client, Error> {
-    reqwest::Client::builder()
+    let roots = EXTRA_ROOTS.with(|r| r.borrow().clone());
+    let mut builder = reqwest::Client::builder()
         .timeout(timeout)
-        .connect_timeout(timeout.min(Duration::from_secs(10)))
+        .connect_timeout(timeout.min(Duration::from_secs(10)));
+    if !roots.is_empty() {
+        builder = builder.tls_certs_merge(roots);
+    }
+    builder
         .build()
         .map_err(|e| Error::from_reqwest(vendor, "client setup", e))
+}
+
+/// Why a request got no answer, for people, and whether retrying can help.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Cause {
+    /// `could not connect to erp.example.com:443: the host name is unknown (DNS: …)`.
+    pub message: String,
+    /// A wrong host name or an untrusted certificate fails the same way
+    /// every time: no retries.
+    pub permanent: bool,
+}
+
+/// Names the host and the cause of a failed request: DNS, refused,
+/// timeout, TLS certificate (and why), from the error's chain of causes.
+pub(crate) fn cause_of(err: &reqwest::Error) -> Cause {
+    let host = err.url().map(|u| {
+        let h = u.host_str().unwrap_or("?");
+        match u.port_or_known_default() {
+            Some(p) => format!("{h}:{p}"),
+            None => h.to_string(),
+        }
+    });
+    let mut chain: Vec<String> = Vec::new();
+    let mut io_kind = None;
+    let mut next: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
+    while let Some(e) = next {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            io_kind.get_or_insert(io.kind());
+        }
+        let text = e.to_string();
+        if !chain.iter().any(|c| c.contains(&text)) {
+            chain.push(text);
+        }
+        next = e.source();
+    }
+    let detail = chain.join(": ");
+    let lower = detail.to_lowercase();
+    let (what, permanent) = if lower.contains("certificate")
+        || lower.contains("tls") && lower.contains("handshake")
+    {
+        let why = if lower.contains("unknownissuer") || lower.contains("unknown issuer") {
+            "the certificate is not signed by a trusted authority (self-signed or an internal CA: set `ca_file` on the connection)"
+        } else if lower.contains("notvalidforname") || lower.contains("not valid for name") {
+            "the certificate is for another host name"
+        } else if lower.contains("expired") {
+            "the certificate has expired"
+        } else {
+            "the TLS certificate was refused"
+        };
+        (why.to_string(), true)
+    } else if lower.contains("dns error") || lower.contains("failed to lookup address") {
+        let temporary = lower.contains("temporary failure") || lower.contains("try again");
+        if temporary {
+            ("the name server did not answer (DNS)".to_string(), false)
+        } else {
+            (
+                "the host name is unknown (DNS): check `base_url`".to_string(),
+                true,
+            )
+        }
+    } else if io_kind == Some(std::io::ErrorKind::ConnectionRefused)
+        || lower.contains("connection refused")
+    {
+        (
+            "the connection was refused (is the server up, and is the port right?)".to_string(),
+            false,
+        )
+    } else if err.is_timeout() {
+        ("no answer in time (timeout)".to_string(), false)
+    } else if err.is_connect() {
+        ("the connection failed".to_string(), false)
+    } else if err.is_body() || err.is_decode() {
+        (
+            "the connection dropped while reading the answer".to_string(),
+            false,
+        )
+    } else {
+        ("the request failed".to_string(), false)
+    };
+    let verb = if err.is_connect() {
+        "could not connect to"
+    } else {
+        "request to"
+    };
+    let mut message = match &host {
+        Some(h) => format!("{verb} {h}: {what}"),
+        None => what,
+    };
+    if !detail.is_empty() {
+        message.push_str(&format!(" ({detail})"));
+    }
+    Cause { message, permanent }
+}
+
+/// The [`Error`] of a request that got no answer: host and cause named,
+/// DNS-not-found and certificate errors permanent.
+fn request_error(vendor: Vendor, api: &str, err: reqwest::Error) -> Error {
+    let cause = cause_of(&err);
+    let base = Error::from_reqwest(vendor, api, err);
+    let kind = if cause.permanent {
+        crate::error::ErrorKind::Permanent
+    } else {
+        base.kind()
+    };
+    let unknown = base.outcome_unknown() && !cause.permanent;
+    Error::new(vendor, api, kind, cause.message).with_outcome_unknown(unknown)
 }
 
 /// An answer with a success status (2xx).
@@ -90,7 +234,7 @@ pub(crate) async fn send(
         Ok(r) => r,
         Err(e) => {
             tracing::debug!(%vendor, api, elapsed_ms = started.elapsed().as_millis() as u64, "request failed");
-            return Err(Error::from_reqwest(vendor, api, e));
+            return Err(request_error(vendor, api, e));
         }
     };
     let status = response.status().as_u16();

@@ -22,6 +22,28 @@ mod wdt_family;
 use crate::config::ConnectionKind;
 use crate::error::{Error, ErrorKind, Vendor};
 
+/// Whether a vendor's message says "too many calls" in any platform's words:
+/// per-minute frequency (`频率`, `频繁`, `调用次数超过上限`), concurrency
+/// (`并发`), throttling (`限流`, `流控`), `call limit`, `too many requests`.
+/// Codes differ between platforms and versions; the words do not.
+pub fn says_rate_limited(message: &str) -> bool {
+    let lower = message.to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    has(&[
+        "频率",
+        "频繁",
+        "并发",
+        "限流",
+        "流控",
+        "次数超",
+        "call limit",
+        "calls limit",
+        "call-limit",
+        "too many requests",
+        "rate limit",
+    ]) || (lower.contains("次数") && has(&["上限", "超过", "超出"]))
+}
+
 /// Reads one answer of a scheme's source API exactly as its connector does:
 /// the same envelope (`{"code":0,…,"purchase_list":[…]}` for openapi2,
 /// `{"response":{…}}` for Qimen) and the same error for a vendor error
@@ -56,4 +78,31 @@ pub fn is_source_answer(source: &duijie_maplib::SourceMeta, body: &str) -> bool 
         return false;
     };
     top.contains_key(source.list_key.as_str()) || ANSWER_KEYS.iter().any(|k| top.contains_key(*k))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::says_rate_limited;
+
+    #[test]
+    fn rate_limits_in_each_platforms_words() {
+        for m in [
+            "超过每分钟最大调用频率限制，请稍后重试",
+            "并发请求数超过限制，请稍后重试",
+            "每分钟调用次数超过上限，请降低调用频率",
+            "接口调用次数已超出上限",
+            "当前接口并发请求数超过限制，请稍后重试",
+            "App Call Limited",
+            "Too Many Requests",
+        ] {
+            assert!(says_rate_limited(m), "{m}");
+        }
+        for m in [
+            "签名错误",
+            "page_size超过上限100",
+            "参数错误：时间跨度超过30天",
+        ] {
+            assert!(!says_rate_limited(m), "{m}");
+        }
+    }
 }

@@ -35,7 +35,7 @@ pub fn check_api_name(vendor: Vendor, api: &str) -> Result<(), Error> {
 pub fn classify(code: i64, message: &str) -> ErrorKind {
     let lower = message.to_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
-    if code == CODE_RATE_LIMITED || has(&["频率", "频繁", "次数超", "limit"]) {
+    if code == CODE_RATE_LIMITED || has(&["limit"]) || crate::vendors::says_rate_limited(message) {
         ErrorKind::RateLimited
     } else if has(&[
         "签名",
@@ -75,9 +75,11 @@ pub fn missing_key_message(
 }
 
 /// `total_count` and the records under `list_key` of a success object.
-/// A missing or `null` list is an empty page only when `total_count` is 0;
-/// otherwise it is a malformed answer naming the key (a wrong list key must
-/// not read as "no records").
+/// A missing or `null` list is an empty page when `total_count` is 0, or
+/// absent (servers send it on page 0 only: a later page past the end may
+/// have neither); with another total it is a malformed answer naming the
+/// key (a wrong list key must not read as "no records": page 0 has the
+/// total).
 pub fn page_from(
     vendor: Vendor,
     api: &str,
@@ -90,7 +92,7 @@ pub fn page_from(
         .and_then(http::count_of);
     let list = map.get(list_key).filter(|raw| raw.get().trim() != "null");
     let Some(list) = list else {
-        if total_count == Some(0) {
+        if total_count.is_none_or(|t| t == 0) {
             return Ok(Page {
                 total_count,
                 records: Vec::new(),

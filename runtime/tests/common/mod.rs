@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use duijie_maplib::{MapError, Mapped, Mapper, SchemeMeta};
-use duijie_runtime::engine::{BillResult, BoxFuture, Source, SourcePage, Target};
+use duijie_runtime::engine::{BillResult, BoxFuture, Source, SourcePage, StepResult, Target};
 use duijie_runtime::error::{Error, ErrorKind, Vendor};
+use duijie_runtime::state::Step;
 use serde_json::value::RawValue;
 use serde_json::Value;
 
@@ -319,6 +320,17 @@ pub struct FakeTarget {
     pub reject_supplier: Mutex<Option<String>>,
     /// Hangs (never answers) on this save call number, after carrying it out.
     pub hang_on_call: AtomicU64,
+    /// Rejects the bills with these numbers.
+    pub reject_numbers: Mutex<std::collections::BTreeSet<String>>,
+    /// An older server: a batch of several bills with a rejected one saves
+    /// none of them and answers an error that names no bill.
+    pub all_or_nothing: AtomicBool,
+    /// The Submit and Audit calls made: the step and the ids.
+    pub steps: Mutex<Vec<(Step, Vec<String>)>>,
+    /// Audits fail (target unavailable) while this is set.
+    pub audits_down: AtomicBool,
+    /// Ids audited.
+    pub audited: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl FakeTarget {
@@ -345,6 +357,22 @@ impl FakeTarget {
     }
 
     fn apply(&self, bills: &[&str]) -> Vec<BillResult> {
+        let rejected = |b: &&str| {
+            let v: Value = serde_json::from_str(b).unwrap();
+            let number = v["FBillNo"].as_str().unwrap_or_default().to_string();
+            self.reject_numbers.lock().unwrap().contains(&number)
+        };
+        if bills.len() > 1
+            && self.all_or_nothing.load(Ordering::SeqCst)
+            && bills.iter().any(rejected)
+        {
+            return bills
+                .iter()
+                .map(|_| BillResult::Unattributed {
+                    message: "物料不存在".into(),
+                })
+                .collect();
+        }
         let mut stored = self.bills.lock().unwrap();
         let mut saves = self.saves.lock().unwrap();
         bills
@@ -352,6 +380,11 @@ impl FakeTarget {
             .map(|b| {
                 let v: Value = serde_json::from_str(b).unwrap();
                 let number = v["FBillNo"].as_str().unwrap().to_string();
+                if self.reject_numbers.lock().unwrap().contains(&number) {
+                    return BillResult::Rejected {
+                        message: "物料不存在".into(),
+                    };
+                }
                 if let Some(bad) = self.reject_supplier.lock().unwrap().as_deref() {
                     if v["FSupplierId"]["FNumber"].as_str() == Some(bad) {
                         return BillResult::Rejected {
@@ -442,6 +475,25 @@ impl Target for FakeTarget {
                 .iter()
                 .filter_map(|n| stored.get(n).map(|(id, _)| (n.clone(), id.clone())))
                 .collect())
+        })
+    }
+
+    fn step<'a>(
+        &'a self,
+        _form_id: &'a str,
+        step: Step,
+        ids: &'a [String],
+        _options: &'a [(String, Value)],
+    ) -> BoxFuture<'a, Result<Vec<StepResult>, Error>> {
+        Box::pin(async move {
+            self.steps.lock().unwrap().push((step, ids.to_vec()));
+            if step == Step::Audit && self.audits_down.load(Ordering::SeqCst) {
+                return Err(kd_err(ErrorKind::Transient, "HTTP 503"));
+            }
+            if step == Step::Audit {
+                self.audited.lock().unwrap().extend(ids.iter().cloned());
+            }
+            Ok(ids.iter().map(|_| StepResult::Done).collect())
         })
     }
 

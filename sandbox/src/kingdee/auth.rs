@@ -330,8 +330,9 @@ pub(crate) fn check_login(
     Ok(())
 }
 
-/// A successful login's body.
-pub(crate) fn login_success(config: &KingdeeConfig, session: &str) -> Value {
+/// A successful login's body; `result_type` is 1, or −5 (DealWithForm) / −4
+/// (Wanning), which real servers answer with a valid session too.
+pub(crate) fn login_success(config: &KingdeeConfig, session: &str, result_type: i64) -> Value {
     let tz = json!({
         "OffsetTicks": 288_000_000_000_i64,
         "StandardName": "(UTC+08:00)北京，重庆，香港特别行政区，乌鲁木齐",
@@ -339,7 +340,12 @@ pub(crate) fn login_success(config: &KingdeeConfig, session: &str) -> Value {
         "Number": "1078_SYS",
         "CanBeUsed": true
     });
-    let mut answer = login_answer(1, None);
+    let message = match result_type {
+        -5 => Some("当前用户为系统管理员，登录后需要处理系统提示。"),
+        -4 => Some("用户密码即将过期，请及时修改密码。"),
+        _ => None,
+    };
+    let mut answer = login_answer(result_type, message);
     answer["MessageCode"] = json!("CheckPasswordPolicy");
     answer["Context"] = json!({
         "UserLocale": "zh-CN",
@@ -368,6 +374,14 @@ pub(crate) fn login_success(config: &KingdeeConfig, session: &str) -> Value {
     });
     answer["KDSVCSessionId"] = json!(session);
     answer["IsSuccessByAPI"] = json!(true);
+    answer
+}
+
+/// An unlicensed server's login answer: the form it wants shown
+/// (`BOS_CloudInspection`) and no session.
+pub(crate) fn login_unlicensed() -> Value {
+    let mut answer = login_answer(-5, Some("许可检查未通过，请联系系统管理员。"));
+    answer["FormId"] = json!("BOS_CloudInspection");
     answer
 }
 

@@ -10,6 +10,8 @@
 //! | `DynamicFormService.BatchSave` / `Save` | check ([`forms`], [`links`]) and store bills of `PUR_PurchaseOrder`, `STK_MISCELLANEOUS`, `SAL_OUTSTOCK`, `STK_InStock`, `SAL_RETURNSTOCK` |
 //! | `DynamicFormService.ExecuteBillQuery` / `BillQuery` | query stored bills ([`query`]) |
 //! | `DynamicFormService.View` | one bill by `Number` or `Id` |
+//! | `DynamicFormService.Submit` / `Audit` | submit, audit bills by `Ids` or `Numbers` ([`steps`]) |
+//! | `DynamicFormService.ExecuteOperation` | MsgCode 3 (操作标识为空) without `opNumber`; no operation carried out |
 //!
 //! The body may be `{"formid":…,"data":{…}}`, the same with `data` a JSON
 //! string, or positional `{"parameters":[formid, data]}`
@@ -27,12 +29,31 @@
 //! session, session-loss fault), 4 (unknown form or operation, bad filter),
 //! 5 (form id empty), 8 (malformed request), 9 (unknown query field), 10 (View
 //! found nothing), 14 `接口调用频率超出限制，请稍后重试` (rate-limit fault).
+//!
+//! Quirks of real servers ([`KingdeeQuirks`], `--kingdee-quirks`): older
+//! save answers (`legacy-save`: no `DIndex`, `MsgCode`, `SuccessEntitys`),
+//! the pseudo-error `AbstractInteractionResult.InteractionContext is null`
+//! on failed saves (`pseudo-error`), logins answering −5 or −4 with a valid
+//! session (`admin-login`, `warning-login`), an unlicensed server
+//! (`unlicensed`: the login answers the form `BOS_CloudInspection` and no
+//! session, other calls MsgCode 7 `许可错误`), a lost session said only in
+//! words (`session-words`: `会话已过期，请重新登录`, no MsgCode), query
+//! answers with floats and fractions of seconds (`float-query`: `100001.0`,
+//! `2024-01-02T09:18:04.96`), a rate limit said only in words
+//! (`rate-limit-words`: `当前接口并发请求数超过限制`, no MsgCode), a
+//! confirmation asked by stock bills (`stock-prompt`: the bill is not saved,
+//! its error is `更新库存时出现可以忽略的异常数据，是否继续？` and the answer's
+//! `Result.InteractionContext` names `STK_InvCheckResult`, unless
+//! `InterationFlags` names it and `IgnoreInterationFlag` is not false),
+//! `IsAutoSubmitAndAudit` not honoured (`no-auto-audit`: saved bills stay
+//! created until Submit and Audit).
 
 pub(crate) mod auth;
 pub(crate) mod forms;
 pub(crate) mod links;
 pub(crate) mod query;
 pub(crate) mod state;
+pub(crate) mod steps;
 pub(crate) mod store;
 
 use std::sync::Arc;
@@ -46,7 +67,7 @@ use serde_json::{json, Map, Value};
 
 use crate::app::App;
 use crate::clock::fmt_cst;
-use crate::config::Service;
+use crate::config::{KingdeeQuirks, Service};
 use crate::faults::Fault;
 use crate::http::{http_500, json_value, KillSwitch};
 use auth::Login;
@@ -56,7 +77,19 @@ use state::KingdeeState;
 use store::SaveError;
 
 pub(crate) const SESSION_LOST: &str = "会话信息已丢失，请重新登录";
+/// A lost session in the words of servers that send no MsgCode for it.
+pub(crate) const SESSION_EXPIRED_WORDS: &str = "会话已过期，请重新登录";
+/// An unlicensed server's answer to every call but a login (MsgCode 7).
+pub(crate) const LICENSE_ERROR: &str = "许可错误：当前数据中心没有WebAPI（第三方系统登录）的许可。";
+/// The confirmation a stock bill asks (quirk `stock-prompt`), and its
+/// interaction's form id.
+pub(crate) const STOCK_PROMPT: &str = "更新库存时出现可以忽略的异常数据，是否继续？";
+pub(crate) const STOCK_INTERACTION: &str = "STK_InvCheckResult";
+/// The pseudo-error older servers add to failed saves.
+pub(crate) const PSEUDO_ERROR: &str = "AbstractInteractionResult.InteractionContext is null";
 pub(crate) const RATE_LIMITED: &str = "接口调用频率超出限制，请稍后重试";
+/// A rate limit in the words of servers that send no MsgCode for it.
+pub(crate) const RATE_LIMITED_WORDS: &str = "当前接口并发请求数超过限制，请稍后重试";
 
 /// The operations served.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,6 +101,8 @@ enum Op {
     ExecuteBillQuery,
     BillQuery,
     View,
+    Step(steps::StepOp),
+    ExecuteOperation,
     Unknown,
 }
 
@@ -90,6 +125,9 @@ impl Op {
             ("dynamicformservice", "executebillquery") => Op::ExecuteBillQuery,
             ("dynamicformservice", "billquery") => Op::BillQuery,
             ("dynamicformservice", "view") => Op::View,
+            ("dynamicformservice", "executeoperation") => Op::ExecuteOperation,
+            ("dynamicformservice", "submit") => Op::Step(steps::StepOp::Submit),
+            ("dynamicformservice", "audit") => Op::Step(steps::StepOp::Audit),
             _ => Op::Unknown,
         };
         (op, name)
@@ -118,6 +156,19 @@ fn error_response(op: Op, msg_code: i64, message: &str) -> Response {
     json_value(&if op.is_query() { json!([[v]]) } else { v })
 }
 
+/// A lost session: MsgCode 1, or (quirk `session-words`) only words.
+fn session_lost(k: &KingdeeState, op: Op) -> Response {
+    if !k.quirks().session_words {
+        return error_response(op, 1, SESSION_LOST);
+    }
+    let v = json!({"Result": {"ResponseStatus": {
+        "ErrorCode": 500,
+        "IsSuccess": false,
+        "Errors": [{"FieldName": null, "Message": SESSION_EXPIRED_WORDS}]
+    }}});
+    json_value(&if op.is_query() { json!([[v]]) } else { v })
+}
+
 fn with_cookie(mut response: Response, session: Option<String>) -> Response {
     if let Some(s) = session {
         if let Ok(v) =
@@ -142,12 +193,20 @@ pub(crate) async fn handle(
     let fault = app.faults.roll(Service::Kingdee);
     match fault {
         Some(Fault::Http500) => return http_500(),
+        Some(Fault::RateLimit) if app.kingdee.quirks().rate_limit_words => {
+            let v = json!({"Result": {"ResponseStatus": {
+                "ErrorCode": 500,
+                "IsSuccess": false,
+                "Errors": [{"FieldName": null, "Message": RATE_LIMITED_WORDS}]
+            }}});
+            return json_value(&if op.is_query() { json!([[v]]) } else { v });
+        }
         Some(Fault::RateLimit) => return error_response(op, 14, RATE_LIMITED),
         Some(Fault::SessionLoss) if !matches!(op, Op::Login(_)) => {
             if let Some(s) = auth::session_id(&headers) {
                 app.kingdee.sessions.remove(&s);
             }
-            return error_response(op, 1, SESSION_LOST);
+            return session_lost(&app.kingdee, op);
         }
         Some(Fault::Drop {
             after_processing: false,
@@ -192,12 +251,15 @@ fn process(
         Err(_) if body.iter().all(u8::is_ascii_whitespace) => Value::Object(Map::new()),
         Err(e) => return error_response(op, 8, &format!("请求数据不是有效的JSON：{e}")),
     };
+    let quirks = k.quirks();
     if let Op::Login(login) = op {
         return match auth::check_login(&k.config, login, &body, now, app.config.max_skew_secs) {
+            Ok(()) if quirks.unlicensed => json_value(&auth::login_unlicensed()),
             Ok(()) => {
                 let session = k.sessions.create();
+                let result_type = quirks.login_result.unwrap_or(1);
                 with_cookie(
-                    json_value(&auth::login_success(&k.config, &session)),
+                    json_value(&auth::login_success(&k.config, &session, result_type)),
                     Some(session),
                 )
             }
@@ -218,24 +280,78 @@ fn process(
             auth::verify_signed_headers(&k.config, headers, path, now, app.config.max_skew_secs)
         {
             tracing::warn!("kingdee sandbox: signed headers rejected: {reason}");
-            return error_response(op, 1, SESSION_LOST);
+            return session_lost(k, op);
         }
         if !auth::session_id(headers).is_some_and(|s| k.sessions.touch(&s)) {
             new_session = Some(k.sessions.create());
         }
     } else if !auth::session_id(headers).is_some_and(|s| k.sessions.touch(&s)) {
-        return error_response(op, 1, SESSION_LOST);
+        return session_lost(k, op);
+    }
+    if quirks.unlicensed {
+        return error_response(op, 7, LICENSE_ERROR);
     }
 
+    // ExecuteOperation: `{"parameters":[formid, opNumber, data]}` or
+    // `{"formid":…,"opNumber":…,"data":…}`.
+    let body_operation = operation_of(&body);
     let (form_id, data) = form_and_data(body, op);
     let now_text = fmt_cst(now).replacen(' ', "T", 1);
     let answer = match op {
-        Op::Save | Op::BatchSave => save(k, op, form_id.as_deref(), data, &now_text),
-        Op::ExecuteBillQuery | Op::BillQuery => bill_query(k, op, data),
+        Op::Save | Op::BatchSave => save(k, op, form_id.as_deref(), data, &now_text, &quirks),
+        Op::ExecuteBillQuery | Op::BillQuery => bill_query(k, op, data, &quirks),
         Op::View => view(k, form_id.as_deref(), data),
+        Op::ExecuteOperation => execute_operation(k, &body_operation),
+        Op::Step(step) => match (form_id.as_deref().map(str::trim), data) {
+            (Some(form), Value::Object(data)) if k.form(form).is_some() => {
+                json_value(&steps::run(k, step, form, &data))
+            }
+            (None | Some(""), _) => error_response(op, 5, "表单Id（formid）不能为空。"),
+            (Some(form), Value::Object(_)) => {
+                error_response(op, 4, &format!("业务对象“{form}”不存在。"))
+            }
+            _ => error_response(op, 8, "参数data不能为空，应为包含Ids或Numbers的JSON对象。"),
+        },
         _ => error_response(op, 4, &format!("沙箱未提供服务方法“{name}”。")),
     };
     with_cookie(answer, new_session)
+}
+
+/// The operation (`opNumber`) and form of an `ExecuteOperation` body.
+fn operation_of(body: &Value) -> (Option<String>, Option<String>) {
+    if let Some(Value::Array(p)) = body.get("parameters") {
+        return (
+            p.first().and_then(value_text),
+            p.get(1).and_then(value_text),
+        );
+    }
+    (
+        body.get("formid").and_then(value_text),
+        body.get("opNumber").and_then(value_text),
+    )
+}
+
+/// `ExecuteOperation`: an empty operation is MsgCode 3 (操作标识为空); the
+/// sandbox carries out no other operation than Submit and Audit, which have
+/// their own services.
+fn execute_operation(
+    k: &KingdeeState,
+    (form, operation): &(Option<String>, Option<String>),
+) -> Response {
+    let op = Op::ExecuteOperation;
+    let operation = operation.as_deref().map(str::trim).unwrap_or_default();
+    if operation.is_empty() {
+        return error_response(op, 3, "操作标识为空，请传入opNumber。");
+    }
+    match form.as_deref().map(str::trim) {
+        None | Some("") => error_response(op, 5, "表单Id（formid）不能为空。"),
+        Some(f) if k.form(f).is_none() => error_response(op, 4, &format!("业务对象“{f}”不存在。")),
+        Some(_) => error_response(
+            op,
+            4,
+            &format!("沙箱未提供操作“{operation}”（提交与审核请用Submit、Audit）。"),
+        ),
+    }
 }
 
 /// `(formid, data)` of a body, taken out of it; `data` parsed when sent as
@@ -327,7 +443,14 @@ fn need_return(id: i64, data: &Map<String, Value>, fields: &[String]) -> Value {
     Value::Object(out)
 }
 
-fn save(k: &KingdeeState, op: Op, form_id: Option<&str>, data: Value, now: &str) -> Response {
+fn save(
+    k: &KingdeeState,
+    op: Op,
+    form_id: Option<&str>,
+    data: Value,
+    now: &str,
+    quirks: &KingdeeQuirks,
+) -> Response {
     let Some(form_id) = form_id.map(str::trim).filter(|f| !f.is_empty()) else {
         return error_response(op, 5, "表单Id（formid）不能为空。");
     };
@@ -354,8 +477,13 @@ fn save(k: &KingdeeState, op: Op, form_id: Option<&str>, data: Value, now: &str)
         verify_base_data: flag(get_ci(&data, "IsVerifyBaseDataField"), false),
         validate: flag(get_ci(&data, "ValidateFlag"), true),
     };
-    let audit = flag(get_ci(&data, "IsAutoSubmitAndAudit"), false);
+    let audit = flag(get_ci(&data, "IsAutoSubmitAndAudit"), false) && !quirks.no_auto_audit;
     let return_fields = list_of_strings(get_ci(&data, "NeedReturnFields"));
+    // Negative stock: a confirmation, unless the caller allows it.
+    let prompt = quirks.stock_prompt
+        && spec.form_id.eq_ignore_ascii_case("STK_MISCELLANEOUS")
+        && !(interaction_allowed(&data, STOCK_INTERACTION));
+    let mut asked = false;
 
     let mut successes = Vec::new();
     let mut errors = Vec::new();
@@ -374,6 +502,11 @@ fn save(k: &KingdeeState, op: Op, form_id: Option<&str>, data: Value, now: &str)
                     json!({"FieldName": p.field_name, "Message": p.message, "DIndex": index}),
                 );
             }
+            continue;
+        }
+        if prompt {
+            errors.push(json!({"FieldName": null, "Message": STOCK_PROMPT, "DIndex": index}));
+            asked = true;
             continue;
         }
         let need = |id: i64, data: &Map<String, Value>| {
@@ -398,6 +531,19 @@ fn save(k: &KingdeeState, op: Op, form_id: Option<&str>, data: Value, now: &str)
         }
     }
     let ok = errors.is_empty();
+    if quirks.pseudo_error && !ok {
+        errors.push(json!({"FieldName": null, "Message": PSEUDO_ERROR, "DIndex": 0}));
+    }
+    if quirks.legacy_save {
+        return json_value(&legacy_save_answer(errors, last));
+    }
+    let interaction = asked.then(|| {
+        json!({
+            "InteractionFormId": STOCK_INTERACTION,
+            "SimpleFormId": STOCK_INTERACTION,
+            "Messages": [{"Message": STOCK_PROMPT}]
+        })
+    });
     let mut result = json!({
         "ResponseStatus": {
             "ErrorCode": if ok { 0 } else { 500 },
@@ -413,10 +559,70 @@ fn save(k: &KingdeeState, op: Op, form_id: Option<&str>, data: Value, now: &str)
         result["Number"] = last.as_ref().map_or(json!(""), |(_, number)| json!(number));
     }
     result["NeedReturnData"] = Value::Array(returned);
+    if let Some(context) = interaction {
+        result["InteractionContext"] = context;
+    }
     json_value(&json!({ "Result": result }))
 }
 
-fn bill_query(k: &KingdeeState, op: Op, data: Value) -> Response {
+/// Whether the request's `InterationFlags` (`;` or `,` separated) name
+/// `interaction` and `IgnoreInterationFlag` (default true) lets it through.
+fn interaction_allowed(data: &Map<String, Value>, interaction: &str) -> bool {
+    let flags = get_ci(data, "InterationFlags")
+        .and_then(value_text)
+        .unwrap_or_default();
+    flag(get_ci(data, "IgnoreInterationFlag"), true)
+        && flags
+            .split([';', ','])
+            .any(|f| f.trim().eq_ignore_ascii_case(interaction))
+}
+
+/// An older server's save answer: no `DIndex`, `MsgCode` or
+/// `SuccessEntitys`; the last bill saved in `Id`/`Number`.
+fn legacy_save_answer(errors: Vec<Value>, last: Option<(i64, String)>) -> Value {
+    let ok = errors.is_empty();
+    let errors: Vec<Value> = errors
+        .into_iter()
+        .map(|mut e| {
+            if let Value::Object(o) = &mut e {
+                o.remove("DIndex");
+            }
+            e
+        })
+        .collect();
+    let mut status = json!({"IsSuccess": ok});
+    if !ok {
+        status["ErrorCode"] = json!(500);
+        status["Errors"] = Value::Array(errors);
+    }
+    let (id, number) = last.map_or((json!(""), json!("")), |(id, n)| (json!(id), json!(n)));
+    json!({"Result": {"ResponseStatus": status, "Id": id, "Number": number}})
+}
+
+/// A query cell as servers with the `float-query` quirk answer it: numbers
+/// as floats (`100001.0`), times with a fraction of a second.
+fn float_cell(v: Value) -> Value {
+    match v {
+        Value::Number(n) => {
+            let text = n.to_string();
+            match text.parse::<f64>() {
+                Ok(f) if f.is_finite() => json!(f),
+                _ => Value::Number(n),
+            }
+        }
+        Value::String(s)
+            if s.len() == 19
+                && s.as_bytes().get(10) == Some(&b'T')
+                && s.get(..4)
+                    .is_some_and(|y| y.bytes().all(|b| b.is_ascii_digit())) =>
+        {
+            Value::String(format!("{s}.96"))
+        }
+        other => other,
+    }
+}
+
+fn bill_query(k: &KingdeeState, op: Op, data: Value, quirks: &KingdeeQuirks) -> Response {
     let Value::Object(data) = data else {
         return error_response(op, 8, "参数data不能为空，应为查询条件的JSON对象。");
     };
@@ -435,7 +641,15 @@ fn bill_query(k: &KingdeeState, op: Op, data: Value) -> Response {
         );
     };
     let bills = k.store.all(&spec.form_id);
-    match request.run(spec, &bills) {
+    let rows = request.run(spec, &bills).map(|rows| {
+        if !quirks.float_query {
+            return rows;
+        }
+        rows.into_iter()
+            .map(|row| row.into_iter().map(float_cell).collect())
+            .collect()
+    });
+    match rows {
         Ok(rows) if op == Op::BillQuery => {
             let objects: Vec<Value> = rows
                 .into_iter()

@@ -1,10 +1,12 @@
 //! The state of the 金蝶 sandbox: its settings, live sessions, stored bills
 //! and the specs of the forms it serves.
 
+use std::sync::Mutex;
+
 use super::auth::Sessions;
 use super::forms::FormSpec;
 use super::store::BillStore;
-use crate::config::KingdeeConfig;
+use crate::config::{KingdeeConfig, KingdeeQuirks};
 
 /// Kingdee's state: sessions, stored bills, form specs.
 #[derive(Debug)]
@@ -13,6 +15,9 @@ pub(crate) struct KingdeeState {
     pub sessions: Sessions,
     pub store: BillStore,
     pub forms: Vec<FormSpec>,
+    /// Bills submitted, not yet audited.
+    pub submitted: super::steps::Submitted,
+    quirks: Mutex<KingdeeQuirks>,
 }
 
 impl KingdeeState {
@@ -21,8 +26,22 @@ impl KingdeeState {
             sessions: Sessions::new(config.session_idle, salt),
             store: BillStore::new(),
             forms: FormSpec::builtin(),
+            submitted: super::steps::Submitted::default(),
+            quirks: Mutex::new(config.quirks.clone()),
             config,
         }
+    }
+
+    /// The quirks shown now.
+    pub(crate) fn quirks(&self) -> KingdeeQuirks {
+        self.quirks
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn set_quirks(&self, quirks: KingdeeQuirks) {
+        *self.quirks.lock().unwrap_or_else(|e| e.into_inner()) = quirks;
     }
 
     pub(crate) fn form(&self, id: &str) -> Option<&FormSpec> {

@@ -630,6 +630,21 @@ impl BillStore {
         let f = forms.get(&form_key(form))?;
         f.single(f.position(id)?)
     }
+
+    /// Marks bill `id` audited (`FDocumentStatus` C); false when no such bill.
+    pub(crate) fn set_audited(&self, form: &str, id: i64) -> bool {
+        let mut forms = self.lock();
+        let Some(f) = forms.get_mut(&form_key(form)) else {
+            return false;
+        };
+        match f.position(id) {
+            Some(pos) => {
+                f.recs[pos].audited = true;
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 fn set_system_fields(

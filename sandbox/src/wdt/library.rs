@@ -39,19 +39,19 @@ pub enum LibraryKind {
     /// Purchase stock-ins (`stockin_order_query_purchase`): the stock-ins of
     /// type 1 of an audited purchase order, id = `stockin_id`.
     PurchaseIn,
-    /// Return stock-ins (`stockin_order_query_refund`), id = `stockin_id`.
+    /// Return stock-ins (`stockin_order_query_refund`): the stock-ins of
+    /// `order_type` 3, id = `stockin_id`.
     Refund,
 }
 
 /// Qimen methods served here.
 pub(crate) const QIMEN_SALES: &str = "wdt.stockout.order.query.trade";
 
-/// The modified-time indexes of the sales and the returns (purchase
-/// stock-ins are stock-ins: their index is the data set's).
+/// The modified-time index of the sales (purchase and return stock-ins
+/// are stock-ins: their index is the data set's).
 #[derive(Debug)]
 pub(crate) struct LibraryDocs {
     sales: RwLock<DocIndex>,
-    refunds: RwLock<DocIndex>,
 }
 
 impl LibraryDocs {
@@ -59,9 +59,6 @@ impl LibraryDocs {
         LibraryDocs {
             sales: RwLock::new(DocIndex::build(config.sales_outs, |i| {
                 generator.sales_base_time(i)
-            })),
-            refunds: RwLock::new(DocIndex::build(config.refunds, |i| {
-                generator.refund_base_time(i)
             })),
         }
     }
@@ -319,16 +316,19 @@ impl DataSet {
 
     fn refund_page(&self, q: &Query) -> Answer {
         let g = &self.generator;
-        let ix = read(&self.library.refunds);
+        let ix = self.read(DocKind::StockIn);
         let len = ix.len();
         let named = (q.number.is_some() || q.src_order_no.is_some()).then(|| {
             let mut found: Vec<u32> = Vec::new();
             if let Some(n) = &q.number {
-                found.extend(index_of(n, "RK", 6).filter(|&i| i < len && g.refund_no(i) == *n));
+                found.extend(
+                    index_of(n, "RK", 7)
+                        .filter(|&i| i < len && g.is_refund(i) && g.stockin_no(i) == *n),
+                );
             }
             if let Some(src) = &q.src_order_no {
-                let by_src =
-                    index_of(src, "RT", 7).filter(|&i| i < len && g.refund_src_no(i) == *src);
+                let by_src = index_of(src, "RT", 7)
+                    .filter(|&i| i < len && g.is_refund(i) && g.refund_src_no(i) == *src);
                 if q.number.is_some() {
                     found.retain(|i| by_src == Some(*i));
                 } else {
@@ -340,10 +340,16 @@ impl DataSet {
         // Without `status`, only completed returns (the API's default).
         let status = q.status.clone().or_else(|| Some("80".to_owned()));
         let (total, rows) = page(&ix, q, named, |i| {
-            in_list(&status, &g.refund_keys(i).status.to_string())
+            let k = g.stockin_keys(i);
+            g.is_refund(i)
+                && in_list(&status, k.status)
+                && in_list(&q.warehouse_no, catalog::WAREHOUSES[k.warehouse].no)
         });
         drop(ix);
-        let docs: Vec<_> = rows.into_iter().map(|(i, t)| g.refund(i, t)).collect();
+        let docs: Vec<_> = rows
+            .into_iter()
+            .filter_map(|(i, t)| g.refund(i, t))
+            .collect();
         Answer {
             list_key: "stockin_list",
             total,
@@ -355,7 +361,7 @@ impl DataSet {
     pub(crate) fn library_count(&self, kind: LibraryKind) -> u32 {
         match kind {
             LibraryKind::SalesOut => read(&self.library.sales).len(),
-            LibraryKind::Refund => read(&self.library.refunds).len(),
+            LibraryKind::Refund => self.count(DocKind::StockIn),
             LibraryKind::PurchaseIn => self.count(DocKind::StockIn),
         }
     }
@@ -371,8 +377,8 @@ impl DataSet {
                 serde_json::to_value(g.sales_out(i, t)).ok()
             }
             LibraryKind::Refund => {
-                let t = read(&self.library.refunds).time(i)?;
-                serde_json::to_value(g.refund(i, t)).ok()
+                let t = self.read(DocKind::StockIn).time(i)?;
+                serde_json::to_value(g.refund(i, t)?).ok()
             }
             LibraryKind::PurchaseIn => {
                 let t = self.read(DocKind::StockIn).time(i)?;
@@ -389,8 +395,9 @@ impl DataSet {
             .collect();
         let lock = match kind {
             LibraryKind::SalesOut => &self.library.sales,
-            LibraryKind::Refund => &self.library.refunds,
-            LibraryKind::PurchaseIn => return self.touch(DocKind::StockIn, ids, t),
+            LibraryKind::Refund | LibraryKind::PurchaseIn => {
+                return self.touch(DocKind::StockIn, ids, t)
+            }
         };
         lock.write()
             .unwrap_or_else(|e| e.into_inner())

@@ -79,6 +79,100 @@ impl BizError {
     pub(crate) fn rate_limited() -> Self {
         BizError::new(RATE_LIMIT_CODE, RATE_LIMIT_MESSAGE)
     }
+
+    /// The rate-limit answer of `app`: code 100, or (quirk
+    /// `rate-limit-words`) the concurrency and the per-minute wordings, by
+    /// turns, with other codes.
+    pub(crate) fn rate_limited_by(app: &crate::app::App) -> Self {
+        if !app.wdt_quirks().rate_limit_words {
+            return BizError::rate_limited();
+        }
+        match app.turn() % 2 {
+            0 => BizError::new(5, "并发请求数超过限制，请稍后重试"),
+            _ => BizError::new(6, "每分钟调用次数超过上限，请降低调用频率"),
+        }
+    }
+}
+
+/// The records of a page as the answer writes them: as generated, or (quirk
+/// `loose-types`) every other record with its number-like strings as JSON
+/// numbers of the same text and its unset times as `null`.
+pub(crate) fn records_text(app: &crate::app::App, records: String) -> String {
+    if !app.wdt_quirks().loose_types {
+        return records;
+    }
+    fn loosen(v: serde_json::Value, empty_time: &str) -> serde_json::Value {
+        use serde_json::Value;
+        match v {
+            Value::String(s) if s == empty_time => Value::Null,
+            Value::String(s) if is_json_number(&s) => {
+                serde_json::from_str(&s).unwrap_or(Value::String(s))
+            }
+            Value::Array(a) => Value::Array(a.into_iter().map(|x| loosen(x, empty_time)).collect()),
+            Value::Object(o) => Value::Object(
+                o.into_iter()
+                    .map(|(k, x)| (k, loosen(x, empty_time)))
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+    let Ok(serde_json::Value::Array(list)) = serde_json::from_str::<serde_json::Value>(&records)
+    else {
+        return records;
+    };
+    let empty_time = app.config.data.empty_time.clone();
+    let list: Vec<serde_json::Value> = list
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            if i % 2 == 1 {
+                loosen(r, &empty_time)
+            } else {
+                r
+            }
+        })
+        .collect();
+    serde_json::Value::Array(list).to_string()
+}
+
+/// Whether `s` is a JSON number as written (`10.0000`, `-3`, `0.5`; not
+/// `0003` or `1,000`).
+fn is_json_number(s: &str) -> bool {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = digits
+        .split_once('.')
+        .map_or((digits, None), |(i, f)| (i, Some(f)));
+    !int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && (int == "0" || !int.starts_with('0'))
+        && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+#[test]
+fn json_numbers_as_written() {
+    for s in ["10.0000", "-3", "0", "0.5", "946.9436"] {
+        assert!(is_json_number(s), "{s}");
+    }
+    for s in [
+        "0003", "1,000", "", "-", "1.", ".5", "1e3", "CG001", "10.0000 ",
+    ] {
+        assert!(!is_json_number(s), "{s}");
+    }
+}
+
+/// The `total_count` of a page as the answer writes it: a number, or (quirk
+/// `total-first-page`) a string on page 0 and nothing on the others.
+pub(crate) fn total_field(app: &crate::app::App, page_no: u32, total: u64) -> String {
+    if !app.wdt_quirks().total_first_page {
+        return format!("\"total_count\":{total},");
+    }
+    if page_no == 0 {
+        format!("\"total_count\":\"{total}\",")
+    } else {
+        String::new()
+    }
 }
 
 /// Request parameters, the last value of a repeated key winning.
@@ -133,7 +227,23 @@ pub(crate) struct DocQuery {
     pub outer_no: Option<String>,
     pub src_order_no: Option<String>,
     pub order_type: Option<String>,
+    /// Which stock-ins by their refund (退货入库, `order_type` 3) nature.
+    pub refunds: Refunds,
 }
+
+/// Which stock-ins a general query serves: the refund stock-ins
+/// (`order_type` 3) come from `stockin_order_query_refund` (served by
+/// [`library`], in its own shape), and (quirk `refund-separate`) not from
+/// the general query.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Refunds {
+    #[default]
+    All,
+    Without,
+}
+
+/// The `order_type` of refund stock-ins (退货入库).
+pub(crate) const REFUND_ORDER_TYPE: &str = "3";
 
 impl DocQuery {
     /// Checks and reads the business parameters of `kind`.
@@ -211,11 +321,15 @@ impl DocQuery {
             outer_no,
             src_order_no,
             order_type,
+            refunds: Refunds::All,
         })
     }
 
     fn has_filters(&self) -> bool {
-        self.status.is_some() || self.warehouse_no.is_some() || self.order_type.is_some()
+        self.status.is_some()
+            || self.warehouse_no.is_some()
+            || self.order_type.is_some()
+            || self.refunds != Refunds::All
     }
 }
 
@@ -351,9 +465,15 @@ impl DataSet {
             }
             DocKind::StockIn => {
                 let k = self.generator.stockin_keys(i);
+                let order_type = catalog::STOCKIN_TYPES[k.kind].0;
+                let refund = order_type == REFUND_ORDER_TYPE;
                 matches_list(&q.status, k.status)
                     && matches_list(&q.warehouse_no, catalog::WAREHOUSES[k.warehouse].no)
-                    && matches_list(&q.order_type, catalog::STOCKIN_TYPES[k.kind].0)
+                    && matches_list(&q.order_type, order_type)
+                    && match q.refunds {
+                        Refunds::All => true,
+                        Refunds::Without => !refund,
+                    }
             }
         }
     }
@@ -503,7 +623,6 @@ mod tests {
             purchase_orders: 500,
             stockins: 300,
             sales_outs: 0,
-            refunds: 0,
             spread_days: 10,
             anchor: None,
             empty_time: "0000-00-00 00:00:00".into(),

@@ -31,7 +31,7 @@ use axum::http::Uri;
 use axum::response::Response;
 use axum::Extension;
 
-use super::{BizError, DocKind, DocQuery, Params};
+use super::{BizError, DocKind, DocQuery, Params, Refunds};
 use crate::app::App;
 use crate::clock::parse_cst;
 use crate::config::{QimenErrorStyle, Service};
@@ -123,6 +123,9 @@ pub(crate) async fn handle(
         Some(Fault::Http500) => return http_500(),
         Some(Fault::Drop { .. }) => return kill.drop_connection().await,
         Some(Fault::Slow { delay, .. }) => tokio::time::sleep(delay).await,
+        Some(Fault::RateLimit) if app.wdt_quirks().rate_limit_words => {
+            return business_error(&BizError::rate_limited_by(&app))
+        }
         Some(Fault::RateLimit) => return gateway_error(style, GatewayError::RATE_LIMITED),
         Some(Fault::SessionLoss) | None => {}
     }
@@ -183,18 +186,22 @@ fn answer(app: &App, p: &Params) -> Result<String, BizError> {
         return Err(BizError::new(1011, "卖家账号不存在"));
     }
     if !app.limiter.allow(sid) {
-        return Err(BizError::rate_limited());
+        return Err(BizError::rate_limited_by(app));
     }
     let method = p.non_empty("method").unwrap_or(METHOD);
     let max = app.config.qimen.max_page_size;
     if let Some(answer) = super::library::qimen(&app.data, method, p, max) {
         return answer;
     }
-    let q = DocQuery::from_params(DocKind::StockIn, p, app.config.qimen.max_page_size)?;
+    let mut q = DocQuery::from_params(DocKind::StockIn, p, max)?;
+    if app.wdt_quirks().refund_separate {
+        q.refunds = Refunds::Without;
+    }
     let (total, page) = app.data.query(DocKind::StockIn, &q);
     Ok(format!(
-        "{{\"response\":{{\"errorcode\":0,\"message\":\"\",\"total_count\":{total},\"{}\":{}}}}}",
+        "{{\"response\":{{\"errorcode\":0,\"message\":\"\",{}\"{}\":{}}}}}",
+        super::total_field(app, q.page_no, total),
         page.list_key(),
-        page.to_json()
+        super::records_text(app, page.to_json())
     ))
 }

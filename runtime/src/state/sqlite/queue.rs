@@ -159,6 +159,18 @@ pub(super) fn record_outcomes(
             continue;
         };
         match outcome {
+            WriteOutcome::Saved { target_id, then } => {
+                super::steps::add(tx, scheme, *qid, target_id, *then, now)?;
+                item.dequeue(tx, run, scheme, "written", now)?;
+                tx.exec(
+                    "UPDATE records SET written_hash = ?3, target_id = ?4
+                     WHERE scheme = ?1 AND record_id = ?2",
+                    params![scheme, item.record_id, item.hash, target_id],
+                )?;
+                resolve_dead_letters(tx, scheme, &item.record_id, "written", now)?;
+                c.written += 1;
+                pieces.extend(item.piece);
+            }
             WriteOutcome::Written { target_id } => {
                 item.dequeue(tx, run, scheme, "written", now)?;
                 tx.exec(

@@ -226,3 +226,70 @@ fn advance_watermark(tx: &Transaction<'_>, run: RunId, now: i64) -> Result<()> {
         _ => put_watermark(tx, &scheme, Some(end), now),
     }
 }
+
+/// A daemon starts: its row, beating now.
+pub(super) fn daemon_started(
+    tx: &Transaction<'_>,
+    pid: u32,
+    host: &str,
+    schemes: &str,
+    now: i64,
+) -> Result<DaemonId> {
+    Ok(tx.row(
+        "INSERT INTO daemons (pid, host, schemes, started_ms, beat_ms) VALUES (?1, ?2, ?3, ?4, ?4)
+         RETURNING id",
+        params![i64::from(pid), host, schemes, now],
+        |r| r.get(0),
+    )?)
+}
+
+/// A daemon's heartbeat, or its stop (`stopped`).
+pub(super) fn daemon_beat(
+    tx: &Transaction<'_>,
+    id: DaemonId,
+    now: i64,
+    stopped: bool,
+) -> Result<()> {
+    tx.exec(
+        "UPDATE daemons SET beat_ms = ?2, stopped_ms = CASE WHEN ?3 THEN ?2 ELSE stopped_ms END
+         WHERE id = ?1",
+        params![id, now, stopped],
+    )?;
+    Ok(())
+}
+
+/// The daemons that have not said they stopped, and the last one that did,
+/// most recent first.
+pub(super) fn daemons(conn: &Connection) -> Result<Vec<DaemonBeat>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, pid, host, schemes, started_ms, beat_ms, stopped_ms FROM daemons
+         WHERE stopped_ms IS NULL OR id = (SELECT MAX(id) FROM daemons)
+         ORDER BY id DESC LIMIT 20",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, DaemonId>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, i64>(5)?,
+                r.get::<_, Option<i64>>(6)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(|(id, pid, host, schemes, started, beat, stopped)| {
+            Ok(DaemonBeat {
+                id,
+                pid,
+                host,
+                schemes,
+                started_at: from_ms(started)?,
+                last_beat: from_ms(beat)?,
+                stopped_at: from_ms_opt(stopped)?,
+            })
+        })
+        .collect()
+}

@@ -118,26 +118,74 @@ CREATE INDEX dead_open ON dead_letters (scheme, resolved_ms, id);
     r#"
 CREATE INDEX queue_claim ON queue (scheme, state, id, next_ms, lease_expires);
 "#,
+    // 3: the steps after a save (Submit, then Audit) of schemes that take
+    // them as separate calls. step: submit | audit. A row leaves when its
+    // last step is done, or refused (a dead letter).
+    r#"
+CREATE TABLE steps (
+    id           INTEGER PRIMARY KEY,
+    scheme       TEXT NOT NULL,
+    record_id    TEXT NOT NULL,
+    number       TEXT,
+    target_id    TEXT NOT NULL,
+    step         TEXT NOT NULL,
+    bill         TEXT NOT NULL,
+    hash         TEXT NOT NULL,
+    source_json  TEXT NOT NULL,
+    attempts     BIGINT NOT NULL DEFAULT 0,
+    next_ms      BIGINT NOT NULL,
+    last_error   TEXT,
+    created_ms   BIGINT NOT NULL,
+    UNIQUE (scheme, record_id)
+);
+CREATE INDEX steps_due ON steps (scheme, next_ms, id);
+"#,
+    // 4: the heartbeat of each `duijie daemon` (status tells a live daemon
+    // from a dead one), and a word of its own for runs that finished with
+    // dead letters (an older duijie would not read that outcome).
+    r#"
+CREATE TABLE daemons (
+    id          INTEGER PRIMARY KEY,
+    pid         BIGINT NOT NULL,
+    host        TEXT NOT NULL,
+    schemes     TEXT NOT NULL,
+    started_ms  BIGINT NOT NULL,
+    beat_ms     BIGINT NOT NULL,
+    stopped_ms  BIGINT
+);
+"#,
 ];
 
 /// Applies the migrations `conn` has not had yet, each in its own
 /// transaction, recording their number in `PRAGMA user_version`. A store
-/// with more migrations than this build knows (at `path`) is refused.
+/// with more migrations than this build knows (at `path`) is refused. The
+/// version is read inside each migration's write transaction, so that two
+/// processes opening a new store at once (a daemon and `status`) do not
+/// both apply the same migration.
 pub(super) fn migrate(conn: &mut Connection, path: &str) -> Result<()> {
-    let version: i64 = conn.row("PRAGMA user_version", [], |r| r.get(0))?;
     let known = MIGRATIONS.len() as i64;
-    if version > known {
-        return Err(StoreError::TooNew {
-            path: path.to_string(),
-            found: version,
-            known,
-        });
+    let current: i64 = conn.row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current == known {
+        return Ok(()); // up to date: no write needed (a read-only store opens)
     }
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+    loop {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if version > known {
+            return Err(StoreError::TooNew {
+                path: path.to_string(),
+                found: version,
+                known,
+            });
+        }
+        let Some(sql) = usize::try_from(version)
+            .ok()
+            .and_then(|v| MIGRATIONS.get(v))
+        else {
+            return Ok(());
+        };
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.pragma_update(None, "user_version", version + 1)?;
         tx.commit()?;
     }
-    Ok(())
 }

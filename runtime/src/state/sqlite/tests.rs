@@ -538,3 +538,59 @@ fn only_synced_commits_flush_and_the_log_checkpoints_every_40_mb() {
     assert!(err.is_err());
     assert_eq!(pragma(&s, "synchronous"), 1);
 }
+
+#[test]
+fn stores_opened_at_once_on_a_new_directory_migrate_it_once() {
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data");
+        let opens: Vec<_> = (0..4)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || SqliteStore::open(&path).map(|_| ()))
+            })
+            .collect();
+        for o in opens {
+            o.join().unwrap().unwrap();
+        }
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_data_directory_and_the_state_are_the_owners_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("a").join(".duijie");
+    let store = SqliteStore::open(&data).unwrap();
+    store.begin_run("po", RunKind::Incremental, t(0)).unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&data.join(SqliteStore::FILE)), 0o600);
+    let wal = data.join(format!("{}-wal", SqliteStore::FILE));
+    assert_eq!(mode(&wal), 0o600);
+}
+
+#[test]
+fn a_store_error_says_what_it_means_once_and_names_the_file() {
+    let e = StoreError::from(rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+        Some("attempt to write a readonly database".into()),
+    ))
+    .at(".duijie/state.db");
+    let m = e.to_string();
+    assert_eq!(
+        m,
+        "state store .duijie/state.db: the file is read-only: check the permissions of the file and its directory (SQLite code 8)"
+    );
+    let full = StoreError::from(rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_IOERR_WRITE),
+        Some("disk I/O error".into()),
+    ));
+    let m = full.to_string();
+    assert!(
+        m.starts_with("state store: could not write to the disk"),
+        "{m}"
+    );
+    assert_eq!(m.matches("disk I/O error").count(), 0, "{m}");
+}

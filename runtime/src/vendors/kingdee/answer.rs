@@ -4,8 +4,8 @@
 use serde_json::Value;
 
 use super::*;
-use crate::engine::BillResult;
-use crate::error::{Error, Vendor};
+use crate::engine::{BillResult, StepResult};
+use crate::error::{Error, ErrorKind, Vendor};
 use crate::vendors::http::{code_of, text_of};
 
 /// The `ResponseStatus` of an answer: `{"Result":{"ResponseStatus":{…}}}`, or
@@ -25,17 +25,19 @@ pub fn response_status(answer: &Value) -> Option<&Value> {
     status.is_object().then_some(status)
 }
 
-/// True when the answer says the session is lost (MsgCode 1 or its message).
+/// True when the answer says the session is lost: MsgCode 1, or an error in
+/// the words of [`SESSION_LOST_MARKERS`] (older servers send no code).
 pub fn is_session_lost(answer: &Value) -> bool {
     let Some(status) = response_status(answer) else {
         return false;
     };
     status.get("MsgCode").and_then(code_of) == Some(MSG_CODE_SESSION_LOST)
-        || error_entries(status).any(|e| {
-            e.get("Message")
-                .and_then(Value::as_str)
-                .is_some_and(|m| m.contains(SESSION_LOST_MARKER))
-        })
+        || (!is_success(status)
+            && error_entries(status).any(|e| {
+                e.get("Message")
+                    .and_then(Value::as_str)
+                    .is_some_and(says_session_lost)
+            }))
 }
 
 fn error_entries(status: &Value) -> impl Iterator<Item = &Value> {
@@ -72,10 +74,14 @@ pub(super) fn status_message(status: &Value) -> String {
     }
 }
 
-/// The error of a failed `ResponseStatus` as a whole.
+/// The error of a failed `ResponseStatus` as a whole. MsgCode 7 (许可错误)
+/// says what the license error means.
 pub fn status_error(api: &str, status: &Value) -> Error {
     let msg_code = status.get("MsgCode").and_then(code_of);
-    let message = status_message(status);
+    let mut message = status_message(status);
+    if msg_code == Some(MSG_CODE_LICENSE) {
+        message = license_message(&message);
+    }
     let kind = kind_for_msg_code(msg_code, &message);
     let mut e = Error::new(Vendor::Kingdee, api, kind, message);
     if let Some(code) = msg_code {
@@ -84,14 +90,74 @@ pub fn status_error(api: &str, status: &Value) -> Error {
     e
 }
 
+/// Confirmations servers ask (words of the prompt) and the `InterationFlags`
+/// value that lets each through.
+pub const KNOWN_INTERACTIONS: &[(&str, &str)] = &[
+    ("更新库存时出现可以忽略的异常数据", "STK_InvCheckResult"),
+    ("价格来源", "SAL_CHECKPRICESOURCEFB"),
+    ("限价", "SAL_DOWNPRICECHECK"),
+];
+
+/// The form id of the interaction an answer asks for:
+/// `Result.InteractionContext.InteractionFormId` (or `SimpleFormId`).
+pub fn interaction_form(answer: &Value) -> Option<String> {
+    let result = answer.get("Result")?;
+    let context = result
+        .get("InteractionContext")
+        .or_else(|| result.get("ResponseStatus")?.get("InteractionContext"))?;
+    ["InteractionFormId", "SimpleFormId"]
+        .iter()
+        .find_map(|k| context.get(*k).and_then(text_of))
+        .filter(|f| !f.is_empty())
+}
+
+/// What a bill's reason adds when the server asked for a confirmation
+/// instead of saving it: which `InterationFlags` value lets it through.
+pub fn interaction_hint(form: Option<&str>, message: &str) -> Option<String> {
+    let flag = form.map(str::to_owned).or_else(|| {
+        KNOWN_INTERACTIONS
+            .iter()
+            .find(|(words, _)| message.contains(words))
+            .map(|(_, flag)| (*flag).to_owned())
+    });
+    match flag {
+        Some(flag) => Some(format!(
+            "the server asks for a confirmation ({flag}): add \"{flag}\" to the scheme's target option \
+             InterationFlags (with IgnoreInterationFlag = true) to let such bills through"
+        )),
+        None if message.contains("是否继续") || message.contains(PSEUDO_ERROR_MARKER) => Some(
+            "the server asks for a confirmation: set the scheme's target option InterationFlags to the \
+             interaction's form id (the Kingdee BOS designer shows it), with IgnoreInterationFlag = true"
+                .to_owned(),
+        ),
+        None => None,
+    }
+}
+
+/// A license error's message: the server's words and what to do.
+pub fn license_message(vendor_message: &str) -> String {
+    format!(
+        "license error: the Kingdee server's license does not cover this call ({vendor_message}); \
+         ask the Kingdee administrator to check the license of the data centre and of WebAPI \
+         (third-party system login) for this user"
+    )
+}
+
 /// Parses a `Save`/`BatchSave` answer for a `Model` of `n_bills` bills.
 ///
 /// Per bill: a `SuccessEntitys[]` entry gives [`BillOutcome::Saved`], an
 /// `Errors[]` entry [`BillOutcome::Failed`] (for a single bill an error
-/// without `DIndex` is that bill's), neither [`BillOutcome::Unknown`]. A
-/// failed answer that names no bill at all is an [`Error`] (MsgCode 1 session
-/// lost, 14 rate limited, 2/15 auth, other codes per [`kind_for_msg_code`]);
-/// MsgCode 1, 2, 14 and 15 are an [`Error`] in every case.
+/// without `DIndex` is that bill's), neither [`BillOutcome::Unknown`].
+///
+/// Older servers: a success without `SuccessEntitys` names its bill in
+/// `Result.Id`/`Result.Number` (one bill), or names none (a batch: every
+/// bill [`BillOutcome::Unknown`]); errors that name no bill of a batch, and
+/// the pseudo-error [`PSEUDO_ERROR_MARKER`] for any bill, make every bill not
+/// named otherwise [`BillOutcome::Unattributed`] with those messages.
+///
+/// A failed answer with a whole-call MsgCode ([`is_call_level_code`]), or
+/// one that names no bill and has no message, is an [`Error`] (per
+/// [`kind_for_msg_code`]).
 pub fn parse_save_response(
     api: &str,
     n_bills: usize,
@@ -100,7 +166,8 @@ pub fn parse_save_response(
     let status = response_status(answer)
         .ok_or_else(|| Error::malformed(Vendor::Kingdee, api, "missing `Result.ResponseStatus`"))?;
     let msg_code = status.get("MsgCode").and_then(code_of);
-    if matches!(
+    let success = is_success(status);
+    let always_whole = matches!(
         msg_code,
         Some(
             MSG_CODE_SESSION_LOST
@@ -108,7 +175,17 @@ pub fn parse_save_response(
                 | MSG_CODE_RATE_LIMITED
                 | MSG_CODE_ADMIN_FORBIDDEN
         )
-    ) {
+    );
+    if always_whole || (!success && is_call_level_code(msg_code)) {
+        return Err(status_error(api, status));
+    }
+    if !success
+        && matches!(
+            kind_for_msg_code(msg_code, &status_message(status)),
+            ErrorKind::RateLimited | ErrorKind::SessionLost
+        )
+    {
+        // Said in words only: about the call, not a bill.
         return Err(status_error(api, status));
     }
     let index_of = |entry: &Value| -> Option<usize> {
@@ -141,14 +218,34 @@ pub fn parse_save_response(
                 .filter(|n| !n.is_empty()),
         });
     }
-    let mut unattributed = 0usize;
+    if success && n_bills == 1 && per_bill[0].is_none() {
+        // An older server's `{"Result":{"ResponseStatus":{"IsSuccess":true},"Id":…,"Number":…}}`.
+        let result = answer.get("Result");
+        if let Some(id) = result
+            .and_then(|r| r.get("Id"))
+            .and_then(text_of)
+            .filter(|id| !id.is_empty() && id != "0")
+        {
+            named_any = true;
+            per_bill[0] = Some(BillOutcome::Saved {
+                dindex: 0,
+                id,
+                number: result
+                    .and_then(|r| r.get("Number"))
+                    .and_then(text_of)
+                    .filter(|n| !n.is_empty()),
+            });
+        }
+    }
+    let mut unattributed: Vec<String> = Vec::new();
     for entry in error_entries(status) {
-        let Some(dindex) = index_of(entry).filter(|i| *i < n_bills) else {
-            unattributed += 1;
+        let message = entry.get("Message").and_then(text_of).unwrap_or_default();
+        let index = index_of(entry).filter(|i| *i < n_bills);
+        let Some(dindex) = index.filter(|_| !message.contains(PSEUDO_ERROR_MARKER)) else {
+            unattributed.push(message);
             continue;
         };
         named_any = true;
-        let message = entry.get("Message").and_then(text_of).unwrap_or_default();
         let field = entry
             .get("FieldName")
             .and_then(text_of)
@@ -169,7 +266,8 @@ pub fn parse_save_response(
                     error.kind = BillErrorKind::Duplicate;
                 }
             }
-            slot @ (None | Some(BillOutcome::Unknown { .. })) => {
+            slot
+            @ (None | Some(BillOutcome::Unattributed { .. } | BillOutcome::Unknown { .. })) => {
                 let kind = bill_error_kind(msg_code, &message);
                 *slot = Some(BillOutcome::Failed {
                     dindex,
@@ -183,13 +281,29 @@ pub fn parse_save_response(
             }
         }
     }
-    if !named_any && (!is_success(status) || unattributed > 0) {
+    let unattributed: Vec<String> = unattributed.into_iter().filter(|m| !m.is_empty()).collect();
+    if unattributed.is_empty() && !named_any && !success {
         return Err(status_error(api, status));
     }
+    let message = unattributed.join("; ");
+    let interaction = interaction_form(answer);
     let per_bill = per_bill
         .into_iter()
         .enumerate()
-        .map(|(dindex, o)| o.unwrap_or(BillOutcome::Unknown { dindex }))
+        .map(|(dindex, o)| match o {
+            Some(BillOutcome::Failed { dindex, mut error }) => {
+                if let Some(hint) = interaction_hint(interaction.as_deref(), &error.message) {
+                    error.message = format!("{}; {hint}", error.message);
+                }
+                BillOutcome::Failed { dindex, error }
+            }
+            Some(o) => o,
+            None if !message.is_empty() => BillOutcome::Unattributed {
+                dindex,
+                message: message.clone(),
+            },
+            None => BillOutcome::Unknown { dindex },
+        })
         .collect();
     Ok(BatchOutcome { per_bill })
 }
@@ -252,10 +366,88 @@ pub fn parse_view_response(api: &str, answer: &Value) -> Result<Option<Value>, E
     }
 }
 
+/// Parses a `Submit` or `Audit` answer for the bills `ids` (in request
+/// order): a success entry (by `DIndex`, or `Id`) is done; an error is the
+/// bill's refusal, unless it says the step was done before
+/// ([`says_already_done`]); a success naming no bill means all are done;
+/// anything else leaves a bill unknown. Whole-call errors are an [`Error`].
+pub fn parse_operation_response(
+    api: &str,
+    ids: &[String],
+    answer: &Value,
+) -> Result<Vec<StepResult>, Error> {
+    let status = response_status(answer)
+        .ok_or_else(|| Error::malformed(Vendor::Kingdee, api, "missing `Result.ResponseStatus`"))?;
+    let msg_code = status.get("MsgCode").and_then(code_of);
+    let success = is_success(status);
+    if !success
+        && (is_call_level_code(msg_code)
+            || matches!(
+                kind_for_msg_code(msg_code, &status_message(status)),
+                ErrorKind::RateLimited | ErrorKind::SessionLost
+            ))
+    {
+        return Err(status_error(api, status));
+    }
+    let n = ids.len();
+    let index_of = |entry: &Value| -> Option<usize> {
+        if let Some(i) = entry.get("DIndex").and_then(code_of) {
+            return usize::try_from(i).ok().filter(|i| *i < n);
+        }
+        let id = entry.get("Id").and_then(super::target::cell_text)?;
+        ids.iter().position(|x| *x == id).or((n == 1).then_some(0))
+    };
+    let mut out: Vec<Option<StepResult>> = vec![None; n];
+    for entry in status
+        .get("SuccessEntitys")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(i) = index_of(entry) {
+            out[i] = Some(StepResult::Done);
+        }
+    }
+    let interaction = interaction_form(answer);
+    for entry in error_entries(status) {
+        let message = entry.get("Message").and_then(text_of).unwrap_or_default();
+        let Some(i) = index_of(entry).or((n == 1).then_some(0)) else {
+            continue;
+        };
+        if matches!(out[i], Some(StepResult::Done)) {
+            continue;
+        }
+        out[i] = Some(
+            if ALREADY_DONE_MARKERS.iter().any(|m| message.contains(m)) {
+                StepResult::Done
+            } else {
+                let message = match interaction_hint(interaction.as_deref(), &message) {
+                    Some(hint) => format!("{message}; {hint}"),
+                    None => message,
+                };
+                StepResult::Refused { message }
+            },
+        );
+    }
+    let all_done = success && out.iter().all(Option::is_none);
+    Ok(out
+        .into_iter()
+        .map(|o| {
+            o.unwrap_or(if all_done {
+                StepResult::Done
+            } else {
+                StepResult::Unknown
+            })
+        })
+        .collect())
+}
+
+/// What the engine makes of a bill's outcome.
 pub fn bill_result(o: BillOutcome) -> BillResult {
     match o {
         BillOutcome::Saved { id, .. } => BillResult::Saved { id },
         BillOutcome::Unknown { .. } => BillResult::Unknown,
+        BillOutcome::Unattributed { message, .. } => BillResult::Unattributed { message },
         BillOutcome::Failed { error, .. } => {
             let on_number = error
                 .field

@@ -139,6 +139,24 @@ pub fn bill_query_body(query: &BillQuery) -> Value {
     })
 }
 
+/// The body of a `Submit` or `Audit` of the bills `ids`, with the
+/// interaction options (`InterationFlags`, `IgnoreInterationFlag`) of the
+/// scheme's.
+pub fn operation_body(form_id: &str, ids: &[String], options: &[(String, Value)]) -> Value {
+    let mut data = Map::new();
+    data.insert("CreateOrgId".into(), Value::from(0));
+    data.insert("Numbers".into(), Value::Array(Vec::new()));
+    data.insert("Ids".into(), Value::from(ids.join(",")));
+    for (k, v) in options {
+        if k.eq_ignore_ascii_case("InterationFlags")
+            || k.eq_ignore_ascii_case("IgnoreInterationFlag")
+        {
+            data.insert(k.clone(), v.clone());
+        }
+    }
+    serde_json::json!({"formid": form_id, "data": data})
+}
+
 /// The body of a `View` by bill number.
 pub fn view_body(form_id: &str, number: &str) -> Value {
     serde_json::json!({

@@ -125,12 +125,60 @@ impl Client {
             .ok_or_else(|| Error::malformed(Vendor::Kingdee, api, "no outcome for the bill"))
     }
 
+    /// `Submit` or `Audit` (`service`) of the saved bills `ids`: one result
+    /// per id, in order ([`parse_operation_response`]).
+    pub async fn operation(
+        &self,
+        service: &str,
+        form_id: &str,
+        ids: &[String],
+        options: &[(String, Value)],
+    ) -> Result<Vec<crate::engine::StepResult>, Error> {
+        let api = short_name(service);
+        let body = json_text(api, &operation_body(form_id, ids, options))?;
+        let answer = self.call(service, body).await?;
+        parse_operation_response(api, ids, &answer)
+    }
+
     /// `ExecuteBillQuery`: rows of values in `field_keys` order.
     pub async fn execute_bill_query(&self, query: &BillQuery) -> Result<Vec<Vec<Value>>, Error> {
         let api = short_name(SERVICE_EXECUTE_BILL_QUERY);
         let body = json_text(api, &bill_query_body(query))?;
         let answer = self.call(SERVICE_EXECUTE_BILL_QUERY, body).await?;
         parse_bill_query_response(api, answer)
+    }
+
+    /// `ExecuteBillQuery` of every row: the query is sent page by page
+    /// (`StartRow` moves by `Limit`, at most [`MAX_QUERY_ROWS`] a call, the
+    /// server's cap) until a page comes back short; `TopRowCount`, when set,
+    /// caps the total.
+    pub async fn execute_bill_query_all(
+        &self,
+        query: &BillQuery,
+    ) -> Result<Vec<Vec<Value>>, Error> {
+        let limit = match query.limit {
+            0 => MAX_QUERY_ROWS,
+            n => n.min(MAX_QUERY_ROWS),
+        };
+        let mut page = BillQuery {
+            limit,
+            ..query.clone()
+        };
+        let mut rows = Vec::new();
+        loop {
+            let got = self.execute_bill_query(&page).await?;
+            let n = u32::try_from(got.len()).unwrap_or(u32::MAX);
+            rows.extend(got);
+            let full = n >= limit;
+            let capped = query.top > 0 && rows.len() >= query.top as usize;
+            if !full || capped {
+                if query.top > 0 {
+                    rows.truncate(query.top as usize);
+                }
+                return Ok(rows);
+            }
+            page.start = page.start.saturating_add(n);
+        }
     }
 
     /// `View` of the bill numbered `number`: the bill, or `None` when it does
@@ -247,24 +295,70 @@ impl Client {
                 return Err(status_error(api, status));
             }
         }
-        let result_type = answer
-            .get("LoginResultType")
-            .and_then(code_of)
-            .ok_or_else(|| Error::malformed(Vendor::Kingdee, api, "missing `LoginResultType`"))?;
-        if result_type != 1 {
-            let message = answer
-                .get("Message")
-                .and_then(text_of)
-                .filter(|m| !m.is_empty())
-                .unwrap_or_else(|| format!("login refused (LoginResultType {result_type})"));
-            return Err(Error::new(Vendor::Kingdee, api, ErrorKind::Auth, message)
-                .with_code(format!("LoginResultType {result_type}")));
-        }
-        if let Some(id) = answer
+        let body_session = answer
             .get("KDSVCSessionId")
             .and_then(text_of)
-            .filter(|s| !s.is_empty())
-        {
+            .filter(|s| !s.is_empty());
+        let has_session = body_session.is_some() || self.lock_session().session_id().is_some();
+        // An unlicensed server answers with the form it wants shown (e.g.
+        // `BOS_CloudInspection`) and no session.
+        let form = answer
+            .get("FormId")
+            .or_else(|| answer.get("Context").and_then(|c| c.get("FormId")))
+            .and_then(text_of)
+            .filter(|f| !f.is_empty());
+        let result_type = answer.get("LoginResultType").and_then(code_of);
+        if let (Some(form), false) = (&form, has_session) {
+            if result_type != Some(1) {
+                let mut e = Error::new(
+                    Vendor::Kingdee,
+                    api,
+                    ErrorKind::Permanent,
+                    format!(
+                        "license error: the server answered the login with the form {form} and no session; \
+                         its license does not allow this login (an unlicensed or expired server, or one \
+                         waiting for its cloud inspection): ask the Kingdee administrator to check the license"
+                    ),
+                );
+                if let Some(t) = result_type {
+                    e = e.with_code(format!("LoginResultType {t}"));
+                }
+                return Err(e);
+            }
+        }
+        let result_type = result_type
+            .ok_or_else(|| Error::malformed(Vendor::Kingdee, api, "missing `LoginResultType`"))?;
+        let message = answer
+            .get("Message")
+            .and_then(text_of)
+            .filter(|m| !m.is_empty());
+        let name = login_result_name(result_type).unwrap_or("unknown");
+        match result_type {
+            1 => {}
+            -5 | -4 if has_session => {
+                // DealWithForm (an administrator's login, a form to show)
+                // and Wanning come with a valid session.
+                tracing::warn!(
+                    api,
+                    result_type,
+                    name,
+                    message = message.as_deref().unwrap_or(""),
+                    "kingdee login accepted with LoginResultType {result_type} ({name}); the session is used as is"
+                );
+            }
+            _ => {
+                let mut text = format!(
+                    "login refused (LoginResultType {result_type}, {name}): {}",
+                    login_result_advice(result_type)
+                );
+                if let Some(m) = &message {
+                    text = format!("{m}; {text}");
+                }
+                return Err(Error::new(Vendor::Kingdee, api, ErrorKind::Auth, text)
+                    .with_code(format!("LoginResultType {result_type}")));
+            }
+        }
+        if let Some(id) = body_session {
             self.lock_session().body_session_id = Some(Secret::new(id));
         }
         tracing::debug!(api, "kingdee login succeeded");

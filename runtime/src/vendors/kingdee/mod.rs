@@ -9,19 +9,32 @@
 //!   back on later calls as cookie and header.
 //!
 //! In every mode the cookies the server sets are kept and sent back, and an
-//! answer with MsgCode 1 ("会话信息已丢失，请重新登录") makes the client drop the
-//! session, log in again (login modes) and retry the call once; a second
-//! MsgCode 1 is [`ErrorKind::SessionLost`].
+//! answer that says the session is lost — MsgCode 1, or only in words
+//! ([`SESSION_LOST_MARKERS`]: "会话已过期", "请重新登录", "Fail to verify thirty
+//! passport", …) — makes the client drop the session, log in again (login
+//! modes) and retry the call once; a second loss is [`ErrorKind::SessionLost`].
+//!
+//! A login answers `LoginResultType` ([`login_result_name`]): 1 (Success) is
+//! a session; −5 (DealWithForm, common for administrators) and −4 (Wanning)
+//! carry a valid session too and are accepted with a logged note; every other
+//! value is refused with its name and what to do. An unlicensed server answers
+//! a `FormId` (`BOS_CloudInspection`, …) and no session: a license error.
 //!
 //! MsgCode classification of a failed call ([`kind_for_msg_code`]): 1 session
 //! lost; 14 rate limited; 2 (no permission) and 15 (administrator login
 //! forbidden) auth; 6 (DB failure) and 13 (network-control conflict)
-//! transient; every other code permanent, except that a message about
-//! signatures, authorisation or passwords is auth.
+//! transient; 3 (操作标识为空: the operation is missing), 7 (许可错误: the
+//! license does not cover the call) and every other code permanent, except
+//! that a message about signatures, authorisation or passwords is auth. The
+//! whole-call codes ([`is_call_level_code`]: 1–5, 7, 14, 15) fail a save as a
+//! whole, whatever it names.
 //!
 //! `BatchSave` is not atomic: [`BatchOutcome`] tells per bill (by `DIndex`)
 //! whether it was saved, failed, or is unknown (no entry in the answer: the
-//! caller must look it up before writing it again).
+//! caller must look it up before writing it again). Older servers send no
+//! `DIndex`, `MsgCode` or `SuccessEntitys`: an error that names no bill of a
+//! batch makes every bill not named as saved [`BillOutcome::Unattributed`],
+//! for the caller to look up and resend in smaller batches.
 
 use std::time::Duration;
 
@@ -36,12 +49,19 @@ mod target;
 pub use answer::*;
 pub use body::*;
 pub use client::Client;
-pub use target::KingdeeTarget;
+pub use target::{cell_text, KingdeeTarget};
 
 /// `DynamicFormService.BatchSave`.
 pub const SERVICE_BATCH_SAVE: &str = "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.BatchSave";
 /// `DynamicFormService.Save`.
 pub const SERVICE_SAVE: &str = "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.Save";
+/// `DynamicFormService.Submit`.
+pub const SERVICE_SUBMIT: &str = "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.Submit";
+/// `DynamicFormService.Audit`.
+pub const SERVICE_AUDIT: &str = "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.Audit";
+/// `DynamicFormService.ExecuteOperation` `[formid, opNumber, data]`.
+pub const SERVICE_EXECUTE_OPERATION: &str =
+    "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.ExecuteOperation";
 /// `DynamicFormService.View`.
 pub const SERVICE_VIEW: &str = "Kingdee.BOS.WebApi.ServicesStub.DynamicFormService.View";
 /// `DynamicFormService.ExecuteBillQuery`.
@@ -55,6 +75,9 @@ pub const SERVICE_LOGIN_BY_APP_SECRET: &str =
 /// `AuthService.LoginBySign` `[acctId, userName, appId, timestamp, sign, lcid]`.
 pub const SERVICE_LOGIN_BY_SIGN: &str = "Kingdee.BOS.WebApi.ServicesStub.AuthService.LoginBySign";
 
+/// The most rows `ExecuteBillQuery` answers in one call, whatever `Limit` says.
+pub const MAX_QUERY_ROWS: u32 = 10_000;
+
 /// The session cookie (and header) name.
 pub const SESSION_COOKIE: &str = "kdservice-sessionid";
 
@@ -62,8 +85,17 @@ pub const SESSION_COOKIE: &str = "kdservice-sessionid";
 pub const MSG_CODE_SESSION_LOST: i64 = 1;
 /// MsgCode: no permission.
 pub const MSG_CODE_NO_PERMISSION: i64 = 2;
+/// MsgCode: the operation (操作标识) is empty.
+pub const MSG_CODE_NO_OPERATION: i64 = 3;
+/// MsgCode: an exception on the server (unknown form, bad filter, …).
+pub const MSG_CODE_EXCEPTION: i64 = 4;
+/// MsgCode: the form id is empty.
+pub const MSG_CODE_NO_FORM_ID: i64 = 5;
 /// MsgCode: database failure.
 pub const MSG_CODE_DB_FAILURE: i64 = 6;
+/// MsgCode: license error (许可错误): the server's license does not cover
+/// the call.
+pub const MSG_CODE_LICENSE: i64 = 7;
 /// MsgCode: no data.
 pub const MSG_CODE_NO_DATA: i64 = 10;
 /// MsgCode: validation failed (also duplicate bill numbers).
@@ -79,6 +111,78 @@ pub const MSG_CODE_ADMIN_FORBIDDEN: i64 = 15;
 pub const DUPLICATE_MARKER: &str = "违反字段唯一性要求";
 /// The message part that marks a lost session.
 pub const SESSION_LOST_MARKER: &str = "会话信息已丢失";
+/// Words of real servers that mean the session is lost, with or without
+/// MsgCode 1 (compared without case; "thirty" is the server's spelling).
+pub const SESSION_LOST_MARKERS: &[&str] = &[
+    SESSION_LOST_MARKER,
+    "会话已过期",
+    "会话已失效",
+    "请重新登录",
+    "fail to verify thirty passport",
+    "当前尝试登录的数据中心无法获取到",
+];
+/// Words of a refused Submit or Audit that mean the step was done before
+/// (a rerun after a crash): done, not failed — unless negated
+/// ("数据状态不是已提交").
+pub const ALREADY_DONE_MARKERS: &[&str] = &["已经审核", "已审核", "已经提交", "审核中"];
+
+/// Whether a refused Submit or Audit says the step was done before.
+pub fn says_already_done(message: &str) -> bool {
+    !message.contains("不是") && ALREADY_DONE_MARKERS.iter().any(|m| message.contains(m))
+}
+
+/// The pseudo-error of older servers: an interaction the server could not
+/// show; the bill may or may not have been saved.
+pub const PSEUDO_ERROR_MARKER: &str = "InteractionContext is null";
+
+/// True when `message` says the session is lost ([`SESSION_LOST_MARKERS`]).
+pub fn says_session_lost(message: &str) -> bool {
+    let lower = message.to_lowercase();
+    SESSION_LOST_MARKERS
+        .iter()
+        .any(|m| lower.contains(&m.to_lowercase()))
+}
+
+/// The MsgCodes that are about the call as a whole (session, permission,
+/// operation, form, license, call limit), never about one bill.
+pub fn is_call_level_code(msg_code: Option<i64>) -> bool {
+    matches!(
+        msg_code,
+        Some(
+            MSG_CODE_SESSION_LOST
+                | MSG_CODE_NO_PERMISSION
+                | MSG_CODE_NO_OPERATION
+                | MSG_CODE_EXCEPTION
+                | MSG_CODE_NO_FORM_ID
+                | MSG_CODE_LICENSE
+                | MSG_CODE_RATE_LIMITED
+                | MSG_CODE_ADMIN_FORBIDDEN
+        )
+    )
+}
+
+/// The name of a `LoginResultType` (`Kingdee.BOS.Authentication.LoginResultType`).
+pub fn login_result_name(result_type: i64) -> Option<&'static str> {
+    Some(match result_type {
+        1 => "Success",
+        0 => "PWError",
+        -1 => "Failure",
+        -4 => "Wanning",
+        -5 => "DealWithForm",
+        -7 => "Activation",
+        _ => return None,
+    })
+}
+
+/// What to do about a refused login, by its `LoginResultType`.
+pub fn login_result_advice(result_type: i64) -> &'static str {
+    match result_type {
+        0 => "check the user name and the password, app id or app secret of the connection",
+        -1 => "check acct_id (the data centre id) and that the user exists in it",
+        -7 => "the user or data centre must be activated in the Kingdee client first",
+        _ => "log in once with the Kingdee client as this user to see what the server asks",
+    }
+}
 
 /// How the client authenticates.
 #[derive(Debug, Clone)]
@@ -153,7 +257,7 @@ pub struct BillQuery {
     pub top: u32,
     /// `StartRow`.
     pub start: u32,
-    /// `Limit` (≤ 10000; 0 = server default).
+    /// `Limit` (≤ [`MAX_QUERY_ROWS`]; 0 = server default).
     pub limit: u32,
 }
 
@@ -180,6 +284,11 @@ pub enum BillOutcome {
     /// Neither a success nor an error entry: the bill may or may not exist;
     /// look it up before writing it again.
     Unknown { dindex: usize },
+    /// The answer has errors that name no bill (an older server's batch
+    /// answer, or its pseudo-error), and does not name this bill as saved:
+    /// it may be saved, or the error may be its own. Look it up, then send
+    /// it in a smaller batch.
+    Unattributed { dindex: usize, message: String },
 }
 
 impl BillOutcome {
@@ -188,6 +297,7 @@ impl BillOutcome {
         match self {
             BillOutcome::Saved { dindex, .. }
             | BillOutcome::Failed { dindex, .. }
+            | BillOutcome::Unattributed { dindex, .. }
             | BillOutcome::Unknown { dindex } => *dindex,
         }
     }
@@ -248,13 +358,17 @@ pub fn bill_error_kind(msg_code: Option<i64>, message: &str) -> BillErrorKind {
 pub fn kind_for_msg_code(msg_code: Option<i64>, message: &str) -> ErrorKind {
     match msg_code {
         Some(MSG_CODE_SESSION_LOST) => return ErrorKind::SessionLost,
+        Some(MSG_CODE_LICENSE | MSG_CODE_NO_OPERATION) => return ErrorKind::Permanent,
         Some(MSG_CODE_RATE_LIMITED) => return ErrorKind::RateLimited,
         Some(MSG_CODE_NO_PERMISSION | MSG_CODE_ADMIN_FORBIDDEN) => return ErrorKind::Auth,
         Some(MSG_CODE_DB_FAILURE | MSG_CODE_NETWORK_CONTROL) => return ErrorKind::Transient,
         _ => {}
     }
-    if message.contains(SESSION_LOST_MARKER) {
+    if says_session_lost(message) {
         return ErrorKind::SessionLost;
+    }
+    if crate::vendors::says_rate_limited(message) {
+        return ErrorKind::RateLimited;
     }
     let lower = message.to_lowercase();
     if [

@@ -6,8 +6,9 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::*;
-use crate::engine::{BillResult, BoxFuture, Target};
+use crate::engine::{BillResult, BoxFuture, StepResult, Target};
 use crate::error::Error;
+use crate::state::Step;
 
 /// 金蝶云星空 as a [`Target`].
 pub struct KingdeeTarget {
@@ -27,10 +28,22 @@ pub fn number_filter(field: &str, numbers: &[String]) -> String {
     format!("{field} in ({})", list.join(","))
 }
 
-fn cell_text(v: &Value) -> Option<String> {
+/// A query cell as text. Servers answer ids and numbers as floats
+/// (`100001.0`): a whole number loses its `.0`.
+pub fn cell_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::Number(n) => {
+            let text = n.to_string();
+            Some(match text.split_once('.') {
+                Some((whole, fraction))
+                    if !whole.is_empty() && fraction.bytes().all(|b| b == b'0') =>
+                {
+                    whole.to_owned()
+                }
+                _ => text,
+            })
+        }
         _ => None,
     }
 }
@@ -64,10 +77,12 @@ impl Target for KingdeeTarget {
             for chunk in numbers.chunks(100) {
                 let rows = self
                     .client
-                    .execute_bill_query(&BillQuery {
+                    .execute_bill_query_all(&BillQuery {
                         form_id: form_id.to_string(),
                         field_keys: vec!["FID".into(), number_field.to_string()],
                         filter: number_filter(number_field, chunk),
+                        // A stable order, so that pages neither skip nor repeat rows.
+                        order: "FID".into(),
                         limit: 2000,
                         ..BillQuery::default()
                     })
@@ -84,6 +99,22 @@ impl Target for KingdeeTarget {
                 }
             }
             Ok(found)
+        })
+    }
+
+    fn step<'a>(
+        &'a self,
+        form_id: &'a str,
+        step: Step,
+        ids: &'a [String],
+        options: &'a [(String, Value)],
+    ) -> BoxFuture<'a, Result<Vec<StepResult>, Error>> {
+        Box::pin(async move {
+            let service = match step {
+                Step::Submit => SERVICE_SUBMIT,
+                Step::Audit => SERVICE_AUDIT,
+            };
+            self.client.operation(service, form_id, ids, options).await
         })
     }
 
@@ -107,6 +138,16 @@ impl Target for KingdeeTarget {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn float_cells_lose_a_zero_fraction_only() {
+        let cell = |t: &str| cell_text(&serde_json::from_str(t).unwrap());
+        assert_eq!(cell("100001.0").as_deref(), Some("100001"));
+        assert_eq!(cell("100001").as_deref(), Some("100001"));
+        assert_eq!(cell("12.50").as_deref(), Some("12.50"));
+        assert_eq!(cell("\"CG1\"").as_deref(), Some("CG1"));
+        assert_eq!(cell("null"), None);
+    }
 
     #[test]
     fn filters_quote_numbers() {

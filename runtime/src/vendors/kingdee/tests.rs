@@ -1,4 +1,5 @@
 use super::*;
+use crate::engine::{BillResult, StepResult};
 use serde_json::{json, Map, Value};
 
 #[test]
@@ -276,4 +277,149 @@ fn debug_hides_secrets() {
     );
     let c = Client::new(cfg).unwrap();
     assert!(!format!("{c:?}").contains("pa55"));
+}
+
+#[test]
+fn older_servers_answers() {
+    // One bill: only `Id` and `Number` beside the status.
+    let a =
+        answer(r#"{"Result":{"ResponseStatus":{"IsSuccess":true},"Id":100125,"Number":"CG9"}}"#);
+    let o = parse_save_response("DynamicFormService.Save", 1, &a).unwrap();
+    assert_eq!(
+        o.per_bill,
+        vec![BillOutcome::Saved {
+            dindex: 0,
+            id: "100125".into(),
+            number: Some("CG9".into())
+        }]
+    );
+    // A batch saved without naming its bills: each must be looked up.
+    let a = answer(r#"{"Result":{"ResponseStatus":{"IsSuccess":true},"Id":"","Number":""}}"#);
+    let o = parse_save_response("DynamicFormService.BatchSave", 2, &a).unwrap();
+    assert_eq!(
+        o.per_bill,
+        vec![
+            BillOutcome::Unknown { dindex: 0 },
+            BillOutcome::Unknown { dindex: 1 }
+        ]
+    );
+    // A batch with an error that names no bill: every bill is open, with
+    // Kingdee's message.
+    let a = answer(
+        r#"{"Result":{"ResponseStatus":{"IsSuccess":false,"Errors":[{"FieldName":"FMaterialId","Message":"字段“物料编码”的值“M9”在基础资料中不存在"}]}}}"#,
+    );
+    let o = parse_save_response("DynamicFormService.BatchSave", 3, &a).unwrap();
+    assert_eq!(o.per_bill.len(), 3);
+    for (i, b) in o.per_bill.iter().enumerate() {
+        assert!(
+            matches!(b, BillOutcome::Unattributed { dindex, message } if *dindex == i && message.contains("M9")),
+            "{b:?}"
+        );
+    }
+    assert!(matches!(
+        bill_result(o.per_bill[0].clone()),
+        BillResult::Unattributed { message } if message.contains("M9")
+    ));
+    // The pseudo-error leaves even a single bill open; named successes stay.
+    let a = answer(
+        r#"{"Result":{"ResponseStatus":{"IsSuccess":false,"Errors":[{"Message":"AbstractInteractionResult.InteractionContext is null","DIndex":0}],
+        "SuccessEntitys":[{"Id":7,"Number":"CG2","DIndex":1}]}}}"#,
+    );
+    let o = parse_save_response("DynamicFormService.BatchSave", 2, &a).unwrap();
+    assert!(
+        matches!(&o.per_bill[0], BillOutcome::Unattributed { message, .. } if message.contains(PSEUDO_ERROR_MARKER))
+    );
+    assert!(matches!(&o.per_bill[1], BillOutcome::Saved { id, .. } if id == "7"));
+    let a = answer(
+        r#"{"Result":{"ResponseStatus":{"IsSuccess":false,"Errors":[{"Message":"AbstractInteractionResult.InteractionContext is null"}]}}}"#,
+    );
+    let o = parse_save_response("DynamicFormService.Save", 1, &a).unwrap();
+    assert!(matches!(&o.per_bill[0], BillOutcome::Unattributed { .. }));
+}
+
+#[test]
+fn whole_call_codes_are_never_one_bills() {
+    for (code, kind) in [
+        (3, ErrorKind::Permanent),
+        (4, ErrorKind::Permanent),
+        (7, ErrorKind::Permanent),
+        (2, ErrorKind::Auth),
+    ] {
+        let a = answer(&format!(
+            r#"{{"Result":{{"ResponseStatus":{{"IsSuccess":false,"Errors":[{{"Message":"m"}}],"MsgCode":{code}}}}}}}"#
+        ));
+        let e = parse_save_response("x", 3, &a).unwrap_err();
+        assert_eq!(e.kind(), kind, "MsgCode {code}");
+        assert_eq!(e.code(), Some(code.to_string().as_str()));
+    }
+    let license = answer(
+        r#"{"Result":{"ResponseStatus":{"IsSuccess":false,"Errors":[{"Message":"许可错误"}],"MsgCode":7}}}"#,
+    );
+    let e = parse_save_response("x", 1, &license).unwrap_err();
+    assert!(e.message().contains("license"), "{e}");
+    assert!(e.message().contains("许可错误"), "{e}");
+}
+
+#[test]
+fn session_loss_in_words() {
+    for words in [
+        "会话已过期，请重新登录",
+        "请重新登录",
+        "会话信息已丢失",
+        "Fail to verify thirty passport",
+        "当前尝试登录的数据中心无法获取到",
+    ] {
+        let a = answer(&format!(
+            r#"{{"Result":{{"ResponseStatus":{{"IsSuccess":false,"Errors":[{{"Message":"{words}"}}]}}}}}}"#
+        ));
+        assert!(is_session_lost(&a), "{words}");
+        assert_eq!(kind_for_msg_code(None, words), ErrorKind::SessionLost);
+    }
+    let saved = answer(
+        r#"{"Result":{"ResponseStatus":{"IsSuccess":true,"Errors":[],"SuccessEntitys":[{"Id":1,"DIndex":0}]}}}"#,
+    );
+    assert!(!is_session_lost(&saved));
+}
+
+#[test]
+fn login_result_types_are_named() {
+    assert_eq!(login_result_name(-5), Some("DealWithForm"));
+    assert_eq!(login_result_name(-7), Some("Activation"));
+    assert_eq!(login_result_name(0), Some("PWError"));
+    assert_eq!(login_result_name(9), None);
+    assert!(login_result_advice(0).contains("password"));
+}
+
+#[test]
+fn submit_and_audit_answers() {
+    let ids: Vec<String> = vec!["7".into(), "8".into(), "9".into()];
+    let a = answer(
+        r#"{"Result":{"ResponseStatus":{"IsSuccess":false,"MsgCode":11,
+        "Errors":[{"Message":"单据“CG8”已经审核，不能重复审核。","DIndex":1},{"Message":"审核不通过：库存不足","DIndex":2}],
+        "SuccessEntitys":[{"Id":7.0,"Number":"CG7","DIndex":0}]}}}"#,
+    );
+    let r = parse_operation_response("DynamicFormService.Audit", &ids, &a).unwrap();
+    assert_eq!(r[0], StepResult::Done);
+    assert_eq!(r[1], StepResult::Done, "already audited is done");
+    assert!(matches!(&r[2], StepResult::Refused { message } if message.contains("库存不足")));
+    let a = answer(r#"{"Result":{"ResponseStatus":{"IsSuccess":true}}}"#);
+    assert_eq!(
+        parse_operation_response("x", &ids, &a).unwrap(),
+        vec![StepResult::Done; 3]
+    );
+    let a = answer(
+        r#"{"Result":{"ResponseStatus":{"IsSuccess":false,"Errors":[{"Message":"数据状态不是已提交，不能审核"}]}}}"#,
+    );
+    let r = parse_operation_response("x", &ids[..1], &a).unwrap();
+    assert!(matches!(&r[0], StepResult::Refused { .. }), "{r:?}");
+    let r = parse_operation_response("x", &ids, &a).unwrap();
+    assert_eq!(r, vec![StepResult::Unknown; 3], "names no bill of several");
+    let lost =
+        answer(r#"{"Result":{"ResponseStatus":{"IsSuccess":false,"MsgCode":1,"Errors":[]}}}"#);
+    assert_eq!(
+        parse_operation_response("x", &ids, &lost)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::SessionLost
+    );
 }

@@ -189,7 +189,12 @@ pub fn parse_response(method: &str, list_key: &str, body: &[u8]) -> Result<Page,
             .as_ref()
             .and_then(text_of)
             .unwrap_or_default();
-        let kind = classify_gateway(&code, "");
+        let kind = match classify_gateway(&code, "") {
+            ErrorKind::Permanent if crate::vendors::says_rate_limited(&message) => {
+                ErrorKind::RateLimited
+            }
+            kind => kind,
+        };
         let mut e = Error::new(Vendor::Qimen, method, kind, message);
         if !code.is_empty() {
             e = e.with_code(code);
@@ -241,7 +246,12 @@ fn top_error_response(method: &str, err: &serde_json::Value) -> Error {
     } else {
         format!("{code}/{sub_code}")
     };
-    let kind = classify_gateway(&code, &sub_code);
+    let kind = match classify_gateway(&code, &sub_code) {
+        ErrorKind::Permanent if crate::vendors::says_rate_limited(&message) => {
+            ErrorKind::RateLimited
+        }
+        kind => kind,
+    };
     Error::new(Vendor::Qimen, method, kind, message).with_code(full_code)
 }
 

@@ -119,10 +119,24 @@ impl Client {
     }
 }
 
+/// What an answer of the 旺店通 旗舰版 (`{"status":…,"data":…}`) says.
+pub const ULTIMATE_ANSWER: &str =
+    "the server answers as the 旺店通 旗舰版 (Y platform) API ({\"status\":…,\"data\":…}), which duijie does \
+     not read: its start_time filters on creation, not modification, so edited records would be missed; point \
+     the connection at 旺店通·企业版 openapi2";
+
 /// Parses an openapi2 answer: `code` 0 gives the page under `list_key`; any
 /// other code an [`Error`] with the server's code and message.
 pub fn parse_response(api: &str, list_key: &str, body: &[u8]) -> Result<Page, Error> {
     let top: BTreeMap<String, Box<RawValue>> = http::parse_json(Vendor::Wdt, api, body)?;
+    if !top.contains_key("code") && top.contains_key("status") {
+        return Err(Error::new(
+            Vendor::Wdt,
+            api,
+            crate::error::ErrorKind::Permanent,
+            ULTIMATE_ANSWER,
+        ));
+    }
     let code_value = raw_to_value(&top, "code")
         .ok_or_else(|| Error::malformed(Vendor::Wdt, api, missing_key_message("code", "", &top)))?;
     let code = code_of(&code_value).ok_or_else(|| {
@@ -237,6 +251,28 @@ mod tests {
         )
         .unwrap();
         assert!(page.records.is_empty());
+    }
+
+    #[test]
+    fn a_later_page_without_total_or_list_is_empty() {
+        // Servers send `total_count` on page 0 only.
+        let page = parse_response("a", "stockin_list", br#"{"code":0,"message":""}"#).unwrap();
+        assert!(page.records.is_empty());
+        assert_eq!(page.total_count, None);
+        let page = parse_response("a", "l", br#"{"code":0,"l":[{"a":1}]}"#).unwrap();
+        assert_eq!((page.total_count, page.records.len()), (None, 1));
+    }
+
+    #[test]
+    fn an_ultimate_answer_is_refused() {
+        let e = parse_response(
+            "a",
+            "l",
+            br#"{"status":0,"data":{"total_count":1,"order":[{}]}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Permanent);
+        assert!(e.message().contains("旗舰版"), "{e}");
     }
 
     #[test]

@@ -360,6 +360,20 @@ mod tests {
     }
 
     #[test]
+    fn a_date_is_its_midnight() {
+        // As on a real server: `<= 'day'` drops the day's later times, `<`
+        // the next day keeps them.
+        let q = |filter: &str| {
+            query(json!({"FormId": "PUR_PurchaseOrder", "FieldKeys": "FBillNo", "FilterString": filter}))
+                .unwrap()
+                .len()
+        };
+        assert_eq!(q("FModifyDate <= '2024-01-02'"), 0);
+        assert_eq!(q("FModifyDate < '2024-01-03'"), 3);
+        assert_eq!(q("FModifyDate >= '2024-01-02'"), 3);
+    }
+
+    #[test]
     fn paging_parameters() {
         let base = json!({"FormId": "PUR_PurchaseOrder", "FieldKeys": "FBillNo,FQty"});
         let mut q = base.clone();
