@@ -180,7 +180,11 @@ impl Generator {
                     position_no: d.position_no,
                     production_date: datetime(&d.production_date),
                     // The batch's cost; 0 without a batch.
-                    cost_price: if batched { d.cost_price } else { d4(Decimal::ZERO) },
+                    cost_price: if batched {
+                        d.cost_price
+                    } else {
+                        d4(Decimal::ZERO)
+                    },
                     stockin_price: d.src_price.clone(),
                     platform_id: shop.platform_id.into(),
                     anchor_id: "0".into(),
@@ -240,7 +244,10 @@ mod tests {
                 continue;
             };
             returns += 1;
-            assert_eq!((&r.order_no, &r.order_type), (&st.stockin_no, &st.order_type));
+            assert_eq!(
+                (&r.order_no, &r.order_type),
+                (&st.stockin_no, &st.order_type)
+            );
             assert_eq!(r.src_order_no, g.refund_src_no(i));
             assert_eq!(r.status.to_string(), st.status);
             assert_eq!(r.details_list.len(), st.details_list.len());
@@ -257,6 +264,9 @@ mod tests {
             let json = serde_json::to_value(&r).unwrap();
             assert!(json["status"].is_number() && json["logistics_id"].is_null());
         }
-        assert!(returns > 50 && defects > 5, "{returns} returns, {defects} defects");
+        assert!(
+            returns > 50 && defects > 5,
+            "{returns} returns, {defects} defects"
+        );
     }
 }
