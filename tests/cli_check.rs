@@ -11,12 +11,13 @@ fn duijie() -> Command {
 }
 
 #[test]
-fn the_seed_schemes_check_clean() {
+fn the_repository_schemes_check_clean() {
     let out = duijie().arg("check").output().expect("run duijie");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(
-        stderr.contains("checked 3 files (2 schemes): 0 errors, 0 warnings"),
+        // The two seed schemes, the library's three and their two includes.
+        stderr.contains("checked 7 files (5 schemes): 0 errors, 0 warnings"),
         "{stderr}"
     );
 }

@@ -1,7 +1,8 @@
 //! The crash test: `duijie run --all` is killed with SIGKILL at random
 //! moments, several times, then run to completion. Afterwards Kingdee holds
 //! every bill that maps exactly once, every bill Kingdee rejects is a dead
-//! letter (once), and the counts add up to the source's documents.
+//! letter (once), and the counts add up to the source's documents — for the
+//! seed schemes and for the library's sales scheme.
 //!
 //! Kingdee answers slowly now and then (and drops some answers after saving,
 //! the case that makes exactly-once hard), the sources answer slowly now and
@@ -103,6 +104,14 @@ enum Kill {
     OnFirstWrite,
 }
 
+/// The schemes whose bills the test follows.
+const WATCHED: [SchemeInfo; 3] = [PO, SI, SO];
+
+/// Their bills in Kingdee.
+fn watched_bills(sb: &TestSandbox) -> usize {
+    WATCHED.iter().map(|s| sb.bills(*s)).sum()
+}
+
 fn watch(dir: &Path, sb: &TestSandbox, kill: Kill) -> Watched {
     let kill_at = match kill {
         Kill::At(t) => Some(t),
@@ -110,7 +119,7 @@ fn watch(dir: &Path, sb: &TestSandbox, kill: Kill) -> Watched {
     };
     let start = Instant::now();
     let base = sb.control.request_counts();
-    let bills0 = sb.bills(PO) + sb.bills(SI);
+    let bills0 = watched_bills(sb);
     let mut last = base;
     let mut phase = Phase::Starting;
     let mut first_read = None;
@@ -126,7 +135,7 @@ fn watch(dir: &Path, sb: &TestSandbox, kill: Kill) -> Watched {
         }
         std::thread::sleep(Duration::from_millis(3));
         let now = sb.control.request_counts();
-        let bills = sb.bills(PO) + sb.bills(SI);
+        let bills = watched_bills(sb);
         if now.wdt + now.qimen > last.wdt + last.qimen {
             phase = Phase::Reading;
             first_read.get_or_insert(start.elapsed());
@@ -169,17 +178,23 @@ fn kill_9_at_random_moments_then_complete() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(0x006b_696c_6c39_u64);
-    let docs: DataConfig = data(260, 180, 21);
+    let docs = DataConfig {
+        sales_outs: 150,
+        ..data(260, 180, 21)
+    };
 
     // What the documents become; one material Kingdee will lack.
     let probe = TestSandbox::start(docs.clone(), |_| {});
     let po = expected(&probe.control, PO);
     let si = expected(&probe.control, SI);
+    let so = expected(&probe.control, SO);
     drop(probe);
     let material = some_material(&si);
     let rejected = stockins_with_material(&si, &material);
     let none = BTreeSet::new();
-    let to_write = po.bills.len() + si.bills.len() - rejected.len();
+    let so_rejected = sales_with_material(&so, &material);
+    let to_write =
+        po.bills.len() + si.bills.len() + so.bills.len() - rejected.len() - so_rejected.len();
     assert!(!rejected.is_empty() && !po.skipped.is_empty());
 
     // How an uninterrupted run goes, on a twin sandbox: how long it takes,
@@ -198,17 +213,19 @@ fn kill_9_at_random_moments_then_complete() {
     );
     assert_final(twin_dir.path(), &twin, PO, &po, &none);
     assert_final(twin_dir.path(), &twin, SI, &si, &rejected);
+    assert_final(twin_dir.path(), &twin, SO, &so, &so_rejected);
     let idle = watch(twin_dir.path(), &twin, Kill::Never);
     drop(twin);
     let full = profile.elapsed;
     let (read_at, bill_at) = (profile.first_read.unwrap(), profile.first_bill.unwrap());
     eprintln!(
-        "seed {seed:#x}: {} purchase orders, {} stock-ins, {to_write} bills to write, {} rejected; \
+        "seed {seed:#x}: {} purchase orders, {} stock-ins, {} sales, {to_write} bills to write, {} rejected; \
          a full run takes {full:?} (reads from {read_at:?}, first bill saved at {bill_at:?}); \
          a run with nothing to do {:?}",
         po.documents(),
         si.documents(),
-        rejected.len(),
+        so.documents(),
+        rejected.len() + so_rejected.len(),
         idle.elapsed
     );
 
@@ -218,7 +235,7 @@ fn kill_9_at_random_moments_then_complete() {
     let mut rng = Rng::new(seed);
     let mut killed = Vec::new();
     for i in 0..ITERATIONS {
-        let bills_before = sb.bills(PO) + sb.bills(SI);
+        let bills_before = watched_bills(&sb);
         let kill = if i == 0 {
             // The first run is killed while it reads: a kill time taken from
             // the twin's profile is racy on a loaded machine (this run may
@@ -234,7 +251,7 @@ fn kill_9_at_random_moments_then_complete() {
             Kill::At(span.mul_f64(0.02 + 0.78 * rng.unit()))
         };
         let w = watch(dir.path(), &sb, kill);
-        let bills = sb.bills(PO) + sb.bills(SI);
+        let bills = watched_bills(&sb);
         let what = if w.killed {
             killed.push((i, w.phase, bills > bills_before));
             format!("KILLED while {:?}", w.phase).to_lowercase()
@@ -272,7 +289,7 @@ fn kill_9_at_random_moments_then_complete() {
     // Runs to completion, then once more: nothing is left to do.
     let codes = run_until_done(dir.path(), 3);
     eprintln!("completing runs exit with {codes:?}");
-    let bills = sb.control.bills(PO.form).len() + sb.control.bills(SI.form).len();
+    let bills = watched_bills(&sb);
     let out = run_ok(dir.path(), &["run", "--all", "--format", "json"]);
     let reports: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for r in reports.as_array().unwrap() {
@@ -280,19 +297,17 @@ fn kill_9_at_random_moments_then_complete() {
         assert_eq!(int(&r["counts"]["written"]), 0, "{r:#}");
         assert_eq!(int(&r["queue_left"]), 0, "{r:#}");
     }
-    assert_eq!(
-        sb.control.bills(PO.form).len() + sb.control.bills(SI.form).len(),
-        bills
-    );
+    assert_eq!(watched_bills(&sb), bills);
 
     assert_final(dir.path(), &sb, PO, &po, &none);
     assert_final(dir.path(), &sb, SI, &si, &rejected);
-    assert_eq!(sb.bills(PO) + sb.bills(SI), to_write);
+    assert_final(dir.path(), &sb, SO, &so, &so_rejected);
+    assert_eq!(watched_bills(&sb), to_write);
 
     // The killed runs are recorded as interrupted, none as still running.
     let st = status_runs(dir.path(), 100);
     let mut recorded_interrupted = 0;
-    for scheme in [PO, SI] {
+    for scheme in WATCHED {
         for run in overview(&st, scheme)["runs"].as_array().unwrap() {
             let outcome = run["outcome"].as_str().unwrap();
             assert!(

@@ -7,7 +7,7 @@ mod support;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use duijie_sandbox::{FaultConfig, Service};
+use duijie_sandbox::{DocKind, FaultConfig, Service};
 use serde_json::Value;
 use support::*;
 
@@ -104,14 +104,20 @@ fn an_incremental_run_reads_only_what_changed() {
     // Three written orders and two skipped ones are edited.
     let id_of = |number: &str| {
         (1..=100u64)
-            .find(|id| sb.control.document(PO.kind, *id).unwrap()[PO.number_key] == number)
+            .find(|id| {
+                sb.control.document(DocKind::PurchaseOrder, *id).unwrap()[PO.number_key] == number
+            })
             .unwrap()
     };
     let written: Vec<u64> = e.bills.keys().take(3).map(|n| id_of(n)).collect();
     let skipped: Vec<u64> = e.skipped.iter().take(2).map(|n| id_of(n)).collect();
     assert_eq!(skipped.len(), 2, "the data holds unaudited orders");
     let touched: Vec<u64> = written.iter().chain(&skipped).copied().collect();
-    assert_eq!(sb.control.touch(PO.kind, &touched, &chrono::Utc::now()), 5);
+    assert_eq!(
+        sb.control
+            .touch(DocKind::PurchaseOrder, &touched, &chrono::Utc::now()),
+        5
+    );
     std::thread::sleep(Duration::from_millis(1100));
 
     let before = sb.control.request_counts();
@@ -453,12 +459,13 @@ fn without_a_configuration_or_state_commands_say_what_to_do() {
         "{}",
         text(&out)
     );
-    // The overview before any run: both schemes, nothing yet, no state made.
+    // The overview before any run: every scheme (the seed schemes and the
+    // library's), nothing yet, no state made.
     let out = run_ok(dir.path(), &["status"]);
     let overview = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         overview.matches("runs          none yet").count(),
-        2,
+        5,
         "{overview}"
     );
     assert!(!dir.path().join(".duijie").exists());

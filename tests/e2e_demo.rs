@@ -1,14 +1,16 @@
 //! `duijie demo`, the README's first command: it starts the sandboxes in
-//! its own process, syncs both seed schemes and prints the overview; the
+//! its own process, syncs the seed schemes and the library's, purchase
+//! orders before the receipts that name them, and prints the overview; the
 //! state it leaves is the same one `duijie status` shows afterwards.
 
 mod support;
 
-use duijie_sandbox::{DataConfig, DocKind};
+use duijie_sandbox::{DataConfig, DocKind, LibraryKind};
 use support::*;
 
 const ORDERS: u32 = 150;
 const STOCKINS: u32 = 120;
+const SALES_OUTS: u32 = 100;
 const SEED: u64 = 3;
 
 /// What the demo's sandbox serves, rebuilt here from the same settings
@@ -17,12 +19,13 @@ const SEED: u64 = 3;
 /// anchor, and no document is modified within the last five minutes before
 /// it, so all of them lie in the demo's window (which ends one minute — the
 /// lag — before the run starts).
-fn demo_data(anchor: i64) -> (TestSandbox, Expected, Expected) {
+fn demo_data(anchor: i64) -> (TestSandbox, Vec<(SchemeInfo, Expected)>) {
     let sb = TestSandbox::start(
         DataConfig {
             seed: SEED,
             purchase_orders: ORDERS,
             stockins: STOCKINS,
+            sales_outs: SALES_OUTS,
             anchor: Some(anchor),
             ..DataConfig::default()
         },
@@ -40,9 +43,27 @@ fn demo_data(anchor: i64) -> (TestSandbox, Expected, Expected) {
             );
         }
     }
-    let po = expected(&sb.control, PO);
-    let si = expected(&sb.control, SI);
-    (sb, po, si)
+    // Return stock-ins are stock-ins, checked above.
+    for (kind, n) in [(LibraryKind::SalesOut, SALES_OUTS)] {
+        for id in 1..=u64::from(n) {
+            let doc = sb.control.library_document(kind, id).unwrap();
+            let modified = doc["modified"].as_str().unwrap();
+            let at = chrono::NaiveDateTime::parse_from_str(modified, "%Y-%m-%d %H:%M:%S")
+                .unwrap()
+                .and_utc()
+                .timestamp()
+                - 8 * 3600;
+            assert!(
+                anchor - at >= 300,
+                "{kind:?} {id} is modified at {modified}: choose another SEED"
+            );
+        }
+    }
+    let schemes = [PO, SI, SO, PI, RF]
+        .into_iter()
+        .map(|s| (s, expected(&sb.control, s)))
+        .collect();
+    (sb, schemes)
 }
 
 /// The report line of a scheme that read `e`'s documents.
@@ -69,7 +90,7 @@ fn records_line(e: &Expected) -> String {
 }
 
 #[test]
-fn demo_syncs_both_schemes_and_status_shows_the_same() {
+fn demo_syncs_every_scheme_and_status_shows_the_same() {
     let dir = TempDir::new("demo");
     let demo_dir = dir.path().join("demo");
     let started = chrono::Utc::now().timestamp();
@@ -83,19 +104,32 @@ fn demo_syncs_both_schemes_and_status_shows_the_same() {
             &ORDERS.to_string(),
             "--stockins",
             &STOCKINS.to_string(),
+            "--sales-outs",
+            &SALES_OUTS.to_string(),
             "--seed",
             &SEED.to_string(),
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    let (_sb, po, si) = demo_data(started);
+    let (_sb, schemes) = demo_data(started);
+    let (po, si) = (&schemes[0].1, &schemes[1].1);
     assert_eq!(po.documents(), ORDERS as usize);
     assert_eq!(si.documents(), STOCKINS as usize);
     assert!(!po.skipped.is_empty(), "unaudited orders are skipped");
+    for (scheme, e) in &schemes {
+        assert!(!e.bills.is_empty(), "{}: {e:?}", scheme.name);
+    }
 
-    // The run reports and the overview it prints.
-    for (scheme, e) in [(PO, &po), (SI, &si)] {
+    // The run reports, purchase orders before the receipts that name them,
+    // and the overview it prints.
+    let at = |name: &str| {
+        stdout
+            .find(&format!("{name}: succeeded"))
+            .unwrap_or(usize::MAX)
+    };
+    assert!(at(PO.name) < at(PI.name), "{stdout}");
+    for &(scheme, ref e) in &schemes {
         assert!(
             stdout.contains(&report_line(scheme, e)),
             "{}\n{stdout}",
@@ -109,7 +143,7 @@ fn demo_syncs_both_schemes_and_status_shows_the_same() {
             .unwrap_or_else(|| panic!("no section {name}:\n{stdout}"));
         stdout[at..].lines().take(8).collect::<Vec<_>>().join("\n")
     };
-    for (scheme, e) in [(PO, &po), (SI, &si)] {
+    for (scheme, e) in &schemes {
         let s = section(scheme.name);
         assert!(s.contains(&records_line(e)), "{s}");
         assert!(s.contains("dead letters  0"), "{s}");
@@ -126,7 +160,7 @@ fn demo_syncs_both_schemes_and_status_shows_the_same() {
     let config_arg = config.to_str().unwrap();
     let out = run_ok(dir.path(), &["status", "--config", config_arg]);
     let status_text = String::from_utf8_lossy(&out.stdout);
-    for e in [&po, &si] {
+    for (_, e) in &schemes {
         assert!(status_text.contains(&records_line(e)), "{status_text}");
     }
     let out = run_ok(
@@ -134,8 +168,8 @@ fn demo_syncs_both_schemes_and_status_shows_the_same() {
         &["status", "--config", config_arg, "--format", "json"],
     );
     let st: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(st["schemes"].as_array().unwrap().len(), 2, "{st:#}");
-    for (scheme, e) in [(PO, &po), (SI, &si)] {
+    assert_eq!(st["schemes"].as_array().unwrap().len(), 5, "{st:#}");
+    for &(scheme, ref e) in &schemes {
         let o = overview(&st, scheme);
         let runs = o["runs"].as_array().unwrap();
         assert_eq!(runs.len(), 1, "{o:#}");

@@ -25,10 +25,7 @@ fn preview_wire(map: &str, answer: &[u8], dir: &Path) -> std::process::Output {
 
 /// Whether `e` is a call of `scheme`'s source API.
 fn is_source_call(e: &Exchange, scheme: SchemeInfo) -> bool {
-    let api = match scheme.kind {
-        duijie_sandbox::DocKind::PurchaseOrder => "purchase_order_query",
-        duijie_sandbox::DocKind::StockIn => "wdt.stockin.order.query",
-    };
+    let api = scheme.api;
     e.path.contains(api) || String::from_utf8_lossy(&e.request).contains(api)
 }
 

@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 use duijie_sandbox::WdtQuirks;
 use support::*;
 
-/// The bills every BatchSave sent, by bill number, as their exact JSON
-/// text, and whether a source answer had a quantity as a JSON number.
+/// The bills every BatchSave sent, by form and bill number (a stock-in's
+/// number is the bill number of each scheme that reads it), as their exact
+/// JSON text, and whether a source answer had a quantity as a JSON number.
 fn sent_bills(sb: &TestSandbox) -> (BTreeMap<String, String>, bool) {
     let mut bills = BTreeMap::new();
     let mut numbers = false;
@@ -27,13 +28,14 @@ fn sent_bills(sb: &TestSandbox) -> (BTreeMap<String, String>, bool) {
             continue;
         }
         let body: serde_json::Value = serde_json::from_slice(&x.request).unwrap();
+        let form = body["formid"].as_str().unwrap().to_string();
         let model = &body["data"]["Model"];
         let list = model
             .as_array()
             .cloned()
             .unwrap_or_else(|| vec![model.clone()]);
         for bill in list {
-            let number = bill["FBillNo"].as_str().unwrap().to_string();
+            let number = format!("{form} {}", bill["FBillNo"].as_str().unwrap());
             let previous = bills.insert(number.clone(), bill.to_string());
             assert!(previous.is_none(), "{number} sent twice");
         }

@@ -142,6 +142,9 @@ pub struct DataArgs {
     /// 旺店通 stock-in bills the sandbox serves.
     #[arg(long, default_value_t = 1000)]
     pub stockins: u32,
+    /// 旺店通 sales stock-outs the sandbox serves.
+    #[arg(long, default_value_t = 1000)]
+    pub sales_outs: u32,
     /// Seed of the sandbox's generated documents.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -154,6 +157,7 @@ impl DataArgs {
             seed: self.seed,
             purchase_orders: self.orders,
             stockins: self.stockins,
+            sales_outs: self.sales_outs,
             ..DataConfig::default()
         }
     }

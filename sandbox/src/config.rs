@@ -338,6 +338,9 @@ pub struct DataConfig {
     pub purchase_orders: u32,
     /// Number of stock-in bills (`stockin_order_query`, Qimen `wdt.stockin.order.query`).
     pub stockins: u32,
+    /// Number of sales stock-outs (`stockout_order_query_trade`, Qimen
+    /// `wdt.stockout.order.query.trade`).
+    pub sales_outs: u32,
     /// Modified times are spread over this many days before `anchor`.
     pub spread_days: u32,
     /// End of the modified-time spread, unix seconds; `None` = the sandbox
@@ -353,6 +356,7 @@ impl Default for DataConfig {
             seed: 1,
             purchase_orders: 1000,
             stockins: 1000,
+            sales_outs: 1000,
             spread_days: 30,
             anchor: None,
             empty_time: "0000-00-00 00:00:00".into(),

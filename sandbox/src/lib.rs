@@ -59,7 +59,7 @@ pub use config::{
 pub use exchanges::Exchange;
 pub use faults::FaultCounts;
 pub use masterdata::{MasterData, MasterDataError};
-pub use wdt::{purchase_order_json, DocKind};
+pub use wdt::{purchase_order_json, DocKind, LibraryKind};
 
 use app::{App, Stats};
 use clock::Clock;
@@ -90,6 +90,12 @@ pub enum SandboxError {
 
 fn validate(config: &SandboxConfig) -> Result<(), SandboxError> {
     let d = &config.data;
+    if d.sales_outs > MAX_DOCUMENTS {
+        return Err(SandboxError::Config(format!(
+            "at most {MAX_DOCUMENTS} sales stock-outs (asked for {})",
+            d.sales_outs
+        )));
+    }
     if d.purchase_orders > MAX_DOCUMENTS || d.stockins > MAX_DOCUMENTS {
         return Err(SandboxError::Config(format!(
             "at most {MAX_DOCUMENTS} documents of a kind (asked for {} purchase orders, {} stock-ins)",

@@ -58,7 +58,8 @@ impl MasterData {
     /// | `BD_Buyer` | `CGY001`–`CGY003` |
     /// | `BD_Currency` | `PRE001` (人民币)–`PRE007` |
     /// | `BD_StockStatus` | `KCZT01_SYS`–`KCZT05_SYS` |
-    /// | `BOS_BillType` | `CGDD01_SYS`–`CGDD03_SYS`, `QTRKD01_SYS`, `QTRKD02_SYS` |
+    /// | `BOS_BillType` | `CGDD01_SYS`–`CGDD03_SYS`, `QTRKD01_SYS`, `QTRKD02_SYS`, `XSCKD01_SYS`, `RKD01_SYS`, `XSTHD01_SYS` |
+    /// | `BD_Customer` | `KH0001`–`KH0006` (the customers of the generated shops) |
     pub fn builtin() -> Self {
         let mut m = MasterData::empty();
         for n in ["100", "101", "102"] {
@@ -101,8 +102,14 @@ impl MasterData {
             "CGDD03_SYS",
             "QTRKD01_SYS",
             "QTRKD02_SYS",
+            "XSCKD01_SYS",
+            "RKD01_SYS",
+            "XSTHD01_SYS",
         ] {
             m.insert("BOS_BillType", n);
+        }
+        for shop in crate::wdt::shops::SHOPS {
+            m.insert("BD_Customer", shop.customer);
         }
         m
     }

@@ -2,7 +2,9 @@
 //!
 //! Starts the sandboxes of 旺店通 openapi2, 旺店通 Qimen and 金蝶云星空 in
 //! this process, writes a configuration pointing at them into a fresh
-//! directory, runs every compiled scheme once and prints the run overview.
+//! directory, runs every compiled scheme once — the seed schemes and the
+//! library's — in the order their bills depend on each other, and prints
+//! the run overview.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,7 +25,23 @@ pub struct DemoArgs {
     pub dir: Option<PathBuf>,
 }
 
+/// The schemes in the order their bills depend on each other: materials
+/// first (every bill names them), then purchase orders (receipts name
+/// them), then the rest, each group in its given order.
+pub fn in_dependency_order(schemes: &[Arc<dyn Mapper>]) -> Vec<Arc<dyn Mapper>> {
+    let rank = |m: &Arc<dyn Mapper>| match m.meta().target.form_id.as_str() {
+        "BD_MATERIAL" => 0,
+        "PUR_PurchaseOrder" => 1,
+        _ => 2,
+    };
+    let mut ordered = schemes.to_vec();
+    ordered.sort_by_key(rank);
+    ordered
+}
+
 pub async fn run(args: DemoArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Result<i32> {
+    let ordered = in_dependency_order(schemes);
+    let schemes = ordered.as_slice();
     let config = duijie_sandbox::SandboxConfig {
         listen: "127.0.0.1:0".parse().context("listen address")?,
         data: args.data.to_config(),

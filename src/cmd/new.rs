@@ -51,6 +51,11 @@ pub fn library_schemes() -> Vec<&'static str> {
         .collect()
 }
 
+/// The text of the library's scheme `stem` (`maps/{stem}.map`).
+pub fn library_scheme_text(stem: &str) -> Option<&'static str> {
+    library_file(&format!("maps/{stem}.map"))
+}
+
 fn library_file(path: &str) -> Option<&'static str> {
     LIBRARY.iter().find(|(p, _)| *p == path).map(|(_, t)| *t)
 }

@@ -12,13 +12,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use duijie_sandbox::{Control, DataConfig, DocKind, MasterData, Sandbox, SandboxConfig};
+use duijie_sandbox::{
+    Control, DataConfig, DocKind, LibraryKind, MasterData, Sandbox, SandboxConfig,
+};
 use serde_json::Value;
 
 /// The purchase-order scheme: 旺店通 openapi2 → 金蝶 采购订单.
 pub const PO: SchemeInfo = SchemeInfo {
     name: "wdt_purchase_to_kingdee",
-    kind: DocKind::PurchaseOrder,
+    api: "purchase_order_query",
+    docs: Docs::Seed(DocKind::PurchaseOrder),
     form: "PUR_PurchaseOrder",
     number_key: "purchase_no",
 };
@@ -26,18 +29,57 @@ pub const PO: SchemeInfo = SchemeInfo {
 /// The stock-in scheme: 旺店通 Qimen → 金蝶 其他入库单.
 pub const SI: SchemeInfo = SchemeInfo {
     name: "wdtqm_stockin_to_kingdee",
-    kind: DocKind::StockIn,
+    api: "wdt.stockin.order.query",
+    docs: Docs::Seed(DocKind::StockIn),
     form: "STK_MISCELLANEOUS",
     number_key: "stockin_no",
 };
 
-/// One seed scheme as the tests see it.
+/// The library's sales scheme: 旺店通 销售出库单 → 金蝶 销售出库单.
+pub const SO: SchemeInfo = SchemeInfo {
+    name: "wdt_sales_out_to_kingdee",
+    api: "stockout_order_query_trade",
+    docs: Docs::Library(LibraryKind::SalesOut),
+    form: "SAL_OUTSTOCK",
+    number_key: "order_no",
+};
+
+/// The library's purchase stock-in scheme: 旺店通 采购入库 → 金蝶 采购入库单.
+pub const PI: SchemeInfo = SchemeInfo {
+    name: "wdt_stockin_purchase_to_kingdee",
+    api: "stockin_order_query_purchase",
+    docs: Docs::Library(LibraryKind::PurchaseIn),
+    form: "STK_InStock",
+    number_key: "stockin_no",
+};
+
+/// The library's return scheme: 旺店通 退货入库 → 金蝶 销售退货单.
+pub const RF: SchemeInfo = SchemeInfo {
+    name: "wdt_refund_to_kingdee",
+    api: "stockin_order_query_refund",
+    docs: Docs::Library(LibraryKind::Refund),
+    form: "SAL_RETURNSTOCK",
+    number_key: "order_no",
+};
+
+/// The sandbox documents a scheme reads.
+#[derive(Clone, Copy, Debug)]
+pub enum Docs {
+    /// Those of the seed APIs.
+    Seed(DocKind),
+    /// Those of the library's APIs.
+    Library(LibraryKind),
+}
+
+/// One scheme as the tests see it.
 #[derive(Clone, Copy, Debug)]
 pub struct SchemeInfo {
     /// The scheme's name (in `duijie.toml` and the compiled registry).
     pub name: &'static str,
+    /// Its source API (openapi2 API or Qimen method).
+    pub api: &'static str,
     /// The sandbox documents it reads.
-    pub kind: DocKind,
+    pub docs: Docs,
     /// The Kingdee form it writes.
     pub form: &'static str,
     /// The source field holding the bill number (and the record id).
@@ -134,6 +176,7 @@ pub fn data(orders: u32, stockins: u32, seed: u64) -> DataConfig {
         seed,
         purchase_orders: orders,
         stockins,
+        sales_outs: 0,
         spread_days: 20,
         anchor: Some(chrono::Utc::now().timestamp() - 2 * 3600),
         ..DataConfig::default()
@@ -408,13 +451,34 @@ impl Expected {
     }
 }
 
-/// Maps every document of `scheme` the sandbox holds with `duijie map`
+impl SchemeInfo {
+    /// The documents the scheme's source query returns: all of a seed API's;
+    /// of the library's, those the scheme asks for (the purchase stock-in
+    /// scheme asks for status 80) or the API returns by default (the return
+    /// query: status 80).
+    pub fn documents(&self, control: &Control) -> Vec<Value> {
+        match self.docs {
+            Docs::Seed(kind) => {
+                let n = u64::from(control.document_count(kind));
+                (1..=n)
+                    .map(|id| control.document(kind, id).unwrap())
+                    .collect()
+            }
+            Docs::Library(kind) => {
+                let mut docs = control.library_documents(kind);
+                if matches!(kind, LibraryKind::PurchaseIn | LibraryKind::Refund) {
+                    docs.retain(|d| d["status"] == "80" || d["status"] == 80);
+                }
+                docs
+            }
+        }
+    }
+}
+
+/// Maps every document of `scheme` the sandbox serves it with `duijie map`
 /// (the compiled scheme) and sorts them into bills, skipped and failed.
 pub fn expected(control: &Control, scheme: SchemeInfo) -> Expected {
-    let n = u64::from(control.document_count(scheme.kind));
-    let docs: Vec<Value> = (1..=n)
-        .map(|id| control.document(scheme.kind, id).unwrap())
-        .collect();
+    let docs = scheme.documents(control);
     let mut input = String::new();
     for d in &docs {
         input.push_str(&serde_json::to_string(d).unwrap());
@@ -469,6 +533,21 @@ pub fn stockins_with_material(e: &Expected, spec_no: &str) -> BTreeSet<String> {
                 lines
                     .iter()
                     .any(|l| l["FMATERIALID"]["FNumber"].as_str() == Some(spec_no))
+            })
+        })
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
+/// The numbers of the sales stock-out bills with a line of material `spec_no`.
+pub fn sales_with_material(e: &Expected, spec_no: &str) -> BTreeSet<String> {
+    e.bills
+        .iter()
+        .filter(|(_, bill)| {
+            bill["FEntity"].as_array().is_some_and(|lines| {
+                lines
+                    .iter()
+                    .any(|l| l["FMaterialID"]["FNumber"].as_str() == Some(spec_no))
             })
         })
         .map(|(n, _)| n.clone())

@@ -727,7 +727,12 @@ pub fn tables(scheme: &Scheme) -> Result<TokenStream, CodegenError> {
             Some(d) => value(d)?,
             None => {
                 let tname = lit_str(&table.name);
-                let shown = show(table.key, &format_ident!("key"));
+                let key = format_ident!("key");
+                // A text key is already a `&str` here.
+                let shown = match table.key {
+                    Base::Str => quote!(&::duijie_maplib::error::show_str(#key)),
+                    other => show(other, &key),
+                };
                 quote!(return Err(::duijie_maplib::error::table_miss(#tname, #shown)))
             }
         };

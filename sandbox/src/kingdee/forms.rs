@@ -31,10 +31,18 @@ use crate::masterdata::MasterData;
 
 const PUR_PURCHASE_ORDER: &str = include_str!("../../../specs/kingdee/PUR_PurchaseOrder.toml");
 const STK_MISCELLANEOUS: &str = include_str!("../../../specs/kingdee/STK_MISCELLANEOUS.toml");
+/// The forms the scheme library writes.
+const LIBRARY_FORMS: [&str; 3] = [
+    include_str!("../../../specs/kingdee/SAL_OUTSTOCK.toml"),
+    include_str!("../../../specs/kingdee/STK_InStock.toml"),
+    include_str!("../../../specs/kingdee/SAL_RETURNSTOCK.toml"),
+];
 
 #[derive(Debug, Deserialize)]
 struct SpecFile {
     form: String,
+    #[serde(default)]
+    label: Option<String>,
     #[serde(default)]
     number_field: Option<String>,
     fields: Vec<SpecRow>,
@@ -105,6 +113,8 @@ impl FieldDef {
 #[derive(Clone, Debug)]
 pub(crate) struct FormSpec {
     pub form_id: String,
+    /// The form's Chinese name (`销售出库单`).
+    pub label: String,
     pub number_field: String,
     pub fields: Vec<FieldDef>,
 }
@@ -253,15 +263,18 @@ impl FormSpec {
         let file: SpecFile = toml::from_str(text).map_err(|e| e.to_string())?;
         Ok(FormSpec {
             number_field: file.number_field.unwrap_or_else(|| "FBillNo".to_owned()),
+            label: file.label.unwrap_or_else(|| file.form.clone()),
             form_id: file.form,
             fields: build_tree(file.fields),
         })
     }
 
-    /// The forms the sandbox stores: `PUR_PurchaseOrder`, `STK_MISCELLANEOUS`.
+    /// The forms the sandbox stores: `PUR_PurchaseOrder`, `STK_MISCELLANEOUS`,
+    /// and the library's `SAL_OUTSTOCK`, `STK_InStock`, `SAL_RETURNSTOCK`.
     pub(crate) fn builtin() -> Vec<FormSpec> {
         [PUR_PURCHASE_ORDER, STK_MISCELLANEOUS]
             .into_iter()
+            .chain(LIBRARY_FORMS)
             .filter_map(|text| match FormSpec::parse(text) {
                 Ok(spec) => Some(spec),
                 Err(e) => {
@@ -486,7 +499,7 @@ mod tests {
     #[test]
     fn specs_load_as_trees() {
         let specs = FormSpec::builtin();
-        assert_eq!(specs.len(), 2);
+        assert_eq!(specs.len(), 5);
         let pur = purchase_spec();
         let entry = pur.field("FPOOrderEntry").unwrap();
         assert_eq!(entry.ty, FieldType::Array);

@@ -7,7 +7,7 @@
 //! |---|---|
 //! | `AuthService.ValidateUser` / `LoginByAppSecret` / `LoginBySign` | log in ([`auth`]) |
 //! | `AuthService.Logout` | forget the caller's session |
-//! | `DynamicFormService.BatchSave` / `Save` | check and store bills of `PUR_PurchaseOrder`, `STK_MISCELLANEOUS` |
+//! | `DynamicFormService.BatchSave` / `Save` | check ([`forms`], [`links`]) and store bills of `PUR_PurchaseOrder`, `STK_MISCELLANEOUS`, `SAL_OUTSTOCK`, `STK_InStock`, `SAL_RETURNSTOCK` |
 //! | `DynamicFormService.ExecuteBillQuery` / `BillQuery` | query stored bills ([`query`]) |
 //! | `DynamicFormService.View` | one bill by `Number` or `Id` |
 //! | `DynamicFormService.Submit` / `Audit` | submit, audit bills by `Ids` or `Numbers` ([`steps`]) |
@@ -50,6 +50,7 @@
 
 pub(crate) mod auth;
 pub(crate) mod forms;
+pub(crate) mod links;
 pub(crate) mod query;
 pub(crate) mod state;
 pub(crate) mod steps;
@@ -529,7 +530,8 @@ fn save(
             errors.push(json!({"FieldName": null, "Message": "数据包格式错误：Model的元素应为JSON对象。", "DIndex": index}));
             continue;
         };
-        let problems = spec.check(&mut bill, &rules);
+        let mut problems = spec.check(&mut bill, &rules);
+        problems.extend(links::check(k, spec, &bill));
         if !problems.is_empty() {
             for p in problems {
                 errors.push(

@@ -23,10 +23,15 @@
 pub(crate) mod catalog;
 pub(crate) mod generator;
 pub(crate) mod index;
+pub(crate) mod library;
 pub(crate) mod openapi2;
 pub(crate) mod purchase;
+pub(crate) mod purchase_in;
 pub(crate) mod qimen;
 pub(crate) mod records;
+pub(crate) mod refund;
+pub(crate) mod sales;
+pub(crate) mod shops;
 pub(crate) mod stockin;
 
 use std::collections::HashMap;
@@ -39,6 +44,7 @@ use crate::config::DataConfig;
 use crate::rng::Rng;
 use generator::Generator;
 use index::DocIndex;
+pub use library::LibraryKind;
 pub use records::DocKind;
 
 /// Longest `start_time`..`end_time` span.
@@ -225,15 +231,15 @@ pub(crate) struct DocQuery {
     pub refunds: Refunds,
 }
 
-/// Which stock-ins a query serves: the refund stock-ins (`order_type` 3)
-/// come from `stockin_order_query_refund`, and (quirk `refund-separate`) not
-/// from the general query.
+/// Which stock-ins a general query serves: the refund stock-ins
+/// (`order_type` 3) come from `stockin_order_query_refund` (served by
+/// [`library`], in its own shape), and (quirk `refund-separate`) not from
+/// the general query.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) enum Refunds {
     #[default]
     All,
     Without,
-    Only,
 }
 
 /// The `order_type` of refund stock-ins (退货入库).
@@ -371,6 +377,8 @@ pub(crate) struct DataSet {
     generator: Generator,
     purchases: RwLock<DocIndex>,
     stockins: RwLock<DocIndex>,
+    /// The documents of the library's APIs (sales, returns).
+    library: library::LibraryDocs,
     touch_rng: Mutex<Rng>,
 }
 
@@ -393,6 +401,7 @@ impl DataSet {
         DataSet {
             purchases: RwLock::new(purchases),
             stockins: RwLock::new(stockins),
+            library: library::LibraryDocs::new(config, &generator),
             touch_rng: Mutex::new(Rng::new(config.seed ^ 0x746f_7563_6821)),
             generator,
         }
@@ -464,7 +473,6 @@ impl DataSet {
                     && match q.refunds {
                         Refunds::All => true,
                         Refunds::Without => !refund,
-                        Refunds::Only => refund,
                     }
             }
         }
@@ -614,6 +622,7 @@ mod tests {
             seed: 3,
             purchase_orders: 500,
             stockins: 300,
+            sales_outs: 0,
             spread_days: 10,
             anchor: None,
             empty_time: "0000-00-00 00:00:00".into(),

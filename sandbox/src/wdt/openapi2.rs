@@ -1,9 +1,11 @@
 //! 旺店通 openapi2: `POST /openapi2/{api}.php`, form-urlencoded
 //! (protocols.md §1).
 //!
-//! APIs: `purchase_order_query`, `stockin_order_query`, and
-//! `stockin_order_query_refund` (refund stock-ins, `order_type` 3, only;
-//! with the quirk `refund-separate` the general query leaves them out).
+//! APIs: `purchase_order_query`, `stockin_order_query` (with the quirk
+//! `refund-separate` it leaves out the refund stock-ins, `order_type` 3, as
+//! real servers do), and the library's APIs of [`super::library`], among
+//! them `stockin_order_query_refund`, which serves those refund stock-ins in
+//! its own shape.
 //!
 //! Checks, in order: common parameters present (`sid`, `appkey`,
 //! `timestamp`, `sign`), `appkey` and `sid` known, `timestamp` within
@@ -118,13 +120,15 @@ fn answer(app: &App, api: &str, p: &Params) -> Result<String, BizError> {
     if !app.limiter.allow(&app.config.wdt.sid) {
         return Err(BizError::rate_limited_by(app));
     }
+    if let Some(answer) = super::library::openapi2(&app.data, api, p) {
+        return answer;
+    }
     let (kind, refunds) = match api {
         "purchase_order_query" => (DocKind::PurchaseOrder, Refunds::All),
         "stockin_order_query" if app.wdt_quirks().refund_separate => {
             (DocKind::StockIn, Refunds::Without)
         }
         "stockin_order_query" => (DocKind::StockIn, Refunds::All),
-        "stockin_order_query_refund" => (DocKind::StockIn, Refunds::Only),
         other => return Err(BizError::new(1030, format!("接口不存在：{other}"))),
     };
     let q = DocQuery {

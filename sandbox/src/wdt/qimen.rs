@@ -8,7 +8,7 @@
 //! |---|---|---|---|---|
 //! | 7 | App Call Limited | isv.api-call-limited | isv.api-call-limited | rate-limit fault |
 //! | 21 | Missing method | isv.missing-method | missing-method | no `method` |
-//! | 22 | Invalid method | isv.invalid-method | invalid-method | method other than `wdt.stockin.order.query` |
+//! | 22 | Invalid method | isv.invalid-method | invalid-method | method other than `wdt.stockin.order.query` and `wdt.stockout.order.query.trade` (its answers: [`super::library`]) |
 //! | 23 | Invalid format | isv.invalid-format | invalid-format | `format` other than `json` |
 //! | 24 | Missing signature | isv.missing-signature | sign-check-failure | no `sign` |
 //! | 25 | Invalid signature | isv.invalid-signature | sign-check-failure | sign mismatch |
@@ -75,7 +75,7 @@ impl GatewayError {
 impl GatewayError {
     const RATE_LIMITED: Self = Self::new(7, "App Call Limited", "isv.api-call-limited", "isv.api-call-limited", "调用频率超过限制，请稍后重试");
     const MISSING_METHOD: Self = Self::new(21, "Missing method", "isv.missing-method", "missing-method", "缺少method参数");
-    const INVALID_METHOD: Self = Self::new(22, "Invalid method", "isv.invalid-method", "invalid-method", "方法不存在（沙箱只提供wdt.stockin.order.query）");
+    const INVALID_METHOD: Self = Self::new(22, "Invalid method", "isv.invalid-method", "invalid-method", "方法不存在（沙箱提供wdt.stockin.order.query、wdt.stockout.order.query.trade）");
     const INVALID_FORMAT: Self = Self::new(23, "Invalid format", "isv.invalid-format", "invalid-format", "沙箱只支持format=json");
     const MISSING_SIGNATURE: Self = Self::new(24, "Missing signature", "isv.missing-signature", "sign-check-failure", "缺少sign参数");
     const INVALID_SIGNATURE: Self = Self::new(25, "Invalid signature", "isv.invalid-signature", "sign-check-failure", "Illegal request: 签名无效");
@@ -174,7 +174,7 @@ fn check_gateway(app: &App, p: &Params) -> Result<(), GatewayError> {
     if p.non_empty("format").is_some_and(|f| f != "json") {
         return Err(GatewayError::INVALID_FORMAT);
     }
-    if method != METHOD {
+    if method != METHOD && !super::library::is_qimen_method(method) {
         return Err(GatewayError::INVALID_METHOD);
     }
     Ok(())
@@ -188,7 +188,12 @@ fn answer(app: &App, p: &Params) -> Result<String, BizError> {
     if !app.limiter.allow(sid) {
         return Err(BizError::rate_limited_by(app));
     }
-    let mut q = DocQuery::from_params(DocKind::StockIn, p, app.config.qimen.max_page_size)?;
+    let method = p.non_empty("method").unwrap_or(METHOD);
+    let max = app.config.qimen.max_page_size;
+    if let Some(answer) = super::library::qimen(&app.data, method, p, max) {
+        return answer;
+    }
+    let mut q = DocQuery::from_params(DocKind::StockIn, p, max)?;
     if app.wdt_quirks().refund_separate {
         q.refunds = Refunds::Without;
     }

@@ -99,11 +99,11 @@ impl Generator {
                 format!("DB{compact}{:05}", r.range(1, 99_999)),
                 Self::stockin_outer_no(i),
             ),
-            (None, "3") => (
-                "0".into(),
-                format!("TK{compact}{:05}", r.range(1, 99_999)),
-                Self::stockin_outer_no(i),
-            ),
+            (None, "3") => {
+                // The stream draws a number as the other types do.
+                let _ = r.range(1, 99_999);
+                ("0".into(), self.refund_src_no(i), Self::stockin_outer_no(i))
+            }
             (None, "4") => (
                 "0".into(),
                 format!("PD{compact}{:05}", r.range(1, 99_999)),
