@@ -37,6 +37,7 @@ const STOCKIN: &str = "wdtqm_stockin_to_kingdee";
 const SALES_OUT: &str = "wdt_sales_out_to_kingdee";
 const PURCHASE_IN: &str = "wdt_stockin_purchase_to_kingdee";
 const REFUND: &str = "wdt_refund_to_kingdee";
+const PURCHASE_RETURN: &str = "wdt_purchase_return_to_kingdee";
 
 fn compiled(name: &str) -> Arc<dyn Mapper> {
     schemes::by_name(name).expect("compiled scheme")
@@ -119,6 +120,12 @@ const FIXTURES: &[(&str, &str, &str, &str)] = &[
         "wdt_refund_to_kingdee/answer.json",
         "stockin_list",
     ),
+    (
+        PURCHASE_RETURN,
+        "maps/wdt_purchase_return_to_kingdee.map",
+        "wdt_purchase_return_to_kingdee/answer.json",
+        "stockout_list",
+    ),
 ];
 
 /// The library's schemes on every document the sandbox generates for
@@ -150,6 +157,7 @@ fn library_schemes_map_the_sandbox_documents_the_same_both_ways() {
         (SALES_OUT, LibraryKind::SalesOut),
         (PURCHASE_IN, LibraryKind::PurchaseIn),
         (REFUND, LibraryKind::Refund),
+        (PURCHASE_RETURN, LibraryKind::PurchaseReturn),
     ] {
         let (c, i) = (compiled(name), interpreted(name));
         let docs = control.library_documents(kind);
@@ -172,7 +180,14 @@ fn library_schemes_map_the_sandbox_documents_the_same_both_ways() {
 
 #[test]
 fn registry_lists_the_compiled_schemes() {
-    let all = [PURCHASE, REFUND, SALES_OUT, PURCHASE_IN, STOCKIN];
+    let all = [
+        PURCHASE_RETURN,
+        PURCHASE,
+        REFUND,
+        SALES_OUT,
+        PURCHASE_IN,
+        STOCKIN,
+    ];
     assert_eq!(schemes::NAMES, all);
     let names: Vec<String> = schemes::all()
         .iter()

@@ -59,7 +59,7 @@ fn demo_data(anchor: i64) -> (TestSandbox, Vec<(SchemeInfo, Expected)>) {
             );
         }
     }
-    let schemes = [PO, SI, SO, PI, RF]
+    let schemes = [PO, SI, SO, PI, RF, PR]
         .into_iter()
         .map(|s| (s, expected(&sb.control, s)))
         .collect();
@@ -168,7 +168,7 @@ fn demo_syncs_every_scheme_and_status_shows_the_same() {
         &["status", "--config", config_arg, "--format", "json"],
     );
     let st: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(st["schemes"].as_array().unwrap().len(), 5, "{st:#}");
+    assert_eq!(st["schemes"].as_array().unwrap().len(), 6, "{st:#}");
     for &(scheme, ref e) in &schemes {
         let o = overview(&st, scheme);
         let runs = o["runs"].as_array().unwrap();

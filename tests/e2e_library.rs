@@ -27,7 +27,7 @@ fn every_library_scheme_writes_each_bill_once() {
     let out = run_ok(dir.path(), &["run", "--all"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let none = BTreeSet::new();
-    for scheme in [PO, SI, SO, PI, RF] {
+    for scheme in [PO, SI, SO, PI, RF, PR] {
         let e = expected(&sb.control, scheme);
         assert!(!e.bills.is_empty(), "{}: {e:?}", scheme.name);
         assert!(
@@ -71,6 +71,23 @@ fn every_library_scheme_writes_each_bill_once() {
         .unwrap()
         .starts_with("KH")));
 
+    let returns = sb.control.bills(PR.form);
+    assert!(returns.len() >= 3, "{} purchase returns", returns.len());
+    for b in &returns {
+        assert_eq!(b["FBillTypeID"]["FNUMBER"], "TLD01_SYS", "{b:#}");
+        assert!(b["FSupplierID"]["FNumber"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()));
+        for line in b["FPURMRBENTRY"].as_array().unwrap() {
+            assert!(
+                line["FRMREALQTY"].as_f64().is_some_and(|q| q > 0.0),
+                "{line:#}"
+            );
+            let order = line["FORDERNO"].as_str().unwrap();
+            assert!(orders.contains(order), "{order} of {}", b["FBillNo"]);
+        }
+    }
+
     // A second run finds nothing new and writes nothing.
     let out = run_ok(dir.path(), &["run", "--all", "--format", "json"]);
     let reports: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -78,7 +95,7 @@ fn every_library_scheme_writes_each_bill_once() {
         assert_eq!(r["outcome"], "succeeded", "{r:#}");
         assert_eq!(int(&r["counts"]["written"]), 0, "{r:#}");
     }
-    for scheme in [SO, PI, RF] {
+    for scheme in [SO, PI, RF, PR] {
         let e = expected(&sb.control, scheme);
         sb.assert_target_exact(scheme, &e.written());
     }

@@ -58,7 +58,7 @@ impl MasterData {
     /// | `BD_Buyer` | `CGY001`–`CGY003` |
     /// | `BD_Currency` | `PRE001` (人民币)–`PRE007` |
     /// | `BD_StockStatus` | `KCZT01_SYS`–`KCZT05_SYS` |
-    /// | `BOS_BillType` | `CGDD01_SYS`–`CGDD03_SYS`, `QTRKD01_SYS`, `QTRKD02_SYS`, `XSCKD01_SYS`, `RKD01_SYS`, `XSTHD01_SYS` |
+    /// | `BOS_BillType` | `CGDD01_SYS`–`CGDD03_SYS`, `QTRKD01_SYS`, `QTRKD02_SYS`, `XSCKD01_SYS`, `RKD01_SYS`, `XSTHD01_SYS`, `TLD01_SYS` |
     /// | `BD_Customer` | `KH0001`–`KH0006` (the customers of the generated shops) |
     pub fn builtin() -> Self {
         let mut m = MasterData::empty();
@@ -105,6 +105,7 @@ impl MasterData {
             "XSCKD01_SYS",
             "RKD01_SYS",
             "XSTHD01_SYS",
+            "TLD01_SYS",
         ] {
             m.insert("BOS_BillType", n);
         }

@@ -353,3 +353,76 @@ async fn kingdee_checks_the_bill_type_and_the_purchase_order_of_a_receipt() {
         "{v}"
     );
 }
+
+#[tokio::test]
+async fn purchase_returns_default_to_shipped_and_name_their_supplier() {
+    let sb = start(config()).await;
+    let v = wdt(
+        &sb,
+        "stockout_order_query_return",
+        &with_window(&[("page_no", "0"), ("page_size", "30")]),
+    )
+    .await;
+    assert_eq!(v["code"], 0, "{v}");
+    let shipped = v["total_count"].as_u64().unwrap();
+    assert!(shipped > 5, "{shipped}");
+    for r in v["stockout_list"].as_array().unwrap() {
+        assert!(r["status"] == "95" || r["status"] == "110", "{r}");
+        assert!(r["order_no"].as_str().unwrap().starts_with("CK"));
+        assert_eq!(r["order_type"], "3");
+        assert!(!r["provider_no"].as_str().unwrap().is_empty());
+        assert!(!r["consign_time"].as_str().unwrap().is_empty());
+    }
+    // Pages of at most 30.
+    let big = wdt(
+        &sb,
+        "stockout_order_query_return",
+        &with_window(&[("page_size", "31")]),
+    )
+    .await;
+    assert_ne!(big["code"], 0, "{big}");
+    // Every status when asked for.
+    let all = wdt(
+        &sb,
+        "stockout_order_query_return",
+        &with_window(&[("status", "5,50,55,95,110"), ("page_size", "30")]),
+    )
+    .await;
+    assert!(all["total_count"].as_u64().unwrap() > shipped, "{all}");
+    // By the 采购退货单 number, without a window.
+    let ct = v["stockout_list"][0]["src_order_no"].as_str().unwrap();
+    assert!(ct.starts_with("CT"), "{ct}");
+    let one = wdt(&sb, "stockout_order_query_return", &[("src_order_no", ct)]).await;
+    assert_eq!(one["total_count"], 1, "{one}");
+    assert_eq!(one["stockout_list"][0], v["stockout_list"][0]);
+}
+
+#[tokio::test]
+async fn a_purchase_return_needs_its_supplier_and_its_own_bill_type() {
+    let sb = start(config()).await;
+    let kd = Kd::login(&sb).await;
+    let bill = |bill_type: &str| {
+        json!({
+            "FBillNo": "CK1", "FBillTypeID": {"FNUMBER": bill_type}, "FDate": "2024-01-10",
+            "FMRTYPE": "B", "FMRMODE": "B",
+            "FStockOrgId": {"FNumber": "100"}, "FPurchaseOrgId": {"FNumber": "100"},
+            "FSupplierID": {"FNumber": "0003"},
+            "FPURMRBENTRY": [{"FMATERIALID": {"FNumber": "A01"}, "FRMREALQTY": 2, "FSTOCKID": {"FNumber": "CK001"}}]
+        })
+    };
+    let v = batch_save(&kd, "PUR_MRB", vec![bill("RKD01_SYS")]).await;
+    assert_eq!(
+        v["Result"]["ResponseStatus"]["Errors"][0]["FieldName"], "FBillTypeID",
+        "{v}"
+    );
+    let mut no_supplier = bill("TLD01_SYS");
+    no_supplier.as_object_mut().unwrap().remove("FSupplierID");
+    let v = batch_save(&kd, "PUR_MRB", vec![no_supplier]).await;
+    assert_eq!(
+        v["Result"]["ResponseStatus"]["Errors"][0]["FieldName"], "FSupplierID",
+        "{v}"
+    );
+    let v = batch_save(&kd, "PUR_MRB", vec![bill("TLD01_SYS")]).await;
+    assert_eq!(v["Result"]["ResponseStatus"]["IsSuccess"], true, "{v}");
+    assert_eq!(sb.control().bill_count("PUR_MRB"), 1);
+}

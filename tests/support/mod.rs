@@ -62,6 +62,15 @@ pub const RF: SchemeInfo = SchemeInfo {
     number_key: "order_no",
 };
 
+/// The library's purchase return scheme: 旺店通 采购退货 → 金蝶 采购退料单.
+pub const PR: SchemeInfo = SchemeInfo {
+    name: "wdt_purchase_return_to_kingdee",
+    api: "stockout_order_query_return",
+    docs: Docs::Library(LibraryKind::PurchaseReturn),
+    form: "PUR_MRB",
+    number_key: "order_no",
+};
+
 /// The sandbox documents a scheme reads.
 #[derive(Clone, Copy, Debug)]
 pub enum Docs {
@@ -455,7 +464,7 @@ impl SchemeInfo {
     /// The documents the scheme's source query returns: all of a seed API's;
     /// of the library's, those the scheme asks for (the purchase stock-in
     /// scheme asks for status 80) or the API returns by default (the return
-    /// query: status 80).
+    /// query: status 80; the purchase return query: 95 and 110).
     pub fn documents(&self, control: &Control) -> Vec<Value> {
         match self.docs {
             Docs::Seed(kind) => {
@@ -468,6 +477,9 @@ impl SchemeInfo {
                 let mut docs = control.library_documents(kind);
                 if matches!(kind, LibraryKind::PurchaseIn | LibraryKind::Refund) {
                     docs.retain(|d| d["status"] == "80" || d["status"] == 80);
+                }
+                if matches!(kind, LibraryKind::PurchaseReturn) {
+                    docs.retain(|d| d["status"] == "95" || d["status"] == "110");
                 }
                 docs
             }

@@ -32,10 +32,11 @@ use crate::masterdata::MasterData;
 const PUR_PURCHASE_ORDER: &str = include_str!("../../../specs/kingdee/PUR_PurchaseOrder.toml");
 const STK_MISCELLANEOUS: &str = include_str!("../../../specs/kingdee/STK_MISCELLANEOUS.toml");
 /// The forms the scheme library writes.
-const LIBRARY_FORMS: [&str; 3] = [
+const LIBRARY_FORMS: [&str; 4] = [
     include_str!("../../../specs/kingdee/SAL_OUTSTOCK.toml"),
     include_str!("../../../specs/kingdee/STK_InStock.toml"),
     include_str!("../../../specs/kingdee/SAL_RETURNSTOCK.toml"),
+    include_str!("../../../specs/kingdee/PUR_MRB.toml"),
 ];
 
 #[derive(Debug, Deserialize)]
@@ -270,7 +271,7 @@ impl FormSpec {
     }
 
     /// The forms the sandbox stores: `PUR_PurchaseOrder`, `STK_MISCELLANEOUS`,
-    /// and the library's `SAL_OUTSTOCK`, `STK_InStock`, `SAL_RETURNSTOCK`.
+    /// and the library's `SAL_OUTSTOCK`, `STK_InStock`, `SAL_RETURNSTOCK`, `PUR_MRB`.
     pub(crate) fn builtin() -> Vec<FormSpec> {
         [PUR_PURCHASE_ORDER, STK_MISCELLANEOUS]
             .into_iter()
@@ -499,7 +500,7 @@ mod tests {
     #[test]
     fn specs_load_as_trees() {
         let specs = FormSpec::builtin();
-        assert_eq!(specs.len(), 5);
+        assert_eq!(specs.len(), 6);
         let pur = purchase_spec();
         let entry = pur.field("FPOOrderEntry").unwrap();
         assert_eq!(entry.ty, FieldType::Array);

@@ -11,7 +11,7 @@
 //!
 //! A bill type is the form's when its number starts with the form's prefix
 //! (`CGDD` 采购订单, `QTRKD` 其他入库单, `XSCKD` 销售出库单, `RKD` 采购入库单,
-//! `XSTHD` 销售退货单); a number unknown to the base data is already a
+//! `XSTHD` 销售退货单, `TLD` 采购退料单); a number unknown to the base data is already a
 //! field error.
 
 use serde_json::{Map, Value};
@@ -29,6 +29,7 @@ fn bill_type_prefix(form: &str) -> Option<&'static str> {
         ("SAL_OUTSTOCK", "XSCKD"),
         ("STK_InStock", "RKD"),
         ("SAL_RETURNSTOCK", "XSTHD"),
+        ("PUR_MRB", "TLD"),
     ];
     prefixes
         .iter()

@@ -7,7 +7,7 @@
 //! |---|---|
 //! | `AuthService.ValidateUser` / `LoginByAppSecret` / `LoginBySign` | log in ([`auth`]) |
 //! | `AuthService.Logout` | forget the caller's session |
-//! | `DynamicFormService.BatchSave` / `Save` | check ([`forms`], [`links`]) and store bills of `PUR_PurchaseOrder`, `STK_MISCELLANEOUS`, `SAL_OUTSTOCK`, `STK_InStock`, `SAL_RETURNSTOCK` |
+//! | `DynamicFormService.BatchSave` / `Save` | check ([`forms`], [`links`]) and store bills of `PUR_PurchaseOrder`, `STK_MISCELLANEOUS`, `SAL_OUTSTOCK`, `STK_InStock`, `SAL_RETURNSTOCK`, `PUR_MRB` |
 //! | `DynamicFormService.ExecuteBillQuery` / `BillQuery` | query stored bills ([`query`]) |
 //! | `DynamicFormService.View` | one bill by `Number` or `Id` |
 //! | `DynamicFormService.Submit` / `Audit` | submit, audit bills by `Ids` or `Numbers` ([`steps`]) |

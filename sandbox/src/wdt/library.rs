@@ -5,6 +5,7 @@
 //! | `stockout_order_query_trade`, `wdt.stockout.order.query.trade` | sales stock-outs ([`super::sales`]) | `stockout_list` |
 //! | `stockin_order_query_purchase` | purchase stock-ins ([`super::purchase_in`]) | `stockin_list` |
 //! | `stockin_order_query_refund` | return stock-ins ([`super::refund`]) | `stockin_list` |
+//! | `stockout_order_query_return` | purchase returns ([`super::purchase_return`]) | `stockout_list` |
 //!
 //! Each checks its business parameters as the general queries do (codes
 //! 1000 and 1001 of [`super`]: page size, time format, window of at most 30
@@ -18,6 +19,9 @@
 //! - returns: `stockin_no` or `src_order_no` (the 退换单号 RT…) make the
 //!   window optional; `status` defaults to 80 (已完成); `warehouse_no`
 //!   filters; `total_count` is in the answer of page 0 only.
+//! - purchase returns: `stockout_no` or `src_order_no` (the 采购退货单号
+//!   CT…) make the window optional; without `status` only the shipped ones
+//!   (95 已发货, 110 已完成); `warehouse_no` filters; pages of at most 30.
 //!
 //! Documents are ordered by `(modified, id)`, the window inclusive at both ends.
 
@@ -42,6 +46,9 @@ pub enum LibraryKind {
     /// Return stock-ins (`stockin_order_query_refund`): the stock-ins of
     /// `order_type` 3, id = `stockin_id`.
     Refund,
+    /// Purchase returns (`stockout_order_query_return`): the returns of
+    /// purchase stock-ins, id = the stock-in's `stockin_id`.
+    PurchaseReturn,
 }
 
 /// Qimen methods served here.
@@ -358,11 +365,56 @@ impl DataSet {
         }
     }
 
+    fn purchase_return_page(&self, q: &Query) -> Answer {
+        let g = &self.generator;
+        let ix = self.read(DocKind::StockIn);
+        let len = ix.len();
+        let named = (q.number.is_some() || q.src_order_no.is_some()).then(|| {
+            let mut found: Vec<u32> = Vec::new();
+            if let Some(n) = &q.number {
+                found.extend(index_of(n, "CK", 7).filter(|&i| {
+                    i < len && g.is_purchase_return(i) && g.purchase_return_no(i) == *n
+                }));
+            }
+            if let Some(src) = &q.src_order_no {
+                let by_src = index_of(src, "CT", 7).filter(|&i| {
+                    i < len && g.is_purchase_return(i) && g.purchase_return_src_no(i) == *src
+                });
+                if q.number.is_some() {
+                    found.retain(|i| by_src == Some(*i));
+                } else {
+                    found.extend(by_src);
+                }
+            }
+            found
+        });
+        // Without `status`, only the shipped returns (the API's default).
+        let status = q.status.clone().or_else(|| Some("95,110".to_owned()));
+        let (total, rows) = page(&ix, q, named, |i| {
+            let k = g.stockin_keys(i);
+            g.is_purchase_return(i)
+                && in_list(&status, g.purchase_return_status(i))
+                && in_list(&q.warehouse_no, catalog::WAREHOUSES[k.warehouse].no)
+        });
+        drop(ix);
+        let docs: Vec<_> = rows
+            .into_iter()
+            .filter_map(|(i, t)| g.purchase_return(i, t))
+            .collect();
+        Answer {
+            list_key: "stockout_list",
+            total,
+            list: json(&docs),
+            with_total: true,
+        }
+    }
+
     pub(crate) fn library_count(&self, kind: LibraryKind) -> u32 {
         match kind {
             LibraryKind::SalesOut => read(&self.library.sales).len(),
             LibraryKind::Refund => self.count(DocKind::StockIn),
             LibraryKind::PurchaseIn => self.count(DocKind::StockIn),
+            LibraryKind::PurchaseReturn => self.count(DocKind::StockIn),
         }
     }
 
@@ -384,6 +436,10 @@ impl DataSet {
                 let t = self.read(DocKind::StockIn).time(i)?;
                 serde_json::to_value(g.purchase_in(i, t)?).ok()
             }
+            LibraryKind::PurchaseReturn => {
+                let t = self.read(DocKind::StockIn).time(i)?;
+                serde_json::to_value(g.purchase_return(i, t)?).ok()
+            }
         }
     }
 
@@ -395,7 +451,7 @@ impl DataSet {
             .collect();
         let lock = match kind {
             LibraryKind::SalesOut => &self.library.sales,
-            LibraryKind::Refund | LibraryKind::PurchaseIn => {
+            LibraryKind::Refund | LibraryKind::PurchaseIn | LibraryKind::PurchaseReturn => {
                 return self.touch(DocKind::StockIn, ids, t)
             }
         };
@@ -417,6 +473,9 @@ pub(crate) fn openapi2(data: &DataSet, api: &str, p: &Params) -> Option<Result<S
         }
         "stockin_order_query_refund" => {
             Query::parse(p, "stockin_no", 40, 100).map(|q| data.refund_page(&q))
+        }
+        "stockout_order_query_return" => {
+            Query::parse(p, "stockout_no", 30, 30).map(|q| data.purchase_return_page(&q))
         }
         _ => return None,
     };

@@ -27,6 +27,7 @@ pub(crate) mod library;
 pub(crate) mod openapi2;
 pub(crate) mod purchase;
 pub(crate) mod purchase_in;
+pub(crate) mod purchase_return;
 pub(crate) mod qimen;
 pub(crate) mod records;
 pub(crate) mod refund;
