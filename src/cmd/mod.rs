@@ -4,6 +4,7 @@
 pub mod check;
 pub mod config_diag;
 pub mod daemon;
+pub mod dead_letters;
 pub mod demo;
 pub mod init;
 pub mod interpreted;
@@ -16,6 +17,7 @@ pub mod run;
 pub mod schemes;
 pub mod status;
 pub mod test;
+pub mod watch;
 
 /// Whether logs are JSON (`--log-format json`): then every error, fatal ones
 /// included, goes out as a JSON log line instead of plain text.

@@ -30,6 +30,21 @@ pub struct StatusArgs {
     /// How many recent runs to show per scheme.
     #[arg(long, default_value_t = 5)]
     pub runs: usize,
+    /// Refresh the overview in place until Ctrl-C.
+    #[arg(long, conflicts_with = "format")]
+    pub watch: bool,
+    /// How often --watch refreshes (`2s`, `500ms`).
+    #[arg(long, value_name = "DURATION", default_value = "2s", value_parser = watch_interval)]
+    pub interval: std::time::Duration,
+}
+
+fn watch_interval(text: &str) -> Result<std::time::Duration, String> {
+    match duijie_runtime::config::parse_duration(text)? {
+        d if d < std::time::Duration::from_millis(100) => {
+            Err(format!("`{text}` is too short: at least 100ms"))
+        }
+        d => Ok(d),
+    }
 }
 
 /// The overview of one scheme.
@@ -411,6 +426,10 @@ pub fn print_status(
 /// `duijie status`.
 pub async fn run(args: StatusArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Result<i32> {
     let config = load_config(args.config.as_deref())?;
+    if args.watch {
+        let (only, every) = (args.scheme.as_deref(), args.interval);
+        return super::watch::watch(&config, only, schemes, args.runs, every).await;
+    }
     let status = collect(&config, args.scheme.as_deref(), schemes, args.runs)?;
     match args.format {
         ReportFormat::Text => print!("{}", render(&status)),

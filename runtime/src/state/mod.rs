@@ -23,8 +23,10 @@
 //! than by file lock), so a backend shared by several workers can be added
 //! without touching the engine.
 
+mod operate;
 mod sqlite;
 
+pub use operate::{Action, Answer, DeadLetterDetail, DeadLetterInfo, DeadLetterQuery, Discard};
 pub use sqlite::SqliteStore;
 
 use chrono::{DateTime, Utc};

@@ -38,7 +38,8 @@
 //! - `records`: what became of each source record, and its dead letter;
 //! - `ingest`: putting a page of mapped records in;
 //! - `queue`: claiming bills to write and recording their outcomes;
-//! - `report`: what `status` and `dead-letters` show.
+//! - `report`: what `status` and `dead-letters` show;
+//! - `operate`: what operators read and do (`state::operate`).
 
 use super::*;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
@@ -48,6 +49,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 mod ingest;
 mod lock;
+mod operate;
 mod packed;
 mod queue;
 mod records;
@@ -278,6 +280,45 @@ fn from_ms(v: i64) -> Result<DateTime<Utc>> {
 
 fn from_ms_opt(v: Option<i64>) -> Result<Option<DateTime<Utc>>> {
     v.map(from_ms).transpose()
+}
+
+/// What operators read and do (`state::operate`), each one transaction.
+impl SqliteStore {
+    /// The open dead letters of `scheme` that `query` selects, most recent
+    /// first.
+    pub fn list_dead_letters(
+        &self,
+        scheme: &str,
+        query: &DeadLetterQuery,
+    ) -> Result<Vec<DeadLetterInfo>> {
+        operate::list(&self.conn(), scheme, query)
+    }
+
+    /// One dead letter, open or closed, with every answer the target gave to
+    /// its record's bills and the actions taken on it.
+    pub fn dead_letter_detail(&self, id: DeadLetterId) -> Result<Option<DeadLetterDetail>> {
+        operate::detail(&self.conn(), id)
+    }
+
+    /// Closes the open dead letter `id` on purpose, with `note` (why) and
+    /// `actor` (who) in the action log. It is kept and never resent: the
+    /// same record read again stays discarded; a changed record goes through
+    /// as any new version does.
+    pub fn discard_dead_letter(
+        &self,
+        id: DeadLetterId,
+        note: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Discard> {
+        self.write(|tx| operate::discard(tx, id, note, actor, ms(now)))
+    }
+
+    /// The last `limit` actions of operators (on `scheme`, or on all),
+    /// most recent first.
+    pub fn actions(&self, scheme: Option<&str>, limit: usize) -> Result<Vec<Action>> {
+        operate::actions(&self.conn(), scheme, limit)
+    }
 }
 
 /// Claims and the end of a run are synced commits (see "Durability"); the

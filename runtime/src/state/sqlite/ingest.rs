@@ -3,6 +3,7 @@
 //! (or rejected) counted as unchanged (or failed), and records whose other
 //! version is being written left for later.
 
+use super::operate::discarded;
 use super::queue::{queued, Queued};
 use super::records::{
     open_dead_letter, put_dead_letter, record_row, repeat_dead_letter, resolve_dead_letters,
@@ -128,6 +129,15 @@ impl Page<'_> {
         source: &str,
         reason: &str,
     ) -> Result<()> {
+        if let Some(id) = id {
+            let discarded =
+                record_row(self.tx, self.scheme, id)?.is_some_and(|row| row.status == "discarded");
+            if discarded && self.still_discarded(id, "", &rec.source_json)? {
+                // The record its operator discarded, failing again.
+                self.sum.unchanged += 1;
+                return Ok(());
+            }
+        }
         put_dead_letter(
             self.tx,
             &NewDeadLetter {
@@ -149,6 +159,19 @@ impl Page<'_> {
         }
         self.sum.failed += 1;
         Ok(())
+    }
+
+    /// Whether a discarded record, read again with the bill `hash` (empty:
+    /// none) from `source_json`, is what was discarded: the same source
+    /// record or the same bill. A changed record goes through as any new
+    /// version does.
+    fn still_discarded(&self, id: &str, hash: &str, source_json: &str) -> Result<bool> {
+        Ok(match discarded(self.tx, self.scheme, id)? {
+            Some((old_hash, old_source)) => {
+                old_source == source_json || (!hash.is_empty() && old_hash.as_deref() == Some(hash))
+            }
+            None => false,
+        })
     }
 
     fn skipped(&mut self, id: Option<&str>) -> Result<()> {
@@ -231,6 +254,13 @@ impl Page<'_> {
                             return Ok(());
                         }
                     }
+                } else if row.status == "discarded"
+                    && self.still_discarded(id, b.hash, b.source_json)?
+                {
+                    // Closed on purpose: the same record or bill is never
+                    // sent.
+                    self.sum.unchanged += 1;
+                    return Ok(());
                 }
             }
         } else if let Some(row) = &row {

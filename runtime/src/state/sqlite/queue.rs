@@ -1,6 +1,7 @@
 //! The write queue: a record's queued bill, claims of due bills under a
 //! lease, the outcomes of their writes, and what is due when.
 
+use super::operate::record_answer;
 use super::records::{
     put_dead_letter, resolve_dead_letters, set_record, NewDeadLetter, RecordUpdate,
 };
@@ -191,6 +192,7 @@ pub(super) fn record_outcomes(
                 )?;
                 let source_json = super::packed::unpack(source_json)?;
                 item.dequeue(tx, run, scheme, "failed", now)?;
+                record_answer(tx, scheme, &item.record_id, run, "rejected", reason, now)?;
                 put_dead_letter(
                     tx,
                     &NewDeadLetter {
@@ -222,6 +224,10 @@ pub(super) fn record_outcomes(
                      WHERE id = ?1",
                     params![qid, ms(*at), *verify as i64, *count_attempt as i64, error],
                 )?;
+                // A rate-limit pause is no answer about the bill.
+                if *count_attempt {
+                    record_answer(tx, scheme, &item.record_id, run, "retry", error, now)?;
+                }
             }
         }
     }

@@ -47,7 +47,7 @@ pub(super) fn dead_letters(
 }
 
 /// A row of the dead-letter query above.
-fn dead_letter(r: &rusqlite::Row<'_>) -> Result<DeadLetter> {
+pub(super) fn dead_letter(r: &rusqlite::Row<'_>) -> Result<DeadLetter> {
     Ok(DeadLetter {
         id: r.get(0)?,
         scheme: r.get(1)?,

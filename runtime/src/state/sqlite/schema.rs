@@ -166,6 +166,35 @@ ALTER TABLE runs ADD COLUMN read_limit BIGINT;
 ALTER TABLE runs ADD COLUMN read_peak BIGINT;
 ALTER TABLE runs ADD COLUMN read_overloads BIGINT;
 "#,
+    // 6: what operators read and do: every answer the target gave to a bill
+    // it did not write, a dead letter's note when discarded on purpose, and
+    // the log of operators' actions.
+    r#"
+CREATE TABLE answers (
+    id         INTEGER PRIMARY KEY,
+    scheme     TEXT NOT NULL,
+    record_id  TEXT NOT NULL,
+    run_id     BIGINT,
+    at_ms      BIGINT NOT NULL,
+    outcome    TEXT NOT NULL,
+    message    TEXT NOT NULL
+);
+CREATE INDEX answers_by_record ON answers (scheme, record_id, id);
+
+ALTER TABLE dead_letters ADD COLUMN note TEXT;
+
+CREATE TABLE actions (
+    id           INTEGER PRIMARY KEY,
+    at_ms        BIGINT NOT NULL,
+    actor        TEXT NOT NULL,
+    scheme       TEXT NOT NULL,
+    action       TEXT NOT NULL,
+    dead_letter  BIGINT,
+    note         TEXT
+);
+CREATE INDEX actions_by_scheme ON actions (scheme, id);
+CREATE INDEX actions_by_letter ON actions (dead_letter);
+"#,
 ];
 
 /// Applies the migrations `conn` has not had yet, each in its own
