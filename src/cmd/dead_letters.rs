@@ -315,8 +315,9 @@ pub fn render_detail(d: &DeadLetterDetail, zone: FixedOffset) -> String {
     let _ = writeln!(out, "  reason       {}", x.reason);
     let _ = writeln!(
         out,
-        "  failed       {} times, first {}, last {} {zone}{}",
+        "  failed       {} time{}, first {}, last {} {zone}{}",
         x.occurrences,
+        if x.occurrences == 1 { "" } else { "s" },
         time(x.first_seen, zone),
         time(x.last_seen, zone),
         x.run_id.map_or(String::new(), |r| format!(" (run {r})"))
