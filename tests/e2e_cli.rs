@@ -245,13 +245,12 @@ fn a_wrong_wdt_secret_fails_that_scheme_only() {
 fn rejected_bills_are_dead_letters_and_retry_writes_them_once_fixed() {
     // Kingdee lacks one material: stock-ins with a line of it are rejected.
     let docs = data(20, 80, 15);
-    let probe = TestSandbox::start(docs.clone(), |_| {});
-    let e = expected(&probe.control, SI);
-    drop(probe);
-    let material = some_material(&e);
-    let rejected = stockins_with_material(&e, &material);
-    let missing = master_data_without_material(&material);
-    let sb = TestSandbox::start(docs.clone(), |c| c.kingdee.master_data = missing);
+    let LacksMaterial {
+        sandbox: sb,
+        expected: e,
+        material,
+        rejected,
+    } = sandbox_lacking_a_material(&docs);
     let dir = TempDir::new("retry");
     init(dir.path(), &sb.url);
     let out = run(dir.path(), &["run", "--all"]);

@@ -32,14 +32,13 @@ fn listed(dir: &std::path::Path, extra: &[&str]) -> Vec<Value> {
 fn dead_letters_are_listed_read_in_full_and_discarded_for_good() {
     // Kingdee lacks one material: stock-ins with a line of it are rejected.
     let docs = data(10, 40, 25);
-    let probe = TestSandbox::start(docs.clone(), |_| {});
-    let e = expected(&probe.control, SI);
-    drop(probe);
-    let material = some_material(&e);
-    let rejected = stockins_with_material(&e, &material);
+    let LacksMaterial {
+        sandbox: sb,
+        expected: e,
+        material,
+        rejected,
+    } = sandbox_lacking_a_material(&docs);
     assert!(rejected.len() >= 2, "{rejected:?}");
-    let missing = master_data_without_material(&material);
-    let sb = TestSandbox::start(docs.clone(), |c| c.kingdee.master_data = missing);
     let dir = TempDir::new("dead-letters");
     init(dir.path(), &sb.url);
     run_done(dir.path(), &["run", "--all"]);

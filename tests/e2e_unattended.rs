@@ -99,14 +99,12 @@ fn a_full_disk_ends_each_run_with_its_cause_and_nothing_is_lost() {
 fn run_all_runs_every_scheme_it_can_and_says_which_could_not_start() {
     // Kingdee lacks one material: the stock-ins that use it are rejected.
     let docs = data(40, 30, 32);
-    let probe = TestSandbox::start(docs.clone(), |_| {});
-    let si = expected(&probe.control, SI);
-    drop(probe);
-    let material = some_material(&si);
-    let rejected = stockins_with_material(&si, &material);
-    let sb = TestSandbox::start(docs, |c| {
-        c.kingdee.master_data = master_data_without_material(&material)
-    });
+    let LacksMaterial {
+        sandbox: sb,
+        expected: si,
+        material: _,
+        rejected,
+    } = sandbox_lacking_a_material(&docs);
     let dir = TempDir::new("held");
     init(dir.path(), &sb.url);
     // Another process holds the purchase-order scheme.

@@ -250,6 +250,35 @@ impl Drop for TestSandbox {
     }
 }
 
+/// A sandbox over `docs` whose Kingdee lacks one material of the stock-ins.
+pub struct LacksMaterial {
+    pub sandbox: TestSandbox,
+    /// What the stock-in scheme makes of the documents.
+    pub expected: Expected,
+    /// The material Kingdee lacks.
+    pub material: String,
+    /// The stock-ins with a line of it: Kingdee rejects them.
+    pub rejected: BTreeSet<String>,
+}
+
+/// Starts a sandbox over `docs` whose Kingdee lacks one material of the
+/// stock-ins (found on a probe sandbox over the same documents).
+pub fn sandbox_lacking_a_material(docs: &DataConfig) -> LacksMaterial {
+    let probe = TestSandbox::start(docs.clone(), |_| {});
+    let expected = expected(&probe.control, SI);
+    drop(probe);
+    let material = some_material(&expected);
+    let rejected = stockins_with_material(&expected, &material);
+    let missing = master_data_without_material(&material);
+    let sandbox = TestSandbox::start(docs.clone(), |c| c.kingdee.master_data = missing);
+    LacksMaterial {
+        sandbox,
+        expected,
+        material,
+        rejected,
+    }
+}
+
 /// Built-in master data without the material `spec_no`: stock-ins with a
 /// line of it are rejected by Kingdee (the stock-in scheme verifies base
 /// data).
