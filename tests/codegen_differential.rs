@@ -47,6 +47,34 @@ fn interpreted(name: &str) -> Interpreter {
     Interpreter::new(schemes::registry().model(name).expect("model"))
 }
 
+/// Master data for the lookups of the kitchen sink: a key is missing when
+/// it is empty or four characters long (so that generated records both find
+/// and miss); a row's FSpecification is absent for keys of even length.
+struct FakeLookups;
+
+impl duijie_maplib::Lookups for FakeLookups {
+    fn find(
+        &self,
+        lookup: &duijie_maplib::LookupMeta,
+        key: &str,
+        field: &str,
+    ) -> Result<duijie_maplib::Found, duijie_maplib::ValueError> {
+        use duijie_maplib::Found;
+        let n = key.chars().count();
+        if n == 0 || n % 4 == 0 {
+            return Ok(Found::Missing);
+        }
+        Ok(Found::Value(match (lookup.form.as_str(), field) {
+            ("BD_MATERIAL", "FNumber") => Some(key.to_uppercase()),
+            ("BD_MATERIAL", "FName") => Some(format!("物料{key}")),
+            ("BD_MATERIAL", "FMATERIALID") => Some(format!("{}.0", 100_000 + n)),
+            ("BD_MATERIAL", "FSpecification") => (n % 2 == 1).then(|| format!("规格 {key}")),
+            ("BD_STOCK", "FNumber") => Some(format!("S-{key}")),
+            _ => None,
+        }))
+    }
+}
+
 /// Maps one record both ways; panics when they differ.
 fn same<'r>(
     name: &str,
@@ -55,8 +83,8 @@ fn same<'r>(
     record: &'r str,
 ) -> (Result<Mapped<'r>, MapError>, String) {
     let (mut a, mut b) = (b"prefix:".to_vec(), b"prefix:".to_vec());
-    let ra = compiled.map_record(record, &mut a);
-    let rb = interp.map_record(record, &mut b);
+    let ra = compiled.map_record_with(record, &mut a, &FakeLookups);
+    let rb = interp.map_record_with(record, &mut b, &FakeLookups);
     let (a, b) = (String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
     assert_eq!(
         ra, rb,
@@ -755,6 +783,33 @@ fn kitchen_sink_maps_the_same_both_ways() {
     let (result, bill) = same(KITCHEN_SINK, c.as_ref(), &i, KITCHEN_RECORD);
     assert!(matches!(result, Ok(Mapped::Bill { .. })), "{result:?}");
     insta::assert_snapshot!("kitchen_sink_bill", bill);
+}
+
+/// A line whose material is not in the master data: both ways the record
+/// waits, naming the form, the key and the field; a stock that is not there
+/// takes the `??` value.
+#[test]
+fn kitchen_sink_lookup_misses_wait_the_same_both_ways() {
+    let c = test_schemes::by_name(KITCHEN_SINK).expect("compiled");
+    let i = Interpreter::new(test_schemes::models::models().remove(0));
+    let missing = KITCHEN_RECORD.replace(r#""sku":"A01""#, r#""sku":"A001""#);
+    let (result, _) = same(KITCHEN_SINK, c.as_ref(), &i, &missing);
+    let e = result.expect_err("a missing material makes the record wait");
+    assert_eq!(e.target, "FEntity[0].FSku");
+    assert_eq!(e.source, "lines[0].sku");
+    assert_eq!(
+        e.waiting,
+        Some(duijie_maplib::Waiting {
+            form: "BD_MATERIAL".into(),
+            by: "FNumber".into(),
+            key: "A001".into(),
+        })
+    );
+    assert!(e.reason.starts_with("物料 A001 不在金蝶"), "{}", e.reason);
+    let no_stock = KITCHEN_RECORD.replace(r#""warehouse":"北京仓""#, r#""warehouse":"WH01""#);
+    let (result, bill) = same(KITCHEN_SINK, c.as_ref(), &i, &no_stock);
+    assert!(result.is_ok(), "{result:?}");
+    assert!(bill.contains(r#""FStock":{"FNumber":"CK999"}"#), "{bill}");
 }
 
 /// Records the one-pass scanner reads, and records it leaves to the lazy

@@ -107,7 +107,12 @@ impl Mapper for Interpreter {
         &self.scheme.meta
     }
 
-    fn map_record<'r>(&self, record: &'r str, out: &mut Vec<u8>) -> Result<Mapped<'r>, MapError> {
+    fn map_record_with<'r>(
+        &self,
+        record: &'r str,
+        out: &mut Vec<u8>,
+        lookups: &dyn duijie_maplib::Lookups,
+    ) -> Result<Mapped<'r>, MapError> {
         let start = out.len();
         let meta = &self.scheme.meta;
         duijie_maplib::json::check_record_size(record).map_err(|error| {
@@ -124,6 +129,8 @@ impl Mapper for Interpreter {
             &meta.id_field,
             meta.number_target.as_deref(),
             record,
+            lookups,
+            &meta.lookups,
         );
         match run.record(out) {
             Ok(eval::Done::Bill) => Ok(Mapped::Bill {
