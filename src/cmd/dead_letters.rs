@@ -304,6 +304,7 @@ pub fn render_detail(d: &DeadLetterDetail, zone: FixedOffset) -> String {
         match x.stage {
             DeadStage::Map => "map (the mapping failed)",
             DeadStage::Write => "write (the target rejected the bill)",
+            DeadStage::Wait => "wait (waiting for base data; not sent, not failed)",
         }
     );
     if !x.target_field.is_empty() {

@@ -11,7 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 /// and the note.
 const INFO_COLUMNS: &str = "d.id, d.scheme, d.record_id, d.stage, d.target_field, d.source_field,
      d.reason, d.source_json, d.bill, d.first_ms, d.last_ms, d.occurrences, d.run_id,
-     r.number, d.resolution, d.resolved_ms, d.note";
+     r.number, d.resolution, d.resolved_ms, d.note, d.wait_form, d.wait_by, d.wait_key";
 
 fn info(r: &rusqlite::Row<'_>) -> Result<DeadLetterInfo> {
     Ok(DeadLetterInfo {
