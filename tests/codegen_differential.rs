@@ -61,14 +61,16 @@ impl duijie_maplib::Lookups for FakeLookups {
     ) -> Result<duijie_maplib::Found, duijie_maplib::ValueError> {
         use duijie_maplib::Found;
         let n = key.chars().count();
-        if n == 0 || n % 4 == 0 {
+        if n == 0 || n.is_multiple_of(4) {
             return Ok(Found::Missing);
         }
         Ok(Found::Value(match (lookup.form.as_str(), field) {
             ("BD_MATERIAL", "FNumber") => Some(key.to_uppercase()),
             ("BD_MATERIAL", "FName") => Some(format!("物料{key}")),
             ("BD_MATERIAL", "FMATERIALID") => Some(format!("{}.0", 100_000 + n)),
-            ("BD_MATERIAL", "FSpecification") => (n % 2 == 1).then(|| format!("规格 {key}")),
+            ("BD_MATERIAL", "FSpecification") => {
+                (!n.is_multiple_of(2)).then(|| format!("规格 {key}"))
+            }
             ("BD_STOCK", "FNumber") => Some(format!("S-{key}")),
             _ => None,
         }))
@@ -799,11 +801,11 @@ fn kitchen_sink_lookup_misses_wait_the_same_both_ways() {
     assert_eq!(e.source, "lines[0].sku");
     assert_eq!(
         e.waiting,
-        Some(duijie_maplib::Waiting {
+        Some(Box::new(duijie_maplib::Waiting {
             form: "BD_MATERIAL".into(),
             by: "FNumber".into(),
             key: "A001".into(),
-        })
+        }))
     );
     assert!(e.reason.starts_with("物料 A001 不在金蝶"), "{}", e.reason);
     let no_stock = KITCHEN_RECORD.replace(r#""warehouse":"北京仓""#, r#""warehouse":"WH01""#);

@@ -69,7 +69,7 @@ impl ValueError {
             target,
             source,
             reason: self.reason,
-            waiting: self.waiting.map(|w| *w),
+            waiting: self.waiting,
         }
     }
 }

@@ -55,7 +55,7 @@ pub struct MapError {
     /// Set when the record waits for base data (a lookup missed) rather
     /// than failing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub waiting: Option<Waiting>,
+    pub waiting: Option<Box<Waiting>>,
 }
 
 impl fmt::Display for MapError {

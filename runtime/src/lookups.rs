@@ -240,12 +240,19 @@ impl StoreLookups {
         let text = self
             .store
             .lookup_row(&lookup.form, &lookup.by, key)
-            .map_err(|e| ValueError::new(format!("the {} cache cannot be read: {e}", lookup.form)))?;
+            .map_err(|e| {
+                ValueError::new(format!("the {} cache cannot be read: {e}", lookup.form))
+            })?;
         let row = match text {
             None => None,
-            Some(t) => Some(Arc::new(serde_json::from_str::<Map<String, Value>>(&t).map_err(
-                |e| ValueError::new(format!("the {} cache holds a bad row for {key}: {e}", lookup.form)),
-            )?)),
+            Some(t) => Some(Arc::new(
+                serde_json::from_str::<Map<String, Value>>(&t).map_err(|e| {
+                    ValueError::new(format!(
+                        "the {} cache holds a bad row for {key}: {e}",
+                        lookup.form
+                    ))
+                })?,
+            )),
         };
         if let Ok(mut m) = self.memo.lock() {
             if m.len() >= MEMO_ROWS {
@@ -269,5 +276,210 @@ impl Lookups for StoreLookups {
             Some(Value::String(s)) => Some(s.clone()),
             _ => None,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{BillResult, BoxFuture};
+    use crate::state::SqliteStore;
+    use chrono::TimeZone;
+
+    /// One material: id, number, name, modified, status, forbidden.
+    type Material = (i64, String, String, String, &'static str, &'static str);
+
+    struct Materials {
+        rows: Mutex<Vec<Material>>,
+        queries: Mutex<Vec<RowsQuery>>,
+    }
+
+    impl Materials {
+        fn new(n: i64) -> Self {
+            let rows = (1..=n)
+                .map(|i| {
+                    (
+                        100_000 + i,
+                        format!("M{i:04}"),
+                        format!("物料{i}"),
+                        (Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap()
+                            + chrono::Duration::seconds(i))
+                        .format("%Y-%m-%dT%H:%M:%S")
+                        .to_string(),
+                        "C",
+                        "A",
+                    )
+                })
+                .collect();
+            Materials {
+                rows: Mutex::new(rows),
+                queries: Mutex::new(Vec::new()),
+            }
+        }
+    }
+
+    impl Target for Materials {
+        fn save<'a>(
+            &'a self,
+            _: &'a str,
+            _: &'a [&'a str],
+            _: &'a [(String, Value)],
+        ) -> BoxFuture<'a, Result<Vec<BillResult>, Error>> {
+            Box::pin(async { Ok(Vec::new()) })
+        }
+        fn find<'a>(
+            &'a self,
+            _: &'a str,
+            _: &'a str,
+            _: &'a [String],
+        ) -> BoxFuture<'a, Result<Vec<(String, String)>, Error>> {
+            Box::pin(async { Ok(Vec::new()) })
+        }
+        fn check(&self) -> BoxFuture<'_, Result<(), Error>> {
+            Box::pin(async { Ok(()) })
+        }
+        fn rows<'a>(
+            &'a self,
+            q: &'a RowsQuery,
+        ) -> BoxFuture<'a, Result<Vec<Vec<Option<String>>>, Error>> {
+            Box::pin(async move {
+                self.queries.lock().unwrap().push(q.clone());
+                let since = q
+                    .filter
+                    .strip_prefix("FModifyDate >= '")
+                    .and_then(|r| r.strip_suffix('\''))
+                    .map(str::to_string);
+                let rows = self.rows.lock().unwrap();
+                Ok(rows
+                    .iter()
+                    .filter(|r| since.as_deref().is_none_or(|s| r.3.as_str() >= s))
+                    .skip(q.start as usize)
+                    .take(q.limit as usize)
+                    .map(|r| {
+                        q.field_keys
+                            .iter()
+                            .map(|k| match k.as_str() {
+                                "FMATERIALID" => Some(r.0.to_string()),
+                                "FNumber" => Some(r.1.clone()),
+                                "FName" => Some(r.2.clone()),
+                                "FModifyDate" => Some(r.3.clone()),
+                                "FDocumentStatus" => Some(r.4.to_string()),
+                                "FForbidStatus" => Some(r.5.to_string()),
+                                _ => None,
+                            })
+                            .collect()
+                    })
+                    .collect())
+            })
+        }
+    }
+
+    fn material(fields: &[&str]) -> LookupMeta {
+        LookupMeta {
+            name: "material".into(),
+            system: "kingdee".into(),
+            form: "BD_MATERIAL".into(),
+            label: "物料".into(),
+            by: "FNumber".into(),
+            fields: fields.iter().map(|f| f.to_string()).collect(),
+            id_field: "FMATERIALID".into(),
+            modify_field: "FModifyDate".into(),
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 4, 2, 0, 0).unwrap()
+    }
+
+    #[tokio::test]
+    async fn refreshes_page_by_id_then_read_only_what_changed() {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().unwrap());
+        let target = Materials::new(4500);
+        let w = wanted([
+            &material(&["FName"]),
+            &material(&["FMATERIALID", "FNumber"]),
+        ]);
+        assert_eq!(w.len(), 1, "one cache per form and key field");
+        let w = &w[0];
+        assert_eq!(
+            w.fields.iter().cloned().collect::<Vec<_>>(),
+            ["FMATERIALID", "FName"]
+        );
+        let r = refresh(&store, &target, w, false, now).await.unwrap();
+        assert_eq!((r.full, r.read, r.rows), (true, 4500, 4500));
+        {
+            let q = target.queries.lock().unwrap();
+            assert_eq!(
+                q.iter().map(|q| q.start).collect::<Vec<_>>(),
+                [0, 2000, 4000]
+            );
+            assert!(q
+                .iter()
+                .all(|q| q.order == "FMATERIALID ASC" && q.filter.is_empty()));
+        }
+        let lookups = StoreLookups::new(store.clone());
+        let m = material(&["FName"]);
+        assert_eq!(
+            lookups.find(&m, "M0042", "FName"),
+            Ok(Found::Value(Some("物料42".into())))
+        );
+        assert_eq!(
+            lookups.find(&m, "M0042", "FMATERIALID"),
+            Ok(Found::Value(Some("100042".into())))
+        );
+        assert_eq!(lookups.find(&m, "M9999", "FName"), Ok(Found::Missing));
+        // Two rows change: one renamed, one forbidden; one is added.
+        {
+            let mut rows = target.rows.lock().unwrap();
+            rows[41].2 = "改名".into();
+            rows[41].3 = "2026-12-04T09:00:00".into();
+            rows[42].5 = "B";
+            rows[42].3 = "2026-12-04T09:30:00".into();
+            rows.push((
+                200_000,
+                "NEW1".into(),
+                "新物料".into(),
+                "2026-12-04T09:30:00".into(),
+                "C",
+                "A",
+            ));
+        }
+        target.queries.lock().unwrap().clear();
+        // Read again: the three changes, and the newest row of the last
+        // refresh (`>=`: a row changed in that same second is not missed).
+        let r = refresh(&store, &target, w, false, now).await.unwrap();
+        assert_eq!((r.full, r.read, r.rows), (false, 4, 4500));
+        let q = target.queries.lock().unwrap().clone();
+        assert_eq!(q.len(), 1);
+        assert_eq!(q[0].filter, "FModifyDate >= '2026-12-01T01:15:00'");
+        lookups.forget();
+        assert_eq!(
+            lookups.find(&m, "M0042", "FName"),
+            Ok(Found::Value(Some("改名".into())))
+        );
+        assert_eq!(lookups.find(&m, "M0043", "FName"), Ok(Found::Missing));
+        assert_eq!(
+            lookups.find(&m, "NEW1", "FName"),
+            Ok(Found::Value(Some("新物料".into())))
+        );
+        // The next refresh reads from the newest modify date seen.
+        target.queries.lock().unwrap().clear();
+        let r = refresh(&store, &target, w, false, now).await.unwrap();
+        assert_eq!(r.read, 2);
+        assert_eq!(
+            target.queries.lock().unwrap()[0].filter,
+            "FModifyDate >= '2026-12-04T09:30:00'"
+        );
+        // A field no cache kept yet: a full refresh, the old fields kept.
+        let more = wanted([&material(&["FSpecification"])]);
+        let r = refresh(&store, &target, &more[0], false, now)
+            .await
+            .unwrap();
+        assert!(r.full);
+        let c = store
+            .lookup_cache("BD_MATERIAL", "FNumber")
+            .unwrap()
+            .unwrap();
+        assert_eq!(c.fields, ["FMATERIALID", "FName", "FSpecification"]);
     }
 }

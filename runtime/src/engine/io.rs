@@ -118,7 +118,10 @@ pub trait Target: Send + Sync {
                 Vendor::Kingdee,
                 "ExecuteBillQuery",
                 ErrorKind::Permanent,
-                format!("this target cannot be queried for the rows of {}", query.form_id),
+                format!(
+                    "this target cannot be queried for the rows of {}",
+                    query.form_id
+                ),
             ))
         })
     }

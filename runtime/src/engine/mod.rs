@@ -40,8 +40,8 @@ use crate::config::{FirstStart, SchemeConfig};
 use crate::limit::{Concurrency, Limit};
 use crate::ratelimit::Bucket;
 use crate::state::{
-    Counts, DeadLetterFilter, DeadLetterId, DeadStage, IngestOptions, OnChange, RunConcurrency, RunId,
-    RunKind, RunOutcome, Store, StoreError,
+    Counts, DeadLetterFilter, DeadLetterId, DeadStage, IngestOptions, OnChange, RunConcurrency,
+    RunId, RunKind, RunOutcome, Store, StoreError,
 };
 use window::WindowSettings;
 
@@ -609,10 +609,8 @@ impl Engine {
     ) -> Result<Option<RunReport>, EngineError> {
         let _lock = self.store.lock_scheme(&scheme.name)?;
         if matches!(selection, RetrySelection::Waiting) {
-            if let Err(stop) = self.refresh_lookups(scheme, false).await {
-                if let Stop::Store(e) = stop {
-                    return Err(EngineError::Store(e));
-                }
+            if let Err(Stop::Store(e)) = self.refresh_lookups(scheme, false).await {
+                return Err(EngineError::Store(e));
             }
         }
         let letters = match selection {
@@ -726,9 +724,13 @@ impl Engine {
                 }
             }
             let clock = self.clock.clone();
-            match crate::lookups::refresh(&self.store, scheme.target.as_ref(), &w, force, move || {
-                clock()
-            })
+            match crate::lookups::refresh(
+                &self.store,
+                scheme.target.as_ref(),
+                &w,
+                force,
+                move || clock(),
+            )
             .await
             {
                 Ok(r) => tracing::info!(
@@ -793,7 +795,15 @@ impl Engine {
             let mut buf = Vec::new();
             letters
                 .iter()
-                .map(|dl| record::map_one(mapper.as_ref(), meta, lookups.as_ref(), &dl.source_json, &mut buf))
+                .map(|dl| {
+                    record::map_one(
+                        mapper.as_ref(),
+                        meta,
+                        lookups.as_ref(),
+                        &dl.source_json,
+                        &mut buf,
+                    )
+                })
                 .collect::<Vec<_>>()
         })
         .await?;

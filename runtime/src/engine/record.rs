@@ -79,7 +79,7 @@ pub fn map_one(
                     target: e.target,
                     source: e.source,
                     reason: e.reason,
-                    waiting,
+                    waiting: *waiting,
                 },
             ),
             None => (

@@ -54,8 +54,8 @@ pub(super) fn put_rows(
          ON CONFLICT (form, by_field, key) DO UPDATE
          SET row_id = excluded.row_id, fields = excluded.fields, seen_ms = excluded.seen_ms",
     )?;
-    let mut drop =
-        tx.prepare_cached("DELETE FROM lookup_rows WHERE form = ?1 AND by_field = ?2 AND key = ?3")?;
+    let mut drop = tx
+        .prepare_cached("DELETE FROM lookup_rows WHERE form = ?1 AND by_field = ?2 AND key = ?3")?;
     for row in rows {
         match &row.fields {
             Some(fields) => {
@@ -105,7 +105,12 @@ pub(super) fn finish_refresh(
     Ok(rows)
 }
 
-pub(super) fn lookup_row(conn: &Connection, form: &str, by: &str, key: &str) -> Result<Option<String>> {
+pub(super) fn lookup_row(
+    conn: &Connection,
+    form: &str,
+    by: &str,
+    key: &str,
+) -> Result<Option<String>> {
     let mut stmt = conn.prepare_cached(
         "SELECT fields FROM lookup_rows WHERE form = ?1 AND by_field = ?2 AND key = ?3",
     )?;
