@@ -20,6 +20,7 @@ use duijie_compiler::diag::render;
 use duijie_compiler::interp::Interpreter;
 use duijie_compiler::spec::Specs;
 use duijie_maplib::{Mapped, Mapper};
+use duijie_runtime::lookups::MasterDataFile;
 
 const CASES: &str = "tests/cases";
 
@@ -90,48 +91,19 @@ fn compare(expected: &Path, actual: &str) -> Option<String> {
 
 /// The master data the cases' lookups find (`tests/cases/master_data.json`:
 /// form → key field → key → fields).
-struct CaseLookups(serde_json::Value);
-
-impl CaseLookups {
-    fn get() -> &'static CaseLookups {
-        static LOOKUPS: std::sync::OnceLock<CaseLookups> = std::sync::OnceLock::new();
-        LOOKUPS.get_or_init(|| {
-            let text = std::fs::read_to_string(Path::new(CASES).join("master_data.json"))
-                .expect("tests/cases/master_data.json");
-            CaseLookups(serde_json::from_str(&text).expect("master_data.json is JSON"))
-        })
-    }
-}
-
-impl duijie_maplib::Lookups for CaseLookups {
-    fn find(
-        &self,
-        lookup: &duijie_maplib::LookupMeta,
-        key: &str,
-        field: &str,
-    ) -> Result<duijie_maplib::Found, duijie_maplib::ValueError> {
-        use duijie_maplib::Found;
-        let Some(row) = self.0.pointer(&format!(
-            "/{}/{}/{}",
-            lookup.form,
-            lookup.by,
-            key.replace('~', "~0").replace('/', "~1")
-        )) else {
-            return Ok(Found::Missing);
-        };
-        if field == lookup.by {
-            return Ok(Found::Value(Some(key.to_string())));
-        }
-        Ok(Found::Value(
-            row.get(field).and_then(|v| v.as_str()).map(str::to_string),
-        ))
-    }
+fn master_data() -> &'static MasterDataFile {
+    static DATA: std::sync::OnceLock<MasterDataFile> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| {
+        MasterDataFile::load(&Path::new(CASES).join("master_data.json"))
+            .expect("tests/cases/master_data.json loads")
+            .expect("tests/cases/master_data.json exists")
+    })
 }
 
 /// What one record gave, as one line of an `.out` file.
 fn outcome_line(mapper: &dyn Mapper, record: &str) -> String {
     let mut out = Vec::new();
-    match mapper.map_record_with(record, &mut out, CaseLookups::get()) {
+    match mapper.map_record_with(record, &mut out, master_data()) {
         Ok(Mapped::Bill { id, number }) => format!(
             "bill id={} number={} {}",
             id.as_deref().unwrap_or("-"),

@@ -279,6 +279,68 @@ impl Lookups for StoreLookups {
     }
 }
 
+/// Master data from a JSON file, for the tools that map without a state
+/// store (`duijie test`, the behaviour cases): `{ FORM: { KEY_FIELD: { KEY:
+/// { FIELD: "text" | null, … } } } }`. A key present is a usable row.
+#[derive(Debug, Clone, Default)]
+pub struct MasterDataFile {
+    forms: Value,
+}
+
+impl MasterDataFile {
+    /// The master data of `text` (`path` names it in errors).
+    pub fn parse(text: &str, path: &str) -> Result<Self, String> {
+        let forms: Value =
+            serde_json::from_str(text).map_err(|e| format!("{path}: not JSON: {e}"))?;
+        let shape_error = || {
+            format!("{path}: expected {{ FORM: {{ KEY_FIELD: {{ KEY: {{ FIELD: \"text\" }} }} }} }}")
+        };
+        let forms_map = forms.as_object().ok_or_else(shape_error)?;
+        for by in forms_map.values() {
+            for keys in by.as_object().ok_or_else(shape_error)?.values() {
+                for row in keys.as_object().ok_or_else(shape_error)?.values() {
+                    for v in row.as_object().ok_or_else(shape_error)?.values() {
+                        if !(v.is_string() || v.is_null()) {
+                            return Err(format!(
+                                "{path}: field values are text or null, not {v}"
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(MasterDataFile { forms })
+    }
+
+    /// The master data of the file at `path`; `None` when there is none.
+    pub fn load(path: &std::path::Path) -> Result<Option<Self>, String> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(&text, &path.display().to_string()).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("{}: {e}", path.display())),
+        }
+    }
+}
+
+impl Lookups for MasterDataFile {
+    fn find(&self, lookup: &LookupMeta, key: &str, field: &str) -> Result<Found, ValueError> {
+        let Some(row) = self
+            .forms
+            .get(&lookup.form)
+            .and_then(|by| by.get(&lookup.by))
+            .and_then(|keys| keys.get(key))
+        else {
+            return Ok(Found::Missing);
+        };
+        if field == lookup.by {
+            return Ok(Found::Value(Some(key.to_string())));
+        }
+        Ok(Found::Value(
+            row.get(field).and_then(Value::as_str).map(str::to_string),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
