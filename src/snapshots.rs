@@ -64,9 +64,11 @@ pub struct Case {
 /// The master data of `root/fixtures/master_data.json` (none: every lookup
 /// misses).
 pub fn master_data(root: &Path) -> Result<MasterDataFile, Error> {
-    Ok(MasterDataFile::load(&root.join("fixtures").join("master_data.json"))
-        .map_err(Error::Io)?
-        .unwrap_or_default())
+    Ok(
+        MasterDataFile::load(&root.join("fixtures").join("master_data.json"))
+            .map_err(Error::Io)?
+            .unwrap_or_default(),
+    )
 }
 
 /// The cases under `root/fixtures`, in path order; of `only` scheme when

@@ -77,16 +77,50 @@ impl duijie_maplib::Lookups for FakeLookups {
     }
 }
 
-/// Maps one record both ways; panics when they differ.
+/// The master data of the library's fixtures (`fixtures/master_data.json`).
+fn fixture_master_data() -> duijie_runtime::lookups::MasterDataFile {
+    duijie::snapshots::master_data(Path::new(".")).unwrap()
+}
+
+/// Master data that has every key: the sandbox's 金蝶 has every material and
+/// supplier its documents name.
+struct EveryKey;
+
+impl duijie_maplib::Lookups for EveryKey {
+    fn find(
+        &self,
+        lookup: &duijie_maplib::LookupMeta,
+        key: &str,
+        field: &str,
+    ) -> Result<duijie_maplib::Found, duijie_maplib::ValueError> {
+        Ok(duijie_maplib::Found::Value(
+            (field == lookup.by).then(|| key.to_string()),
+        ))
+    }
+}
+
+/// Maps one record both ways with the kitchen sink's master data; panics
+/// when they differ.
 fn same<'r>(
     name: &str,
     compiled: &dyn Mapper,
     interp: &Interpreter,
     record: &'r str,
 ) -> (Result<Mapped<'r>, MapError>, String) {
+    same_with(name, compiled, interp, record, &FakeLookups)
+}
+
+/// [`same`], with the lookups answered by `lookups`.
+fn same_with<'r>(
+    name: &str,
+    compiled: &dyn Mapper,
+    interp: &Interpreter,
+    record: &'r str,
+    lookups: &dyn duijie_maplib::Lookups,
+) -> (Result<Mapped<'r>, MapError>, String) {
     let (mut a, mut b) = (b"prefix:".to_vec(), b"prefix:".to_vec());
-    let ra = compiled.map_record_with(record, &mut a, &FakeLookups);
-    let rb = interp.map_record_with(record, &mut b, &FakeLookups);
+    let ra = compiled.map_record_with(record, &mut a, lookups);
+    let rb = interp.map_record_with(record, &mut b, lookups);
     let (a, b) = (String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
     assert_eq!(
         ra, rb,
@@ -195,7 +229,9 @@ fn library_schemes_map_the_sandbox_documents_the_same_both_ways() {
         let mut bills = 0;
         for doc in &docs {
             let record = serde_json::to_string(doc).unwrap();
-            if let (Ok(Mapped::Bill { .. }), _) = same(name, c.as_ref(), &i, &record) {
+            if let (Ok(Mapped::Bill { .. }), _) =
+                same_with(name, c.as_ref(), &i, &record, &EveryKey)
+            {
                 bills += 1;
             }
         }
@@ -252,8 +288,9 @@ fn fixtures_map_the_same_both_ways() {
         let (c, i) = (compiled(name), interpreted(name));
         let json = fixture(file);
         let mut outcomes = Vec::new();
+        let master_data = fixture_master_data();
         for record in records(&json, list_key) {
-            let (result, bill) = same(name, c.as_ref(), &i, record);
+            let (result, bill) = same_with(name, c.as_ref(), &i, record, &master_data);
             outcomes.push(match result {
                 Ok(Mapped::Bill { .. }) => bill,
                 Ok(Mapped::Skipped { reason, .. }) => format!("skipped: {reason}"),
@@ -271,8 +308,9 @@ fn batch_save_bodies_of_the_fixtures() {
     let specs = Specs::load_dir(Path::new("specs")).unwrap();
     for (name, map, file, list_key) in FIXTURES {
         let json = fixture(file);
-        let preview = cmd::preview::preview(Path::new(map), &json, &specs, false)
-            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let preview =
+            cmd::preview::preview(Path::new(map), &json, &specs, false, &fixture_master_data())
+                .unwrap_or_else(|e| panic!("{name}: {e:?}"));
         let mut shown = preview.bodies.join("\n");
         shown.push_str("\n\n");
         shown.push_str(&preview.notes.join("\n"));
@@ -282,7 +320,9 @@ fn batch_save_bodies_of_the_fixtures() {
         let mut bills = Vec::new();
         for record in records(&json, list_key) {
             let mut out = Vec::new();
-            if let Ok(Mapped::Bill { .. }) = c.map_record(record, &mut out) {
+            if let Ok(Mapped::Bill { .. }) =
+                c.map_record_with(record, &mut out, &fixture_master_data())
+            {
                 bills.push(String::from_utf8(out).unwrap());
             }
         }
@@ -306,7 +346,7 @@ fn preview_of_bad_input_says_what_it_expected() {
         ("[{}", "EOF"),
         ("", "EOF"),
     ] {
-        match cmd::preview::preview(map, input, &specs, false) {
+        match cmd::preview::preview(map, input, &specs, false, &duijie_maplib::NoLookups) {
             Err(cmd::preview::PreviewError::Input(e)) => {
                 assert!(
                     e.starts_with(
@@ -331,6 +371,7 @@ fn preview_of_a_single_record_and_of_a_bad_scheme() {
         one,
         &specs,
         false,
+        &duijie_maplib::NoLookups,
     )
     .unwrap();
     assert_eq!(p.bodies.len(), 1);
@@ -351,7 +392,7 @@ fn preview_of_a_single_record_and_of_a_bad_scheme() {
             "FQty                      = nmu",
         );
     std::fs::write(&bad, text).unwrap();
-    match cmd::preview::preview(&bad, one, &specs, false) {
+    match cmd::preview::preview(&bad, one, &specs, false, &duijie_maplib::NoLookups) {
         Err(cmd::preview::PreviewError::Check(report)) => {
             assert!(
                 report.contains("error[E0101]: unknown source field `nmu`"),

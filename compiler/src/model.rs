@@ -467,6 +467,9 @@ pub enum Builtin {
     Contains,
     IsNull,
     IsEmpty,
+    /// `error(message)`, the right side of `??`: fails the record with the
+    /// message (null text counts as empty).
+    Fail,
 }
 
 impl Builtin {

@@ -293,7 +293,9 @@ impl MasterDataFile {
         let forms: Value =
             serde_json::from_str(text).map_err(|e| format!("{path}: not JSON: {e}"))?;
         let shape_error = || {
-            format!("{path}: expected {{ FORM: {{ KEY_FIELD: {{ KEY: {{ FIELD: \"text\" }} }} }} }}")
+            format!(
+                "{path}: expected {{ FORM: {{ KEY_FIELD: {{ KEY: {{ FIELD: \"text\" }} }} }} }}"
+            )
         };
         let forms_map = forms.as_object().ok_or_else(shape_error)?;
         for by in forms_map.values() {
@@ -301,9 +303,7 @@ impl MasterDataFile {
                 for row in keys.as_object().ok_or_else(shape_error)?.values() {
                     for v in row.as_object().ok_or_else(shape_error)?.values() {
                         if !(v.is_string() || v.is_null()) {
-                            return Err(format!(
-                                "{path}: field values are text or null, not {v}"
-                            ));
+                            return Err(format!("{path}: field values are text or null, not {v}"));
                         }
                     }
                 }

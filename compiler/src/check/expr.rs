@@ -425,6 +425,32 @@ impl Checker<'_, '_> {
             }
             _ => self.expr(lhs),
         };
+        // `x ?? error("…")`: the record fails with the message.
+        if let ast::ExprKind::Call { func, args } = &rhs.kind {
+            if op == BinaryOp::Coalesce && func.name == "error" && !self.defs.contains_key("error")
+            {
+                let message = match args.as_slice() {
+                    [one] => self.expr(one).map(|m| (m, one.span)),
+                    _ => {
+                        self.error(
+                            codes::ARITY,
+                            rhs.span,
+                            format!("`error` takes 1 argument, {} given", args.len()),
+                        )
+                        .label("in this call")
+                        .help("`error(\"why the record cannot be written\")`");
+                        None
+                    }
+                };
+                let l = l?;
+                let ty = Ty {
+                    base: l.ty.base,
+                    nullable: false,
+                };
+                let r = functions::fail_call(self, message, ty)?;
+                return Some(bin(Op::Coalesce, l, r, ty));
+            }
+        }
         let r = self.expr(rhs);
         let (l, r) = (l?, r?);
         let bool_ty = Ty::of(Base::Bool);

@@ -53,6 +53,7 @@ codes! {
     ARITY = "E0405", "wrong number of arguments";
     ARG_TYPE = "E0406", "wrong argument type";
     BAD_LITERAL = "E0407", "invalid literal";
+    MISPLACED_ERROR = "E0408", "`error(…)` outside the right side of `??`";
     UNKNOWN_TABLE = "E0501", "unknown table";
     DUPLICATE_KEY = "E0502", "duplicate table key";
     TABLE_TYPES = "E0503", "table keys or values of different types";

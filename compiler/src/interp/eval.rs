@@ -585,6 +585,16 @@ impl<'a> Run<'a> {
     }
 
     fn call(&mut self, func: Builtin, args: &'a [CExpr]) -> R<Value<'a>> {
+        if func == Builtin::Fail {
+            let message = match args.first() {
+                Some(a) => match self.eval(a)? {
+                    Value::Str(s) => s.into_owned(),
+                    _ => String::new(),
+                },
+                None => String::new(),
+            };
+            return Err(Fail::from(ValueError::new(message)));
+        }
         let mut vals: Vec<Value<'a>> = Vec::with_capacity(args.len());
         for a in args {
             vals.push(self.eval(a)?);
@@ -871,5 +881,7 @@ fn call<'a>(func: Builtin, mut vals: Vec<Value<'a>>) -> R<Value<'a>> {
         Builtin::EndsWith => Value::Bool(text::ends_with(as_str(&x)?, as_str(arg(0)?)?)),
         Builtin::Contains => Value::Bool(text::contains(as_str(&x)?, as_str(arg(0)?)?)),
         Builtin::IsNull | Builtin::IsEmpty => Value::Bool(false),
+        // Handled before the arguments are evaluated (see `Run::call`).
+        Builtin::Fail => return Err(internal("error(…) called as a value")),
     })
 }

@@ -97,7 +97,7 @@ impl Nulls {
                 let first = args.first().map(|a| a.ty.base);
                 let any_null = args.iter().any(|a| self.nullable(a));
                 match func {
-                    Builtin::IsNull | Builtin::IsEmpty => false,
+                    Builtin::IsNull | Builtin::IsEmpty | Builtin::Fail => false,
                     Builtin::TryToDate | Builtin::TryToDateTime => true,
                     Builtin::TryStrToDec => any_null || first == Some(Base::Str),
                     Builtin::TryDecToInt | Builtin::TryStrToInt => {
