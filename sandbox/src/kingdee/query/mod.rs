@@ -24,6 +24,7 @@
 mod error;
 mod fields;
 mod filter;
+mod master;
 
 use std::cmp::Ordering;
 
@@ -132,6 +133,32 @@ impl QueryRequest {
         })
     }
 
+    /// `OrderString`'s parts: (field key, descending).
+    fn order_parts(&self) -> Result<Vec<(&str, bool)>, QueryError> {
+        let mut parts = Vec::new();
+        for part in self
+            .order
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            let mut words = part.split_whitespace();
+            let key = words.next().unwrap_or_default();
+            let desc = match words.next().map(str::to_ascii_uppercase).as_deref() {
+                None | Some("ASC") => false,
+                Some("DESC") => true,
+                Some(other) => {
+                    return Err(QueryError::new(
+                        4,
+                        format!("排序条件OrderString有误：{other}"),
+                    ));
+                }
+            };
+            parts.push((key, desc));
+        }
+        Ok(parts)
+    }
+
     /// The field keys asked for.
     pub(crate) fn keys(&self) -> &[String] {
         &self.field_keys
@@ -159,24 +186,7 @@ impl QueryRequest {
             .map(|k| resolve(spec, k).map(|r| (k.to_ascii_lowercase(), r)))
             .collect::<Result<_, _>>()?;
         let mut order: Vec<(FieldRef, bool)> = Vec::new();
-        for part in self
-            .order
-            .split(',')
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-        {
-            let mut words = part.split_whitespace();
-            let key = words.next().unwrap_or_default();
-            let desc = match words.next().map(str::to_ascii_uppercase).as_deref() {
-                None | Some("ASC") => false,
-                Some("DESC") => true,
-                Some(other) => {
-                    return Err(QueryError::new(
-                        4,
-                        format!("排序条件OrderString有误：{other}"),
-                    ));
-                }
-            };
+        for (key, desc) in self.order_parts()? {
             order.push((resolve(spec, key)?, desc));
         }
         // The entry whose rows the answer is made of.
@@ -233,7 +243,8 @@ impl QueryRequest {
             };
             for entry in entries {
                 let row = Row { bill, data, entry };
-                if !filter.as_ref().is_none_or(|f| eval(f, &row, &lookup)) {
+                let value = |k: &str| lookup(k).map_or(Value::Null, |r| row.get(r));
+                if !filter.as_ref().is_none_or(|f| eval(f, &value)) {
                     continue;
                 }
                 let values = || columns.iter().map(|c| row.get(c)).collect::<Vec<_>>();
