@@ -238,6 +238,15 @@ async fn a_saved_material_is_queryable_and_satisfies_lookups() {
     );
     let v = kd.call("BatchSave", &order_naming("CG001", "SKU9")).await;
     assert_eq!(status(&v)["IsSuccess"], true, "{v}");
+    // The bill's lookups answer the base data's internal ids.
+    let v = kd
+        .call(
+            "ExecuteBillQuery",
+            &json!({"data": {"FormId": "PUR_PurchaseOrder", "FieldKeys": "FSupplierId,FMaterialId,FMaterialId.FNumber",
+                "FilterString": "FBillNo = 'CG001'"}}),
+        )
+        .await;
+    assert_eq!(v[1], json!([100_003, id, "SKU9"]), "{v}");
 
     // An update by internal id: new name, new modify time.
     control.set_now(Some(ANCHOR + 7200));

@@ -7,10 +7,10 @@
 //! |---|---|
 //! | `AuthService.ValidateUser` / `LoginByAppSecret` / `LoginBySign` | log in ([`auth`]) |
 //! | `AuthService.Logout` | forget the caller's session |
-//! | `DynamicFormService.BatchSave` / `Save` | check ([`forms`], [`links`]) and store bills of `PUR_PurchaseOrder`, `STK_MISCELLANEOUS`, `SAL_OUTSTOCK`, `STK_InStock`, `SAL_RETURNSTOCK`, `PUR_MRB` |
-//! | `DynamicFormService.ExecuteBillQuery` / `BillQuery` | query stored bills ([`query`]) |
+//! | `DynamicFormService.BatchSave` / `Save` | check ([`forms`], [`links`]) and store bills of `PUR_PurchaseOrder`, `STK_MISCELLANEOUS`, `SAL_OUTSTOCK`, `STK_InStock`, `SAL_RETURNSTOCK`, `PUR_MRB`; add or update base data of `BD_MATERIAL`, `BD_Supplier`, `BD_Customer`, `BD_STOCK`, `BD_Department`, `BD_UNIT` ([`basedata`]) |
+//! | `DynamicFormService.ExecuteBillQuery` / `BillQuery` | query stored bills and the base data ([`query`]) |
 //! | `DynamicFormService.View` | one bill by `Number` or `Id` |
-//! | `DynamicFormService.Submit` / `Audit` | submit, audit bills by `Ids` or `Numbers` ([`steps`]) |
+//! | `DynamicFormService.Submit` / `Audit` | submit, audit bills ([`steps`]) or base data ([`basedata`]) by `Ids` or `Numbers` |
 //! | `DynamicFormService.ExecuteOperation` | MsgCode 3 (操作标识为空) without `opNumber`; no operation carried out |
 //!
 //! The body may be `{"formid":…,"data":{…}}`, the same with `data` a JSON
@@ -764,9 +764,9 @@ fn bill_query(k: &KingdeeState, op: Op, data: Value, quirks: &KingdeeQuirks) -> 
     let rows = match k.form(&request.form_id) {
         Some(spec) => {
             let bills = k.store.all(&spec.form_id);
-            request.run(spec, &bills)
+            request.run(spec, &bills, &k.master())
         }
-        None => match request.run_master(&k.master()) {
+        None => match request.run_master(&k.master(), &k.resumes) {
             Some(rows) => rows,
             None => {
                 return error_response(

@@ -18,6 +18,8 @@ pub(crate) struct KingdeeState {
     /// The base data: what lookups must name, what base-data queries and
     /// saves read and write.
     master: RwLock<MasterData>,
+    /// Where the last base-data scans stopped (to resume the next page).
+    pub resumes: super::query::Resumes,
     pub forms: Vec<FormSpec>,
     /// Bills submitted, not yet audited.
     pub submitted: super::steps::Submitted,
@@ -52,6 +54,7 @@ impl KingdeeState {
         master.set_seed_time(now);
         KingdeeState {
             master: RwLock::new(master),
+            resumes: super::query::Resumes::default(),
             sessions: Sessions::new(config.session_idle, salt),
             store: BillStore::new(),
             forms: FormSpec::builtin(),

@@ -92,7 +92,7 @@ pub(crate) const SCHEMAS: &[Schema] = &[
 
 /// The schema of a form a master-data file names that the sandbox does
 /// not know: records with the common fields only, id `FID`.
-pub(crate) const OTHER: Schema = schema("", "基础资料", "FID", false, &[]);
+pub(crate) static OTHER: Schema = schema("", "基础资料", "FID", false, &[]);
 
 /// The schema of `form` (any case), if the sandbox knows it.
 pub(crate) fn schema_of(form: &str) -> Option<&'static Schema> {

@@ -72,6 +72,8 @@ pub(crate) struct Table {
     index: HashMap<Box<str>, u32>,
     /// Position of generated material 1, and how many there are.
     generated: Option<(u32, u32)>,
+    /// Changes so far (a scan of an unchanged table can be resumed).
+    version: u64,
 }
 
 impl Table {
@@ -82,11 +84,17 @@ impl Table {
             arena: String::new(),
             index: HashMap::new(),
             generated: None,
+            version: 0,
         }
     }
 
     pub(crate) fn len(&self) -> usize {
         self.recs.len()
+    }
+
+    /// How many changes the table has had.
+    pub(crate) fn version(&self) -> u64 {
+        self.version
     }
 
     /// The internal id of the record at `pos`.
@@ -142,6 +150,7 @@ impl Table {
     /// Adds a record; its number must not be in use. Returns its position.
     pub(crate) fn push(&mut self, rec: &NewRecord) -> usize {
         let pos = self.recs.len();
+        self.version += 1;
         let texts = self.store_texts(&rec.number, &rec.texts);
         self.recs.push(Rec {
             created: rec.created,
@@ -159,6 +168,7 @@ impl Table {
 
     /// Replaces the record at `pos`; a new number must not be in use.
     pub(crate) fn replace(&mut self, pos: usize, rec: &NewRecord) {
+        self.version += 1;
         let old = self.number(pos).into_owned();
         if self.index.get(old.as_str()) == Some(&(pos as u32)) {
             self.index.remove(old.as_str());
@@ -181,6 +191,7 @@ impl Table {
 
     /// Sets the status of the record at `pos` (its times stay).
     pub(crate) fn set_status(&mut self, pos: usize, status: u8) {
+        self.version += 1;
         if let Some(r) = self.recs.get_mut(pos) {
             r.status = status;
         }
@@ -188,6 +199,7 @@ impl Table {
 
     /// Adds `count` generated materials `M0000001`… (audited, seed time).
     pub(crate) fn push_generated(&mut self, count: u32) {
+        self.version += 1;
         let base = u32::try_from(self.recs.len()).unwrap_or(u32::MAX);
         self.recs.reserve(count as usize);
         for n in 1..=count {

@@ -12,10 +12,13 @@
 //! `FShortName` of suppliers and customers). Keys are case-insensitive; an
 //! unknown one is MsgCode 9. Without `OrderString` (or ordered by the
 //! internal id, ascending) records come in id order and a page stops the
-//! scan at its end.
+//! scan at its end; the next page of the same filter resumes the scan
+//! where it stopped ([`Resumes`]) while the form's records are unchanged,
+//! so paging through a million records costs one pass, not one per page.
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::sync::Mutex;
 
 use serde_json::Value;
 
@@ -23,7 +26,7 @@ use super::error::unknown_field;
 use super::filter::{eval, fields_of, parse_filter};
 use super::{compare_values, QueryError, QueryRequest};
 use crate::clock::fmt_cst;
-use crate::masterdata::schema::{schema_of, Schema, OTHER};
+use crate::masterdata::schema::{schema_of, Schema};
 use crate::masterdata::table::{Table, CREATE_ORG, FIRST_TEXT, NAME, USE_ORG};
 use crate::masterdata::MasterData;
 
@@ -158,22 +161,59 @@ impl Reader<'_> {
     }
 }
 
+/// Where a scan in id order stopped: after `passed` records passing
+/// `filter`, at position `pos`, of `form`'s records at `version`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Resume {
+    form: String,
+    filter: String,
+    version: u64,
+    passed: usize,
+    pos: usize,
+}
+
+/// The last scans in id order (a few, for callers paging at once).
+#[derive(Debug, Default)]
+pub(crate) struct Resumes(Mutex<Vec<Resume>>);
+
+/// How many scans are remembered.
+const RESUMES: usize = 16;
+
+impl Resumes {
+    /// (passed, position) to start a scan at for a page from `start`.
+    fn find(&self, form: &str, filter: &str, version: u64, start: usize) -> (usize, usize) {
+        let list = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        list.iter()
+            .filter(|r| r.form == form && r.filter == filter && r.version == version)
+            .filter(|r| r.passed <= start)
+            .max_by_key(|r| r.passed)
+            .map_or((0, 0), |r| (r.passed, r.pos))
+    }
+
+    fn keep(&self, resume: Resume) {
+        let mut list = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        list.retain(|r| !(r.form == resume.form && r.filter == resume.filter));
+        if list.len() >= RESUMES {
+            list.remove(0);
+        }
+        list.push(resume);
+    }
+}
+
 impl QueryRequest {
     /// Runs the query over the base data of its form; `None` when the form
     /// is no base-data form the sandbox knows or holds.
     pub(crate) fn run_master(
         &self,
         md: &MasterData,
+        resumes: &Resumes,
     ) -> Option<Result<Vec<Vec<Value>>, QueryError>> {
         let table = md.table(&self.form_id);
         let schema: &Schema = match table {
             Some(t) => t.schema,
             None => schema_of(&self.form_id)?,
         };
-        if std::ptr::eq(schema, &OTHER) && table.is_none() {
-            return None;
-        }
-        Some(self.master_rows(md, schema, table))
+        Some(self.master_rows(md, schema, table, resumes))
     }
 
     fn master_rows(
@@ -181,6 +221,7 @@ impl QueryRequest {
         md: &MasterData,
         schema: &Schema,
         table: Option<&Table>,
+        resumes: &Resumes,
     ) -> Result<Vec<Vec<Value>>, QueryError> {
         let columns: Vec<Col> = self
             .field_keys
@@ -223,20 +264,27 @@ impl QueryRequest {
         let in_id_order = order.iter().all(|(c, desc)| *c == Col::Id && !desc);
         if in_id_order {
             let end = top.min(self.start.saturating_add(self.limit));
+            let form = self.form_id.to_ascii_uppercase();
+            let version = table.map_or(0, Table::version);
+            let (mut passed, from) = resumes.find(&form, &self.filter, version, self.start);
             let mut answer = Vec::new();
-            let mut passed = 0usize;
-            for pos in 0..len {
-                if passed >= end {
-                    break;
+            let mut pos = from;
+            while pos < len && passed < end {
+                if passes(pos) {
+                    if passed >= self.start {
+                        answer.push(values(pos));
+                    }
+                    passed += 1;
                 }
-                if !passes(pos) {
-                    continue;
-                }
-                if passed >= self.start {
-                    answer.push(values(pos));
-                }
-                passed += 1;
+                pos += 1;
             }
+            resumes.keep(Resume {
+                form,
+                filter: self.filter.clone(),
+                version,
+                passed,
+                pos,
+            });
             return Ok(answer);
         }
         let mut keyed: Vec<(Vec<Value>, usize)> = (0..len)
@@ -280,7 +328,7 @@ mod tests {
 
     fn query(md: &MasterData, q: Value) -> Result<Vec<Vec<Value>>, QueryError> {
         QueryRequest::parse(q.as_object().unwrap())?
-            .run_master(md)
+            .run_master(md, &Resumes::default())
             .unwrap()
     }
 
@@ -410,7 +458,38 @@ mod tests {
         let q = json!({"FormId": "PUR_PurchaseOrder", "FieldKeys": "FNumber"});
         assert!(QueryRequest::parse(q.as_object().unwrap())
             .unwrap()
-            .run_master(&md)
+            .run_master(&md, &Resumes::default())
             .is_none());
+    }
+
+    #[test]
+    fn resumed_pages_are_the_pages_of_a_fresh_scan() {
+        let mut md = data();
+        let resumes = Resumes::default();
+        let page = |md: &MasterData, resumes: &Resumes, start: usize, limit: usize| {
+            let q = json!({"FormId": "BD_MATERIAL", "FieldKeys": "FMATERIALID",
+                "FilterString": "FNumber LIKE 'M%' OR FNumber LIKE 'G1%'", "OrderString": "FMATERIALID",
+                "StartRow": start, "Limit": limit});
+            QueryRequest::parse(q.as_object().unwrap())
+                .unwrap()
+                .run_master(md, resumes)
+                .unwrap()
+                .unwrap()
+        };
+        let fresh = |md: &MasterData, start, limit| page(md, &Resumes::default(), start, limit);
+        for (start, limit) in [(0, 5), (5, 5), (10, 7), (3, 4), (17, 100), (17, 2), (60, 5)] {
+            assert_eq!(
+                page(&md, &resumes, start, limit),
+                fresh(&md, start, limit),
+                "{start} {limit}"
+            );
+        }
+        // A change of the records: the next page scans afresh.
+        let t = md.table_mut("BD_MATERIAL");
+        let mut r = t.record(t.find("G1001-01").unwrap());
+        r.number = "X1".into();
+        t.replace(3, &r);
+        assert_eq!(page(&md, &resumes, 5, 5), fresh(&md, 5, 5));
+        assert_eq!(page(&md, &resumes, 10, 5), fresh(&md, 10, 5));
     }
 }
