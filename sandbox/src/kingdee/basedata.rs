@@ -20,7 +20,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::forms::{flag, get_ci, value_text, FieldError};
+use super::forms::{flag, get_ci, set_ci, value_text, FieldError};
 use super::state::KingdeeState;
 use super::steps::{named, Named, StepOp};
 use crate::masterdata::schema::{schema_of, Schema, ORG};
@@ -199,10 +199,10 @@ pub(crate) fn save_one(
     };
     let id = Table::id(pos);
     drop(md);
-    crate::kingdee::forms::set_ci(&mut model, schema.id_key, Value::from(id));
-    crate::kingdee::forms::set_ci(&mut model, "FNumber", Value::String(rec.number.clone()));
+    set_ci(&mut model, schema.id_key, Value::from(id));
+    set_ci(&mut model, "FNumber", Value::String(rec.number.clone()));
     if let Some(name) = rec.texts.get(NAME) {
-        crate::kingdee::forms::set_ci(&mut model, "FName", Value::String(name.clone()));
+        set_ci(&mut model, "FName", Value::String(name.clone()));
     }
     for (i, t) in schema.texts.iter().enumerate() {
         if t.lookup.is_none() && get_ci(&model, t.key).is_none() {
