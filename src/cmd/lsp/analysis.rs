@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use duijie_compiler::diag::Severity;
-use duijie_compiler::spec::{Field, Specs};
+use duijie_compiler::spec::{Field, FormSpec, Specs};
 use lsp_types::{
     CompletionItem, CompletionItemKind, Diagnostic, DiagnosticRelatedInformation,
     DiagnosticSeverity, Documentation, Location, MarkupContent, MarkupKind, NumberOrString,
@@ -220,6 +220,9 @@ pub fn complete(path: &Path, text: &str, offset: usize, specs: &Specs) -> Vec<Co
         .as_ref()
         .and_then(|(s, o, _)| specs.operation(s, o));
     let mut items = Vec::new();
+    if let Some(found) = lookup_completion(path, text, line, &typed, specs) {
+        return found;
+    }
     let field_item =
         |f: &Field, label: String, kind: CompletionItemKind, sort: &str, file: &str| {
             CompletionItem {
@@ -383,6 +386,7 @@ pub fn complete(path: &Path, text: &str, offset: usize, specs: &Specs) -> Vec<Co
                         DeclKind::Table => (CompletionItemKind::STRUCT, "table"),
                         DeclKind::Def => (CompletionItemKind::FUNCTION, "definition"),
                         DeclKind::Local => (CompletionItemKind::VARIABLE, "local"),
+                        DeclKind::Lookup => (CompletionItemKind::STRUCT, "lookup of master data"),
                     };
                     if d.kind == DeclKind::Local && (d.file != path || d.at > offset) {
                         continue;
@@ -399,6 +403,91 @@ pub fn complete(path: &Path, text: &str, offset: usize, specs: &Specs) -> Vec<Co
         }
     }
     items
+}
+
+/// The form of the lookup `name` declared in the file or its includes.
+fn lookup_form<'s>(path: &Path, text: &str, name: &str, specs: &'s Specs) -> Option<&'s FormSpec> {
+    let decl = scan::declared(path, text)
+        .into_iter()
+        .find(|d| d.kind == DeclKind::Lookup && d.name == name)?;
+    let mut words = decl.text.split_whitespace();
+    let form = words.by_ref().skip_while(|w| *w != "kingdee").nth(1)?;
+    specs.form("kingdee", form)
+}
+
+/// Completion in a lookup: the forms after `lookup NAME = kingdee `, their
+/// query fields after `by ` and after `NAME[key].`.
+fn lookup_completion(
+    path: &Path,
+    text: &str,
+    line: &str,
+    typed: &str,
+    specs: &Specs,
+) -> Option<Vec<CompletionItem>> {
+    let before = &line[..line.len() - typed.len()];
+    let query_items = |form: &FormSpec| {
+        form.query_fields
+            .iter()
+            .map(|q| CompletionItem {
+                label: q.name.clone(),
+                kind: Some(CompletionItemKind::FIELD),
+                detail: Some(format!("{} · {} ({})", q.label, q.ty.name(), form.form)),
+                sort_text: Some(format!("{}{}", if q.required { "0" } else { "1" }, q.name)),
+                ..CompletionItem::default()
+            })
+            .collect::<Vec<_>>()
+    };
+    let t = before.trim_start();
+    if t.starts_with("lookup ") {
+        let words: Vec<&str> = t.split_whitespace().collect();
+        if t.ends_with(' ') && words.last() == Some(&"kingdee") {
+            return Some(
+                specs
+                    .forms()
+                    .filter(|f| f.system == "kingdee" && !f.query_fields.is_empty())
+                    .map(|f| CompletionItem {
+                        label: f.form.clone(),
+                        kind: Some(CompletionItemKind::MODULE),
+                        detail: Some(format!("{} (master data)", f.label)),
+                        ..CompletionItem::default()
+                    })
+                    .collect(),
+            );
+        }
+        if t.ends_with(' ') && words.last() == Some(&"by") {
+            let form = words.iter().rev().nth(1)?;
+            return specs.form("kingdee", form).map(query_items);
+        }
+        return None;
+    }
+    // `NAME[…].` with the cursor after the dot.
+    let rest = typed.strip_prefix('.')?;
+    if rest.contains('.') {
+        return None;
+    }
+    let inner = before.strip_suffix(']')?;
+    let mut depth = 0usize;
+    let mut open = None;
+    for (i, c) in inner.char_indices().rev() {
+        match c {
+            ']' => depth += 1,
+            '[' if depth == 0 => {
+                open = Some(i);
+                break;
+            }
+            '[' => depth -= 1,
+            _ => {}
+        }
+    }
+    let name: String = inner[..open?]
+        .chars()
+        .rev()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    lookup_form(path, text, &name, specs).map(query_items)
 }
 
 /// The targets assigned in the block the position is in (at its level).
@@ -618,6 +707,37 @@ mod tests {
     /// they are while being typed), and on them with a character dropped or
     /// doubled, without a panic.
     #[test]
+    fn lookups_complete_their_forms_and_query_fields() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let specs = load_specs(root).unwrap();
+        let path = root.join("maps/wdt_stockin_purchase_to_kingdee.map");
+        let labels = |text: &str| -> Vec<String> {
+            complete(&path, text, text.len(), &specs)
+                .into_iter()
+                .map(|i| i.label)
+                .collect()
+        };
+        let forms = labels("lookup m = kingdee ");
+        assert!(forms.contains(&"BD_MATERIAL".to_string()), "{forms:?}");
+        assert!(
+            !forms.contains(&"PUR_PurchaseOrder".to_string()),
+            "{forms:?}"
+        );
+        let by = labels("lookup m = kingdee BD_Supplier by ");
+        assert!(by.contains(&"FName".to_string()), "{by:?}");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let at = text.find("material[spec_no].FNumber").unwrap() + "material[spec_no].".len();
+        let fields: Vec<String> = complete(&path, &text[..at], at, &specs)
+            .into_iter()
+            .map(|i| i.label)
+            .collect();
+        for f in ["FMATERIALID", "FName", "FBaseUnitId.FNumber"] {
+            assert!(fields.contains(&f.to_string()), "{f}: {fields:?}");
+        }
+        assert!(!fields.contains(&"FSupplierId".to_string()), "{fields:?}");
+    }
+
+    #[test]
     fn half_typed_files_get_answers_not_panics() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let specs = load_specs(root).unwrap();
@@ -626,6 +746,7 @@ mod tests {
             root.join("maps/wdtqm_stockin_to_kingdee.map"),
             root.join("maps/shared/kingdee_codes.map"),
             root.join("tests/fixtures/codegen/kitchen_sink.map"),
+            root.join("maps/wdt_stockin_purchase_to_kingdee.map"),
         ];
         for file in &files {
             let full = std::fs::read_to_string(file).unwrap();

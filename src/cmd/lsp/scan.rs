@@ -262,6 +262,8 @@ pub enum DeclKind {
     Table,
     Def,
     Local,
+    /// `lookup NAME = kingdee FORM by FIELD` (its text is the line).
+    Lookup,
 }
 
 /// Tables, definitions and locals of `text` (the file `path`) and of the
@@ -290,6 +292,7 @@ fn declared_in(path: &Path, text: &str, out: &mut Vec<Declared>, seen: &mut Vec<
             "table" => Some(DeclKind::Table),
             "def" => Some(DeclKind::Def),
             "let" => Some(DeclKind::Local),
+            "lookup" => Some(DeclKind::Lookup),
             _ => None,
         };
         if let (Some(kind), false) = (kind, name.is_empty()) {
