@@ -609,7 +609,7 @@ impl Engine {
     ) -> Result<Option<RunReport>, EngineError> {
         let _lock = self.store.lock_scheme(&scheme.name)?;
         if matches!(selection, RetrySelection::Waiting) {
-            if let Err(Stop::Store(e)) = self.refresh_lookups(scheme, false).await {
+            if let Err(Stop::Store(e)) = self.refresh_lookups(scheme, true).await {
                 return Err(EngineError::Store(e));
             }
         }
@@ -700,8 +700,9 @@ impl Engine {
             .map(Some)
     }
 
-    /// Refreshes the lookup caches the scheme reads (those refreshed less
-    /// than `lookup_refresh` ago are left, unless `force`). A cache that
+    /// Refreshes the lookup caches the scheme reads by modify date (those
+    /// refreshed less than `lookup_refresh` ago are left, unless `force`:
+    /// `retry --waiting`). A cache that
     /// cannot be refreshed is used as it is: a lookup it cannot answer makes
     /// its record wait, never a wrong bill. True when the scheme has lookups.
     pub(crate) async fn refresh_lookups(&self, scheme: &Scheme, force: bool) -> Result<bool, Stop> {

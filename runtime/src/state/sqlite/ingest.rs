@@ -183,9 +183,16 @@ impl Page<'_> {
             // Without an id a record cannot be found again: it fails.
             return self.failed(id, rec, target, source, reason);
         };
-        let discarded =
-            record_row(self.tx, self.scheme, id)?.is_some_and(|row| row.status == "discarded");
+        let row = record_row(self.tx, self.scheme, id)?;
+        let discarded = row.as_ref().is_some_and(|row| row.status == "discarded");
         if discarded && self.still_discarded(id, "", &rec.source_json)? {
+            self.sum.unchanged += 1;
+            return Ok(());
+        }
+        let written = row.as_ref().is_some_and(|r| r.target_id.is_some());
+        if written && self.options.on_change == OnChange::Skip && !self.options.force {
+            // Written already, and a changed record is not written again:
+            // nothing waits for this version.
             self.sum.unchanged += 1;
             return Ok(());
         }
@@ -292,6 +299,12 @@ impl Page<'_> {
                     if self.options.on_change == OnChange::Skip
                         || row.written_hash.as_deref() == Some(b.hash)
                     {
+                        if row.status == "waiting" {
+                            // A written record's new version waited; it maps
+                            // again to what is written: it waits no more.
+                            self.set(id, "written", None, None)?;
+                            resolve_dead_letters(self.tx, self.scheme, id, "unchanged", self.now)?;
+                        }
                         self.sum.unchanged += 1;
                         return Ok(());
                     }

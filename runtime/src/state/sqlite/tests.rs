@@ -817,3 +817,23 @@ fn lookup_caches_keep_rows_by_key_and_full_refreshes_drop_the_unseen() {
     );
     assert_eq!(s.lookup_caches().unwrap().len(), 1);
 }
+
+#[test]
+fn a_written_record_waits_only_when_its_changes_are_written_and_stops_waiting_when_it_maps() {
+    let (s, run) = store_with_run();
+    ingest(&s, run, None, &[bill("A", "h1")], t(1));
+    let items = claim(&s, "w", 10, t(2));
+    record(&s, run, &[written(items[0].id, "100")], t(3));
+    // Changes are skipped: the written record read again needs nothing.
+    let sum = ingest(&s, run, None, &[waiting("A", "SKU1")], t(4));
+    assert_eq!((sum.waiting, sum.unchanged), (0, 1));
+    assert_eq!(s.overview("po", 1).unwrap().waiting, 0);
+    // Changes are written: the new version waits, then maps to what is
+    // written already, and waits no more.
+    let sum = ingest_with(&s, run, UPDATE, None, &[waiting("A", "SKU1")], t(5));
+    assert_eq!(sum.waiting, 1);
+    let sum = ingest_with(&s, run, UPDATE, None, &[bill("A", "h1")], t(6));
+    assert_eq!(sum.unchanged, 1);
+    let o = s.overview("po", 1).unwrap();
+    assert_eq!((o.waiting, o.records.written, o.records.waiting), (0, 1, 0));
+}
