@@ -235,6 +235,49 @@ pub(super) fn actions(
     rows.map(|row| row?).collect()
 }
 
+/// Pauses (`paused`) or resumes `scheme`, logging the action; whether
+/// anything changed (pausing a paused scheme does not).
+pub(super) fn set_paused(
+    tx: &Transaction<'_>,
+    scheme: &str,
+    paused: bool,
+    actor: &str,
+    now: i64,
+) -> Result<bool> {
+    let changed = if paused {
+        tx.exec(
+            "INSERT INTO paused (scheme, at_ms, actor) VALUES (?1, ?2, ?3)
+             ON CONFLICT (scheme) DO NOTHING",
+            params![scheme, now, actor],
+        )?
+    } else {
+        tx.exec("DELETE FROM paused WHERE scheme = ?1", params![scheme])?
+    };
+    if changed > 0 {
+        let action = if paused { "pause" } else { "resume" };
+        log_action(tx, actor, scheme, action, None, None, now)?;
+    }
+    Ok(changed > 0)
+}
+
+/// Whether (and by whom) `scheme` is paused.
+pub(super) fn paused(conn: &Connection, scheme: &str) -> Result<Option<Pause>> {
+    conn.row(
+        "SELECT scheme, at_ms, actor FROM paused WHERE scheme = ?1",
+        params![scheme],
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get(2)?)),
+    )
+    .optional()?
+    .map(|(scheme, at, actor)| {
+        Ok(Pause {
+            scheme,
+            at: from_ms(at)?,
+            actor,
+        })
+    })
+    .transpose()
+}
+
 #[cfg(test)]
 #[path = "operate_tests.rs"]
 mod tests;
