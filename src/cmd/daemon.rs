@@ -16,7 +16,7 @@ use duijie_runtime::config::schedule::{Backfill, Schedule};
 use duijie_runtime::config::SchemeConfig;
 use duijie_runtime::engine::{Engine, RunOptions, Scheme, Shutdown};
 use duijie_runtime::ratelimit::RateLimits;
-use duijie_runtime::state::{DaemonId, RunKind, Store};
+use duijie_runtime::state::{DaemonId, RunKind, SqliteStore, Store};
 
 use super::run::{connect_all, load_config, open_store, report_line, select, shutdown_on_signals};
 
@@ -56,6 +56,7 @@ enum Due {
 /// `shutdown`. Times are in the source's zone.
 async fn scheme_loop(
     engine: Arc<Engine>,
+    store: Arc<SqliteStore>,
     scheme: Scheme,
     schedule: Schedule,
     backfill: Option<Backfill>,
@@ -102,6 +103,22 @@ async fn scheme_loop(
             _ = shutdown.wait() => return,
         }
         let started = Utc::now();
+        // A scheme an operator paused waits for its next turn.
+        let (store, name) = (store.clone(), scheme.name.clone());
+        match tokio::task::spawn_blocking(move || store.paused(&name)).await {
+            Ok(Ok(Some(_))) => {
+                match next.1 {
+                    Due::Incremental => last_run = Some(started),
+                    Due::Backfill => last_backfill = Some(started),
+                }
+                tracing::info!(scheme = %scheme.name, "paused: not run");
+                continue;
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(scheme = %scheme.name, error = %e, "could not read whether the scheme is paused; running it")
+            }
+            _ => {}
+        }
         let options = match next.1 {
             Due::Incremental => {
                 last_run = Some(started);
@@ -146,7 +163,9 @@ pub async fn run(args: DaemonArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Resul
     let connected = connect_all(&config, &chosen, schemes, &limits)?;
     let store = open_store(&config)?;
     let shutdown = shutdown_on_signals();
-    let engine = Arc::new(Engine::new(store as Arc<dyn Store>).with_shutdown(shutdown.clone()));
+    let engine = Arc::new(
+        Engine::new(store.clone() as Arc<dyn Store>).with_shutdown(shutdown.clone()),
+    );
     eprintln!(
         "duijie daemon: {} scheme(s) ({}); Ctrl-C or SIGTERM stops after the batches in flight",
         connected.len(),
@@ -164,6 +183,7 @@ pub async fn run(args: DaemonArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Resul
     for (scheme, cfg) in connected.into_iter().zip(chosen.iter()) {
         tasks.spawn(scheme_loop(
             engine.clone(),
+            store.clone(),
             scheme,
             cfg.schedule.clone(),
             cfg.backfill.clone(),
