@@ -28,6 +28,11 @@ pub struct DaemonArgs {
     /// The configuration file (default: ./duijie.toml).
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Serve the run overview (`duijie serve`) at ADDR from this process
+    /// too, over the same store; any address but loopback needs
+    /// DUIJIE_SERVE_TOKEN.
+    #[arg(long, value_name = "ADDR")]
+    pub serve: Option<std::net::SocketAddr>,
 }
 
 /// How often the daemon writes its heartbeat in the state store; `status`
@@ -159,13 +164,38 @@ pub async fn run(args: DaemonArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Resul
         }
         v
     };
-    let limits = RateLimits::new();
+    let token = match args.serve {
+        Some(listen) => crate::serve::token_for(listen)?,
+        None => None,
+    };
+    let limits = Arc::new(RateLimits::new());
     let connected = connect_all(&config, &chosen, schemes, &limits)?;
     let store = open_store(&config)?;
     let shutdown = shutdown_on_signals();
-    let engine = Arc::new(
-        Engine::new(store.clone() as Arc<dyn Store>).with_shutdown(shutdown.clone()),
-    );
+    // The web server shares the store, the rate limits and the stop.
+    let server = match args.serve {
+        Some(listen) => {
+            let app = Arc::new(crate::serve::App::new(
+                config.clone(),
+                schemes.to_vec(),
+                store.clone(),
+                token,
+                limits.clone(),
+                shutdown.clone(),
+            ));
+            let bound = crate::serve::bind(listen, app).await?;
+            bound.announce();
+            let stop = shutdown.clone();
+            Some(tokio::spawn(async move {
+                if let Err(e) = bound.serve(stop).await {
+                    tracing::error!(error = %format!("{e:#}"), "the web server stopped");
+                }
+            }))
+        }
+        None => None,
+    };
+    let engine =
+        Arc::new(Engine::new(store.clone() as Arc<dyn Store>).with_shutdown(shutdown.clone()));
     eprintln!(
         "duijie daemon: {} scheme(s) ({}); Ctrl-C or SIGTERM stops after the batches in flight",
         connected.len(),
@@ -196,6 +226,9 @@ pub async fn run(args: DaemonArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Resul
         }
     }
     heartbeat.stop().await;
+    if let Some(server) = server {
+        let _ = server.await;
+    }
     eprintln!("duijie daemon: stopped");
     Ok(0)
 }

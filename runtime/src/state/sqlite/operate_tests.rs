@@ -265,7 +265,10 @@ fn a_scheme_is_paused_once_resumed_once_and_both_are_logged() {
     // Pausing it again changes nothing and logs nothing.
     assert!(!s.set_paused("po", true, "web:127.0.0.1", t(2)).unwrap());
     let p = s.paused("po").unwrap().unwrap();
-    assert_eq!((p.scheme.as_str(), p.at, p.actor.as_str()), ("po", t(1), "web:127.0.0.1"));
+    assert_eq!(
+        (p.scheme.as_str(), p.at, p.actor.as_str()),
+        ("po", t(1), "web:127.0.0.1")
+    );
     assert_eq!(s.paused("other").unwrap(), None);
     assert!(s.set_paused("po", false, "cli:ops", t(3)).unwrap());
     assert!(!s.set_paused("po", false, "cli:ops", t(4)).unwrap());
