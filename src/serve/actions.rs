@@ -18,7 +18,7 @@ use chrono::Utc;
 use duijie_runtime::engine::{Engine, RetrySelection, RunOptions};
 use duijie_runtime::state::{DeadLetterQuery, Discard, Store};
 
-use super::pages::{blocking, fail, scheme_config};
+use super::pages::{blocking, fail, scheme_config, Refusal};
 use super::{auth, App};
 use crate::cmd::dead_letters::reason_line;
 use crate::cmd::run::{connect_all, report_line};
@@ -27,12 +27,12 @@ type Fields = Result<Form<HashMap<String, String>>, FormRejection>;
 
 /// The form's fields when it carries this process's CSRF token; a 403
 /// otherwise.
-fn checked(app: &App, form: Fields) -> Result<HashMap<String, String>, Response> {
+fn checked(app: &App, form: Fields) -> Result<HashMap<String, String>, Refusal> {
     let fields = form.map(|Form(f)| f).unwrap_or_default();
     if app.auth.csrf_ok(fields.get("csrf").map(String::as_str)) {
         Ok(fields)
     } else {
-        Err(fail(
+        Err(Refusal::new(
             StatusCode::FORBIDDEN,
             "拒绝 · Forbidden",
             "the form's CSRF token is missing or wrong: reload the page and try again",
@@ -95,7 +95,7 @@ pub async fn run_now(
     form: Fields,
 ) -> Response {
     if let Err(r) = checked(&app, form).and_then(|_| scheme_config(&app, &name).map(|_| ())) {
-        return r;
+        return r.into_response();
     }
     let who = auth::actor(&app, &headers, from);
     let n = name.clone();
@@ -118,7 +118,7 @@ pub async fn run_now(
             "方案已暂停 · Scheme paused",
             "resume the scheme before running it",
         ),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -131,7 +131,7 @@ async fn set_paused(
     paused: bool,
 ) -> Response {
     if let Err(r) = checked(&app, form).and_then(|_| scheme_config(&app, &name).map(|_| ())) {
-        return r;
+        return r.into_response();
     }
     let who = auth::actor(&app, &headers, from);
     let n = name.clone();
@@ -141,7 +141,7 @@ async fn set_paused(
     .await
     {
         Ok(_) => back_to(&name),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -177,7 +177,7 @@ pub async fn retry_one(
     form: Fields,
 ) -> Response {
     if let Err(r) = checked(&app, form).and_then(|_| scheme_config(&app, &name).map(|_| ())) {
-        return r;
+        return r.into_response();
     }
     let who = auth::actor(&app, &headers, from);
     let n = name.clone();
@@ -203,7 +203,7 @@ pub async fn retry_one(
             "找不到死信 · No such dead letter",
             "no open dead letter of that id in this scheme",
         ),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -218,7 +218,7 @@ pub async fn retry_reason(
 ) -> Response {
     let fields = match checked(&app, form).and_then(|f| scheme_config(&app, &name).map(|_| f)) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let Some(reason) = fields.get("reason").cloned() else {
         return fail(
@@ -255,7 +255,7 @@ pub async fn retry_reason(
             start(app, name.clone(), Work::Retry(ids));
             back_to(&name)
         }
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }
 
@@ -270,7 +270,7 @@ pub async fn discard(
 ) -> Response {
     let fields = match checked(&app, form).and_then(|f| scheme_config(&app, &name).map(|_| f)) {
         Ok(f) => f,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let note = fields
         .get("note")
@@ -306,6 +306,6 @@ pub async fn discard(
             "已关闭 · Closed already",
             &format!("the dead letter is closed already ({how})"),
         ),
-        Err(r) => r,
+        Err(r) => r.into_response(),
     }
 }

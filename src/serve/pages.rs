@@ -79,6 +79,30 @@ pub fn fail(status: StatusCode, title: &str, text: &str) -> Response {
     (status, plain_page(title, text)).into_response()
 }
 
+/// A refusal or a failure, answered as the page that says it.
+#[derive(Debug)]
+pub struct Refusal {
+    status: StatusCode,
+    title: &'static str,
+    text: String,
+}
+
+impl Refusal {
+    pub fn new(status: StatusCode, title: &'static str, text: impl Into<String>) -> Refusal {
+        Refusal {
+            status,
+            title,
+            text: text.into(),
+        }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        fail(self.status, self.title, &self.text)
+    }
+}
+
 /// Any other path.
 pub async fn not_found() -> Response {
     fail(StatusCode::NOT_FOUND, "找不到 · Not found", "no such page")
@@ -88,19 +112,19 @@ pub async fn not_found() -> Response {
 pub async fn blocking<T: Send + 'static>(
     app: &Arc<App>,
     f: impl FnOnce(&App) -> anyhow::Result<T> + Send + 'static,
-) -> Result<T, Response> {
+) -> Result<T, Refusal> {
     let app = app.clone();
     match tokio::task::spawn_blocking(move || f(&app)).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => {
             tracing::error!(error = %format!("{e:#}"), "serve: reading the state failed");
-            Err(fail(
+            Err(Refusal::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "出错了 · Error",
                 "the state store did not answer; see the server's log",
             ))
         }
-        Err(_) => Err(fail(
+        Err(_) => Err(Refusal::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "出错了 · Error",
             "the page failed",
@@ -109,9 +133,9 @@ pub async fn blocking<T: Send + 'static>(
 }
 
 /// The configured scheme `name`, or a 404 page.
-pub fn scheme_config<'a>(app: &'a App, name: &str) -> Result<&'a SchemeConfig, Response> {
+pub fn scheme_config<'a>(app: &'a App, name: &str) -> Result<&'a SchemeConfig, Refusal> {
     app.config.scheme(name).ok_or_else(|| {
-        fail(
+        Refusal::new(
             StatusCode::NOT_FOUND,
             "找不到方案 · No such scheme",
             "no scheme of that name is configured",
@@ -222,7 +246,7 @@ pub async fn overview(State(app): State<Arc<App>>) -> Response {
     .await;
     let (status, day) = match data {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let z8 = zone(DEFAULT_UTC_OFFSET_SECS);
     let body = html! {
@@ -357,7 +381,7 @@ pub async fn scheme(
     Query(search): Query<Search>,
 ) -> Response {
     if let Err(r) = scheme_config(&app, &name) {
-        return r;
+        return r.into_response();
     }
     let now = Utc::now();
     let q = search
@@ -382,7 +406,7 @@ pub async fn scheme(
     .await;
     let (status, letters, actions, day) = match data {
         Ok(d) => d,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let Some(s) = status.schemes.first() else {
         return not_found().await;
@@ -527,7 +551,7 @@ pub async fn dead_letter(
 ) -> Response {
     let cfg = match scheme_config(&app, &name) {
         Ok(c) => c,
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let z = zone_of(cfg, &app.mappers);
     let detail = match blocking(&app, move |app| Ok(app.store.dead_letter_detail(id)?)).await {
@@ -539,7 +563,7 @@ pub async fn dead_letter(
                 "no dead letter of that id in this scheme",
             )
         }
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let base = format!("/schemes/{name}/dead-letters/{id}");
     let open = detail.info.resolution.is_none();
@@ -576,7 +600,7 @@ pub async fn run(State(app): State<Arc<App>>, Path(id): Path<i64>) -> Response {
                 "no run of that id",
             )
         }
-        Err(r) => return r,
+        Err(r) => return r.into_response(),
     };
     let z = app.config.scheme(&r.scheme).map_or_else(
         || zone(DEFAULT_UTC_OFFSET_SECS),
