@@ -29,8 +29,13 @@ impl Server {
     /// Starts `duijie serve --listen LISTEN` in `dir` with `env`, and waits
     /// for it to say where it serves.
     fn start(dir: &Path, listen: &str, env: &[(&str, &str)]) -> Server {
+        Server::spawn(dir, &["serve", "--listen", listen], env)
+    }
+
+    /// Starts `duijie ARGS` (which serves) in `dir` with `env`.
+    fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut cmd = duijie(dir);
-        cmd.args(["serve", "--listen", listen])
+        cmd.args(args)
             .env_remove("DUIJIE_SERVE_TOKEN")
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
@@ -608,4 +613,42 @@ fn any_address_but_loopback_needs_the_access_token() {
     drop(c);
     let logged = server.stderr.lock().unwrap().clone();
     assert!(!logged.contains(token), "{logged}");
+}
+
+#[test]
+fn the_daemon_serves_the_overview_from_its_own_process() {
+    let sb = TestSandbox::start(data(5, 5, 11), |_| {});
+    let dir = TempDir::new("serve-daemon");
+    init(dir.path(), &sb.url);
+    let daemon = Server::spawn(
+        dir.path(),
+        &["daemon", PO.name, "--serve", "127.0.0.1:0"],
+        &[],
+    );
+    let c = client();
+    let home = format!("{}/", daemon.url);
+    // The daemon runs the scheme at once; the page shows it and the daemon.
+    let row = format!(r#"data-scheme="{}""#, PO.name);
+    wait_for(&c, &home, |b| {
+        b.contains("守护进程运行中")
+            && b.find(&row).is_some_and(|at| {
+                let rest = &b[at..];
+                rest[..rest.find("</tr>").unwrap_or(rest.len())].contains("成功")
+            })
+    });
+    let po = format!("{}/schemes/{}", daemon.url, PO.name);
+    let body = wait_for(&c, &po, |b| b.contains("成功"));
+    assert!(body.contains(r#"href="/runs/"#));
+    assert_eq!(
+        get(&c, &format!("{}/healthz", daemon.url)).0,
+        StatusCode::OK
+    );
+    // Any other address needs the token there too.
+    let out = duijie(dir.path())
+        .args(["daemon", "--serve", "0.0.0.0:0"])
+        .env_remove("DUIJIE_SERVE_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DUIJIE_SERVE_TOKEN"));
 }
