@@ -34,6 +34,7 @@ th{background:#eaeef2;font-weight:600}td.n{text-align:right;font-variant-numeric
 pre{background:#fff;border:1px solid #d0d7de;padding:.8rem;overflow:auto;font-size:.85rem}
 form.inline{display:inline}button{cursor:pointer}
 .note{background:#fff8c5;border:1px solid #d4a72c;padding:.5rem .8rem;border-radius:6px}
+.charts{display:flex;flex-wrap:wrap;gap:0 .8rem}.charts .card{margin:.4rem 0}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}dt{font-weight:600}
 "#;
 
@@ -224,10 +225,10 @@ fn zone_or_default(s: &SchemeStatus) -> FixedOffset {
 fn next_run(s: &SchemeStatus, z: FixedOffset) -> String {
     match s.next_run {
         _ if s.paused.is_some() => "已暂停 paused".into(),
-        Some(t) if t <= Utc::now() => format!("now 现在 ({})", s.schedule),
+        Some(t) if t <= Utc::now() => format!("现在 now ({})", s.schedule),
         Some(t) => format!("{} ({})", time(t, z), s.schedule),
-        None if !s.enabled => "never (disabled) 已停用".into(),
-        None => "no daemon running 无守护进程".into(),
+        None if !s.enabled => "已停用 disabled".into(),
+        None => "无守护进程 no daemon".into(),
     }
 }
 
@@ -302,11 +303,13 @@ pub async fn overview(State(app): State<Arc<App>>) -> Response {
             }
         }
         h2 { "过去 24 小时 " span.en { "Last 24 hours: records written and failed per hour" } }
-        @for (s, runs) in status.schemes.iter().zip(&day) {
-            div.card {
-                a href=(format!("/schemes/{}", s.scheme)) { (s.scheme) }
-                br;
-                (chart(runs, now, zone_or_default(s)))
+        div.charts {
+            @for (s, runs) in status.schemes.iter().zip(&day) {
+                div.card {
+                    a href=(format!("/schemes/{}", s.scheme)) { (s.scheme) }
+                    br;
+                    (chart(runs, now, zone_or_default(s)))
+                }
             }
         }
     };
