@@ -236,7 +236,8 @@ pub(super) fn actions(
 }
 
 /// Pauses (`paused`) or resumes `scheme`, logging the action; whether
-/// anything changed (pausing a paused scheme does not).
+/// anything changed (pausing a paused scheme does not). A scheme is paused
+/// while its last `pause` or `resume` in the action log is a `pause`.
 pub(super) fn set_paused(
     tx: &Transaction<'_>,
     scheme: &str,
@@ -244,33 +245,28 @@ pub(super) fn set_paused(
     actor: &str,
     now: i64,
 ) -> Result<bool> {
-    let changed = if paused {
-        tx.exec(
-            "INSERT INTO paused (scheme, at_ms, actor) VALUES (?1, ?2, ?3)
-             ON CONFLICT (scheme) DO NOTHING",
-            params![scheme, now, actor],
-        )?
-    } else {
-        tx.exec("DELETE FROM paused WHERE scheme = ?1", params![scheme])?
-    };
-    if changed > 0 {
-        let action = if paused { "pause" } else { "resume" };
-        log_action(tx, actor, scheme, action, None, None, now)?;
+    if self::paused(tx, scheme)?.is_some() == paused {
+        return Ok(false);
     }
-    Ok(changed > 0)
+    let action = if paused { "pause" } else { "resume" };
+    log_action(tx, actor, scheme, action, None, None, now)?;
+    Ok(true)
 }
 
-/// Whether (and by whom) `scheme` is paused.
+/// Whether (and by whom) `scheme` is paused: its last `pause` or `resume`
+/// is a `pause`.
 pub(super) fn paused(conn: &Connection, scheme: &str) -> Result<Option<Pause>> {
     conn.row(
-        "SELECT scheme, at_ms, actor FROM paused WHERE scheme = ?1",
+        "SELECT action, at_ms, actor FROM actions
+         WHERE scheme = ?1 AND action IN ('pause', 'resume') ORDER BY id DESC LIMIT 1",
         params![scheme],
         |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get(2)?)),
     )
     .optional()?
-    .map(|(scheme, at, actor)| {
+    .filter(|(action, _, _)| action == "pause")
+    .map(|(_, at, actor)| {
         Ok(Pause {
-            scheme,
+            scheme: scheme.to_string(),
             at: from_ms(at)?,
             actor,
         })

@@ -195,15 +195,6 @@ CREATE TABLE actions (
 CREATE INDEX actions_by_scheme ON actions (scheme, id);
 CREATE INDEX actions_by_letter ON actions (dead_letter);
 "#,
-    // 7: schemes an operator paused: the daemon and `run` leave them alone
-    // until resumed.
-    r#"
-CREATE TABLE paused (
-    scheme  TEXT PRIMARY KEY,
-    at_ms   BIGINT NOT NULL,
-    actor   TEXT NOT NULL
-);
-"#,
 ];
 
 /// Applies the migrations `conn` has not had yet, each in its own
