@@ -15,6 +15,11 @@
 //! `INSTA_UPDATE=no`, where it fails; `--update` (or `INSTA_UPDATE=always`)
 //! writes every snapshot.
 //!
+//! A scheme with lookups of master data finds its rows in
+//! `fixtures/master_data.json` (`{ FORM: { KEY_FIELD: { KEY: { FIELD: "…" } } } }`,
+//! [`MasterDataFile`]); a key not there makes its record wait, as a run
+//! would, and the snapshot says so.
+//!
 //! `duijie test` runs the cases through the interpreter on the project's
 //! `.map` files (no rebuild); a project's `cargo test` runs them through the
 //! compiled code too ([`check_compiled`]), and requires the same bytes from
@@ -29,6 +34,7 @@ use duijie_compiler::diag::{self, Severity};
 use duijie_compiler::interp::Interpreter;
 use duijie_compiler::project::{self, SpecsFrom};
 use duijie_maplib::{Mapped, Mapper, SchemeMeta, SourceMeta};
+use duijie_runtime::lookups::MasterDataFile;
 use duijie_runtime::vendors::{self, kingdee};
 use serde_json::value::RawValue;
 
@@ -53,6 +59,16 @@ pub struct Case {
     pub input: PathBuf,
     /// `fixtures/<scheme>/<case>.snap`.
     pub snapshot: PathBuf,
+}
+
+/// The master data of `root/fixtures/master_data.json` (none: every lookup
+/// misses).
+pub fn master_data(root: &Path) -> Result<MasterDataFile, Error> {
+    Ok(
+        MasterDataFile::load(&root.join("fixtures").join("master_data.json"))
+            .map_err(Error::Io)?
+            .unwrap_or_default(),
+    )
 }
 
 /// The cases under `root/fixtures`, in path order; of `only` scheme when
@@ -110,7 +126,7 @@ pub struct Body {
 /// Maps the input `text` with `mapper` and renders the snapshot body.
 /// `Err` when the input is no record, array or answer, or is an error
 /// answer of the source (the error a run would report).
-pub fn render(mapper: &dyn Mapper, text: &str) -> Rendered {
+pub fn render(mapper: &dyn Mapper, text: &str, lookups: &dyn duijie_maplib::Lookups) -> Rendered {
     let meta = mapper.meta();
     let records = records(&meta.source, text)?;
     let mut bills: Vec<String> = Vec::new();
@@ -119,7 +135,7 @@ pub fn render(mapper: &dyn Mapper, text: &str) -> Rendered {
     for (i, record) in records.iter().enumerate() {
         out.clear();
         let n = i + 1;
-        match mapper.map_record(record.get(), &mut out) {
+        match mapper.map_record_with(record.get(), &mut out, lookups) {
             Ok(Mapped::Bill { .. }) => bills.push(
                 String::from_utf8(out.clone())
                     .map_err(|e| format!("record {n}: the bill is not UTF-8: {e}"))?,
@@ -129,6 +145,9 @@ pub fn render(mapper: &dyn Mapper, text: &str) -> Rendered {
                 id.map(|id| format!(" ({id})")).unwrap_or_default()
             )),
             // The error names the record's id.
+            Err(e) if e.waiting.is_some() => {
+                notes.push(format!("# record {n}: waits for base data: {e}"))
+            }
             Err(e) => notes.push(format!("# record {n}: failed: {e}")),
         }
     }
@@ -406,6 +425,7 @@ impl std::fmt::Display for Report {
 /// compares it with its snapshot, writing snapshots as `update` allows.
 pub fn run(project: &Project, only: Option<&str>, update: Update) -> Result<Report, Error> {
     let mut report = Report::default();
+    let lookups = master_data(project.root())?;
     for case in cases(project.root(), only)? {
         let verdict = match project.interpreter(&case.scheme) {
             None => Verdict::Error(format!(
@@ -416,7 +436,7 @@ pub fn run(project: &Project, only: Option<&str>, update: Update) -> Result<Repo
             )),
             Some(interp) => {
                 let file = project.file(&case.scheme).unwrap_or(Path::new(""));
-                match read_input(&case).and_then(|text| render(interp.as_ref(), &text)) {
+                match read_input(&case).and_then(|text| render(interp.as_ref(), &text, &lookups)) {
                     Ok(body) => compare(project.root(), file, &case, &body.text, update),
                     Err(e) => Verdict::Error(e),
                 }
@@ -433,6 +453,7 @@ pub fn run(project: &Project, only: Option<&str>, update: Update) -> Result<Repo
 pub fn check_compiled(registry: &Registry, root: &Path) -> Result<Report, Error> {
     let project = Project::load(root)?;
     let mut report = Report::default();
+    let lookups = master_data(root)?;
     for case in cases(root, None)? {
         let verdict = match (
             registry.by_name(&case.scheme),
@@ -443,8 +464,8 @@ pub fn check_compiled(registry: &Registry, root: &Path) -> Result<Report, Error>
                 match read_input(&case) {
                     Err(e) => Verdict::Error(e),
                     Ok(text) => match (
-                        render(compiled.as_ref(), &text),
-                        render(interp.as_ref(), &text),
+                        render(compiled.as_ref(), &text, &lookups),
+                        render(interp.as_ref(), &text, &lookups),
                     ) {
                         (Ok(c), Ok(i)) if c == i => compare(root, file, &case, &c.text, Update::No),
                         (Ok(c), Ok(i)) => Verdict::Disagree(first_difference(&c, &i)),

@@ -20,6 +20,7 @@ use duijie_compiler::diag::render;
 use duijie_compiler::interp::Interpreter;
 use duijie_compiler::spec::Specs;
 use duijie_maplib::{Mapped, Mapper};
+use duijie_runtime::lookups::MasterDataFile;
 
 const CASES: &str = "tests/cases";
 
@@ -88,10 +89,21 @@ fn compare(expected: &Path, actual: &str) -> Option<String> {
     Some(diff)
 }
 
+/// The master data the cases' lookups find (`tests/cases/master_data.json`:
+/// form → key field → key → fields).
+fn master_data() -> &'static MasterDataFile {
+    static DATA: std::sync::OnceLock<MasterDataFile> = std::sync::OnceLock::new();
+    DATA.get_or_init(|| {
+        MasterDataFile::load(&Path::new(CASES).join("master_data.json"))
+            .expect("tests/cases/master_data.json loads")
+            .expect("tests/cases/master_data.json exists")
+    })
+}
+
 /// What one record gave, as one line of an `.out` file.
 fn outcome_line(mapper: &dyn Mapper, record: &str) -> String {
     let mut out = Vec::new();
-    match mapper.map_record(record, &mut out) {
+    match mapper.map_record_with(record, &mut out, master_data()) {
         Ok(Mapped::Bill { id, number }) => format!(
             "bill id={} number={} {}",
             id.as_deref().unwrap_or("-"),
@@ -101,6 +113,7 @@ fn outcome_line(mapper: &dyn Mapper, record: &str) -> String {
         Ok(Mapped::Skipped { id, reason }) => {
             format!("skip id={}: {reason}", id.as_deref().unwrap_or("-"))
         }
+        Err(e) if e.waiting.is_some() => format!("wait {e}"),
         Err(e) => format!("error {e}"),
     }
 }

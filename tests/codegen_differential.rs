@@ -47,16 +47,80 @@ fn interpreted(name: &str) -> Interpreter {
     Interpreter::new(schemes::registry().model(name).expect("model"))
 }
 
-/// Maps one record both ways; panics when they differ.
+/// Master data for the lookups of the kitchen sink: a key is missing when
+/// it is empty or four characters long (so that generated records both find
+/// and miss); a row's FSpecification is absent for keys of even length.
+struct FakeLookups;
+
+impl duijie_maplib::Lookups for FakeLookups {
+    fn find(
+        &self,
+        lookup: &duijie_maplib::LookupMeta,
+        key: &str,
+        field: &str,
+    ) -> Result<duijie_maplib::Found, duijie_maplib::ValueError> {
+        use duijie_maplib::Found;
+        let n = key.chars().count();
+        if n == 0 || n.is_multiple_of(4) {
+            return Ok(Found::Missing);
+        }
+        Ok(Found::Value(match (lookup.form.as_str(), field) {
+            ("BD_MATERIAL", "FNumber") => Some(key.to_uppercase()),
+            ("BD_MATERIAL", "FName") => Some(format!("物料{key}")),
+            ("BD_MATERIAL", "FMATERIALID") => Some(format!("{}.0", 100_000 + n)),
+            ("BD_MATERIAL", "FSpecification") => {
+                (!n.is_multiple_of(2)).then(|| format!("规格 {key}"))
+            }
+            ("BD_STOCK", "FNumber") => Some(format!("S-{key}")),
+            _ => None,
+        }))
+    }
+}
+
+/// The master data of the library's fixtures (`fixtures/master_data.json`).
+fn fixture_master_data() -> duijie_runtime::lookups::MasterDataFile {
+    duijie::snapshots::master_data(Path::new(".")).unwrap()
+}
+
+/// Master data that has every key: the sandbox's 金蝶 has every material and
+/// supplier its documents name.
+struct EveryKey;
+
+impl duijie_maplib::Lookups for EveryKey {
+    fn find(
+        &self,
+        lookup: &duijie_maplib::LookupMeta,
+        key: &str,
+        field: &str,
+    ) -> Result<duijie_maplib::Found, duijie_maplib::ValueError> {
+        Ok(duijie_maplib::Found::Value(
+            (field == lookup.by).then(|| key.to_string()),
+        ))
+    }
+}
+
+/// Maps one record both ways with the kitchen sink's master data; panics
+/// when they differ.
 fn same<'r>(
     name: &str,
     compiled: &dyn Mapper,
     interp: &Interpreter,
     record: &'r str,
 ) -> (Result<Mapped<'r>, MapError>, String) {
+    same_with(name, compiled, interp, record, &FakeLookups)
+}
+
+/// [`same`], with the lookups answered by `lookups`.
+fn same_with<'r>(
+    name: &str,
+    compiled: &dyn Mapper,
+    interp: &Interpreter,
+    record: &'r str,
+    lookups: &dyn duijie_maplib::Lookups,
+) -> (Result<Mapped<'r>, MapError>, String) {
     let (mut a, mut b) = (b"prefix:".to_vec(), b"prefix:".to_vec());
-    let ra = compiled.map_record(record, &mut a);
-    let rb = interp.map_record(record, &mut b);
+    let ra = compiled.map_record_with(record, &mut a, lookups);
+    let rb = interp.map_record_with(record, &mut b, lookups);
     let (a, b) = (String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
     assert_eq!(
         ra, rb,
@@ -165,7 +229,9 @@ fn library_schemes_map_the_sandbox_documents_the_same_both_ways() {
         let mut bills = 0;
         for doc in &docs {
             let record = serde_json::to_string(doc).unwrap();
-            if let (Ok(Mapped::Bill { .. }), _) = same(name, c.as_ref(), &i, &record) {
+            if let (Ok(Mapped::Bill { .. }), _) =
+                same_with(name, c.as_ref(), &i, &record, &EveryKey)
+            {
                 bills += 1;
             }
         }
@@ -222,8 +288,9 @@ fn fixtures_map_the_same_both_ways() {
         let (c, i) = (compiled(name), interpreted(name));
         let json = fixture(file);
         let mut outcomes = Vec::new();
+        let master_data = fixture_master_data();
         for record in records(&json, list_key) {
-            let (result, bill) = same(name, c.as_ref(), &i, record);
+            let (result, bill) = same_with(name, c.as_ref(), &i, record, &master_data);
             outcomes.push(match result {
                 Ok(Mapped::Bill { .. }) => bill,
                 Ok(Mapped::Skipped { reason, .. }) => format!("skipped: {reason}"),
@@ -241,8 +308,9 @@ fn batch_save_bodies_of_the_fixtures() {
     let specs = Specs::load_dir(Path::new("specs")).unwrap();
     for (name, map, file, list_key) in FIXTURES {
         let json = fixture(file);
-        let preview = cmd::preview::preview(Path::new(map), &json, &specs, false)
-            .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let preview =
+            cmd::preview::preview(Path::new(map), &json, &specs, false, &fixture_master_data())
+                .unwrap_or_else(|e| panic!("{name}: {e:?}"));
         let mut shown = preview.bodies.join("\n");
         shown.push_str("\n\n");
         shown.push_str(&preview.notes.join("\n"));
@@ -252,7 +320,9 @@ fn batch_save_bodies_of_the_fixtures() {
         let mut bills = Vec::new();
         for record in records(&json, list_key) {
             let mut out = Vec::new();
-            if let Ok(Mapped::Bill { .. }) = c.map_record(record, &mut out) {
+            if let Ok(Mapped::Bill { .. }) =
+                c.map_record_with(record, &mut out, &fixture_master_data())
+            {
                 bills.push(String::from_utf8(out).unwrap());
             }
         }
@@ -276,7 +346,7 @@ fn preview_of_bad_input_says_what_it_expected() {
         ("[{}", "EOF"),
         ("", "EOF"),
     ] {
-        match cmd::preview::preview(map, input, &specs, false) {
+        match cmd::preview::preview(map, input, &specs, false, &duijie_maplib::NoLookups) {
             Err(cmd::preview::PreviewError::Input(e)) => {
                 assert!(
                     e.starts_with(
@@ -301,6 +371,7 @@ fn preview_of_a_single_record_and_of_a_bad_scheme() {
         one,
         &specs,
         false,
+        &duijie_maplib::NoLookups,
     )
     .unwrap();
     assert_eq!(p.bodies.len(), 1);
@@ -321,7 +392,7 @@ fn preview_of_a_single_record_and_of_a_bad_scheme() {
             "FQty                      = nmu",
         );
     std::fs::write(&bad, text).unwrap();
-    match cmd::preview::preview(&bad, one, &specs, false) {
+    match cmd::preview::preview(&bad, one, &specs, false, &duijie_maplib::NoLookups) {
         Err(cmd::preview::PreviewError::Check(report)) => {
             assert!(
                 report.contains("error[E0101]: unknown source field `nmu`"),
@@ -755,6 +826,33 @@ fn kitchen_sink_maps_the_same_both_ways() {
     let (result, bill) = same(KITCHEN_SINK, c.as_ref(), &i, KITCHEN_RECORD);
     assert!(matches!(result, Ok(Mapped::Bill { .. })), "{result:?}");
     insta::assert_snapshot!("kitchen_sink_bill", bill);
+}
+
+/// A line whose material is not in the master data: both ways the record
+/// waits, naming the form, the key and the field; a stock that is not there
+/// takes the `??` value.
+#[test]
+fn kitchen_sink_lookup_misses_wait_the_same_both_ways() {
+    let c = test_schemes::by_name(KITCHEN_SINK).expect("compiled");
+    let i = Interpreter::new(test_schemes::models::models().remove(0));
+    let missing = KITCHEN_RECORD.replace(r#""sku":"A01""#, r#""sku":"A001""#);
+    let (result, _) = same(KITCHEN_SINK, c.as_ref(), &i, &missing);
+    let e = result.expect_err("a missing material makes the record wait");
+    assert_eq!(e.target, "FEntity[0].FSku");
+    assert_eq!(e.source, "lines[0].sku");
+    assert_eq!(
+        e.waiting,
+        Some(Box::new(duijie_maplib::Waiting {
+            form: "BD_MATERIAL".into(),
+            by: "FNumber".into(),
+            key: "A001".into(),
+        }))
+    );
+    assert!(e.reason.starts_with("物料 A001 不在金蝶"), "{}", e.reason);
+    let no_stock = KITCHEN_RECORD.replace(r#""warehouse":"北京仓""#, r#""warehouse":"WH01""#);
+    let (result, bill) = same(KITCHEN_SINK, c.as_ref(), &i, &no_stock);
+    assert!(result.is_ok(), "{result:?}");
+    assert!(bill.contains(r#""FStock":{"FNumber":"CK999"}"#), "{bill}");
 }
 
 /// Records the one-pass scanner reads, and records it leaves to the lazy

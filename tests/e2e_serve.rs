@@ -476,6 +476,13 @@ fn pages_actions_metrics_and_health_over_loopback() {
         ) >= rejected.len() as f64
     );
     assert!(s("duijie_records_total", &format!(r#"{si_l},outcome="read""#)) >= 40.0);
+    assert_eq!(
+        s(
+            "duijie_records_total",
+            &format!(r#"{si_l},outcome="waiting""#)
+        ),
+        0.0
+    );
     assert!(
         s(
             "duijie_records_total",
@@ -484,6 +491,7 @@ fn pages_actions_metrics_and_health_over_loopback() {
     );
     for name in [
         "duijie_queue_depth",
+        "duijie_records_queued",
         "duijie_records_waiting",
         "duijie_run_duration_seconds",
         "duijie_last_run_timestamp_seconds",

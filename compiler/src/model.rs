@@ -28,6 +28,9 @@ pub struct Scheme {
     pub reads: Shape,
     /// Lookup tables the scheme uses, in declaration order.
     pub tables: Vec<Table>,
+    /// Lookups of master data the scheme uses, in order of first use; their
+    /// metadata is also `meta.lookups`, in the same order.
+    pub lookups: Vec<Lookup>,
     /// How the bill is built from the record.
     pub body: Block,
 }
@@ -312,6 +315,15 @@ pub enum ExprKind {
         table: usize,
         key: Box<Expr>,
     },
+    /// `lookup[key].FIELD`: a field of a master-data row (`lookups[lookup]`).
+    /// A null key gives null without a lookup; a miss waits or gives null
+    /// as `on_miss` says. `field` is `lookups[lookup].fields[field]`.
+    BaseData {
+        lookup: usize,
+        key: Box<Expr>,
+        field: usize,
+        on_miss: OnMiss,
+    },
     Neg(Box<Expr>),
     Not(Box<Expr>),
     Binary {
@@ -338,6 +350,35 @@ pub enum ExprKind {
     },
     /// A list literal (of strings).
     List(Vec<Expr>),
+}
+
+/// What a lookup that finds no row does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnMiss {
+    /// The record waits for the base data (a lookup without `??`).
+    Wait,
+    /// The value is null (the left side of `??`).
+    Null,
+}
+
+/// A lookup of master data the scheme uses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lookup {
+    /// What the runtime needs to fill and read its cache.
+    pub meta: duijie_maplib::LookupMeta,
+    /// The type of the key field (`str` or `int`).
+    pub key: Base,
+    /// The fields read, with their types, in `meta.fields` order.
+    pub fields: Vec<LookupField>,
+}
+
+/// One field a scheme reads from a lookup's rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupField {
+    pub name: String,
+    pub ty: Base,
+    /// The spec says every usable row has a value.
+    pub required: bool,
 }
 
 /// Binary operators, specialised by operand type. Operands of mixed `int`
@@ -426,6 +467,9 @@ pub enum Builtin {
     Contains,
     IsNull,
     IsEmpty,
+    /// `error(message)`, the right side of `??`: fails the record with the
+    /// message (null text counts as empty).
+    Fail,
 }
 
 impl Builtin {

@@ -188,7 +188,29 @@ pub struct FormSpec {
     pub zone: String,
     pub datetime_format: String,
     pub fields: Vec<Field>,
+    /// The field keys `ExecuteBillQuery` answers for a lookup of this form
+    /// (`lookup m = kingdee BD_MATERIAL by FNumber`), flat and dotted as the
+    /// query names them (`FBaseUnitId.FNumber`). Empty: the form cannot be
+    /// looked up.
+    pub query_fields: Vec<QueryField>,
+    /// The form's internal id (`FMATERIALID`), for lookups.
+    pub id_field: Option<String>,
+    /// The field of the last change (`FModifyDate`), for lookups.
+    pub modify_field: String,
     pub file: String,
+}
+
+/// One field key of a form's query (see [`FormSpec::query_fields`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryField {
+    /// The field key, e.g. `FNumber` or `FBaseUnitId.FNumber`.
+    pub name: String,
+    /// 中文 label.
+    pub label: String,
+    /// `string`, `integer`, `decimal` or `bool`.
+    pub ty: FieldType,
+    /// Every usable row has a value.
+    pub required: bool,
 }
 
 /// A target write operation and its options.
@@ -323,8 +345,19 @@ impl Specs {
                     zone: zone(&raw.zone),
                     datetime_format: datetime_format(&raw.datetime_format),
                     fields: build_tree(raw.fields).map_err(invalid)?,
+                    query_fields: query_fields(raw.query_fields).map_err(invalid)?,
+                    id_field: raw.id_field,
+                    modify_field: raw
+                        .modify_field
+                        .unwrap_or_else(|| "FModifyDate".to_string()),
                     file: path.to_string(),
                 };
+                if !spec.query_fields.is_empty() && spec.id_field.is_none() {
+                    return Err(invalid(
+                        "a form with `query_fields` needs `id_field` (its internal id, e.g. `FMATERIALID`)"
+                            .into(),
+                    ));
+                }
                 self.forms.insert((raw.system, form), spec);
             }
             "operation" => {
@@ -438,6 +471,10 @@ struct RawSpec {
     fields: Vec<RawField>,
     #[serde(default)]
     options: Vec<RawField>,
+    #[serde(default)]
+    query_fields: Vec<RawField>,
+    id_field: Option<String>,
+    modify_field: Option<String>,
     /// Free text for readers of the file.
     #[serde(default, rename = "note")]
     _note: Option<String>,
@@ -525,6 +562,36 @@ fn check_times(path: &str, text: &str, raw: &RawSpec) -> Result<(), SpecError> {
 }
 
 /// Builds the field tree from flat rows with dotted names.
+/// The query fields of a form: flat keys of scalar types, each once.
+fn query_fields(rows: Vec<RawField>) -> Result<Vec<QueryField>, String> {
+    let mut out: Vec<QueryField> = Vec::new();
+    for row in rows {
+        let name = row.name.trim().to_string();
+        if name.is_empty() || name.split('.').any(str::is_empty) {
+            return Err(format!("query field `{name}`: empty segment in the name"));
+        }
+        if !matches!(
+            row.ty,
+            FieldType::String | FieldType::Integer | FieldType::Decimal | FieldType::Bool
+        ) {
+            return Err(format!(
+                "query field `{name}`: type `{}`; a lookup reads string, integer, decimal or bool fields",
+                row.ty.name()
+            ));
+        }
+        if out.iter().any(|f| f.name == name) {
+            return Err(format!("query field `{name}` is listed twice"));
+        }
+        out.push(QueryField {
+            name,
+            label: row.label,
+            ty: row.ty,
+            required: row.required,
+        });
+    }
+    Ok(out)
+}
+
 fn build_tree(rows: Vec<RawField>) -> Result<Vec<Field>, String> {
     let mut top: Vec<Field> = Vec::new();
     for row in rows {

@@ -27,6 +27,7 @@ fn scheme(reads: Shape, tables: Vec<Table>, body: Block) -> Scheme {
         },
         reads,
         tables,
+        lookups: Vec::new(),
         body,
     }
 }

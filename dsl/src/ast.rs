@@ -55,6 +55,8 @@ pub enum Item {
     Include(Include),
     /// `table NAME { key => value … _ => default }`
     Table(TableDecl),
+    /// `lookup NAME = kingdee FORM by FIELD`
+    Lookup(LookupDecl),
     /// `def NAME(a, b) = expr`
     Def(DefDecl),
     /// A body statement at the top level (the bill's header fields).
@@ -190,6 +192,19 @@ pub struct TableDefault {
     pub span: Span,
 }
 
+/// `lookup material = kingdee BD_MATERIAL by FNumber`: the rows of a Kingdee
+/// master-data form, found by the value of one of its query fields
+/// (`material[spec_no].FMATERIALID`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LookupDecl {
+    pub name: Ident,
+    /// The form, e.g. `BD_MATERIAL`.
+    pub form: Ident,
+    /// The query field a key is compared with, e.g. `FNumber`.
+    pub by: Ident,
+    pub span: Span,
+}
+
 /// `def kd_date(t) = format_datetime(t, "%Y-%m-%d")`: a reusable expression
 /// with parameters, expanded where it is used.
 #[derive(Debug, Clone, PartialEq)]
@@ -321,10 +336,12 @@ pub enum ExprKind {
         func: Ident,
         args: Vec<Expr>,
     },
-    /// `table[key]`
+    /// `table[key]`, or `lookup[key].FIELD`
     Index {
         table: Ident,
         key: Box<Expr>,
+        /// The field after the brackets (lookups name one; tables do not).
+        field: Option<Ident>,
     },
     Unary {
         op: UnaryOp,

@@ -16,9 +16,9 @@ use pest::Parser as _;
 
 use crate::ast::{
     ArrayLit, Assign, BinaryOp, Block, DefDecl, Expr, ExprKind, File, Ident, Include, Item,
-    KeyDecl, KeyKind, Let, LitKind, Literal, MapArray, MatchArm, OptionSetting, Param, ParamValue,
-    Path, SchemeDecl, Skip, SourceDecl, Span, Stmt, StrLit, TableDecl, TableDefault, TableEntry,
-    TargetDecl, TargetPath, UnaryOp,
+    KeyDecl, KeyKind, Let, LitKind, Literal, LookupDecl, MapArray, MatchArm, OptionSetting, Param,
+    ParamValue, Path, SchemeDecl, Skip, SourceDecl, Span, Stmt, StrLit, TableDecl, TableDefault,
+    TableEntry, TargetDecl, TargetPath, UnaryOp,
 };
 use crate::ParseError;
 
@@ -168,6 +168,9 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_target
             | Rule::kw_include
             | Rule::kw_table
+            | Rule::kw_lookup
+            | Rule::kw_kingdee
+            | Rule::kw_by
             | Rule::kw_def
             | Rule::kw_let
             | Rule::kw_as
@@ -226,6 +229,7 @@ impl Conversion<'_> {
             Rule::key_decl => Item::Key(self.key(p)?),
             Rule::include_decl => Item::Include(self.include(p)?),
             Rule::table_decl => Item::Table(self.table(p)?),
+            Rule::lookup_decl => Item::Lookup(self.lookup(p)?),
             Rule::def_decl => Item::Def(self.def(p)?),
             _ => Item::Stmt(self.stmt(p)?),
         })
@@ -409,6 +413,22 @@ impl Conversion<'_> {
             name,
             entries,
             default,
+            span,
+        })
+    }
+
+    fn lookup(&self, p: Pair<'_, Rule>) -> Res<LookupDecl> {
+        let span = span_of(&p);
+        let mut it = kids(p).into_iter();
+        let name = self.ident(self.take(&mut it, span.start)?);
+        let source = self.take(&mut it, span.start)?;
+        let mut parts = kids(source).into_iter();
+        let form = self.ident(self.take(&mut parts, span.start)?);
+        let by = self.ident(self.take(&mut parts, span.start)?);
+        Ok(LookupDecl {
+            name,
+            form,
+            by,
             span,
         })
     }
@@ -628,9 +648,18 @@ impl Conversion<'_> {
                 let mut it = kids(p).into_iter();
                 let table = self.ident(self.take(&mut it, span.start)?);
                 let key = self.expr(self.take(&mut it, span.start)?)?;
+                // `index_field` is `.` and a field name; the dot is noise.
+                let field = match it.next() {
+                    Some(f) => {
+                        let mut inner = kids(f).into_iter();
+                        Some(self.ident(self.take(&mut inner, span.start)?))
+                    }
+                    None => None,
+                };
                 ExprKind::Index {
                     table,
                     key: Box::new(key),
+                    field,
                 }
             }
             Rule::list => {

@@ -53,7 +53,7 @@ fn group_of(item: &Item) -> Group {
         Item::Source(_) => Group::Source,
         Item::Target(_) => Group::Target,
         Item::Key(_) => Group::Key,
-        Item::Table(_) => Group::Table,
+        Item::Table(_) | Item::Lookup(_) => Group::Table,
         Item::Def(_) => Group::Def,
         Item::Stmt(_) => Group::Stmt,
     }
@@ -107,6 +107,13 @@ impl Printer {
                 let _ = writeln!(self.out, "{kw} {}", k.path.dotted());
             }
             Item::Table(t) => self.table(t),
+            Item::Lookup(l) => {
+                let _ = writeln!(
+                    self.out,
+                    "lookup {} = kingdee {} by {}",
+                    l.name.name, l.form.name, l.by.name
+                );
+            }
             Item::Def(d) => self.def(d),
             Item::Stmt(s) => self.stmt(s),
         }
@@ -313,11 +320,15 @@ fn push_expr(out: &mut String, e: &Expr, min: u8) {
             push_list(out, args);
             out.push(')');
         }
-        ExprKind::Index { table, key } => {
+        ExprKind::Index { table, key, field } => {
             out.push_str(&table.name);
             out.push('[');
             push_expr(out, key, 0);
             out.push(']');
+            if let Some(f) = field {
+                out.push('.');
+                out.push_str(&f.name);
+            }
         }
         ExprKind::List(items) => {
             out.push('[');

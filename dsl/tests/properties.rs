@@ -335,10 +335,13 @@ fn expr() -> impl Strategy<Value = Expr> {
         prop_oneof![
             (name(), vec(inner.clone(), 0..3))
                 .prop_map(|(f, args)| ex(ExprKind::Call { func: id(f), args })),
-            (name(), inner.clone()).prop_map(|(t, k)| ex(ExprKind::Index {
-                table: id(t),
-                key: Box::new(k)
-            })),
+            (name(), inner.clone(), prop::option::of(name())).prop_map(|(t, k, f)| ex(
+                ExprKind::Index {
+                    table: id(t),
+                    key: Box::new(k),
+                    field: f.map(id),
+                }
+            )),
             (prop::bool::ANY, inner.clone()).prop_map(|(not, e)| ex(ExprKind::Unary {
                 op: if not { UnaryOp::Not } else { UnaryOp::Neg },
                 op_span: sp(),
@@ -483,6 +486,12 @@ fn item() -> impl Strategy<Value = Item> {
                 span: sp(),
             })
         }),
+        1 => (name(), name(), name()).prop_map(|(n, form, by)| Item::Lookup(LookupDecl {
+            name: id(n),
+            form: id(form),
+            by: id(by),
+            span: sp(),
+        })),
         1 => (name(), vec(name(), 0..3), expr()).prop_map(|(n, params, body)| Item::Def(DefDecl {
             name: id(n),
             params: params.into_iter().map(id).collect(),

@@ -42,12 +42,16 @@ use crate::MapError;
 #[error("{reason}")]
 pub struct ValueError {
     pub reason: String,
+    /// Set when a lookup missed: the record waits for this base data
+    /// instead of failing.
+    pub waiting: Option<Box<crate::lookup::Waiting>>,
 }
 
 impl ValueError {
     pub fn new(reason: impl Into<String>) -> ValueError {
         ValueError {
             reason: reason.into(),
+            waiting: None,
         }
     }
 
@@ -65,6 +69,7 @@ impl ValueError {
             target,
             source,
             reason: self.reason,
+            waiting: self.waiting,
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod dec;
 pub mod decode;
 pub mod error;
 pub mod json;
+pub mod lookup;
 pub mod raw;
 pub mod read;
 pub mod scan;
@@ -22,6 +23,7 @@ pub mod time;
 pub use meta::{ParamMeta, ParamValue, SchemeMeta, SourceMeta, TargetMeta, WindowMeta};
 
 pub use error::{element_path, fill_path, ValueError};
+pub use lookup::{Found, LookupMeta, Lookups, NoLookups, Waiting};
 pub use time::check_format;
 
 /// The crates whose types appear in this crate's API, for generated code
@@ -50,6 +52,10 @@ pub struct MapError {
     pub source: String,
     /// What went wrong, for people.
     pub reason: String,
+    /// Set when the record waits for base data (a lookup missed) rather
+    /// than failing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<Box<Waiting>>,
 }
 
 impl fmt::Display for MapError {
@@ -103,5 +109,17 @@ pub trait Mapper: Send + Sync {
 
     /// Maps one source record, given as JSON text, and appends the bill (the
     /// `Model` object, compact JSON) to `out`. On error nothing is appended.
-    fn map_record<'r>(&self, record: &'r str, out: &mut Vec<u8>) -> Result<Mapped<'r>, MapError>;
+    /// Lookups miss ([`NoLookups`]).
+    fn map_record<'r>(&self, record: &'r str, out: &mut Vec<u8>) -> Result<Mapped<'r>, MapError> {
+        self.map_record_with(record, out, &NoLookups)
+    }
+
+    /// [`Mapper::map_record`], with the scheme's lookups answered by
+    /// `lookups`.
+    fn map_record_with<'r>(
+        &self,
+        record: &'r str,
+        out: &mut Vec<u8>,
+        lookups: &dyn Lookups,
+    ) -> Result<Mapped<'r>, MapError>;
 }

@@ -24,6 +24,9 @@ pub struct SchemeMeta {
     /// The target field that carries the business number (`FBillNo`), used
     /// to verify a bill in the target before sending it again.
     pub number_target: Option<String>,
+    /// The scheme's lookups of master data, in declaration order.
+    #[serde(default)]
+    pub lookups: Vec<crate::LookupMeta>,
 }
 
 /// The source query API and the request the scheme sends to it.

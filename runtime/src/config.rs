@@ -75,6 +75,7 @@ pub const SCHEME_SETTINGS: &[(&str, &str, &str)] = &[
     ("retry_base", "\"500ms\"", "first retry delay, doubled at each attempt, with jitter"),
     ("retry_max", "\"30s\"", "longest retry delay"),
     ("enabled", "true", "whether `run --all` and the daemon run it"),
+    ("lookup_refresh", "\"0s\"", "lookup caches refreshed less than this long ago are used as they are (0: refreshed by modify date before every run)"),
 ];
 
 /// The loaded configuration.
@@ -350,6 +351,9 @@ pub struct SchemeConfig {
     pub retry_base: Duration,
     /// Longest retry delay (default 30 s).
     pub retry_max: Duration,
+    /// Lookup caches refreshed less than this long ago are not refreshed
+    /// before a run (default 0: before every run).
+    pub lookup_refresh: Duration,
     /// Where the scheme's table is.
     pub at: Location,
     /// Where `map` is (or the table, when defaulted).
@@ -559,6 +563,7 @@ struct RawScheme {
     max_attempts: Option<Spanned<u32>>,
     retry_base: Option<Spanned<Dur>>,
     retry_max: Option<Spanned<Dur>>,
+    lookup_refresh: Option<Spanned<Dur>>,
 }
 
 /// A duration written with its unit: `"500ms"`, `"30s"`, `"10m"`, `"2h"`,

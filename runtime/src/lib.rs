@@ -11,6 +11,7 @@ pub mod connect;
 pub mod engine;
 pub mod error;
 pub mod limit;
+pub mod lookups;
 pub mod ratelimit;
 pub mod secret;
 pub mod signal;

@@ -232,6 +232,39 @@ impl Store for FailingStore {
     fn daemons(&self) -> Result<Vec<DaemonBeat>> {
         self.inner.daemons()
     }
+    fn lookup_cache(&self, form: &str, by: &str) -> Result<Option<LookupCache>> {
+        self.inner.lookup_cache(form, by)
+    }
+    fn lookup_caches(&self) -> Result<Vec<LookupCache>> {
+        self.inner.lookup_caches()
+    }
+    fn put_lookup_rows(
+        &self,
+        form: &str,
+        by: &str,
+        rows: &[LookupRow],
+        seen: DateTime<Utc>,
+    ) -> Result<()> {
+        self.check("put_lookup_rows", true)?;
+        self.inner.put_lookup_rows(form, by, rows, seen)
+    }
+    fn finish_lookup_refresh(
+        &self,
+        form: &str,
+        by: &str,
+        fields: &[String],
+        full: bool,
+        started: DateTime<Utc>,
+        modified_to: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        self.check("finish_lookup_refresh", true)?;
+        self.inner
+            .finish_lookup_refresh(form, by, fields, full, started, modified_to, now)
+    }
+    fn lookup_row(&self, form: &str, by: &str, key: &str) -> Result<Option<String>> {
+        self.inner.lookup_row(form, by, key)
+    }
 }
 
 /// `n` records modified one every 9 hours back from `NOW` − 2 h.

@@ -66,6 +66,10 @@ pub struct SandboxArgs {
     /// each form it names replaces the built-in numbers of that form.
     #[arg(long, value_name = "FILE")]
     pub master_data: Option<PathBuf>,
+    /// Generated materials `M0000001`… added to the base data (BD_MATERIAL),
+    /// for tests of large lookups.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub extra_materials: u32,
     /// Answer as some real 金蝶 servers do (comma-separated).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub kingdee_quirks: Vec<KingdeeQuirk>,
@@ -210,6 +214,7 @@ impl SandboxArgs {
                 password: self.kingdee_password.clone(),
                 session_idle: Duration::from_secs(self.session_idle_secs),
                 master_data,
+                extra_materials: self.extra_materials,
                 quirks: KingdeeQuirks::of(&self.kingdee_quirks),
                 load: KingdeeLoad {
                     per_call: Duration::from_millis(self.kingdee_call_ms),
@@ -303,6 +308,7 @@ mod tests {
         assert_eq!(config.listen, default.listen);
         assert_eq!(config.kingdee.app_id, default.kingdee.app_id);
         assert_eq!(config.kingdee.master_data, default.kingdee.master_data);
+        assert_eq!(config.kingdee.extra_materials, 0);
     }
 
     #[test]
@@ -325,6 +331,8 @@ mod tests {
             "legacy-save,admin-login",
             "--wdt-quirks",
             "total-first-page",
+            "--extra-materials",
+            "1000000",
         ]);
         let config = cli.args.to_config().unwrap();
         assert_eq!(config.data.purchase_orders, 5);
@@ -336,6 +344,7 @@ mod tests {
         assert_eq!(config.kingdee.quirks.login_result, Some(-5));
         assert!(!config.kingdee.quirks.session_words);
         assert!(config.wdt_quirks.total_first_page);
+        assert_eq!(config.kingdee.extra_materials, 1_000_000);
         assert!(!config.wdt_quirks.rate_limit_words);
         let bad = Cli::parse_from(["x", "--anchor", "yesterday"]);
         assert!(bad.args.to_config().is_err());

@@ -203,6 +203,9 @@ pub struct KingdeeConfig {
     pub session_idle: Duration,
     /// Base data that lookups (`{"FNumber":…}`) must name.
     pub master_data: MasterData,
+    /// Generated materials (`M0000001`, …) added to `BD_MATERIAL` at
+    /// start, after `master_data`'s (0 by default).
+    pub extra_materials: u32,
     /// Answers of real servers other than the textbook shapes.
     pub quirks: KingdeeQuirks,
     /// How long calls take and how many the server takes at once.
@@ -308,6 +311,7 @@ impl Default for KingdeeConfig {
             password: "888888".into(),
             session_idle: Duration::from_secs(20 * 60),
             master_data: MasterData::builtin(),
+            extra_materials: 0,
             quirks: KingdeeQuirks::default(),
             load: KingdeeLoad::default(),
         }
@@ -324,6 +328,7 @@ impl fmt::Debug for KingdeeConfig {
             .field("password", &"<redacted>")
             .field("session_idle", &self.session_idle)
             .field("master_data", &self.master_data)
+            .field("extra_materials", &self.extra_materials)
             .field("quirks", &self.quirks)
             .finish()
     }

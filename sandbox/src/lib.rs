@@ -159,6 +159,7 @@ impl Sandbox {
             kingdee: KingdeeState::new(
                 config.kingdee.clone(),
                 config.data.seed ^ config.fault_seed,
+                clock.now(),
             ),
             stats: Stats::default(),
             exchanges: Arc::default(),
@@ -254,6 +255,17 @@ fn cst_time(ts: i64) -> Option<DateTime<FixedOffset>> {
 }
 
 impl Control {
+    /// How many base-data records `form` has (seeded, generated, saved).
+    pub fn master_data_count(&self, form: &str) -> usize {
+        self.app.kingdee.master().count(form)
+    }
+
+    /// Whether `number` of base-data form `form` satisfies lookups
+    /// (audited, not forbidden).
+    pub fn master_data_contains(&self, form: &str, number: &str) -> bool {
+        self.app.kingdee.master().contains(form, number)
+    }
+
     /// Starts (`true`) or stops recording every request and its answer,
     /// byte for byte ([`Exchange`]).
     pub fn record_exchanges(&self, on: bool) {

@@ -308,7 +308,7 @@ async fn batch_save_is_per_bill_with_vendor_errors() {
     let v = kd
         .call(
             "BatchSave",
-            &json!({"formid": "BD_MATERIAL", "data": {"Model": []}}),
+            &json!({"formid": "SAL_SaleOrder", "data": {"Model": []}}),
         )
         .await;
     assert_eq!(status(&v)["MsgCode"], 4);

@@ -60,6 +60,9 @@ pub struct ListArgs {
     /// At most this many per scheme (0: all).
     #[arg(long, default_value_t = 0)]
     pub limit: usize,
+    /// The records waiting for base data (a lookup found no row) instead.
+    #[arg(long)]
+    pub waiting: bool,
     #[command(flatten)]
     pub common: Common,
 }
@@ -100,6 +103,9 @@ pub struct SchemeLetters {
     pub dead_letters: Vec<DeadLetterInfo>,
     #[serde(skip)]
     pub zone: FixedOffset,
+    /// These are records waiting for base data (`--waiting`).
+    #[serde(skip)]
+    pub waiting: bool,
 }
 
 /// Who acts from this command line, for the action log.
@@ -199,6 +205,7 @@ pub fn collect(
                 reason: args.reason.clone(),
                 since,
                 limit: args.limit,
+                waiting: args.waiting,
             };
             let dead_letters = match &store {
                 Some(s) => s.list_dead_letters(&cfg.name, &query)?,
@@ -208,6 +215,7 @@ pub fn collect(
                 scheme: cfg.name.clone(),
                 dead_letters,
                 zone,
+                waiting: args.waiting,
             })
         })
         .collect()
@@ -221,13 +229,18 @@ pub fn render_list(lists: &[SchemeLetters]) -> String {
             out.push('\n');
         }
         let n = l.dead_letters.len();
+        let what = if l.waiting {
+            "record waiting for base data"
+        } else {
+            "open dead letter"
+        };
         if n == 0 {
-            let _ = writeln!(out, "{}: no open dead letters", l.scheme);
+            let _ = writeln!(out, "{}: no {what}s", l.scheme);
             continue;
         }
         let _ = writeln!(
             out,
-            "{}: {n} open dead letter{}",
+            "{}: {n} {what}{}",
             l.scheme,
             if n == 1 { "" } else { "s" }
         );
@@ -304,6 +317,7 @@ pub fn render_detail(d: &DeadLetterDetail, zone: FixedOffset) -> String {
         match x.stage {
             DeadStage::Map => "map (the mapping failed)",
             DeadStage::Write => "write (the target rejected the bill)",
+            DeadStage::Wait => "wait (waiting for base data; not sent, not failed)",
         }
     );
     if !x.target_field.is_empty() {

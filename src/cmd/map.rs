@@ -36,6 +36,11 @@ pub struct MapArgs {
     /// compiled code.
     #[arg(long)]
     pub interpret: bool,
+    /// The master data the scheme's lookups find (JSON: form → key field →
+    /// key → fields); default: `fixtures/master_data.json` if it exists.
+    /// Without it every lookup misses and its record waits (a failed line).
+    #[arg(long, value_name = "FILE.json")]
+    pub master_data: Option<std::path::PathBuf>,
 }
 
 /// The size of the blocks standard input is read in and bills are written
@@ -90,7 +95,19 @@ pub fn run(args: MapArgs, registry: &Registry) -> anyhow::Result<i32> {
     let stdin = BufReader::with_capacity(BLOCK, io::stdin().lock());
     let mut stdout = io::stdout().lock();
     let mut stderr = io::stderr().lock();
-    let summary = map_stream(mapper.as_ref(), stdin, &mut stdout, &mut stderr)?;
+    let master_data = match &args.master_data {
+        Some(path) => duijie_runtime::lookups::MasterDataFile::load(path)
+            .map_err(anyhow::Error::msg)?
+            .ok_or_else(|| anyhow::anyhow!("{} does not exist", path.display()))?,
+        None => crate::snapshots::master_data(std::path::Path::new("."))?,
+    };
+    let summary = map_stream_with(
+        mapper.as_ref(),
+        &master_data,
+        stdin,
+        &mut stdout,
+        &mut stderr,
+    )?;
     writeln!(
         stderr,
         "{}: {} record{}, {} bill{}, {} skipped, {} failed",
@@ -116,12 +133,24 @@ pub fn run(args: MapArgs, registry: &Registry) -> anyhow::Result<i32> {
 /// end); `out` needs no buffering of its own.
 pub fn map_stream(
     mapper: &dyn Mapper,
+    input: impl BufRead,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> io::Result<Summary> {
+    map_stream_with(mapper, &duijie_maplib::NoLookups, input, out, err)
+}
+
+/// [`map_stream`], with the scheme's lookups answered by `lookups`.
+pub fn map_stream_with(
+    mapper: &dyn Mapper,
+    lookups: &dyn duijie_maplib::Lookups,
     mut input: impl BufRead,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> io::Result<Summary> {
     let mut m = Lines {
         mapper,
+        lookups,
         summary: Summary::default(),
         bills: Vec::with_capacity(BLOCK + (1 << 16)),
         number: 0,
@@ -182,6 +211,7 @@ pub fn map_stream(
 /// The state of [`map_stream`].
 struct Lines<'m> {
     mapper: &'m dyn Mapper,
+    lookups: &'m dyn duijie_maplib::Lookups,
     summary: Summary,
     bills: Vec<u8>,
     /// The number of the last line seen.
@@ -219,7 +249,7 @@ impl Lines<'_> {
         summary.records += 1;
         let bills = &mut self.bills;
         let start = bills.len();
-        match self.mapper.map_record(text, bills) {
+        match self.mapper.map_record_with(text, bills, self.lookups) {
             Ok(Mapped::Bill { .. }) => {
                 summary.bills += 1;
                 bills.push(b'\n');

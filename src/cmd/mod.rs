@@ -8,6 +8,7 @@ pub mod dead_letters;
 pub mod demo;
 pub mod init;
 pub mod interpreted;
+pub mod lookups;
 pub mod lsp;
 pub mod map;
 pub mod new;

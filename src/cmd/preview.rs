@@ -45,6 +45,11 @@ pub struct PreviewArgs {
     /// instead of pretty-printed.
     #[arg(long)]
     pub wire: bool,
+    /// The master data the scheme's lookups find (JSON: form → key field →
+    /// key → fields); default: `fixtures/master_data.json` if it exists.
+    /// Without it, every lookup misses and its record is said to wait.
+    #[arg(long, value_name = "FILE.json")]
+    pub master_data: Option<PathBuf>,
 }
 
 /// A preview: the request body, and what became of each record.
@@ -77,6 +82,7 @@ pub fn preview(
     input: &str,
     specs: &Specs,
     color: bool,
+    lookups: &dyn duijie_maplib::Lookups,
 ) -> Result<Preview, PreviewError> {
     let out = duijie_compiler::check_file(file, specs);
     let rendered = diag::render(&out.diagnostics, &out.files, color);
@@ -97,7 +103,7 @@ pub fn preview(
     let interp = Interpreter::new(scheme);
     let meta = &interp.scheme().meta;
     let records = records(&meta.source, input)?;
-    let outcomes = interp.map_all(records.iter().map(|r| r.get()));
+    let outcomes = interp.map_all_with(records.iter().map(|r| r.get()), lookups);
     let mut bills = Vec::new();
     let mut notes = Vec::new();
     let mut failed = 0;
@@ -111,6 +117,10 @@ pub fn preview(
                     .map(|id| format!(" ({id})"))
                     .unwrap_or_default();
                 notes.push(format!("record {n}{id}: skipped ({reason})"));
+            }
+            Outcome::Failed(e) if e.waiting.is_some() => {
+                failed += 1;
+                notes.push(format!("record {n}: waits for base data: {e}"));
             }
             Outcome::Failed(e) => {
                 failed += 1;
@@ -152,7 +162,13 @@ pub fn run(args: PreviewArgs) -> anyhow::Result<i32> {
             .with_context(|| format!("reading {}", args.input.display()))?
     };
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    match preview(&args.file, &input, &specs, color) {
+    let master_data = match &args.master_data {
+        Some(path) => duijie_runtime::lookups::MasterDataFile::load(path)
+            .map_err(anyhow::Error::msg)?
+            .with_context(|| format!("{} does not exist", path.display()))?,
+        None => crate::snapshots::master_data(Path::new("."))?,
+    };
+    match preview(&args.file, &input, &specs, color, &master_data) {
         Ok(p) => {
             for note in &p.notes {
                 eprintln!("{note}");

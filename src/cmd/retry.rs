@@ -25,6 +25,9 @@ pub struct RetryArgs {
     /// Retry every dead letter of the scheme.
     #[arg(long)]
     pub all: bool,
+    /// Refresh the lookups and map the records waiting for base data now.
+    #[arg(long, conflicts_with_all = ["all", "ids"])]
+    pub waiting: bool,
     /// Queue them only; the next run writes them.
     #[arg(long)]
     pub queue_only: bool,
@@ -41,7 +44,7 @@ pub async fn run(args: RetryArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Result
     let config = load_config(args.config.as_deref())?;
     let chosen = select(&config, Some(&args.scheme), false)?;
     let store = open_store(&config)?;
-    if args.ids.is_empty() && !args.all {
+    if args.ids.is_empty() && !args.all && !args.waiting {
         let letters = store.dead_letters(&args.scheme, &DeadLetterFilter::default())?;
         match args.format {
             ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&letters)?),
@@ -81,7 +84,9 @@ pub async fn run(args: RetryArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Result
     let Some(scheme) = connected.first() else {
         anyhow::bail!("no scheme `{}`", args.scheme);
     };
-    let selection = if args.all {
+    let selection = if args.waiting {
+        RetrySelection::Waiting
+    } else if args.all {
         RetrySelection::All
     } else {
         RetrySelection::Ids(args.ids.clone())
@@ -91,7 +96,11 @@ pub async fn run(args: RetryArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Result
         match args.format {
             ReportFormat::Json => println!("null"),
             ReportFormat::Text => {
-                println!("{}: nothing to retry (no open dead letters)", args.scheme)
+                if args.waiting {
+                    println!("{}: no record waits for base data", args.scheme)
+                } else {
+                    println!("{}: nothing to retry (no open dead letters)", args.scheme)
+                }
             }
         }
         return Ok(0);

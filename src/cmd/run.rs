@@ -389,6 +389,12 @@ pub fn report_line(r: &RunReport) -> String {
         "{}: {} — read {}, mapped {}, skipped {}, unchanged {}, written {}, failed {}",
         r.scheme, r.outcome, c.read, c.mapped, c.skipped, c.unchanged, c.written, c.failed
     );
+    if c.waiting > 0 {
+        line.push_str(&format!(
+            ", waiting for base data {} (`duijie status` names what they wait for)",
+            c.waiting
+        ));
+    }
     if r.queue_left > 0 {
         line.push_str(&format!("; {} bills still queued", r.queue_left));
     }

@@ -73,6 +73,9 @@ pub struct SchemeStatus {
     /// The source's zone, seconds east of UTC (how times are shown).
     #[serde(skip)]
     pub zone: Option<FixedOffset>,
+    /// The labels of the forms its lookups read (`BD_MATERIAL` → `物料`).
+    #[serde(skip)]
+    pub lookup_labels: Vec<(String, String)>,
 }
 
 /// The overview of an installation.
@@ -126,6 +129,8 @@ fn scheme_status(
             records: Default::default(),
             dead_letters: 0,
             top_reasons: Vec::new(),
+            waiting: 0,
+            top_waiting: Vec::new(),
         },
     };
     let mapper = mappers.iter().find(|m| m.meta().name == cfg.map);
@@ -166,6 +171,13 @@ fn scheme_status(
         None => None,
     };
     Ok(SchemeStatus {
+        lookup_labels: mapper.map_or_else(Vec::new, |m| {
+            m.meta()
+                .lookups
+                .iter()
+                .map(|l| (l.form.clone(), l.label.clone()))
+                .collect()
+        }),
         running,
         paused,
         scheme: cfg.name.clone(),
@@ -371,6 +383,31 @@ pub fn render(status: &Status) -> String {
             let _ = writeln!(
                 out,
                 "                (duijie retry {} to list them; --all to map them again and write them)",
+                s.scheme
+            );
+        }
+        if o.waiting > 0 {
+            let _ = writeln!(
+                out,
+                "  waiting       {} record{} wait for base data (not failed; mapped again after each lookup refresh)",
+                o.waiting,
+                if o.waiting == 1 { "" } else { "s" }
+            );
+            for w in &o.top_waiting {
+                let label = s
+                    .lookup_labels
+                    .iter()
+                    .find(|(f, _)| *f == w.waiting.form)
+                    .map_or(w.waiting.form.as_str(), |(_, l)| l.as_str());
+                let _ = writeln!(
+                    out,
+                    "    {:>6}  {label} {} 不在金蝶 ({}.{})",
+                    w.count, w.waiting.key, w.waiting.form, w.waiting.by
+                );
+            }
+            let _ = writeln!(
+                out,
+                "                (duijie retry {} --waiting refreshes the lookups and maps them now)",
                 s.scheme
             );
         }

@@ -63,12 +63,17 @@ pub fn render(app: &App) -> anyhow::Result<String> {
     let mut records = Family::new(
         "duijie_records_total",
         "counter",
-        "Records of every run recorded, by outcome (read from the source, written to the target, failed, skipped by a filter, unchanged).",
+        "Records of every run recorded, by outcome (read from the source, written to the target, failed, parked waiting for base data, skipped by a filter, unchanged).",
+    );
+    let mut queued = Family::new(
+        "duijie_records_queued",
+        "gauge",
+        "Records mapped and waiting in the write queue now.",
     );
     let mut waiting = Family::new(
         "duijie_records_waiting",
         "gauge",
-        "Records mapped and waiting in the write queue now.",
+        "Records waiting for base data (a lookup found no row) now.",
     );
     let mut queue = Family::new(
         "duijie_queue_depth",
@@ -125,12 +130,14 @@ pub fn render(app: &App) -> anyhow::Result<String> {
             ("read", totals.read),
             ("written", totals.written),
             ("failed", totals.failed),
+            ("waiting", totals.waiting),
             ("skipped", totals.skipped),
             ("unchanged", totals.unchanged),
         ] {
             records.add(&[("scheme", name), ("outcome", what)], n as f64);
         }
-        waiting.add(&[("scheme", name)], o.records.queued as f64);
+        queued.add(&[("scheme", name)], o.records.queued as f64);
+        waiting.add(&[("scheme", name)], o.records.waiting as f64);
         queue.add(&[("scheme", name)], o.queue.total() as f64);
         verify.add(&[("scheme", name)], o.queue.to_verify as f64);
         dead.add(&[("scheme", name)], o.dead_letters as f64);
@@ -156,8 +163,8 @@ pub fn render(app: &App) -> anyhow::Result<String> {
     }
     let mut out = String::new();
     for f in [
-        &records, &waiting, &queue, &verify, &dead, &duration, &last, &outcome, &watermark,
-        &paused, &runs,
+        &records, &queued, &waiting, &queue, &verify, &dead, &duration, &last, &outcome,
+        &watermark, &paused, &runs,
     ] {
         f.write(&mut out);
     }

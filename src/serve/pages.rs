@@ -398,8 +398,7 @@ pub async fn scheme(
             &n,
             &DeadLetterQuery {
                 reason: query,
-                since: None,
-                limit: 0,
+                ..DeadLetterQuery::default()
             },
         )?;
         let actions = app.store.actions(Some(&n), 20)?;
@@ -439,8 +438,8 @@ pub async fn scheme(
                 dd { (o.watermark.map_or_else(|| "none yet".to_string(), |w| format!("{} {z}", time(w, z)))) }
                 dt { "下次运行 " span.en { "Next run" } } dd { (next_run(s, z)) }
                 dt { "记录 " span.en { "Records" } }
-                dd { (format!("{} written 写入 · {} skipped 跳过 · {} failed 失败 · {} queued 排队",
-                    o.records.written, o.records.skipped, o.records.failed, o.records.queued)) }
+                dd { (format!("{} written 写入 · {} skipped 跳过 · {} failed 失败 · {} queued 排队 · {} waiting for base data 待基础资料",
+                    o.records.written, o.records.skipped, o.records.failed, o.records.queued, o.records.waiting)) }
                 dt { "队列 " span.en { "Queue" } }
                 dd id="queue" { (format!("{} pending 待发 · {} in flight 发送中 · {} to verify 待核实",
                     o.queue.pending, o.queue.inflight, o.queue.to_verify)) }

@@ -216,6 +216,40 @@ impl TestSandbox {
         }
     }
 
+    /// Saves base data through 金蝶's own API (`Save` of `form`, submitted
+    /// and audited), as a user adding a material or a supplier would; the
+    /// answer, which must be a success.
+    pub fn save_base_data(&self, form: &str, model: Value) -> Value {
+        use duijie_runtime::secret::Secret;
+        use duijie_runtime::vendors::kingdee::{Client, KingdeeAuth, KingdeeConfig, SERVICE_SAVE};
+        let d = SandboxConfig::default().kingdee;
+        let auth = KingdeeAuth::Signed {
+            app_id: d.app_id,
+            app_secret: Secret::new(d.app_secret),
+        };
+        let cfg = KingdeeConfig::new(
+            format!("{}/k3cloud/", self.url),
+            d.acct_id,
+            d.user_name,
+            auth,
+        );
+        let client = Client::new(cfg).unwrap();
+        let body = serde_json::json!({
+            "formid": form,
+            "data": { "Model": model, "IsAutoSubmitAndAudit": true }
+        })
+        .to_string();
+        let answer = self
+            .runtime
+            .block_on(client.call(SERVICE_SAVE, body))
+            .unwrap();
+        assert_eq!(
+            answer["Result"]["ResponseStatus"]["IsSuccess"], true,
+            "{answer:#}"
+        );
+        answer
+    }
+
     /// Number of bills of `scheme`'s form in Kingdee.
     pub fn bills(&self, scheme: SchemeInfo) -> usize {
         self.control.bill_count(scheme.form)
@@ -516,8 +550,38 @@ impl SchemeInfo {
     }
 }
 
+/// The sandbox's built-in master data as a master-data file for `duijie
+/// map --master-data` (every number a row; the schemes' lookups of the
+/// library read only the key field).
+pub fn builtin_master_data_file() -> PathBuf {
+    static FILE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    FILE.get_or_init(|| {
+        let builtin = MasterData::builtin();
+        let mut forms = serde_json::Map::new();
+        for form in ["BD_MATERIAL", "BD_Supplier", "BD_Customer", "BD_STOCK"] {
+            let rows: serde_json::Map<String, Value> = builtin
+                .numbers(form)
+                .into_iter()
+                .map(|n| (n, Value::Object(serde_json::Map::new())))
+                .collect();
+            forms.insert(
+                form.to_string(),
+                serde_json::json!({ "FNumber": Value::Object(rows) }),
+            );
+        }
+        let path = std::env::temp_dir().join(format!(
+            "duijie-test-master-data-{}.json",
+            std::process::id()
+        ));
+        std::fs::write(&path, Value::Object(forms).to_string()).unwrap();
+        path
+    })
+    .clone()
+}
+
 /// Maps every document of `scheme` the sandbox serves it with `duijie map`
-/// (the compiled scheme) and sorts them into bills, skipped and failed.
+/// (the compiled scheme, its lookups finding the sandbox's built-in master
+/// data) and sorts them into bills, skipped and failed.
 pub fn expected(control: &Control, scheme: SchemeInfo) -> Expected {
     let docs = scheme.documents(control);
     let mut input = String::new();
@@ -525,8 +589,10 @@ pub fn expected(control: &Control, scheme: SchemeInfo) -> Expected {
         input.push_str(&serde_json::to_string(d).unwrap());
         input.push('\n');
     }
+    let master_data = builtin_master_data_file();
     let mut child = duijie(&std::env::temp_dir())
-        .args(["map", scheme.name])
+        .args(["map", scheme.name, "--master-data"])
+        .arg(&master_data)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

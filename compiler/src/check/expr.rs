@@ -6,7 +6,7 @@ use super::report::suggest;
 use super::resolve::source_scalar;
 use super::{const_base, functions, Checker, DefInfo};
 use crate::diag::codes;
-use crate::model::{Base, Const, Expr, ExprKind, Op, Ty};
+use crate::model::{Base, Const, Expr, ExprKind, OnMiss, Op, Ty};
 
 impl Checker<'_, '_> {
     /// Types an expression; `None` when it has an error (already reported).
@@ -26,7 +26,32 @@ impl Checker<'_, '_> {
             }
             ast::ExprKind::Path(p) => self.path_expr(p),
             ast::ExprKind::Call { func, args } => self.call(func, args, e.span),
-            ast::ExprKind::Index { table, key } => self.lookup(table, key),
+            ast::ExprKind::Index { table, key, field } => {
+                if self.is_lookup(&table.name) {
+                    self.base_data(table, key, field.as_ref(), e.span, OnMiss::Wait)
+                } else if let Some(f) = field {
+                    if let Some(&ti) = self.table_index.get(&table.name) {
+                        self.expr(key);
+                        // Used, though wrongly: no "unused" warning on top.
+                        self.use_table(ti);
+                        self.error(
+                            codes::LOOKUP_FIELD_MISSING,
+                            f.span,
+                            format!("`{}` is a table: its value has no field `{}`", table.name, f.name),
+                        )
+                        .label("a table gives one value")
+                        .help(format!(
+                            "write `{}[…]`, or declare a lookup of master data: `lookup {} = kingdee FORM by FIELD`",
+                            table.name, table.name
+                        ));
+                        None
+                    } else {
+                        self.lookup(table, key)
+                    }
+                } else {
+                    self.lookup(table, key)
+                }
+            }
             ast::ExprKind::Unary { op, op_span, expr } => self.unary(*op, *op_span, expr),
             ast::ExprKind::Binary {
                 op,
@@ -390,7 +415,42 @@ impl Checker<'_, '_> {
         if op == BinaryOp::In {
             return self.in_list(lhs, rhs);
         }
-        let l = self.expr(lhs);
+        // A lookup on the left of `??` gives null on a miss, for the right
+        // side to replace; anywhere else a miss makes the record wait.
+        let l = match &lhs.kind {
+            ast::ExprKind::Index { table, key, field }
+                if op == BinaryOp::Coalesce && self.is_lookup(&table.name) =>
+            {
+                self.base_data(table, key, field.as_ref(), lhs.span, OnMiss::Null)
+            }
+            _ => self.expr(lhs),
+        };
+        // `x ?? error("…")`: the record fails with the message.
+        if let ast::ExprKind::Call { func, args } = &rhs.kind {
+            if op == BinaryOp::Coalesce && func.name == "error" && !self.defs.contains_key("error")
+            {
+                let message = match args.as_slice() {
+                    [one] => self.expr(one).map(|m| (m, one.span)),
+                    _ => {
+                        self.error(
+                            codes::ARITY,
+                            rhs.span,
+                            format!("`error` takes 1 argument, {} given", args.len()),
+                        )
+                        .label("in this call")
+                        .help("`error(\"why the record cannot be written\")`");
+                        None
+                    }
+                };
+                let l = l?;
+                let ty = Ty {
+                    base: l.ty.base,
+                    nullable: false,
+                };
+                let r = functions::fail_call(self, message, ty)?;
+                return Some(bin(Op::Coalesce, l, r, ty));
+            }
+        }
         let r = self.expr(rhs);
         let (l, r) = (l?, r?);
         let bool_ty = Ty::of(Base::Bool);
@@ -765,7 +825,7 @@ pub(crate) fn sources_of(e: &Expr) -> Vec<String> {
             ExprKind::Call { args, .. } | ExprKind::List(args) => {
                 args.iter().for_each(|a| walk(a, out))
             }
-            ExprKind::Lookup { key, .. } => walk(key, out),
+            ExprKind::Lookup { key, .. } | ExprKind::BaseData { key, .. } => walk(key, out),
             ExprKind::Neg(x) | ExprKind::Not(x) => walk(x, out),
             ExprKind::Binary { lhs, rhs, .. } => {
                 walk(lhs, out);

@@ -41,6 +41,7 @@ pub const NAMES: &[&str] = &[
     "contains",
     "is_null",
     "is_empty",
+    "error",
 ];
 
 pub fn is_builtin(name: &str) -> bool {
@@ -82,6 +83,7 @@ fn signature(name: &str) -> &'static str {
         "join" => "(list, str)",
         "len" | "trim" | "upper" | "lower" => "(str)",
         "starts_with" | "ends_with" | "contains" => "(str, str)",
+        "error" => "(str), on the right of `??`",
         _ => "(any)",
     }
 }
@@ -134,6 +136,16 @@ pub(crate) fn check_call(
             call.text_and_more(cx)
         }
         "is_null" | "is_empty" => Some(call.null_test()),
+        "error" => {
+            cx.error(
+                codes::MISPLACED_ERROR,
+                span,
+                "`error(…)` stands only on the right of `??`",
+            )
+            .label("not the right side of `??`")
+            .help("write `value ?? error(\"why\")`: the record fails with the message when the value is null or a lookup finds no row");
+            None
+        }
         _ => None,
     }
 }
@@ -625,4 +637,29 @@ pub fn validate_format(fmt: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The message of `x ?? error(message)`: a call of the right side of `??`
+/// that fails the record. `ty` is the type of the whole `??` (the left
+/// side's, not null).
+pub(crate) fn fail_call(
+    cx: &mut Checker<'_, '_>,
+    message: Option<(Expr, Span)>,
+    ty: Ty,
+) -> Option<Expr> {
+    let (m, sp) = message?;
+    if !matches!(m.ty.base, Base::Str | Base::Null) {
+        cx.error(
+            codes::ARG_TYPE,
+            sp,
+            format!(
+                "the message of `error` must be str, not {}",
+                m.ty.describe()
+            ),
+        )
+        .label("not text")
+        .help("build the message with `+` and `to_string(…)`");
+        return None;
+    }
+    Some(call(Builtin::Fail, vec![m], ty))
 }

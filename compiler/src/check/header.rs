@@ -39,7 +39,10 @@ impl<'a> Header<'a> {
                     ast::KeyKind::Number => header.number.push(k),
                 },
                 ast::Item::Stmt(s) => stmts.push(s),
-                ast::Item::Include(_) | ast::Item::Table(_) | ast::Item::Def(_) => {}
+                ast::Item::Include(_)
+                | ast::Item::Table(_)
+                | ast::Item::Lookup(_)
+                | ast::Item::Def(_) => {}
             }
         }
         (header, stmts)
@@ -84,6 +87,7 @@ impl<'s> Checker<'s, '_> {
         let (id_field, number_field, body) = self.check_record(header, stmts, api);
 
         let form = self.form?;
+        let lookups = self.take_used_lookups();
         let meta = SchemeMeta {
             name: scheme_decl.name.name.clone(),
             title: scheme_decl.title.as_ref().map(|t| t.value.clone()),
@@ -93,6 +97,7 @@ impl<'s> Checker<'s, '_> {
             id_field: id_field?,
             number_field: number_field?,
             number_target: form.number_field.clone(),
+            lookups: lookups.iter().map(|l| l.meta.clone()).collect(),
         };
         Some(model::Scheme {
             meta,
@@ -100,6 +105,7 @@ impl<'s> Checker<'s, '_> {
             target_time: time_format(&form.zone, &form.datetime_format),
             reads: std::mem::take(&mut self.reads),
             tables: self.take_used_tables(),
+            lookups,
             body,
         })
     }

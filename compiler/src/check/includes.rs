@@ -134,7 +134,7 @@ impl Checker<'_, '_> {
                 self.error(
                     codes::LIBRARY_STATEMENT,
                     span,
-                    "an included file may hold only `table`, `def` and `include` items",
+                    "an included file may hold only `table`, `lookup`, `def` and `include` items",
                 )
                 .label("a scheme item in an included file")
                 .help("move it into the scheme that includes this file");
@@ -148,6 +148,7 @@ impl Checker<'_, '_> {
         for item in &file.items {
             match item {
                 ast::Item::Table(t) => self.declare_table(t, id, local),
+                ast::Item::Lookup(l) => self.declare_lookup(l, id),
                 ast::Item::Def(d) => self.declare_def(d, id),
                 _ => {}
             }
@@ -193,7 +194,7 @@ impl Checker<'_, '_> {
     }
 
     /// Reports a table or definition name declared before; true if it was.
-    fn name_used_twice(&mut self, name: &ast::Ident) -> bool {
+    pub(super) fn name_used_twice(&mut self, name: &ast::Ident) -> bool {
         let Some(first) = self.name_taken(&name.name) else {
             return false;
         };
@@ -204,13 +205,16 @@ impl Checker<'_, '_> {
             Repeat::Declared,
             first,
         )
-        .help("tables and definitions share one namespace across a scheme and its includes: rename one of them");
+        .help("tables, lookups and definitions share one namespace across a scheme and its includes: rename one of them");
         true
     }
 
     fn name_taken(&self, name: &str) -> Option<(FileId, Span)> {
         if let Some(&i) = self.table_index.get(name) {
             return Some((self.tables[i].file, self.tables[i].span));
+        }
+        if let Some(&i) = self.lookup_index.get(name) {
+            return Some((self.lookups[i].file, self.lookups[i].span));
         }
         self.defs.get(name).map(|d| (d.file, d.decl.name.span))
     }

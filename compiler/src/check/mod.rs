@@ -24,6 +24,7 @@ mod expr;
 mod functions;
 mod header;
 mod includes;
+mod lookups;
 pub(crate) use includes::canonical;
 mod report;
 mod resolve;
@@ -188,6 +189,9 @@ fn check_text(mut files: SourceFiles, path: &Path, text: String, specs: &Specs) 
         inputs: vec![path.to_path_buf()],
         tables: Vec::new(),
         table_index: HashMap::new(),
+        lookups: Vec::new(),
+        lookup_index: HashMap::new(),
+        used_lookups: Vec::new(),
         defs: HashMap::new(),
         def_stack: Vec::new(),
         levels: Vec::new(),
@@ -323,6 +327,11 @@ pub(crate) struct Checker<'s, 'f> {
     inputs: Vec<PathBuf>,
     tables: Vec<TableInfo>,
     table_index: HashMap<String, usize>,
+    /// Lookups declared, in declaration order.
+    lookups: Vec<lookups::LookupInfo<'s>>,
+    lookup_index: HashMap<String, usize>,
+    /// Lookups used, in order of first use (index into `lookups`).
+    used_lookups: Vec<usize>,
     defs: HashMap<String, DefInfo>,
     /// `def`s being expanded, with their parameter bindings.
     def_stack: Vec<(String, Vec<(String, model::Expr)>)>,
@@ -389,6 +398,7 @@ impl Checker<'_, '_> {
         }
         let scheme = self.check_scheme(&header, &stmts);
         self.warn_unused_tables();
+        self.warn_unused_lookups();
         match scheme {
             Some(s) => Outcome::Scheme(Box::new(s)),
             None => Outcome::Failed,

@@ -36,7 +36,7 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::{lit_str, CodegenError};
-use crate::model::{Base, Const, Expr, ExprKind, FieldRef, Scheme, SourceScalar};
+use crate::model::{Base, Const, Expr, ExprKind, FieldRef, OnMiss, Scheme, SourceScalar};
 use tokens::{truthy, unbraced, Operand};
 
 pub use constants::{constant, rust_type};
@@ -108,6 +108,12 @@ impl ExprGen<'_> {
             ExprKind::Local(slot) => self.local(*slot),
             ExprKind::Call { func, args } => self.call(*func, args),
             ExprKind::Lookup { table, key } => self.lookup(*table, key),
+            ExprKind::BaseData {
+                lookup,
+                key,
+                field,
+                on_miss,
+            } => self.base_data(*lookup, key, *field, *on_miss),
             ExprKind::Neg(a) => match e.ty.base {
                 Base::Dec => self.unary(a, |v| quote!(::duijie_maplib::dec::neg_dec(#v))),
                 Base::Int => {
@@ -354,6 +360,53 @@ impl ExprGen<'_> {
                 #call
             }),
             (true, value_null) => single(kt, &format_ident!("key"), call, value_null),
+        })
+    }
+
+    /// `lookup[key].FIELD`: the maplib getter of the field's type, asked
+    /// through the `lookups` of `transform`.
+    fn base_data(&self, lookup: usize, key: &Expr, field: usize, on_miss: OnMiss) -> Generated {
+        let l = self
+            .scheme
+            .lookups
+            .get(lookup)
+            .ok_or_else(|| self.error(format!("lookup {lookup} does not exist")))?;
+        let f = l.fields.get(field).ok_or_else(|| {
+            self.error(format!("field {field} of lookup {lookup} does not exist"))
+        })?;
+        let k = self.operand(key)?;
+        let key_text = match l.key {
+            Base::Str => quote!(&key),
+            Base::Int => quote!(&key.to_string()),
+            other => return Err(self.error(format!("a lookup key of type {}", other.name()))),
+        };
+        let getter = match f.ty {
+            Base::Str => quote!(text),
+            Base::Int => quote!(int),
+            Base::Dec => quote!(dec),
+            Base::Bool => quote!(boolean),
+            other => return Err(self.error(format!("a lookup field of type {}", other.name()))),
+        };
+        let wait = on_miss == OnMiss::Wait;
+        let required = f.required;
+        let name = lit_str(&f.name);
+        let fail = self.fail();
+        let mut call = quote!(::duijie_maplib::lookup::#getter(lookups, &META.lookups[#lookup], #key_text, #name, #wait, #required) #fail);
+        if f.ty == Base::Str {
+            call = quote!(#call.map(::std::borrow::Cow::Owned));
+        }
+        let value_null = !f.required || on_miss == OnMiss::Null;
+        if !value_null {
+            call = quote!(::duijie_maplib::lookup::present(#call) #fail);
+        }
+        let kt = &k.tokens;
+        Ok(if k.nullable {
+            single(kt, &format_ident!("key"), call, value_null)
+        } else {
+            quote!({
+                let key = #kt;
+                #call
+            })
         })
     }
 }

@@ -124,6 +124,7 @@ pub fn meta(meta: &SchemeMeta) -> TokenStream {
     let id_field = string(&meta.id_field);
     let number_field = string(&meta.number_field);
     let number_target = opt_string(&meta.number_target);
+    let lookups = vec(meta.lookups.iter().map(lookup_meta));
     quote! {
         #m::SchemeMeta {
             name: #name,
@@ -150,8 +151,47 @@ pub fn meta(meta: &SchemeMeta) -> TokenStream {
             id_field: #id_field,
             number_field: #number_field,
             number_target: #number_target,
+            lookups: #lookups,
         }
     }
+}
+
+/// A [`duijie_maplib::LookupMeta`] value.
+fn lookup_meta(l: &duijie_maplib::LookupMeta) -> TokenStream {
+    let (name, system, form, label) = (
+        string(&l.name),
+        string(&l.system),
+        string(&l.form),
+        string(&l.label),
+    );
+    let (by, id_field, modify_field) =
+        (string(&l.by), string(&l.id_field), string(&l.modify_field));
+    let fields = vec(l.fields.iter().map(|f| string(f)));
+    quote!(::duijie_maplib::LookupMeta {
+        name: #name,
+        system: #system,
+        form: #form,
+        label: #label,
+        by: #by,
+        fields: #fields,
+        id_field: #id_field,
+        modify_field: #modify_field,
+    })
+}
+
+/// A checked [`crate::model::Lookup`] value.
+fn lookup(l: &crate::model::Lookup) -> TokenStream {
+    let ty = path("Lookup");
+    let field_ty = path("LookupField");
+    let meta = lookup_meta(&l.meta);
+    let key = base(l.key);
+    let fields = vec(l.fields.iter().map(|f| {
+        let name = string(&f.name);
+        let t = base(f.ty);
+        let required = f.required;
+        quote!(#field_ty { name: #name, ty: #t, required: #required })
+    }));
+    quote!(#ty { meta: #meta, key: #key, fields: #fields })
 }
 
 const M: &str = "::duijie_compiler::model";
@@ -169,6 +209,7 @@ pub fn scheme(s: &Scheme) -> TokenStream {
     let target_time = time(&s.target_time);
     let reads = shape(&s.reads);
     let tables = vec(s.tables.iter().map(table));
+    let lookups = vec(s.lookups.iter().map(lookup));
     let body = block(&s.body);
     quote!(#ty {
         meta: #meta,
@@ -176,6 +217,7 @@ pub fn scheme(s: &Scheme) -> TokenStream {
         target_time: #target_time,
         reads: #reads,
         tables: #tables,
+        lookups: #lookups,
         body: #body,
     })
 }
@@ -393,6 +435,18 @@ fn expr(e: &Expr) -> TokenStream {
             let table = Literal::usize_suffixed(*table);
             let key = boxed(key);
             quote!(#k::Lookup { table: #table, key: #key })
+        }
+        ExprKind::BaseData {
+            lookup,
+            key,
+            field,
+            on_miss,
+        } => {
+            let lookup = Literal::usize_suffixed(*lookup);
+            let key = boxed(key);
+            let field = Literal::usize_suffixed(*field);
+            let on_miss = path(&format!("OnMiss::{on_miss:?}"));
+            quote!(#k::BaseData { lookup: #lookup, key: #key, field: #field, on_miss: #on_miss })
         }
         ExprKind::Neg(a) => {
             let a = boxed(a);

@@ -79,10 +79,11 @@ pub fn scheme_items(scheme: &Scheme, source: &SourceNode, body: &TokenStream) ->
                 &META
             }
 
-            fn map_record<'r>(
+            fn map_record_with<'r>(
                 &self,
                 text: &'r str,
                 out: &mut Vec<u8>,
+                lookups: &dyn ::duijie_maplib::Lookups,
             ) -> Result<::duijie_maplib::Mapped<'r>, MapError> {
                 ::duijie_maplib::json::check_record_size(text).map_err(|error| {
                     error.at(NAME, ::duijie_maplib::json::record_id(text, ID_FIELD), String::new(), String::new())
@@ -90,7 +91,7 @@ pub fn scheme_items(scheme: &Scheme, source: &SourceNode, body: &TokenStream) ->
                 let record = #record_ty::read(text).map_err(|error| {
                     error.at(NAME, ::duijie_maplib::json::record_id(text, ID_FIELD), String::new(), String::new())
                 })?;
-                let outcome = transform(&record)?;
+                let outcome = transform(&record, lookups)?;
                 let id = #id;
                 match outcome {
                     Outcome::Bill(bill) => {

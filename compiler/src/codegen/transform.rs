@@ -30,7 +30,7 @@ use crate::model::{
 const RESERVED_VARS: &[&str] = &[
     "record", "read", "at", "At", "lhs", "rhs", "value", "key", "error", "text", "zone", "object",
     "raw", "arg0", "arg1", "arg2", "arg3", "arg4", "item0", "item1", "item2", "item3", "_value",
-    "fail", "Some", "None", "Ok", "Err",
+    "fail", "Some", "None", "Ok", "Err", "lookups", "META",
 ];
 
 /// The source level a block reads from: the record or an array element.
@@ -132,9 +132,18 @@ pub fn transform(
         " Maps one `{}` record to its `{}` bill, or to *skipped* when a `skip` matches.",
         scheme.meta.source.list_key, scheme.meta.target.form_id
     );
+    // Named `_lookups` when no lookup asks, so that it is not unused.
+    let lookups = if scheme.lookups.is_empty() {
+        format_ident!("_lookups")
+    } else {
+        format_ident!("lookups")
+    };
     Ok(quote! {
         #[doc = #doc]
-        pub fn transform<'a>(record: &#record_ty) -> Result<Outcome<#bill_ty>, MapError> {
+        pub fn transform<'a>(
+            record: &#record_ty,
+            #lookups: &dyn ::duijie_maplib::Lookups,
+        ) -> Result<Outcome<#bill_ty>, MapError> {
             #at
             #stmts
             Ok(Outcome::Bill(#bill))

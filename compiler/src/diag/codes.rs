@@ -53,11 +53,16 @@ codes! {
     ARITY = "E0405", "wrong number of arguments";
     ARG_TYPE = "E0406", "wrong argument type";
     BAD_LITERAL = "E0407", "invalid literal";
+    MISPLACED_ERROR = "E0408", "`error(…)` outside the right side of `??`";
     UNKNOWN_TABLE = "E0501", "unknown table";
     DUPLICATE_KEY = "E0502", "duplicate table key";
     TABLE_TYPES = "E0503", "table keys or values of different types";
-    DUPLICATE_NAME = "E0504", "a table or definition name is used twice";
+    DUPLICATE_NAME = "E0504", "a table, lookup or definition name is used twice";
     RECURSIVE_DEF = "E0505", "a definition uses itself";
+    UNKNOWN_LOOKUP_FORM = "E0601", "unknown lookup form";
+    UNKNOWN_LOOKUP_FIELD = "E0602", "unknown lookup field";
+    LOOKUP_KEY_TYPE = "E0603", "a lookup key of the wrong type";
+    LOOKUP_FIELD_MISSING = "E0605", "a lookup without a field, or a table with one";
     UNUSED_TABLE = "W0001", "unused table";
     UNUSED_LOCAL = "W0002", "unused local";
     NUMBER_NOT_WRITTEN = "W0003", "the number is not written to the form's number field";

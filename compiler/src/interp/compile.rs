@@ -10,8 +10,8 @@ use duijie_maplib::{dec, time};
 
 use super::value::Lit;
 use crate::model::{
-    Base, Block, Builtin, Const, Expr, ExprKind, FieldRef, Op, Prelude, Scheme, Shape, ShapeField,
-    ShapeKind, SourceScalar, TargetField, TargetScalar, TargetValue,
+    Base, Block, Builtin, Const, Expr, ExprKind, FieldRef, OnMiss, Op, Prelude, Scheme, Shape,
+    ShapeField, ShapeKind, SourceScalar, TargetField, TargetScalar, TargetValue,
 };
 
 /// The compiled scheme.
@@ -149,6 +149,15 @@ pub(crate) enum CExpr {
     Lookup {
         table: usize,
         key: Box<CExpr>,
+    },
+    /// `lookup[key].FIELD` (see `ExprKind::BaseData`).
+    BaseData {
+        lookup: usize,
+        key: Box<CExpr>,
+        field: String,
+        ty: Base,
+        wait: bool,
+        required: bool,
     },
     Neg(Box<CExpr>),
     Not(Box<CExpr>),
@@ -329,7 +338,9 @@ fn augment_expr(e: &Expr, reads: &mut Shape, locs: &[Vec<String>]) {
                 augment_expr(a, reads, locs);
             }
         }
-        ExprKind::Lookup { key, .. } => augment_expr(key, reads, locs),
+        ExprKind::Lookup { key, .. } | ExprKind::BaseData { key, .. } => {
+            augment_expr(key, reads, locs)
+        }
         ExprKind::Neg(x) | ExprKind::Not(x) => augment_expr(x, reads, locs),
         ExprKind::Binary { lhs, rhs, .. } => {
             augment_expr(lhs, reads, locs);
@@ -612,6 +623,26 @@ impl Compiler<'_> {
                 table: *table,
                 key: b(self, key),
             },
+            ExprKind::BaseData {
+                lookup,
+                key,
+                field,
+                on_miss,
+            } => {
+                let f = self
+                    .scheme
+                    .lookups
+                    .get(*lookup)
+                    .and_then(|l| l.fields.get(*field));
+                CExpr::BaseData {
+                    lookup: *lookup,
+                    key: b(self, key),
+                    field: f.map(|f| f.name.clone()).unwrap_or_default(),
+                    ty: f.map_or(Base::Null, |f| f.ty),
+                    wait: *on_miss == OnMiss::Wait,
+                    required: f.is_some_and(|f| f.required),
+                }
+            }
             ExprKind::Neg(x) => CExpr::Neg(b(self, x)),
             ExprKind::Not(x) => CExpr::Not(b(self, x)),
             ExprKind::Binary { op, lhs, rhs } => CExpr::Binary {

@@ -12,7 +12,7 @@ use super::compile::{
     CBlock, CExpr, CField, CPrelude, CValue, Decode, LevelPlan, ObjPlan, Program,
 };
 use super::value::{Lit, Value};
-use crate::model::{Builtin, Op, TargetScalar};
+use crate::model::{Base, Builtin, Op, TargetScalar};
 
 /// A failure inside an expression: the reason, and the source field's path
 /// when decoding a source field failed.
@@ -39,6 +39,9 @@ pub(crate) struct Run<'a> {
     pub scheme: &'a str,
     pub id_field: &'a str,
     pub record: &'a str,
+    /// Where lookups are answered, and what each lookup is.
+    lookups: &'a dyn duijie_maplib::Lookups,
+    lookup_metas: &'a [duijie_maplib::LookupMeta],
     /// The bill's number field (`FBillNo`), and what was written to it.
     number_target: Option<&'a str>,
     pub number: Option<String>,
@@ -66,12 +69,16 @@ impl<'a> Run<'a> {
         id_field: &'a str,
         number_target: Option<&'a str>,
         record: &'a str,
+        lookups: &'a dyn duijie_maplib::Lookups,
+        lookup_metas: &'a [duijie_maplib::LookupMeta],
     ) -> Run<'a> {
         Run {
             prog,
             scheme,
             id_field,
             record,
+            lookups,
+            lookup_metas,
             number_target,
             number: None,
             id: None,
@@ -418,6 +425,43 @@ impl<'a> Run<'a> {
                 let key = self.eval(key)?;
                 self.lookup(*table, key)
             }
+            CExpr::BaseData {
+                lookup,
+                key,
+                field,
+                ty,
+                wait,
+                required,
+            } => {
+                let key = match self.eval(key)? {
+                    Value::Null => return Ok(Value::Null),
+                    Value::Str(s) => s.into_owned(),
+                    Value::Int(i) => i.to_string(),
+                    v => return Err(internal(format!("a lookup key of type {}", v.kind()))),
+                };
+                let meta = self
+                    .lookup_metas
+                    .get(*lookup)
+                    .ok_or_else(|| internal(format!("lookup {lookup}")))?;
+                let (l, w, r) = (self.lookups, *wait, *required);
+                use duijie_maplib::lookup as lk;
+                Ok(match ty {
+                    Base::Str => lk::text(l, meta, &key, field, w, r)?
+                        .map_or(Value::Null, |s| Value::Str(Cow::Owned(s))),
+                    Base::Int => {
+                        lk::int(l, meta, &key, field, w, r)?.map_or(Value::Null, Value::Int)
+                    }
+                    Base::Dec => {
+                        lk::dec(l, meta, &key, field, w, r)?.map_or(Value::Null, Value::Dec)
+                    }
+                    Base::Bool => {
+                        lk::boolean(l, meta, &key, field, w, r)?.map_or(Value::Null, Value::Bool)
+                    }
+                    other => {
+                        return Err(internal(format!("a lookup field of type {}", other.name())))
+                    }
+                })
+            }
             CExpr::Neg(x) => match self.eval(x)? {
                 Value::Null => Ok(Value::Null),
                 Value::Dec(d) => Ok(Value::Dec(dec::neg_dec(d))),
@@ -541,6 +585,16 @@ impl<'a> Run<'a> {
     }
 
     fn call(&mut self, func: Builtin, args: &'a [CExpr]) -> R<Value<'a>> {
+        if func == Builtin::Fail {
+            let message = match args.first() {
+                Some(a) => match self.eval(a)? {
+                    Value::Str(s) => s.into_owned(),
+                    _ => String::new(),
+                },
+                None => String::new(),
+            };
+            return Err(Fail::from(ValueError::new(message)));
+        }
         let mut vals: Vec<Value<'a>> = Vec::with_capacity(args.len());
         for a in args {
             vals.push(self.eval(a)?);
@@ -827,5 +881,7 @@ fn call<'a>(func: Builtin, mut vals: Vec<Value<'a>>) -> R<Value<'a>> {
         Builtin::EndsWith => Value::Bool(text::ends_with(as_str(&x)?, as_str(arg(0)?)?)),
         Builtin::Contains => Value::Bool(text::contains(as_str(&x)?, as_str(arg(0)?)?)),
         Builtin::IsNull | Builtin::IsEmpty => Value::Bool(false),
+        // Handled before the arguments are evaluated (see `Run::call`).
+        Builtin::Fail => return Err(internal("error(…) called as a value")),
     })
 }

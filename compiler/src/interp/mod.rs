@@ -72,12 +72,21 @@ impl Interpreter {
     /// connector's job (`duijie_runtime::vendors::parse_source_answer`), so
     /// a preview reads it exactly as a run does.
     pub fn map_all<'r>(&self, records: impl IntoIterator<Item = &'r str>) -> Vec<Outcome> {
+        self.map_all_with(records, &duijie_maplib::NoLookups)
+    }
+
+    /// [`Interpreter::map_all`], with the lookups answered by `lookups`.
+    pub fn map_all_with<'r>(
+        &self,
+        records: impl IntoIterator<Item = &'r str>,
+        lookups: &dyn duijie_maplib::Lookups,
+    ) -> Vec<Outcome> {
         let mut out = Vec::new();
         records
             .into_iter()
             .map(|record| {
                 out.clear();
-                match self.map_record(record, &mut out) {
+                match self.map_record_with(record, &mut out, lookups) {
                     Ok(Mapped::Bill { .. }) => {
                         Outcome::Bill(String::from_utf8_lossy(&out).into_owned())
                     }
@@ -107,7 +116,12 @@ impl Mapper for Interpreter {
         &self.scheme.meta
     }
 
-    fn map_record<'r>(&self, record: &'r str, out: &mut Vec<u8>) -> Result<Mapped<'r>, MapError> {
+    fn map_record_with<'r>(
+        &self,
+        record: &'r str,
+        out: &mut Vec<u8>,
+        lookups: &dyn duijie_maplib::Lookups,
+    ) -> Result<Mapped<'r>, MapError> {
         let start = out.len();
         let meta = &self.scheme.meta;
         duijie_maplib::json::check_record_size(record).map_err(|error| {
@@ -124,6 +138,8 @@ impl Mapper for Interpreter {
             &meta.id_field,
             meta.number_target.as_deref(),
             record,
+            lookups,
+            &meta.lookups,
         );
         match run.record(out) {
             Ok(eval::Done::Bill) => Ok(Mapped::Bill {

@@ -51,6 +51,7 @@ fn describe(rule: Rule) -> Option<Want> {
         | Rule::kw_number
         | Rule::kw_include
         | Rule::kw_table
+        | Rule::kw_lookup
         | Rule::kw_def
         | Rule::kw_skip
         | Rule::kw_let
@@ -67,6 +68,7 @@ fn describe(rule: Rule) -> Option<Want> {
         | Rule::key_decl
         | Rule::include_decl
         | Rule::table_decl
+        | Rule::lookup_decl
         | Rule::def_decl => Statement,
         Rule::if_expr
         | Rule::or_expr
@@ -128,6 +130,8 @@ fn describe(rule: Rule) -> Option<Want> {
         Rule::kw_then => Words("`then`"),
         Rule::kw_else => Words("`else`"),
         Rule::kw_as => Words("`as`"),
+        Rule::kw_kingdee | Rule::lookup_kingdee => Words("`kingdee FORM by FIELD`"),
+        Rule::kw_by => Words("`by`"),
         Rule::eq => Words("`=`"),
         Rule::fat_arrow => Words("`=>`"),
         Rule::left_arrow => Words("`<-`"),

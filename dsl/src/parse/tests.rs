@@ -49,7 +49,10 @@ fn sexp(e: &Expr) -> String {
             let args: Vec<String> = args.iter().map(sexp).collect();
             format!("{}({})", func.name, args.join(" "))
         }
-        ExprKind::Index { table, key } => format!("{}[{}]", table.name, sexp(key)),
+        ExprKind::Index { table, key, field } => match field {
+            Some(f) => format!("{}[{}].{}", table.name, sexp(key), f.name),
+            None => format!("{}[{}]", table.name, sexp(key)),
+        },
         ExprKind::Unary { op, expr, .. } => {
             let op = match op {
                 UnaryOp::Neg => "neg",
@@ -136,6 +139,7 @@ fn the_example_scheme() {
             Item::Key(_) => "key",
             Item::Include(_) => "include",
             Item::Table(_) => "table",
+            Item::Lookup(_) => "lookup",
             Item::Def(_) => "def",
             Item::Stmt(_) => "stmt",
         })
@@ -875,4 +879,38 @@ fn nesting_is_limited_not_fatal() {
             }
         }
     }
+}
+
+#[test]
+fn lookups_and_their_fields() {
+    let f = parse(
+        "lookup material = kingdee BD_MATERIAL by FNumber\n\
+         FMaterialId.FNumber = material[spec_no].FNumber ?? \"A01\"\n\
+         FStockId = stock[w]\n",
+    )
+    .unwrap();
+    let Item::Lookup(l) = &f.items[0] else {
+        panic!("not a lookup: {:?}", f.items[0]);
+    };
+    assert_eq!(
+        (
+            l.name.name.as_str(),
+            l.form.name.as_str(),
+            l.by.name.as_str()
+        ),
+        ("material", "BD_MATERIAL", "FNumber")
+    );
+    assert_eq!((l.form.span.start, l.form.span.end), (26, 37));
+    let Item::Stmt(Stmt::Assign(a)) = &f.items[1] else {
+        panic!("not an assignment");
+    };
+    assert_eq!(sexp(&a.value), "(?? material[spec_no].FNumber \"A01\")");
+    let Item::Stmt(Stmt::Assign(b)) = &f.items[2] else {
+        panic!("not an assignment");
+    };
+    assert_eq!(sexp(&b.value), "stock[w]");
+    // A field after a table's brackets is a parse of its own: the checker
+    // says tables have no fields.
+    let e = parse("lookup m = kingdee BD_MATERIAL FNumber\n").unwrap_err();
+    assert!(e.to_string().contains("`by`"), "{e}");
 }

@@ -126,6 +126,9 @@ impl Checker<'_> {
             max_attempts,
             retry_base,
             retry_max,
+            lookup_refresh: s
+                .lookup_refresh
+                .map_or(Duration::ZERO, |d| d.into_inner().0),
             at: self.at(table, p),
             map_at,
             page_size_at,

@@ -67,6 +67,21 @@ pub enum StepResult {
     Unknown,
 }
 
+/// A query of the rows of a form, one page of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowsQuery {
+    pub form_id: String,
+    pub field_keys: Vec<String>,
+    /// A filter in the target's query language (empty: every row).
+    pub filter: String,
+    /// A stable order, so that pages neither skip nor repeat rows.
+    pub order: String,
+    /// The first row of the page (0-based).
+    pub start: u32,
+    /// Rows per page.
+    pub limit: u32,
+}
+
 /// Writes bills to one target form and finds them again by number.
 pub trait Target: Send + Sync {
     /// Saves `bills` (each a `Model` object, compact JSON) in one request
@@ -90,6 +105,26 @@ pub trait Target: Send + Sync {
 
     /// Checks that the target answers and accepts the credentials (logs in).
     fn check(&self) -> BoxFuture<'_, Result<(), Error>>;
+
+    /// One page of the rows of a form (ExecuteBillQuery on master data):
+    /// each row's values in `query.field_keys` order, as text (`None` for
+    /// no value). Targets that cannot be queried refuse.
+    fn rows<'a>(
+        &'a self,
+        query: &'a RowsQuery,
+    ) -> BoxFuture<'a, Result<Vec<Vec<Option<String>>>, Error>> {
+        Box::pin(async move {
+            Err(Error::new(
+                Vendor::Kingdee,
+                "ExecuteBillQuery",
+                ErrorKind::Permanent,
+                format!(
+                    "this target cannot be queried for the rows of {}",
+                    query.form_id
+                ),
+            ))
+        })
+    }
 
     /// Runs `step` on the saved bills `ids` (target ids) in one request.
     /// Returns one result per id, in order. Targets without steps refuse.

@@ -26,7 +26,7 @@ mod steps;
 pub mod window;
 mod writer;
 
-pub use io::{BillResult, BoxFuture, Source, SourcePage, StepResult, Target};
+pub use io::{BillResult, BoxFuture, RowsQuery, Source, SourcePage, StepResult, Target};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,8 +40,8 @@ use crate::config::{FirstStart, SchemeConfig};
 use crate::limit::{Concurrency, Limit};
 use crate::ratelimit::Bucket;
 use crate::state::{
-    Counts, DeadLetterFilter, DeadLetterId, IngestOptions, OnChange, RunConcurrency, RunId,
-    RunKind, RunOutcome, Store, StoreError,
+    Counts, DeadLetterFilter, DeadLetterId, DeadStage, IngestOptions, OnChange, RunConcurrency,
+    RunId, RunKind, RunOutcome, Store, StoreError,
 };
 use window::WindowSettings;
 
@@ -137,6 +137,9 @@ pub struct Settings {
     pub max_rereads: u32,
     /// Submit, then audit, every saved bill as separate calls.
     pub submit_and_audit: bool,
+    /// Lookup caches refreshed less than this long ago are not refreshed
+    /// again before a run (zero: before every run).
+    pub lookup_refresh: Duration,
 }
 
 impl Settings {
@@ -157,6 +160,7 @@ impl Settings {
             lease: Duration::from_secs(600),
             max_rereads: 4,
             submit_and_audit: false,
+            lookup_refresh: Duration::ZERO,
         }
     }
 
@@ -172,6 +176,7 @@ impl Settings {
         s.retry.base = cfg.retry_base;
         s.retry.max = cfg.retry_max;
         s.submit_and_audit = cfg.submit_and_audit;
+        s.lookup_refresh = cfg.lookup_refresh;
         s
     }
 }
@@ -320,11 +325,18 @@ pub struct RunOptions {
     pub backfill_days: Option<u32>,
 }
 
+/// Whether the cache keeps `field`.
+fn c_has(cache: Option<&crate::state::LookupCache>, field: &str) -> bool {
+    cache.is_some_and(|c| c.fields.iter().any(|f| f == field))
+}
+
 /// Which dead letters `retry` takes.
 #[derive(Debug, Clone)]
 pub enum RetrySelection {
     All,
     Ids(Vec<DeadLetterId>),
+    /// The records waiting for base data (after refreshing the lookups).
+    Waiting,
 }
 
 /// What a run did.
@@ -383,6 +395,8 @@ pub struct Engine {
     shutdown: Shutdown,
     progress: Arc<dyn Progress>,
     owner: String,
+    /// The mapping's lookups, answered from the store's caches.
+    lookups: Arc<crate::lookups::StoreLookups>,
 }
 
 impl Engine {
@@ -395,6 +409,7 @@ impl Engine {
             rand::random_range(0..u32::MAX)
         );
         Engine {
+            lookups: Arc::new(crate::lookups::StoreLookups::new(store.clone())),
             store,
             clock: system_clock(),
             shutdown: Shutdown::never(),
@@ -497,6 +512,9 @@ impl Engine {
     ) -> Result<(), Stop> {
         self.check_target(scheme).await?;
         self.drain(scheme, run, tries, limits, None).await?;
+        if self.refresh_lookups(scheme, false).await? {
+            self.remap_waiting(scheme, run).await?;
+        }
         let watermark = self.store.watermark(&scheme.name)?;
         let plan = window::plan(
             &scheme.settings.window,
@@ -590,10 +608,22 @@ impl Engine {
         write: bool,
     ) -> Result<Option<RunReport>, EngineError> {
         let _lock = self.store.lock_scheme(&scheme.name)?;
+        if matches!(selection, RetrySelection::Waiting) {
+            if let Err(Stop::Store(e)) = self.refresh_lookups(scheme, false).await {
+                return Err(EngineError::Store(e));
+            }
+        }
         let letters = match selection {
             RetrySelection::All => self
                 .store
                 .dead_letters(&scheme.name, &DeadLetterFilter::default())?,
+            RetrySelection::Waiting => self.store.dead_letters(
+                &scheme.name,
+                &DeadLetterFilter {
+                    stage: Some(DeadStage::Wait),
+                    ..DeadLetterFilter::default()
+                },
+            )?,
             RetrySelection::Ids(ids) => {
                 let mut all = Vec::new();
                 for id in ids {
@@ -602,6 +632,7 @@ impl Engine {
                         &DeadLetterFilter {
                             id: Some(*id),
                             limit: 1,
+                            stage: None,
                         },
                     )?;
                     if found.is_empty() {
@@ -640,6 +671,7 @@ impl Engine {
                 records.push(record::map_one(
                     scheme.mapper.as_ref(),
                     meta,
+                    self.lookups.as_ref(),
                     &dl.source_json,
                     &mut buf,
                 ));
@@ -666,6 +698,128 @@ impl Engine {
         .await;
         self.finish(scheme, run, RunKind::Retry, recovered, &limits, result)
             .map(Some)
+    }
+
+    /// Refreshes the lookup caches the scheme reads (those refreshed less
+    /// than `lookup_refresh` ago are left, unless `force`). A cache that
+    /// cannot be refreshed is used as it is: a lookup it cannot answer makes
+    /// its record wait, never a wrong bill. True when the scheme has lookups.
+    pub(crate) async fn refresh_lookups(&self, scheme: &Scheme, force: bool) -> Result<bool, Stop> {
+        let meta = scheme.mapper.meta();
+        if meta.lookups.is_empty() {
+            return Ok(false);
+        }
+        for w in crate::lookups::wanted(&meta.lookups) {
+            if !force {
+                let cache = self.store.lookup_cache(&w.form, &w.by)?;
+                let fresh = cache.as_ref().and_then(|c| c.refreshed).is_some_and(|at| {
+                    let covers = w.fields.iter().all(|f| c_has(cache.as_ref(), f));
+                    covers
+                        && (self.now() - at)
+                            .to_std()
+                            .is_ok_and(|age| age < scheme.settings.lookup_refresh)
+                });
+                if fresh {
+                    continue;
+                }
+            }
+            let clock = self.clock.clone();
+            match crate::lookups::refresh(
+                &self.store,
+                scheme.target.as_ref(),
+                &w,
+                force,
+                move || clock(),
+            )
+            .await
+            {
+                Ok(r) => tracing::info!(
+                    scheme = %scheme.name,
+                    form = %r.form,
+                    by = %r.by,
+                    full = r.full,
+                    read = r.read,
+                    rows = r.rows,
+                    "lookup cache refreshed"
+                ),
+                Err(crate::lookups::RefreshError::Store(e)) => return Err(Stop::Store(e)),
+                Err(crate::lookups::RefreshError::Target(e)) => tracing::warn!(
+                    scheme = %scheme.name,
+                    form = %w.form,
+                    error = %e,
+                    "the lookup cache could not be refreshed; records it cannot answer wait"
+                ),
+            }
+        }
+        self.lookups.forget();
+        Ok(true)
+    }
+
+    /// Refreshes the lookup caches `scheme` reads now (fully with `full`),
+    /// whatever their age; a target that cannot be queried is an error.
+    pub async fn refresh_lookups_now(
+        &self,
+        scheme: &Scheme,
+        full: bool,
+    ) -> Result<Vec<crate::lookups::Refreshed>, crate::lookups::RefreshError> {
+        let mut out = Vec::new();
+        for w in crate::lookups::wanted(&scheme.mapper.meta().lookups) {
+            let clock = self.clock.clone();
+            out.push(
+                crate::lookups::refresh(&self.store, scheme.target.as_ref(), &w, full, move || {
+                    clock()
+                })
+                .await?,
+            );
+        }
+        self.lookups.forget();
+        Ok(out)
+    }
+
+    /// Maps the records waiting for base data again: those the caches now
+    /// answer are queued, the others go on waiting.
+    async fn remap_waiting(&self, scheme: &Scheme, run: RunId) -> Result<(), Stop> {
+        let letters = self.store.dead_letters(
+            &scheme.name,
+            &DeadLetterFilter {
+                stage: Some(DeadStage::Wait),
+                ..DeadLetterFilter::default()
+            },
+        )?;
+        if letters.is_empty() {
+            return Ok(());
+        }
+        let (mapper, lookups) = (scheme.mapper.clone(), self.lookups.clone());
+        let records = blocking(move || {
+            let meta = mapper.meta();
+            let mut buf = Vec::new();
+            letters
+                .iter()
+                .map(|dl| {
+                    record::map_one(
+                        mapper.as_ref(),
+                        meta,
+                        lookups.as_ref(),
+                        &dl.source_json,
+                        &mut buf,
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+        .await?;
+        let options = IngestOptions {
+            on_change: scheme.settings.on_change,
+            force: false,
+        };
+        for chunk in records.chunks(200) {
+            let sum = self
+                .store
+                .ingest(run, &scheme.name, None, options, chunk, self.now())?;
+            if sum.queued > 0 {
+                tracing::info!(scheme = %scheme.name, queued = sum.queued, "records that waited for base data are queued");
+            }
+        }
+        Ok(())
     }
 
     fn finish(

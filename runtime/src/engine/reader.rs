@@ -203,13 +203,13 @@ impl Engine {
         }
         let n = records.len() as u64;
         // Mapped on the blocking pool too: the task goes on with requests.
-        let mapper = s.mapper.clone();
+        let (mapper, lookups) = (s.mapper.clone(), self.lookups.clone());
         let mut mapped = blocking(move || {
             let meta = mapper.meta();
             let mut buf = Vec::new();
             records
                 .iter()
-                .map(|r| map_one(mapper.as_ref(), meta, r.get(), &mut buf))
+                .map(|r| map_one(mapper.as_ref(), meta, lookups.as_ref(), r.get(), &mut buf))
                 .collect::<Vec<_>>()
         })
         .await?;

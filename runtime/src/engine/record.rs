@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use duijie_maplib::{Mapped, Mapper, SchemeMeta};
+use duijie_maplib::{Lookups, Mapped, Mapper, SchemeMeta};
 use sha2::{Digest, Sha256};
 
 use crate::state::{IngestRecord, IngestResult};
@@ -44,12 +44,13 @@ pub fn with_target_id(bill: &str, target_id: &str) -> String {
 pub fn map_one(
     mapper: &dyn Mapper,
     meta: &SchemeMeta,
+    lookups: &dyn Lookups,
     raw: &str,
     buf: &mut Vec<u8>,
 ) -> IngestRecord {
     let source_json = raw.to_string();
     buf.clear();
-    let (record_id, result) = match mapper.map_record(raw, buf) {
+    let (record_id, result) = match mapper.map_record_with(raw, buf, lookups) {
         Ok(Mapped::Bill { id, number }) => match String::from_utf8(std::mem::take(buf)) {
             Ok(bill) => {
                 let hash = content_hash(&bill);
@@ -71,14 +72,25 @@ pub fn map_one(
         Ok(Mapped::Skipped { id, reason }) => {
             (id.map(Cow::into_owned), IngestResult::Skipped { reason })
         }
-        Err(e) => (
-            e.record_id,
-            IngestResult::Failed {
-                target: e.target,
-                source: e.source,
-                reason: e.reason,
-            },
-        ),
+        Err(e) => match e.waiting {
+            Some(waiting) => (
+                e.record_id,
+                IngestResult::Waiting {
+                    target: e.target,
+                    source: e.source,
+                    reason: e.reason,
+                    waiting: *waiting,
+                },
+            ),
+            None => (
+                e.record_id,
+                IngestResult::Failed {
+                    target: e.target,
+                    source: e.source,
+                    reason: e.reason,
+                },
+            ),
+        },
     };
     let Some(id) = record_id else {
         return IngestRecord {

@@ -274,6 +274,9 @@ pub struct Counts {
     pub written: i64,
     /// Records dead-lettered (mapping failed or the target rejected them).
     pub failed: i64,
+    /// Records parked to wait for base data (a lookup found no row).
+    #[serde(default)]
+    pub waiting: i64,
 }
 
 /// What mapping one source record gave, ready to be stored.
@@ -310,6 +313,14 @@ pub enum IngestResult {
         source: String,
         reason: String,
     },
+    /// A lookup found no row: the record waits for the base data (a dead
+    /// letter of stage `wait`, not counted as failed).
+    Waiting {
+        target: String,
+        source: String,
+        reason: String,
+        waiting: duijie_maplib::Waiting,
+    },
 }
 
 /// How [`Store::ingest`] treats records already known.
@@ -327,6 +338,7 @@ pub struct IngestSummary {
     pub skipped: i64,
     pub unchanged: i64,
     pub failed: i64,
+    pub waiting: i64,
     /// Records left alone, by position in the batch, because another
     /// version of the same record is being written (claimed from the queue)
     /// and this one is not the same bill: what this version means depends
@@ -476,6 +488,8 @@ pub enum DeadStage {
     Map,
     /// The target rejected the bill.
     Write,
+    /// Not a failure: the record waits for base data (a lookup missed).
+    Wait,
 }
 
 impl DeadStage {
@@ -483,6 +497,7 @@ impl DeadStage {
         match self {
             DeadStage::Map => "map",
             DeadStage::Write => "write",
+            DeadStage::Wait => "wait",
         }
     }
 
@@ -490,6 +505,7 @@ impl DeadStage {
         Ok(match s {
             "map" => DeadStage::Map,
             "write" => DeadStage::Write,
+            "wait" => DeadStage::Wait,
             other => return Err(StoreError::Corrupt(format!("dead-letter stage `{other}`"))),
         })
     }
@@ -517,6 +533,9 @@ pub struct DeadLetter {
     /// How many times the record failed this way.
     pub occurrences: i64,
     pub run_id: Option<RunId>,
+    /// What a waiting record waits for (stage `wait`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiting: Option<duijie_maplib::Waiting>,
 }
 
 /// A run, as the overview shows it.
@@ -556,6 +575,7 @@ pub struct RecordTotals {
     pub written: i64,
     pub skipped: i64,
     pub failed: i64,
+    pub waiting: i64,
 }
 
 /// One scheme's state, for `duijie status`.
@@ -571,6 +591,44 @@ pub struct SchemeOverview {
     pub dead_letters: i64,
     /// The most frequent reasons of the unresolved dead letters.
     pub top_reasons: Vec<ReasonCount>,
+    /// Records waiting for base data.
+    pub waiting: i64,
+    /// The base data most waited for.
+    pub top_waiting: Vec<WaitingCount>,
+}
+
+/// Base data records wait for, and how many.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaitingCount {
+    pub waiting: duijie_maplib::Waiting,
+    pub count: i64,
+}
+
+/// The cache of one lookup: a form and its key field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LookupCache {
+    pub form: String,
+    pub by: String,
+    /// The fields kept of each row.
+    pub fields: Vec<String>,
+    /// The newest modify date read (the form's own text and zone): the
+    /// next refresh reads from there.
+    pub modified_to: Option<String>,
+    pub rows: i64,
+    pub refreshed: Option<DateTime<Utc>>,
+    /// The last full refresh.
+    pub full: Option<DateTime<Utc>>,
+}
+
+/// A row fetched for a lookup's cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupRow {
+    pub key: String,
+    /// The form's internal id.
+    pub id: Option<i64>,
+    /// The fields as a JSON object of texts (or nulls); `None` when the row
+    /// is not usable (not audited, forbidden) and leaves the cache.
+    pub fields: Option<String>,
 }
 
 /// A dead-letter reason and how many unresolved dead letters give it.
@@ -588,6 +646,8 @@ pub struct DeadLetterFilter {
     pub id: Option<DeadLetterId>,
     /// At most this many (most recent first); 0 for all.
     pub limit: usize,
+    /// Only those of this stage (`Wait`: records waiting for base data).
+    pub stage: Option<DeadStage>,
 }
 
 /// Holds a scheme for one runner; dropping it lets another runner in.
@@ -758,4 +818,38 @@ pub trait Store: Send + Sync {
     /// The daemons not known to have stopped, and the last one started,
     /// most recent first.
     fn daemons(&self) -> Result<Vec<DaemonBeat>>;
+
+    /// The cache of lookups of `form` by `by`, if it was ever filled.
+    fn lookup_cache(&self, form: &str, by: &str) -> Result<Option<LookupCache>>;
+
+    /// Every lookup cache.
+    fn lookup_caches(&self) -> Result<Vec<LookupCache>>;
+
+    /// Stores one page of a refresh: usable rows replace their key's row,
+    /// the others leave the cache; each is marked seen at `seen`.
+    fn put_lookup_rows(
+        &self,
+        form: &str,
+        by: &str,
+        rows: &[LookupRow],
+        seen: DateTime<Utc>,
+    ) -> Result<()>;
+
+    /// Ends a refresh of the cache: a full one (`full`) drops the rows not
+    /// seen since `started`. Records the fields kept, how far it read and
+    /// when; gives the cache's row count.
+    #[allow(clippy::too_many_arguments)]
+    fn finish_lookup_refresh(
+        &self,
+        form: &str,
+        by: &str,
+        fields: &[String],
+        full: bool,
+        started: DateTime<Utc>,
+        modified_to: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<i64>;
+
+    /// The cached row of `key`: its fields as a JSON object of texts.
+    fn lookup_row(&self, form: &str, by: &str, key: &str) -> Result<Option<String>>;
 }

@@ -24,6 +24,8 @@ pub struct DeadLetterQuery {
     pub since: Option<DateTime<Utc>>,
     /// At most this many (most recent first); 0 for all.
     pub limit: usize,
+    /// The records waiting for base data instead of the dead letters.
+    pub waiting: bool,
 }
 
 impl DeadLetterQuery {

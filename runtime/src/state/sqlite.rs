@@ -49,6 +49,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 mod ingest;
 mod lock;
+mod lookups;
 mod operate;
 mod packed;
 mod queue;
@@ -537,6 +538,52 @@ impl Store for SqliteStore {
 
     fn daemons(&self) -> Result<Vec<DaemonBeat>> {
         self.read(runs::daemons)
+    }
+
+    fn lookup_cache(&self, form: &str, by: &str) -> Result<Option<LookupCache>> {
+        self.read(|c| lookups::lookup_cache(c, form, by))
+    }
+
+    fn lookup_caches(&self) -> Result<Vec<LookupCache>> {
+        self.read(lookups::lookup_caches)
+    }
+
+    fn put_lookup_rows(
+        &self,
+        form: &str,
+        by: &str,
+        rows: &[LookupRow],
+        seen: DateTime<Utc>,
+    ) -> Result<()> {
+        self.write(|tx| lookups::put_rows(tx, form, by, rows, ms(seen)))
+    }
+
+    fn finish_lookup_refresh(
+        &self,
+        form: &str,
+        by: &str,
+        fields: &[String],
+        full: bool,
+        started: DateTime<Utc>,
+        modified_to: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<i64> {
+        self.write(|tx| {
+            lookups::finish_refresh(
+                tx,
+                form,
+                by,
+                fields,
+                full,
+                ms(started),
+                modified_to,
+                ms(now),
+            )
+        })
+    }
+
+    fn lookup_row(&self, form: &str, by: &str, key: &str) -> Result<Option<String>> {
+        self.read(|c| lookups::lookup_row(c, form, by, key))
     }
 }
 

@@ -76,6 +76,7 @@ impl TestMapper {
             target: target.into(),
             source: source.into(),
             reason: reason.into(),
+            waiting: None,
         }
     }
 }
@@ -95,7 +96,12 @@ impl Mapper for TestMapper {
         &self.meta
     }
 
-    fn map_record<'r>(&self, record: &'r str, out: &mut Vec<u8>) -> Result<Mapped<'r>, MapError> {
+    fn map_record_with<'r>(
+        &self,
+        record: &'r str,
+        out: &mut Vec<u8>,
+        _: &dyn duijie_maplib::Lookups,
+    ) -> Result<Mapped<'r>, MapError> {
         let v: Value = serde_json::from_str(record)
             .map_err(|e| self.fail(None, "", "", &format!("not JSON: {e}")))?;
         let id_key = self.meta.id_field.as_str();
@@ -565,6 +571,7 @@ impl SeedMapper {
             target: target.into(),
             source: source.into(),
             reason: reason.into(),
+            waiting: None,
         }
     }
 
@@ -600,7 +607,12 @@ impl Mapper for SeedMapper {
         &self.meta
     }
 
-    fn map_record<'r>(&self, record: &'r str, out: &mut Vec<u8>) -> Result<Mapped<'r>, MapError> {
+    fn map_record_with<'r>(
+        &self,
+        record: &'r str,
+        out: &mut Vec<u8>,
+        _: &dyn duijie_maplib::Lookups,
+    ) -> Result<Mapped<'r>, MapError> {
         let v: Value = serde_json::from_str(record)
             .map_err(|e| self.fail("", "", "", &format!("not JSON: {e}")))?;
         let id = text(&v, &self.meta.id_field).to_string();

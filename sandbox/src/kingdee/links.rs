@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 
 use super::forms::{get_ci, lookup_number, value_str, value_text, FieldError, FormSpec};
 use super::state::KingdeeState;
+use crate::masterdata::MasterData;
 
 const PURCHASE_ORDER: &str = "PUR_PurchaseOrder";
 
@@ -40,6 +41,7 @@ fn bill_type_prefix(form: &str) -> Option<&'static str> {
 /// The problems of `bill` (of form `spec`) with what it refers to.
 pub(crate) fn check(
     k: &KingdeeState,
+    master: &MasterData,
     spec: &FormSpec,
     bill: &Map<String, Value>,
 ) -> Vec<FieldError> {
@@ -48,7 +50,7 @@ pub(crate) fn check(
         bill_type_prefix(&spec.form_id),
         get_ci(bill, "FBillTypeID").and_then(lookup_number),
     ) {
-        let known = k.config.master_data.contains("BOS_BillType", &number);
+        let known = master.contains("BOS_BillType", &number);
         if known && !number.to_ascii_uppercase().starts_with(prefix) {
             let form_label = spec.label.as_str();
             errors.push(FieldError {

@@ -7,10 +7,10 @@
 //! |---|---|
 //! | `AuthService.ValidateUser` / `LoginByAppSecret` / `LoginBySign` | log in ([`auth`]) |
 //! | `AuthService.Logout` | forget the caller's session |
-//! | `DynamicFormService.BatchSave` / `Save` | check ([`forms`], [`links`]) and store bills of `PUR_PurchaseOrder`, `STK_MISCELLANEOUS`, `SAL_OUTSTOCK`, `STK_InStock`, `SAL_RETURNSTOCK`, `PUR_MRB` |
-//! | `DynamicFormService.ExecuteBillQuery` / `BillQuery` | query stored bills ([`query`]) |
+//! | `DynamicFormService.BatchSave` / `Save` | check ([`forms`], [`links`]) and store bills of `PUR_PurchaseOrder`, `STK_MISCELLANEOUS`, `SAL_OUTSTOCK`, `STK_InStock`, `SAL_RETURNSTOCK`, `PUR_MRB`; add or update base data of `BD_MATERIAL`, `BD_Supplier`, `BD_Customer`, `BD_STOCK`, `BD_Department`, `BD_UNIT` ([`basedata`]) |
+//! | `DynamicFormService.ExecuteBillQuery` / `BillQuery` | query stored bills and the base data ([`query`]) |
 //! | `DynamicFormService.View` | one bill by `Number` or `Id` |
-//! | `DynamicFormService.Submit` / `Audit` | submit, audit bills by `Ids` or `Numbers` ([`steps`]) |
+//! | `DynamicFormService.Submit` / `Audit` | submit, audit bills ([`steps`]) or base data ([`basedata`]) by `Ids` or `Numbers` |
 //! | `DynamicFormService.ExecuteOperation` | MsgCode 3 (操作标识为空) without `opNumber`; no operation carried out |
 //!
 //! The body may be `{"formid":…,"data":{…}}`, the same with `data` a JSON
@@ -49,6 +49,7 @@
 //! created until Submit and Audit).
 
 pub(crate) mod auth;
+pub(crate) mod basedata;
 pub(crate) mod forms;
 pub(crate) mod links;
 pub(crate) mod query;
@@ -319,7 +320,7 @@ fn process(
     let answer = match op {
         Op::Save | Op::BatchSave => {
             *bills = bill_count(&data);
-            save(k, op, form_id.as_deref(), data, &now_text, &quirks)
+            save(k, op, form_id.as_deref(), data, (now, &now_text), &quirks)
         }
         Op::ExecuteBillQuery | Op::BillQuery => bill_query(k, op, data, &quirks),
         Op::View => view(k, form_id.as_deref(), data),
@@ -327,6 +328,12 @@ fn process(
         Op::Step(step) => match (form_id.as_deref().map(str::trim), data) {
             (Some(form), Value::Object(data)) if k.form(form).is_some() => {
                 json_value(&steps::run(k, step, form, &data))
+            }
+            (Some(form), Value::Object(data)) if basedata::savable(form).is_some() => {
+                match basedata::savable(form) {
+                    Some(schema) => json_value(&basedata::steps(k, step, schema, &data)),
+                    None => error_response(op, 4, &format!("业务对象“{form}”不存在。")),
+                }
             }
             (None | Some(""), _) => error_response(op, 5, "表单Id（formid）不能为空。"),
             (Some(form), Value::Object(_)) => {
@@ -479,18 +486,58 @@ fn bill_count(data: &Value) -> u32 {
     }
 }
 
+/// A save's data (without `Model`) and its models.
+type SaveRequest = (Map<String, Value>, Vec<Value>);
+
+/// The data and models of a save; else the MsgCode and message of its
+/// refusal.
+fn save_models(op: Op, data: Value) -> Result<SaveRequest, (i64, &'static str)> {
+    let Value::Object(mut data) = data else {
+        return Err((8, "参数data不能为空，应为包含Model的JSON对象。"));
+    };
+    let models: Vec<Value> = match take_ci(&mut data, "Model") {
+        Some(Value::Array(a)) if op == Op::BatchSave => a,
+        Some(Value::Object(o)) => vec![Value::Object(o)],
+        Some(Value::Array(a)) if a.len() == 1 => a,
+        _ => return Err((8, "参数Model不能为空。")),
+    };
+    Ok((data, models))
+}
+
+const NOT_AN_OBJECT: &str = "数据包格式错误：Model的元素应为JSON对象。";
+
+/// What a save did: successes, errors, `NeedReturnData`, the last saved
+/// (id, number), whether it asked a confirmation.
+#[derive(Default)]
+struct SaveOutcome {
+    successes: Vec<Value>,
+    errors: Vec<Value>,
+    returned: Vec<Value>,
+    last: Option<(i64, String)>,
+    asked: bool,
+}
+
 fn save(
     k: &KingdeeState,
     op: Op,
     form_id: Option<&str>,
     data: Value,
-    now: &str,
+    (now_secs, now): (i64, &str),
     quirks: &KingdeeQuirks,
 ) -> Response {
     let Some(form_id) = form_id.map(str::trim).filter(|f| !f.is_empty()) else {
         return error_response(op, 5, "表单Id（formid）不能为空。");
     };
     let Some(spec) = k.form(form_id) else {
+        if let Some(schema) = basedata::savable(form_id) {
+            return match save_models(op, data) {
+                Ok((data, models)) => {
+                    let outcome = save_base_data(k, schema, &data, models, now_secs, quirks);
+                    save_answer(op, quirks, outcome)
+                }
+                Err((code, message)) => error_response(op, code, message),
+            };
+        }
         return error_response(
             op,
             4,
@@ -499,17 +546,13 @@ fn save(
             ),
         );
     };
-    let Value::Object(mut data) = data else {
-        return error_response(op, 8, "参数data不能为空，应为包含Model的JSON对象。");
+    let (data, models) = match save_models(op, data) {
+        Ok(v) => v,
+        Err((code, message)) => return error_response(op, code, message),
     };
-    let models: Vec<Value> = match take_ci(&mut data, "Model") {
-        Some(Value::Array(a)) if op == Op::BatchSave => a,
-        Some(Value::Object(o)) => vec![Value::Object(o)],
-        Some(Value::Array(a)) if a.len() == 1 => a,
-        _ => return error_response(op, 8, "参数Model不能为空。"),
-    };
+    let master = k.master();
     let rules = Rules {
-        master: &k.config.master_data,
+        master: &master,
         verify_base_data: flag(get_ci(&data, "IsVerifyBaseDataField"), false),
         validate: flag(get_ci(&data, "ValidateFlag"), true),
     };
@@ -519,30 +562,27 @@ fn save(
     let prompt = quirks.stock_prompt
         && spec.form_id.eq_ignore_ascii_case("STK_MISCELLANEOUS")
         && !(interaction_allowed(&data, STOCK_INTERACTION));
-    let mut asked = false;
-
-    let mut successes = Vec::new();
-    let mut errors = Vec::new();
-    let mut returned = Vec::new();
-    let mut last = None;
+    let mut out = SaveOutcome::default();
     for (index, model) in models.into_iter().enumerate() {
         let Value::Object(mut bill) = model else {
-            errors.push(json!({"FieldName": null, "Message": "数据包格式错误：Model的元素应为JSON对象。", "DIndex": index}));
+            out.errors
+                .push(json!({"FieldName": null, "Message": NOT_AN_OBJECT, "DIndex": index}));
             continue;
         };
         let mut problems = spec.check(&mut bill, &rules);
-        problems.extend(links::check(k, spec, &bill));
+        problems.extend(links::check(k, &master, spec, &bill));
         if !problems.is_empty() {
             for p in problems {
-                errors.push(
+                out.errors.push(
                     json!({"FieldName": p.field_name, "Message": p.message, "DIndex": index}),
                 );
             }
             continue;
         }
         if prompt {
-            errors.push(json!({"FieldName": null, "Message": STOCK_PROMPT, "DIndex": index}));
-            asked = true;
+            out.errors
+                .push(json!({"FieldName": null, "Message": STOCK_PROMPT, "DIndex": index}));
+            out.asked = true;
             continue;
         }
         let need = |id: i64, data: &Map<String, Value>| {
@@ -550,22 +590,77 @@ fn save(
         };
         match k.store.save(spec, bill, audit, now, need) {
             Ok(saved) => {
-                successes.push(json!({"Id": saved.id, "Number": saved.number, "DIndex": index}));
-                returned.extend(saved.returned);
-                last = Some((saved.id, saved.number));
+                out.successes
+                    .push(json!({"Id": saved.id, "Number": saved.number, "DIndex": index}));
+                out.returned.extend(saved.returned);
+                out.last = Some((saved.id, saved.number));
             }
-            Err(SaveError::Duplicate(number)) => errors.push(json!({
+            Err(SaveError::Duplicate(number)) => out.errors.push(json!({
                 "FieldName": spec.number_field,
                 "Message": format!("违反字段唯一性要求：编码唯一。[{number}]在当前系统中已经被使用。"),
                 "DIndex": index
             })),
-            Err(SaveError::NoSuchId(id)) => errors.push(json!({
+            Err(SaveError::NoSuchId(id)) => out.errors.push(json!({
                 "FieldName": "FID",
                 "Message": format!("单据内码为{id}的数据不存在或已被删除。"),
                 "DIndex": index
             })),
         }
     }
+    drop(master);
+    save_answer(op, quirks, out)
+}
+
+/// Saves base-data models ([`basedata`]) one by one, as BatchSave saves
+/// bills.
+fn save_base_data(
+    k: &KingdeeState,
+    schema: &'static crate::masterdata::schema::Schema,
+    data: &Map<String, Value>,
+    models: Vec<Value>,
+    now: i64,
+    quirks: &KingdeeQuirks,
+) -> SaveOutcome {
+    let audit = flag(get_ci(data, "IsAutoSubmitAndAudit"), false) && !quirks.no_auto_audit;
+    let return_fields = list_of_strings(get_ci(data, "NeedReturnFields"));
+    let mut out = SaveOutcome::default();
+    for (index, model) in models.into_iter().enumerate() {
+        let Value::Object(model) = model else {
+            out.errors
+                .push(json!({"FieldName": null, "Message": NOT_AN_OBJECT, "DIndex": index}));
+            continue;
+        };
+        match basedata::save_one(k, schema, model, data, audit, now) {
+            Ok(saved) => {
+                out.successes
+                    .push(json!({"Id": saved.id, "Number": saved.number, "DIndex": index}));
+                if !return_fields.is_empty() {
+                    out.returned
+                        .push(need_return(saved.id, &saved.model, &return_fields));
+                }
+                out.last = Some((saved.id, saved.number));
+            }
+            Err(problems) => {
+                for p in problems {
+                    out.errors.push(
+                        json!({"FieldName": p.field_name, "Message": p.message, "DIndex": index}),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The answer of a save.
+fn save_answer(op: Op, quirks: &KingdeeQuirks, out: SaveOutcome) -> Response {
+    let SaveOutcome {
+        successes,
+        mut errors,
+        returned,
+        last,
+        asked,
+    } = out;
     let ok = errors.is_empty();
     if quirks.pseudo_error && !ok {
         errors.push(json!({"FieldName": null, "Message": PSEUDO_ERROR, "DIndex": 0}));
@@ -666,18 +761,26 @@ fn bill_query(k: &KingdeeState, op: Op, data: Value, quirks: &KingdeeQuirks) -> 
         Ok(r) => r,
         Err(e) => return error_response(op, e.msg_code, &e.message),
     };
-    let Some(spec) = k.form(&request.form_id) else {
-        return error_response(
-            op,
-            4,
-            &format!(
-                "业务对象“{}”不存在（沙箱提供 PUR_PurchaseOrder、STK_MISCELLANEOUS）。",
-                request.form_id
-            ),
-        );
+    let rows = match k.form(&request.form_id) {
+        Some(spec) => {
+            let bills = k.store.all(&spec.form_id);
+            request.run(spec, &bills, &k.master())
+        }
+        None => match request.run_master(&k.master(), &k.resumes) {
+            Some(rows) => rows,
+            None => {
+                return error_response(
+                    op,
+                    4,
+                    &format!(
+                        "业务对象“{}”不存在（沙箱提供 PUR_PurchaseOrder、STK_MISCELLANEOUS）。",
+                        request.form_id
+                    ),
+                )
+            }
+        },
     };
-    let bills = k.store.all(&spec.form_id);
-    let rows = request.run(spec, &bills).map(|rows| {
+    let rows = rows.map(|rows| {
         if !quirks.float_query {
             return rows;
         }

@@ -1,12 +1,13 @@
-//! The state of the 金蝶 sandbox: its settings, live sessions, stored bills
-//! and the specs of the forms it serves.
+//! The state of the 金蝶 sandbox: its settings, live sessions, stored bills,
+//! base data and the specs of the forms it serves.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use super::auth::Sessions;
 use super::forms::FormSpec;
 use super::store::BillStore;
 use crate::config::{KingdeeConfig, KingdeeQuirks};
+use crate::masterdata::MasterData;
 
 /// Kingdee's state: sessions, stored bills, form specs.
 #[derive(Debug)]
@@ -14,6 +15,11 @@ pub(crate) struct KingdeeState {
     pub config: KingdeeConfig,
     pub sessions: Sessions,
     pub store: BillStore,
+    /// The base data: what lookups must name, what base-data queries and
+    /// saves read and write.
+    master: RwLock<MasterData>,
+    /// Where the last base-data scans stopped (to resume the next page).
+    pub resumes: super::query::Resumes,
     pub forms: Vec<FormSpec>,
     /// Bills submitted, not yet audited.
     pub submitted: super::steps::Submitted,
@@ -41,8 +47,14 @@ impl Drop for InFlight<'_> {
 }
 
 impl KingdeeState {
-    pub(crate) fn new(config: KingdeeConfig, salt: u64) -> Self {
+    /// The state at `now` (unix seconds): the time of the seeded base data.
+    pub(crate) fn new(config: KingdeeConfig, salt: u64, now: i64) -> Self {
+        let mut master = config.master_data.clone();
+        master.add_generated_materials(config.extra_materials);
+        master.set_seed_time(now);
         KingdeeState {
+            master: RwLock::new(master),
+            resumes: super::query::Resumes::default(),
             sessions: Sessions::new(config.session_idle, salt),
             store: BillStore::new(),
             forms: FormSpec::builtin(),
@@ -63,6 +75,16 @@ impl KingdeeState {
 
     pub(crate) fn set_quirks(&self, quirks: KingdeeQuirks) {
         *self.quirks.lock().unwrap_or_else(|e| e.into_inner()) = quirks;
+    }
+
+    /// The base data, read.
+    pub(crate) fn master(&self) -> RwLockReadGuard<'_, MasterData> {
+        self.master.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The base data, to change.
+    pub(crate) fn master_mut(&self) -> RwLockWriteGuard<'_, MasterData> {
+        self.master.write().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn form(&self, id: &str) -> Option<&FormSpec> {

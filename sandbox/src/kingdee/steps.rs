@@ -37,12 +37,14 @@ impl Submitted {
     }
 }
 
-/// The ids a request names: `Ids` (text or list), else `Numbers`.
-fn named_bills(
-    k: &KingdeeState,
-    form: &str,
-    data: &Map<String, Value>,
-) -> Vec<(String, Option<i64>)> {
+/// What a Submit or Audit names: `Ids` (text or list), else `Numbers`.
+pub(crate) enum Named {
+    Ids(Vec<String>),
+    Numbers(Vec<String>),
+}
+
+/// What `data` names.
+pub(crate) fn named(data: &Map<String, Value>) -> Named {
     let ids: Vec<String> = match get_ci(data, "Ids") {
         Some(Value::Array(a)) => a.iter().filter_map(value_text).collect(),
         Some(v) => value_text(v)
@@ -54,27 +56,43 @@ fn named_bills(
         None => Vec::new(),
     };
     if !ids.is_empty() {
-        return ids
+        return Named::Ids(ids);
+    }
+    Named::Numbers(
+        get_ci(data, "Numbers")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(value_text)
+            .collect(),
+    )
+}
+
+/// The ids a request names: `Ids` (text or list), else `Numbers`.
+fn named_bills(
+    k: &KingdeeState,
+    form: &str,
+    data: &Map<String, Value>,
+) -> Vec<(String, Option<i64>)> {
+    match named(data) {
+        Named::Ids(ids) => ids
             .into_iter()
             .map(|text| {
                 let id = text.parse::<i64>().ok();
                 (text, id)
             })
-            .collect();
+            .collect(),
+        Named::Numbers(numbers) => numbers
+            .into_iter()
+            .map(|n| {
+                let id = k
+                    .store
+                    .by_number(form, &n)
+                    .and_then(|b| b.get(0).map(|b| b.id));
+                (n, id)
+            })
+            .collect(),
     }
-    get_ci(data, "Numbers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(value_text)
-        .map(|n| {
-            let id = k
-                .store
-                .by_number(form, &n)
-                .and_then(|b| b.get(0).map(|b| b.id));
-            (n, id)
-        })
-        .collect()
 }
 
 /// The answer of a Submit or Audit of `form` with `data`.

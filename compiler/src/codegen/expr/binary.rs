@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{operand_tokens, truthy, ExprGen, Generated};
+use super::{compound, operand_tokens, truthy, ExprGen, Generated};
 use crate::model::{Const, Expr, ExprKind, Op};
 
 impl ExprGen<'_> {
@@ -125,8 +125,25 @@ impl ExprGen<'_> {
         }
         let nullable = self.nulls.nullable(whole);
         let r = self.lifted(rhs, nullable)?;
-        let lt = operand_tokens(l.tokens);
         let constant = matches!(rhs.kind, ExprKind::Const(_));
+        if !constant && compound(&l.tokens) {
+            // A `match` on a `match` or a block: bound first, not wrapped
+            // in parentheses the compiler would call unneeded.
+            let lt = l.tokens;
+            let some = if nullable {
+                quote!(Some(value))
+            } else {
+                quote!(value)
+            };
+            return Ok(quote!({
+                let lhs = #lt;
+                match lhs {
+                    Some(value) => #some,
+                    None => #r,
+                }
+            }));
+        }
+        let lt = operand_tokens(l.tokens);
         Ok(match (constant, nullable) {
             (true, false) => quote!(#lt.unwrap_or(#r)),
             (true, true) => quote!(#lt.or(#r)),

@@ -49,6 +49,9 @@ struct Call<'c, 'g> {
 
 impl ExprGen<'_> {
     pub(super) fn call(&self, func: Builtin, args: &[Expr]) -> Generated {
+        if func == Builtin::Fail {
+            return self.fail_call(args);
+        }
         let mut ops = Vec::new();
         for a in args {
             ops.push(self.operand(a)?);
@@ -64,6 +67,7 @@ impl ExprGen<'_> {
         let first = ops.first().ok_or_else(|| call.missing(0))?;
         let body = match func {
             Builtin::IsNull => return Ok(is_null(first)),
+            Builtin::Fail => return self.fail_call(args),
             Builtin::IsEmpty => return Ok(is_empty(first, call.base(0))),
             Builtin::IntToDec => Body::value(call.as_dec(0, call.arg(0)?)),
             Builtin::StrToDec | Builtin::TryStrToDec => call.to_dec()?,
@@ -398,5 +402,25 @@ impl Call<'_, '_> {
             }
             other => return Err(self.gen.error(format!("{other:?} is not a text function"))),
         }))
+    }
+}
+
+impl ExprGen<'_> {
+    /// `error(message)`: the record fails here with the message.
+    fn fail_call(&self, args: &[Expr]) -> Generated {
+        let m = args
+            .first()
+            .ok_or_else(|| self.error("`error` without a message"))?;
+        let op = self.operand(m)?;
+        let t = &op.tokens;
+        let text = if op.nullable {
+            quote!((#t).map(::std::string::String::from).unwrap_or_default())
+        } else {
+            quote!(::std::string::String::from(#t))
+        };
+        let target = crate::codegen::lit_str(&self.loc.target);
+        let source = crate::codegen::lit_str(&self.loc.sources);
+        let at = &self.at;
+        Ok(quote!(return Err(#at.fail(#target, #source, ValueError::new(#text)))))
     }
 }

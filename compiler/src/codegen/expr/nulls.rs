@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Base, Block, Builtin, Const, Expr, ExprKind, Op, Prelude, Scheme, TargetValue};
+use crate::model::{
+    Base, Block, Builtin, Const, Expr, ExprKind, OnMiss, Op, Prelude, Scheme, TargetValue,
+};
 
 /// Which expressions can be null.
 #[derive(Debug, Default)]
@@ -13,6 +15,8 @@ pub struct Nulls {
     locals: HashMap<usize, (bool, Base)>,
     /// Table index → whether a lookup can give null (a `null` value).
     tables: Vec<bool>,
+    /// Lookup index → whether each field it reads always has a value.
+    lookups: Vec<Vec<bool>>,
 }
 
 impl Nulls {
@@ -27,6 +31,11 @@ impl Nulls {
                     t.entries.iter().any(|(_, v)| *v == Const::Null)
                         || t.default.as_ref() == Some(&Const::Null)
                 })
+                .collect(),
+            lookups: scheme
+                .lookups
+                .iter()
+                .map(|l| l.fields.iter().map(|f| f.required).collect())
                 .collect(),
         };
         nulls.block(&scheme.body);
@@ -62,6 +71,15 @@ impl Nulls {
         }
     }
 
+    /// Whether field `field` of lookup `lookup` always has a value.
+    fn lookup_required(&self, lookup: usize, field: usize) -> bool {
+        self.lookups
+            .get(lookup)
+            .and_then(|l| l.get(field))
+            .copied()
+            .unwrap_or(false)
+    }
+
     /// The base type of a local.
     pub fn local_base(&self, slot: usize) -> Option<Base> {
         self.locals.get(&slot).map(|(_, b)| *b)
@@ -79,7 +97,7 @@ impl Nulls {
                 let first = args.first().map(|a| a.ty.base);
                 let any_null = args.iter().any(|a| self.nullable(a));
                 match func {
-                    Builtin::IsNull | Builtin::IsEmpty => false,
+                    Builtin::IsNull | Builtin::IsEmpty | Builtin::Fail => false,
                     Builtin::TryToDate | Builtin::TryToDateTime => true,
                     Builtin::TryStrToDec => any_null || first == Some(Base::Str),
                     Builtin::TryDecToInt | Builtin::TryStrToInt => {
@@ -90,6 +108,16 @@ impl Nulls {
             }
             ExprKind::Lookup { table, key } => {
                 self.nullable(key) || self.tables.get(*table).copied().unwrap_or(true)
+            }
+            ExprKind::BaseData {
+                lookup,
+                key,
+                field,
+                on_miss,
+            } => {
+                self.nullable(key)
+                    || *on_miss == OnMiss::Null
+                    || !self.lookup_required(*lookup, *field)
             }
             ExprKind::Neg(a) | ExprKind::Not(a) => self.nullable(a),
             ExprKind::Binary { op, lhs, rhs } => match op {

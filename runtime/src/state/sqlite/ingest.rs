@@ -52,6 +52,7 @@ pub(super) fn ingest(
             unchanged: sum.unchanged,
             written: 0,
             failed: sum.failed,
+            waiting: sum.waiting,
         },
     )?;
     for p in touched_pieces {
@@ -94,6 +95,12 @@ impl Page<'_> {
                 source,
                 reason,
             } => self.failed(id, rec, target, source, reason),
+            IngestResult::Waiting {
+                target,
+                source,
+                reason,
+                waiting,
+            } => self.waiting(id, rec, target, source, reason, waiting),
             IngestResult::Skipped { .. } => self.skipped(id),
             IngestResult::Bill { bill, number, hash } => {
                 let bill = Bill {
@@ -158,6 +165,53 @@ impl Page<'_> {
             self.set(id, "failed", None, None)?;
         }
         self.sum.failed += 1;
+        Ok(())
+    }
+
+    /// A record that waits for base data: a dead letter of stage `wait`
+    /// naming what it waits for, the record `waiting`; not a failure.
+    fn waiting(
+        &mut self,
+        id: Option<&str>,
+        rec: &IngestRecord,
+        target: &str,
+        source: &str,
+        reason: &str,
+        waiting: &duijie_maplib::Waiting,
+    ) -> Result<()> {
+        let Some(id) = id else {
+            // Without an id a record cannot be found again: it fails.
+            return self.failed(id, rec, target, source, reason);
+        };
+        let discarded =
+            record_row(self.tx, self.scheme, id)?.is_some_and(|row| row.status == "discarded");
+        if discarded && self.still_discarded(id, "", &rec.source_json)? {
+            self.sum.unchanged += 1;
+            return Ok(());
+        }
+        put_dead_letter(
+            self.tx,
+            &NewDeadLetter {
+                scheme: self.scheme,
+                record_id: Some(id),
+                stage: DeadStage::Wait,
+                target_field: target,
+                source_field: source,
+                reason,
+                source_json: &rec.source_json,
+                bill: None,
+                hash: None,
+                run: self.run,
+            },
+            self.now,
+        )?;
+        self.tx.exec(
+            "UPDATE dead_letters SET wait_form = ?3, wait_by = ?4, wait_key = ?5
+             WHERE scheme = ?1 AND record_id = ?2 AND resolved_ms IS NULL",
+            params![self.scheme, id, waiting.form, waiting.by, waiting.key],
+        )?;
+        self.set(id, "waiting", None, None)?;
+        self.sum.waiting += 1;
         Ok(())
     }
 

@@ -11,7 +11,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 /// and the note.
 const INFO_COLUMNS: &str = "d.id, d.scheme, d.record_id, d.stage, d.target_field, d.source_field,
      d.reason, d.source_json, d.bill, d.first_ms, d.last_ms, d.occurrences, d.run_id,
-     r.number, d.resolution, d.resolved_ms, d.note";
+     r.number, d.resolution, d.resolved_ms, d.note, d.wait_form, d.wait_by, d.wait_key";
 
 fn info(r: &rusqlite::Row<'_>) -> Result<DeadLetterInfo> {
     Ok(DeadLetterInfo {
@@ -33,10 +33,11 @@ pub(super) fn list(
         "SELECT {INFO_COLUMNS} FROM dead_letters d
          LEFT JOIN records r ON r.scheme = d.scheme AND r.record_id = d.record_id
          WHERE d.scheme = ?1 AND d.resolved_ms IS NULL AND (?2 IS NULL OR d.last_ms >= ?2)
+             AND (d.stage = 'wait') = ?3
          ORDER BY d.id DESC"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params![scheme, q.since.map(ms)], |r| Ok(info(r)))?;
+    let rows = stmt.query_map(params![scheme, q.since.map(ms), q.waiting], |r| Ok(info(r)))?;
     let mut out = Vec::new();
     for row in rows {
         let d = row??;

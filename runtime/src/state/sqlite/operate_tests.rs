@@ -91,6 +91,7 @@ fn dead_letters_list_with_their_number_and_filter_by_reason_and_time() {
         reason: reason.map(str::to_string),
         since: since.map(t),
         limit,
+        waiting: false,
     };
     let only = |q: DeadLetterQuery| -> Vec<String> {
         s.list_dead_letters("po", &q)

@@ -132,7 +132,8 @@ pub(super) struct NewDeadLetter<'a> {
 const UPDATE_DEAD_LETTER: &str =
     "UPDATE dead_letters SET stage = ?4, target_field = ?5, source_field = ?6, reason = ?7,
          source_json = ?8, bill = ?9, hash = ?10, run_id = ?11, last_ms = ?12,
-         occurrences = occurrences + 1, resolved_ms = NULL, resolution = NULL
+         occurrences = occurrences + 1, resolved_ms = NULL, resolution = NULL,
+         wait_form = NULL, wait_by = NULL, wait_key = NULL
      WHERE id = ?1";
 
 /// Adds a letter for the record `?3` of the scheme `?2`; `?1`, the letter

@@ -36,12 +36,16 @@ pub(super) fn dead_letters(
     };
     let mut stmt = conn.prepare_cached(
         "SELECT id, scheme, record_id, stage, target_field, source_field, reason, source_json, bill,
-             first_ms, last_ms, occurrences, run_id
+             first_ms, last_ms, occurrences, run_id, wait_form, wait_by, wait_key
          FROM dead_letters
          WHERE scheme = ?1 AND resolved_ms IS NULL AND (?2 IS NULL OR id = ?2)
+             AND (?4 IS NULL OR stage = ?4)
          ORDER BY id DESC LIMIT ?3",
     )?;
-    let rows = stmt.query_map(params![scheme, filter.id, limit], |r| Ok(dead_letter(r)))?;
+    let stage = filter.stage.map(DeadStage::as_str);
+    let rows = stmt.query_map(params![scheme, filter.id, limit, stage], |r| {
+        Ok(dead_letter(r))
+    })?;
     // Each row is read by SQLite, then checked: either can fail.
     rows.map(|row| row?).collect()
 }
@@ -62,6 +66,14 @@ pub(super) fn dead_letter(r: &rusqlite::Row<'_>) -> Result<DeadLetter> {
         last_seen: from_ms(r.get(10)?)?,
         occurrences: r.get(11)?,
         run_id: r.get(12)?,
+        waiting: match (
+            r.get::<_, Option<String>>("wait_form")?,
+            r.get::<_, Option<String>>("wait_by")?,
+            r.get::<_, Option<String>>("wait_key")?,
+        ) {
+            (Some(form), Some(by), Some(key)) => Some(duijie_maplib::Waiting { form, by, key }),
+            _ => None,
+        },
     })
 }
 
@@ -77,11 +89,19 @@ pub(super) fn overview(
         runs: last_runs_of(conn, scheme, last_runs)?,
         records: record_totals(conn, scheme)?,
         dead_letters: conn.row(
-            "SELECT COUNT(*) FROM dead_letters WHERE scheme = ?1 AND resolved_ms IS NULL",
+            "SELECT COUNT(*) FROM dead_letters
+             WHERE scheme = ?1 AND resolved_ms IS NULL AND stage <> 'wait'",
             params![scheme],
             |r| r.get(0),
         )?,
         top_reasons: top_reasons(conn, scheme)?,
+        waiting: conn.row(
+            "SELECT COUNT(*) FROM dead_letters
+             WHERE scheme = ?1 AND resolved_ms IS NULL AND stage = 'wait'",
+            params![scheme],
+            |r| r.get(0),
+        )?,
+        top_waiting: top_waiting(conn, scheme)?,
     })
 }
 
@@ -110,7 +130,7 @@ pub(super) fn record_status(
 
 const RUN_COLUMNS: &str = "id, scheme, kind, window_start_ms, window_end_ms, started_ms, ended_ms, outcome, error,
      n_read, n_mapped, n_skipped, n_unchanged, n_written, n_failed,
-     concurrency_adaptive, write_limit, write_peak, write_overloads, read_limit, read_peak, read_overloads";
+     concurrency_adaptive, write_limit, write_peak, write_overloads, read_limit, read_peak, read_overloads, n_waiting";
 
 /// The runs of `scheme` started at or after `since` (ms), most recent first.
 pub(super) fn runs_since(conn: &Connection, scheme: &str, since: i64) -> Result<Vec<RunSummary>> {
@@ -136,7 +156,8 @@ pub(super) fn run(conn: &Connection, id: RunId) -> Result<Option<RunSummary>> {
 pub(super) fn run_totals(conn: &Connection, scheme: &str) -> Result<Counts> {
     Ok(conn.row(
         "SELECT COALESCE(SUM(n_read), 0), COALESCE(SUM(n_mapped), 0), COALESCE(SUM(n_skipped), 0),
-             COALESCE(SUM(n_unchanged), 0), COALESCE(SUM(n_written), 0), COALESCE(SUM(n_failed), 0)
+             COALESCE(SUM(n_unchanged), 0), COALESCE(SUM(n_written), 0), COALESCE(SUM(n_failed), 0),
+             COALESCE(SUM(n_waiting), 0)
          FROM runs WHERE scheme = ?1",
         params![scheme],
         |r| {
@@ -147,6 +168,7 @@ pub(super) fn run_totals(conn: &Connection, scheme: &str) -> Result<Counts> {
                 unchanged: r.get(3)?,
                 written: r.get(4)?,
                 failed: r.get(5)?,
+                waiting: r.get(6)?,
             })
         },
     )?)
@@ -181,6 +203,7 @@ fn run_summary(r: &rusqlite::Row<'_>) -> Result<RunSummary> {
             unchanged: r.get(12)?,
             written: r.get(13)?,
             failed: r.get(14)?,
+            waiting: r.get("n_waiting")?,
         },
         concurrency: match r.get::<_, Option<bool>>(15)? {
             None => None,
@@ -219,6 +242,7 @@ fn record_totals(conn: &Connection, scheme: &str) -> Result<RecordTotals> {
             "written" => records.written = n,
             "skipped" => records.skipped = n,
             "failed" => records.failed = n,
+            "waiting" => records.waiting = n,
             _ => {}
         }
     }
@@ -229,7 +253,7 @@ fn record_totals(conn: &Connection, scheme: &str) -> Result<RecordTotals> {
 fn top_reasons(conn: &Connection, scheme: &str) -> Result<Vec<ReasonCount>> {
     let mut stmt = conn.prepare_cached(
         "SELECT stage, target_field, reason, COUNT(*) AS n FROM dead_letters
-         WHERE scheme = ?1 AND resolved_ms IS NULL
+         WHERE scheme = ?1 AND resolved_ms IS NULL AND stage <> 'wait'
          GROUP BY stage, target_field, reason
          ORDER BY n DESC, reason LIMIT 5",
     )?;
@@ -257,4 +281,25 @@ fn top_reasons(conn: &Connection, scheme: &str) -> Result<Vec<ReasonCount>> {
             }
         })
         .collect())
+}
+
+/// The five pieces of base data most waited for by open records.
+fn top_waiting(conn: &Connection, scheme: &str) -> Result<Vec<WaitingCount>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT wait_form, wait_by, wait_key, COUNT(*) AS n FROM dead_letters
+         WHERE scheme = ?1 AND resolved_ms IS NULL AND stage = 'wait' AND wait_key IS NOT NULL
+         GROUP BY wait_form, wait_by, wait_key
+         ORDER BY n DESC, wait_key LIMIT 5",
+    )?;
+    let rows = stmt.query_map(params![scheme], |r| {
+        Ok(WaitingCount {
+            waiting: duijie_maplib::Waiting {
+                form: r.get(0)?,
+                by: r.get(1)?,
+                key: r.get(2)?,
+            },
+            count: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }

@@ -114,9 +114,10 @@ pub(super) fn last_concurrency(conn: &Connection, scheme: &str) -> Result<Option
 pub(super) fn count(tx: &Transaction<'_>, run: RunId, c: &Counts) -> Result<()> {
     tx.exec(
         "UPDATE runs SET n_read = n_read + ?1, n_mapped = n_mapped + ?2, n_skipped = n_skipped + ?3,
-             n_unchanged = n_unchanged + ?4, n_written = n_written + ?5, n_failed = n_failed + ?6
+             n_unchanged = n_unchanged + ?4, n_written = n_written + ?5, n_failed = n_failed + ?6,
+             n_waiting = n_waiting + ?8
          WHERE id = ?7",
-        params![c.read, c.mapped, c.skipped, c.unchanged, c.written, c.failed, run],
+        params![c.read, c.mapped, c.skipped, c.unchanged, c.written, c.failed, run, c.waiting],
     )?;
     Ok(())
 }

@@ -195,6 +195,40 @@ CREATE TABLE actions (
 CREATE INDEX actions_by_scheme ON actions (scheme, id);
 CREATE INDEX actions_by_letter ON actions (dead_letter);
 "#,
+    // 7: lookups of master data. A cache per form and key field: its rows
+    // (key → the fields the schemes read, as a JSON object of texts), when
+    // each was last seen, and how far the refreshes have read by the form's
+    // modify date. Records waiting for base data are dead letters of stage
+    // `wait` that name the form, the key field and the key; runs count them.
+    r#"
+CREATE TABLE lookup_caches (
+    form          TEXT NOT NULL,
+    by_field      TEXT NOT NULL,
+    fields        TEXT NOT NULL,
+    modified_to   TEXT,
+    rows          BIGINT NOT NULL DEFAULT 0,
+    refreshed_ms  BIGINT,
+    full_ms       BIGINT,
+    PRIMARY KEY (form, by_field)
+);
+
+CREATE TABLE lookup_rows (
+    form      TEXT NOT NULL,
+    by_field  TEXT NOT NULL,
+    key       TEXT NOT NULL,
+    row_id    BIGINT,
+    fields    TEXT NOT NULL,
+    seen_ms   BIGINT NOT NULL,
+    PRIMARY KEY (form, by_field, key)
+) WITHOUT ROWID;
+
+ALTER TABLE dead_letters ADD COLUMN wait_form TEXT;
+ALTER TABLE dead_letters ADD COLUMN wait_by TEXT;
+ALTER TABLE dead_letters ADD COLUMN wait_key TEXT;
+CREATE INDEX dead_letters_waiting ON dead_letters (wait_form, wait_by, wait_key) WHERE resolved_ms IS NULL;
+
+ALTER TABLE runs ADD COLUMN n_waiting BIGINT NOT NULL DEFAULT 0;
+"#,
 ];
 
 /// Applies the migrations `conn` has not had yet, each in its own

@@ -644,3 +644,175 @@ fn a_run_keeps_where_its_concurrency_settled_and_the_next_starts_there() {
     assert_eq!(runs[0].concurrency.map(|c| c.adaptive), Some(false));
     assert_eq!(s.last_concurrency("po").unwrap(), Some((6, 3)));
 }
+
+fn waiting(id: &str, sku: &str) -> IngestRecord {
+    IngestRecord {
+        record_id: Some(id.into()),
+        source_json: format!(r#"{{"id":"{id}","sku":"{sku}"}}"#),
+        result: IngestResult::Waiting {
+            target: "FEntity[0].FMaterialId.FNumber".into(),
+            source: "details_list[0].spec_no".into(),
+            reason: format!("物料 {sku} 不在金蝶 (BD_MATERIAL.FNumber): the record waits for it"),
+            waiting: duijie_maplib::Waiting {
+                form: "BD_MATERIAL".into(),
+                by: "FNumber".into(),
+                key: sku.into(),
+            },
+        },
+    }
+}
+
+#[test]
+fn waiting_records_are_parked_apart_from_failures_and_queued_once_they_map() {
+    let (s, run) = store_with_run();
+    let p = piece(&s, run, 0, 0, 100);
+    let sum = ingest(
+        &s,
+        run,
+        Some(p),
+        &[
+            waiting("A", "SKU1"),
+            waiting("B", "SKU1"),
+            failed("C", "bad"),
+        ],
+        t(1),
+    );
+    assert_eq!((sum.waiting, sum.failed, sum.queued), (2, 1, 0));
+    // The piece holds nothing left to write: it completes, the watermark moves.
+    assert!(s.finish_reading(p, t(2)).unwrap());
+    assert_eq!(s.watermark("po").unwrap(), Some(t(100)));
+    let o = s.overview("po", 1).unwrap();
+    assert_eq!((o.dead_letters, o.waiting), (1, 2));
+    assert_eq!(o.records.waiting, 2);
+    assert_eq!(o.top_waiting.len(), 1);
+    assert_eq!(o.top_waiting[0].count, 2);
+    assert_eq!(o.top_waiting[0].waiting.key, "SKU1");
+    assert!(o.top_reasons.iter().all(|r| !r.reason.contains("SKU1")));
+    assert_eq!(o.runs[0].counts.waiting, 2);
+    assert_eq!(o.runs[0].counts.failed, 1);
+    let letters = s
+        .dead_letters(
+            "po",
+            &DeadLetterFilter {
+                stage: Some(DeadStage::Wait),
+                ..DeadLetterFilter::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(letters.len(), 2);
+    assert!(letters
+        .iter()
+        .all(|d| d.waiting.as_ref().is_some_and(|w| w.key == "SKU1")));
+    // Still missing: the same letter, once more; found: queued, the letter closed.
+    let again = ingest(
+        &s,
+        run,
+        None,
+        &[waiting("A", "SKU1"), bill("B", "h1")],
+        t(3),
+    );
+    assert_eq!((again.waiting, again.queued), (1, 1));
+    let left = s
+        .dead_letters(
+            "po",
+            &DeadLetterFilter {
+                stage: Some(DeadStage::Wait),
+                ..DeadLetterFilter::default()
+            },
+        )
+        .unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].record_id.as_deref(), Some("A"));
+    assert_eq!(left[0].occurrences, 2);
+    // A waiting record that then fails for another reason is a failure, no longer waiting.
+    ingest(&s, run, None, &[failed("A", "bad date")], t(4));
+    let o = s.overview("po", 1).unwrap();
+    assert_eq!((o.dead_letters, o.waiting), (2, 0));
+    let a = open_letters(&s)
+        .into_iter()
+        .find(|d| d.record_id.as_deref() == Some("A"))
+        .unwrap();
+    assert_eq!((a.stage, a.waiting), (DeadStage::Map, None));
+}
+
+fn row(key: &str, fields: Option<&str>) -> LookupRow {
+    LookupRow {
+        key: key.into(),
+        id: Some(1),
+        fields: fields.map(str::to_string),
+    }
+}
+
+#[test]
+fn lookup_caches_keep_rows_by_key_and_full_refreshes_drop_the_unseen() {
+    let s = SqliteStore::open_in_memory().unwrap();
+    assert_eq!(s.lookup_cache("BD_MATERIAL", "FNumber").unwrap(), None);
+    s.put_lookup_rows(
+        "BD_MATERIAL",
+        "FNumber",
+        &[
+            row("A01", Some(r#"{"FName":"甲"}"#)),
+            row("A02", Some(r#"{"FName":"乙"}"#)),
+        ],
+        t(0),
+    )
+    .unwrap();
+    let fields = vec!["FName".to_string()];
+    let n = s
+        .finish_lookup_refresh(
+            "BD_MATERIAL",
+            "FNumber",
+            &fields,
+            true,
+            t(0),
+            Some("2026-12-04T10:00:00"),
+            t(1),
+        )
+        .unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(
+        s.lookup_row("BD_MATERIAL", "FNumber", "A01")
+            .unwrap()
+            .as_deref(),
+        Some(r#"{"FName":"甲"}"#)
+    );
+    // Incremental: A01 changed, A02 forbidden (leaves), nothing else dropped.
+    s.put_lookup_rows(
+        "BD_MATERIAL",
+        "FNumber",
+        &[
+            row("A01", Some(r#"{"FName":"甲2"}"#)),
+            row("A02", None),
+            row("A03", Some("{}")),
+        ],
+        t(10),
+    )
+    .unwrap();
+    let n = s
+        .finish_lookup_refresh("BD_MATERIAL", "FNumber", &fields, false, t(10), None, t(11))
+        .unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(s.lookup_row("BD_MATERIAL", "FNumber", "A02").unwrap(), None);
+    let c = s.lookup_cache("BD_MATERIAL", "FNumber").unwrap().unwrap();
+    // An incremental refresh that saw nothing newer keeps where it had read to.
+    assert_eq!(c.modified_to.as_deref(), Some("2026-12-04T10:00:00"));
+    assert_eq!(
+        (c.rows, c.fields.clone(), c.full),
+        (2, fields.clone(), Some(t(1)))
+    );
+    assert_eq!(c.refreshed, Some(t(11)));
+    // Full: only what this refresh saw stays.
+    s.put_lookup_rows("BD_MATERIAL", "FNumber", &[row("A03", Some("{}"))], t(20))
+        .unwrap();
+    let n = s
+        .finish_lookup_refresh("BD_MATERIAL", "FNumber", &fields, true, t(20), None, t(21))
+        .unwrap();
+    assert_eq!(n, 1);
+    assert_eq!(s.lookup_row("BD_MATERIAL", "FNumber", "A01").unwrap(), None);
+    // Another key field of the same form is another cache.
+    assert_eq!(
+        s.lookup_row("BD_MATERIAL", "FBARCODE", "A03").unwrap(),
+        None
+    );
+    assert_eq!(s.lookup_caches().unwrap().len(), 1);
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::*;
-use crate::engine::{BillResult, BoxFuture, StepResult, Target};
+use crate::engine::{BillResult, BoxFuture, RowsQuery, StepResult, Target};
 use crate::error::Error;
 use crate::state::Step;
 
@@ -49,6 +49,37 @@ pub fn cell_text(v: &Value) -> Option<String> {
 }
 
 impl Target for KingdeeTarget {
+    fn rows<'a>(
+        &'a self,
+        query: &'a RowsQuery,
+    ) -> BoxFuture<'a, Result<Vec<Vec<Option<String>>>, Error>> {
+        Box::pin(async move {
+            let rows = self
+                .client
+                .execute_bill_query(&BillQuery {
+                    form_id: query.form_id.clone(),
+                    field_keys: query.field_keys.clone(),
+                    filter: query.filter.clone(),
+                    order: query.order.clone(),
+                    top: 0,
+                    start: query.start,
+                    limit: query.limit,
+                })
+                .await?;
+            Ok(rows
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|v| match v {
+                            Value::Bool(b) => Some(b.to_string()),
+                            other => cell_text(other),
+                        })
+                        .collect()
+                })
+                .collect())
+        })
+    }
+
     fn save<'a>(
         &'a self,
         form_id: &'a str,

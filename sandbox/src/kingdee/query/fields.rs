@@ -1,7 +1,8 @@
 //! What a field key of a query names ([`FieldRef`]) and its value in one
 //! row of the answer: a bill, or one entry row of it ([`Row`]), typed by the
-//! form's definition (decimals as numbers, lookups as internal ids, dates
-//! in Kingdee's format).
+//! form's definition (decimals as numbers, lookups as internal ids — the
+//! base data's ids, as `ExecuteBillQuery` on the base-data form answers
+//! them —, dates in Kingdee's format).
 
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
@@ -10,6 +11,8 @@ use super::error::{unknown_field, QueryError};
 use crate::clock::kingdee_datetime;
 use crate::kingdee::forms::{get_ci, lookup_number, value_text, FieldDef, FieldType, FormSpec};
 use crate::kingdee::store::Bill;
+use crate::masterdata::table::Table;
+use crate::masterdata::MasterData;
 use crate::rng::mix;
 
 /// What a field key refers to.
@@ -92,6 +95,15 @@ pub(super) fn resolve(spec: &FormSpec, key: &str) -> Result<FieldRef, QueryError
     Err(unknown_field(head))
 }
 
+/// The internal id of base-data record `number` of `form`: its id in the
+/// base data, else (a number the base data lacks) a stable fake one.
+fn base_data_id(master: &MasterData, form: &str, number: &str) -> i64 {
+    master
+        .table(form)
+        .and_then(|t| t.find(number))
+        .map_or_else(|| internal_id(number), Table::id)
+}
+
 /// A stable fake internal id of a base-data record.
 fn internal_id(number: &str) -> i64 {
     let mut h = 0u64;
@@ -117,16 +129,16 @@ fn navigate<'a>(obj: &'a Map<String, Value>, path: &[String]) -> Option<&'a Valu
     navigate(v.as_object()?, rest)
 }
 
-fn typed(v: Option<&Value>, def: Option<&FieldDef>) -> Value {
+fn typed(v: Option<&Value>, def: Option<&FieldDef>, master: &MasterData) -> Value {
     let Some(v) = v.filter(|v| !v.is_null()) else {
         return Value::Null;
     };
-    match def.map(|d| (d.ty, d.base_data.is_some())) {
+    match def.map(|d| (d.ty, d.base_data.as_deref())) {
         Some((FieldType::Decimal | FieldType::Integer, _)) => {
             value_text(v).map_or(Value::Null, |t| number_value(&t))
         }
-        Some((FieldType::Object, true)) => match lookup_number(v) {
-            Some(n) => Value::from(internal_id(&n)),
+        Some((FieldType::Object, Some(form))) => match lookup_number(v) {
+            Some(n) => Value::from(base_data_id(master, form, &n)),
             None => Value::from(0),
         },
         Some((FieldType::Date | FieldType::DateTime, _)) => match value_text(v) {
@@ -144,6 +156,8 @@ pub(super) struct Row<'a> {
     /// needs it).
     pub data: &'a Map<String, Value>,
     pub entry: Option<(usize, &'a Map<String, Value>)>,
+    /// The base data (internal ids of lookups).
+    pub master: &'a MasterData,
 }
 
 impl Row<'_> {
@@ -154,9 +168,11 @@ impl Row<'_> {
             FieldRef::Status => Value::String(self.bill.status().to_owned()),
             FieldRef::CreateDate => Value::String(self.bill.created.to_owned()),
             FieldRef::ModifyDate => Value::String(self.bill.modified.to_owned()),
-            FieldRef::Header(path, def) => typed(navigate(self.data, path), def.as_ref()),
+            FieldRef::Header(path, def) => {
+                typed(navigate(self.data, path), def.as_ref(), self.master)
+            }
             FieldRef::EntryId(_) => match self.entry {
-                Some((_, r)) => typed(get_ci(r, "FEntryID"), None),
+                Some((_, r)) => typed(get_ci(r, "FEntryID"), None, self.master),
                 None => Value::Null,
             },
             FieldRef::EntrySeq(_) => match self.entry {
@@ -164,7 +180,7 @@ impl Row<'_> {
                 None => Value::Null,
             },
             FieldRef::Entry(_, path, def) => match self.entry {
-                Some((_, r)) => typed(navigate(r, path), def.as_ref()),
+                Some((_, r)) => typed(navigate(r, path), def.as_ref(), self.master),
                 None => Value::Null,
             },
         }

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use super::error::QueryError;
-use super::fields::{FieldRef, Row};
+use super::fields::FieldRef;
 use crate::clock::kingdee_datetime;
 use crate::kingdee::forms::value_text;
 
@@ -332,17 +332,13 @@ pub(super) fn filter_ref<'r>(refs: &'r [(String, FieldRef)], name: &str) -> Opti
     refs.iter().find(|(n, _)| *n == name).map(|(_, r)| r)
 }
 
-/// Whether `row` passes `e`; `refs` gives the field a name refers to.
-pub(super) fn eval<'r>(
-    e: &Expr,
-    row: &Row<'_>,
-    refs: &dyn Fn(&str) -> Option<&'r FieldRef>,
-) -> bool {
-    let value = |f: &str| refs(f).map_or(Value::Null, |r| row.get(r));
+/// Whether a row passes `e`; `value` gives the row's value of a field the
+/// filter names.
+pub(super) fn eval(e: &Expr, value: &dyn Fn(&str) -> Value) -> bool {
     match e {
-        Expr::And(a, b) => eval(a, row, refs) && eval(b, row, refs),
-        Expr::Or(a, b) => eval(a, row, refs) || eval(b, row, refs),
-        Expr::Not(a) => !eval(a, row, refs),
+        Expr::And(a, b) => eval(a, value) && eval(b, value),
+        Expr::Or(a, b) => eval(a, value) || eval(b, value),
+        Expr::Not(a) => !eval(a, value),
         Expr::IsNull(f, negated) => value(f).is_null() != *negated,
         Expr::In(f, list, negated) => {
             let hit = Left::new(&value(f))

@@ -3,11 +3,15 @@
 //!
 //! `FieldKeys` (comma-separated) may name `FID`, `FBillNo`,
 //! `FDocumentStatus`, `FCreateDate`, `FModifyDate`, header fields
-//! (`FDate`), lookups (`FSupplierId.FNumber`; the bare lookup gives an
-//! internal id), sub-head fields (`FPOOrderFinance.FExchangeRate`), entry
+//! (`FDate`), lookups (`FSupplierId.FNumber`; the bare lookup gives the
+//! record's internal id in the base data, a stable made-up one for a number
+//! the base data lacks), sub-head fields (`FPOOrderFinance.FExchangeRate`), entry
 //! fields (`FQty`, `FMaterialId.FNumber`) and entry keys
 //! (`FPOOrderEntry_FEntryID`, `FPOOrderEntry_FSeq`). When an entry field is
 //! asked for, the answer has one row per entry row, as Kingdee's join does.
+//!
+//! The same request over a base-data form (`BD_MATERIAL`, `BD_Supplier`,
+//! …) queries the base data ([`master`]).
 //!
 //! `FilterString` is a small SQL: comparisons (`= <> != > >= < <=`),
 //! `[NOT] IN (…)`, `[NOT] LIKE '…'` (`%`, `_`), `IS [NOT] NULL`, `AND`, `OR`,
@@ -24,6 +28,7 @@
 mod error;
 mod fields;
 mod filter;
+mod master;
 
 use std::cmp::Ordering;
 
@@ -32,9 +37,11 @@ use serde_json::{Map, Value};
 
 use super::forms::{get_ci, value_text, FormSpec};
 use super::store::Bills;
+use crate::masterdata::MasterData;
 pub(crate) use error::QueryError;
 use fields::{resolve, FieldRef, Row};
 use filter::{eval, fields_of, filter_ref, parse_filter};
+pub(crate) use master::Resumes;
 
 /// Largest `Limit`.
 pub(crate) const MAX_LIMIT: usize = 10_000;
@@ -132,33 +139,9 @@ impl QueryRequest {
         })
     }
 
-    /// The field keys asked for.
-    pub(crate) fn keys(&self) -> &[String] {
-        &self.field_keys
-    }
-
-    /// Runs the query over `bills` (save order): rows of values in
-    /// `FieldKeys` order.
-    pub(crate) fn run(
-        &self,
-        spec: &FormSpec,
-        bills: &Bills,
-    ) -> Result<Vec<Vec<Value>>, QueryError> {
-        let columns: Vec<FieldRef> = self
-            .field_keys
-            .iter()
-            .map(|k| resolve(spec, k))
-            .collect::<Result<_, _>>()?;
-        let filter = parse_filter(&self.filter)?;
-        let mut filter_fields = Vec::new();
-        if let Some(f) = &filter {
-            fields_of(f, &mut filter_fields);
-        }
-        let filter_refs: Vec<(String, FieldRef)> = filter_fields
-            .iter()
-            .map(|k| resolve(spec, k).map(|r| (k.to_ascii_lowercase(), r)))
-            .collect::<Result<_, _>>()?;
-        let mut order: Vec<(FieldRef, bool)> = Vec::new();
+    /// `OrderString`'s parts: (field key, descending).
+    fn order_parts(&self) -> Result<Vec<(&str, bool)>, QueryError> {
+        let mut parts = Vec::new();
         for part in self
             .order
             .split(',')
@@ -177,6 +160,40 @@ impl QueryRequest {
                     ));
                 }
             };
+            parts.push((key, desc));
+        }
+        Ok(parts)
+    }
+
+    /// The field keys asked for.
+    pub(crate) fn keys(&self) -> &[String] {
+        &self.field_keys
+    }
+
+    /// Runs the query over `bills` (save order): rows of values in
+    /// `FieldKeys` order; lookups' internal ids are `master`'s.
+    pub(crate) fn run(
+        &self,
+        spec: &FormSpec,
+        bills: &Bills,
+        master: &MasterData,
+    ) -> Result<Vec<Vec<Value>>, QueryError> {
+        let columns: Vec<FieldRef> = self
+            .field_keys
+            .iter()
+            .map(|k| resolve(spec, k))
+            .collect::<Result<_, _>>()?;
+        let filter = parse_filter(&self.filter)?;
+        let mut filter_fields = Vec::new();
+        if let Some(f) = &filter {
+            fields_of(f, &mut filter_fields);
+        }
+        let filter_refs: Vec<(String, FieldRef)> = filter_fields
+            .iter()
+            .map(|k| resolve(spec, k).map(|r| (k.to_ascii_lowercase(), r)))
+            .collect::<Result<_, _>>()?;
+        let mut order: Vec<(FieldRef, bool)> = Vec::new();
+        for (key, desc) in self.order_parts()? {
             order.push((resolve(spec, key)?, desc));
         }
         // The entry whose rows the answer is made of.
@@ -232,8 +249,14 @@ impl QueryRequest {
                 }
             };
             for entry in entries {
-                let row = Row { bill, data, entry };
-                if !filter.as_ref().is_none_or(|f| eval(f, &row, &lookup)) {
+                let row = Row {
+                    bill,
+                    data,
+                    entry,
+                    master,
+                };
+                let value = |k: &str| lookup(k).map_or(Value::Null, |r| row.get(r));
+                if !filter.as_ref().is_none_or(|f| eval(f, &value)) {
                     continue;
                 }
                 let values = || columns.iter().map(|c| row.get(c)).collect::<Vec<_>>();
@@ -308,7 +331,7 @@ mod tests {
 
     fn query(data: Value) -> Result<Vec<Vec<Value>>, QueryError> {
         let (spec, bills) = setup();
-        QueryRequest::parse(data.as_object().unwrap())?.run(&spec, &bills)
+        QueryRequest::parse(data.as_object().unwrap())?.run(&spec, &bills, &MasterData::builtin())
     }
 
     #[test]
