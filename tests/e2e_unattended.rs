@@ -411,7 +411,7 @@ fn a_daemon_on_a_disk_that_fills_says_so_and_recovers_once_it_empties() {
     init(dir.path(), &sb.url);
     set_scheme_key(dir.path(), "every", "\"1s\"");
     set_scheme_key(dir.path(), "batch_size", "5");
-    let limit: u64 = 160 * 1024;
+    let limit: u64 = 224 * 1024;
     let mut cmd = duijie(dir.path());
     cmd.arg("daemon")
         .stdout(Stdio::piped())

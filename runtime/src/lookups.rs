@@ -108,10 +108,16 @@ pub async fn refresh(
         }
         None => full = true,
     }
-    let since = if full {
+    // Where the last refresh stopped: its newest modify date, and the
+    // highest id among the rows of that date.
+    let since: Option<(String, i64)> = if full {
         None
     } else {
-        cache.as_ref().and_then(|c| c.modified_to.clone())
+        cache.as_ref().and_then(|c| {
+            c.modified_to
+                .clone()
+                .map(|t| (t, c.modified_id.unwrap_or(0)))
+        })
     };
     let mut keys: Vec<String> = vec![
         w.id_field.clone(),
@@ -135,14 +141,21 @@ pub async fn refresh(
         form_id: w.form.clone(),
         field_keys: keys.clone(),
         filter: since
-            .as_deref()
-            .map(|t| format!("{} >= '{}'", w.modify_field, t.replace('\'', "''")))
+            .as_ref()
+            .map(|(t, id)| {
+                let t = t.replace('\'', "''");
+                format!(
+                    "{m} > '{t}' OR ({m} = '{t}' AND {i} > {id})",
+                    m = w.modify_field,
+                    i = w.id_field
+                )
+            })
             .unwrap_or_default(),
         order: format!("{} ASC", w.id_field),
         start: 0,
         limit: PAGE_ROWS,
     };
-    let mut newest = since.clone();
+    let mut newest: Option<(String, i64)> = since.clone();
     let mut read = 0u64;
     loop {
         let page = target.rows(&query).await?;
@@ -154,9 +167,15 @@ pub async fn refresh(
             let Some(key) = cell(by_at) else {
                 continue;
             };
+            let id = cell(id_at).and_then(|t| t.trim().parse::<i64>().ok());
             if let Some(m) = cell(modify_at) {
-                if newest.as_deref().is_none_or(|n| m > n) {
-                    newest = Some(m.to_string());
+                let id = id.unwrap_or(0);
+                let later = match &newest {
+                    None => true,
+                    Some((t, i)) => m > t.as_str() || (m == t.as_str() && id > *i),
+                };
+                if later {
+                    newest = Some((m.to_string(), id));
                 }
             }
             let usable = cell(status_at).is_none_or(|s| s == "C")
@@ -171,7 +190,7 @@ pub async fn refresh(
             });
             rows.push(LookupRow {
                 key: key.to_string(),
-                id: cell(id_at).and_then(|t| t.trim().parse::<i64>().ok()),
+                id,
                 fields,
             });
         }
@@ -192,7 +211,7 @@ pub async fn refresh(
         &fields,
         full,
         started,
-        newest.as_deref(),
+        newest.as_ref().map(|(t, i)| (t.as_str(), *i)),
         now(),
     )?;
     Ok(Refreshed {
@@ -406,15 +425,20 @@ mod tests {
         ) -> BoxFuture<'a, Result<Vec<Vec<Option<String>>>, Error>> {
             Box::pin(async move {
                 self.queries.lock().unwrap().push(q.clone());
-                let since = q
-                    .filter
-                    .strip_prefix("FModifyDate >= '")
-                    .and_then(|r| r.strip_suffix('\''))
-                    .map(str::to_string);
+                // `FModifyDate > 'T' OR (FModifyDate = 'T' AND FMATERIALID > ID)`
+                let since = q.filter.strip_prefix("FModifyDate > '").and_then(|r| {
+                    let (t, rest) = r.split_once('\'')?;
+                    let id = rest.rsplit_once("> ")?.1.trim_end_matches(')');
+                    Some((t.to_string(), id.parse::<i64>().ok()?))
+                });
                 let rows = self.rows.lock().unwrap();
                 Ok(rows
                     .iter()
-                    .filter(|r| since.as_deref().is_none_or(|s| r.3.as_str() >= s))
+                    .filter(|r| {
+                        since.as_ref().is_none_or(|(t, id)| {
+                            r.3.as_str() > t.as_str() || (r.3 == *t && r.0 > *id)
+                        })
+                    })
                     .skip(q.start as usize)
                     .take(q.limit as usize)
                     .map(|r| {
@@ -507,13 +531,16 @@ mod tests {
             ));
         }
         target.queries.lock().unwrap().clear();
-        // Read again: the three changes, and the newest row of the last
-        // refresh (`>=`: a row changed in that same second is not missed).
+        // Read again: the three changes only (after the newest modify date
+        // read, or of that date with a higher id).
         let r = refresh(&store, &target, w, false, now).await.unwrap();
-        assert_eq!((r.full, r.read, r.rows), (false, 4, 4500));
+        assert_eq!((r.full, r.read, r.rows), (false, 3, 4500));
         let q = target.queries.lock().unwrap().clone();
         assert_eq!(q.len(), 1);
-        assert_eq!(q[0].filter, "FModifyDate >= '2026-12-01T01:15:00'");
+        assert_eq!(
+            q[0].filter,
+            "FModifyDate > '2026-12-01T01:15:00' OR (FModifyDate = '2026-12-01T01:15:00' AND FMATERIALID > 104500)"
+        );
         lookups.forget();
         assert_eq!(
             lookups.find(&m, "M0042", "FName"),
@@ -524,13 +551,29 @@ mod tests {
             lookups.find(&m, "NEW1", "FName"),
             Ok(Found::Value(Some("新物料".into())))
         );
-        // The next refresh reads from the newest modify date seen.
+        // The next refresh reads from the newest modify date seen: nothing
+        // changed since; then rows saved in that same second after it.
         target.queries.lock().unwrap().clear();
         let r = refresh(&store, &target, w, false, now).await.unwrap();
-        assert_eq!(r.read, 2);
+        assert_eq!(r.read, 0);
         assert_eq!(
             target.queries.lock().unwrap()[0].filter,
-            "FModifyDate >= '2026-12-04T09:30:00'"
+            "FModifyDate > '2026-12-04T09:30:00' OR (FModifyDate = '2026-12-04T09:30:00' AND FMATERIALID > 200000)"
+        );
+        target.rows.lock().unwrap().push((
+            200_001,
+            "NEW2".into(),
+            "同一秒".into(),
+            "2026-12-04T09:30:00".into(),
+            "C",
+            "A",
+        ));
+        let r = refresh(&store, &target, w, false, now).await.unwrap();
+        assert_eq!(r.read, 1);
+        lookups.forget();
+        assert_eq!(
+            lookups.find(&m, "NEW2", "FName"),
+            Ok(Found::Value(Some("同一秒".into())))
         );
         // A field no cache kept yet: a full refresh, the old fields kept.
         let more = wanted([&material(&["FSpecification"])]);

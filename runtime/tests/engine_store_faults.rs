@@ -255,7 +255,7 @@ impl Store for FailingStore {
         fields: &[String],
         full: bool,
         started: DateTime<Utc>,
-        modified_to: Option<&str>,
+        modified_to: Option<(&str, i64)>,
         now: DateTime<Utc>,
     ) -> Result<i64> {
         self.check("finish_lookup_refresh", true)?;

@@ -162,6 +162,7 @@ fn crate_name(root: &Path) -> anyhow::Result<String> {
 fn copy_scheme(scheme: &str, files: &mut Vec<(PathBuf, String)>) -> anyhow::Result<()> {
     let mut todo = vec![format!("maps/{scheme}.map")];
     let mut done = BTreeSet::new();
+    let mut looks_up = false;
     while let Some(path) = todo.pop() {
         if !done.insert(path.clone()) {
             continue;
@@ -172,9 +173,13 @@ fn copy_scheme(scheme: &str, files: &mut Vec<(PathBuf, String)>) -> anyhow::Resu
         if let Ok(file) = duijie_dsl::parse(text) {
             let dir = Path::new(&path).parent().unwrap_or(Path::new("maps"));
             for item in &file.items {
-                if let duijie_dsl::ast::Item::Include(inc) = item {
-                    let included = normalize(&dir.join(&inc.path.value));
-                    todo.push(included);
+                match item {
+                    duijie_dsl::ast::Item::Include(inc) => {
+                        let included = normalize(&dir.join(&inc.path.value));
+                        todo.push(included);
+                    }
+                    duijie_dsl::ast::Item::Lookup(_) => looks_up = true,
+                    _ => {}
                 }
             }
         }
@@ -184,7 +189,10 @@ fn copy_scheme(scheme: &str, files: &mut Vec<(PathBuf, String)>) -> anyhow::Resu
     }
     let prefix = format!("fixtures/{scheme}/");
     for (path, text) in LIBRARY {
-        if path.starts_with(&prefix) && path.ends_with(".json") {
+        let master_data = looks_up && *path == "fixtures/master_data.json";
+        if (path.starts_with(&prefix) && path.ends_with(".json") || master_data)
+            && !files.iter().any(|(p, _)| p == Path::new(path))
+        {
             files.push((PathBuf::from(path), text.to_string()));
         }
     }

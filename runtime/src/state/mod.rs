@@ -611,9 +611,11 @@ pub struct LookupCache {
     pub by: String,
     /// The fields kept of each row.
     pub fields: Vec<String>,
-    /// The newest modify date read (the form's own text and zone): the
-    /// next refresh reads from there.
+    /// The newest modify date read (the form's own text and zone), and the
+    /// highest internal id among the rows of that date: the next refresh
+    /// reads the rows after them.
     pub modified_to: Option<String>,
+    pub modified_id: Option<i64>,
     pub rows: i64,
     pub refreshed: Option<DateTime<Utc>>,
     /// The last full refresh.
@@ -846,7 +848,7 @@ pub trait Store: Send + Sync {
         fields: &[String],
         full: bool,
         started: DateTime<Utc>,
-        modified_to: Option<&str>,
+        modified_to: Option<(&str, i64)>,
         now: DateTime<Utc>,
     ) -> Result<i64>;
 

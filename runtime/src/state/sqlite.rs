@@ -565,7 +565,7 @@ impl Store for SqliteStore {
         fields: &[String],
         full: bool,
         started: DateTime<Utc>,
-        modified_to: Option<&str>,
+        modified_to: Option<(&str, i64)>,
         now: DateTime<Utc>,
     ) -> Result<i64> {
         self.write(|tx| {

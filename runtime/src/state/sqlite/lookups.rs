@@ -15,13 +15,15 @@ fn cache(r: &rusqlite::Row<'_>) -> Result<LookupCache> {
             .map(str::to_string)
             .collect(),
         modified_to: r.get(3)?,
+        modified_id: r.get(7)?,
         rows: r.get(4)?,
         refreshed: from_ms_opt(r.get(5)?)?,
         full: from_ms_opt(r.get(6)?)?,
     })
 }
 
-const COLUMNS: &str = "form, by_field, fields, modified_to, rows, refreshed_ms, full_ms";
+const COLUMNS: &str =
+    "form, by_field, fields, modified_to, rows, refreshed_ms, full_ms, modified_id";
 
 pub(super) fn lookup_cache(conn: &Connection, form: &str, by: &str) -> Result<Option<LookupCache>> {
     conn.row(
@@ -77,7 +79,7 @@ pub(super) fn finish_refresh(
     fields: &[String],
     full: bool,
     started: i64,
-    modified_to: Option<&str>,
+    modified_to: Option<(&str, i64)>,
     now: i64,
 ) -> Result<i64> {
     if full {
@@ -93,14 +95,19 @@ pub(super) fn finish_refresh(
     )?;
     let fields = fields.join(",");
     let full_ms = full.then_some(now);
+    let (to, to_id) = (modified_to.map(|m| m.0), modified_to.map(|m| m.1));
     tx.exec(
-        "INSERT INTO lookup_caches (form, by_field, fields, modified_to, rows, refreshed_ms, full_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO lookup_caches
+             (form, by_field, fields, modified_to, modified_id, rows, refreshed_ms, full_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (form, by_field) DO UPDATE
-         SET fields = excluded.fields, modified_to = COALESCE(excluded.modified_to, modified_to),
+         SET fields = excluded.fields,
+             modified_to = COALESCE(excluded.modified_to, modified_to),
+             modified_id = CASE WHEN excluded.modified_to IS NULL THEN modified_id
+                                ELSE excluded.modified_id END,
              rows = excluded.rows, refreshed_ms = excluded.refreshed_ms,
              full_ms = COALESCE(excluded.full_ms, full_ms)",
-        params![form, by, fields, modified_to, rows, now, full_ms],
+        params![form, by, fields, to, to_id, rows, now, full_ms],
     )?;
     Ok(rows)
 }

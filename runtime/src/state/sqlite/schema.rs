@@ -206,6 +206,7 @@ CREATE TABLE lookup_caches (
     by_field      TEXT NOT NULL,
     fields        TEXT NOT NULL,
     modified_to   TEXT,
+    modified_id   BIGINT,
     rows          BIGINT NOT NULL DEFAULT 0,
     refreshed_ms  BIGINT,
     full_ms       BIGINT,

@@ -765,7 +765,7 @@ fn lookup_caches_keep_rows_by_key_and_full_refreshes_drop_the_unseen() {
             &fields,
             true,
             t(0),
-            Some("2026-12-04T10:00:00"),
+            Some(("2026-12-04T10:00:00", 7)),
             t(1),
         )
         .unwrap();
@@ -796,6 +796,7 @@ fn lookup_caches_keep_rows_by_key_and_full_refreshes_drop_the_unseen() {
     let c = s.lookup_cache("BD_MATERIAL", "FNumber").unwrap().unwrap();
     // An incremental refresh that saw nothing newer keeps where it had read to.
     assert_eq!(c.modified_to.as_deref(), Some("2026-12-04T10:00:00"));
+    assert_eq!(c.modified_id, Some(7));
     assert_eq!(
         (c.rows, c.fields.clone(), c.full),
         (2, fields.clone(), Some(t(1)))
