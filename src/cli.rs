@@ -58,6 +58,8 @@ enum Command {
     Retry(cmd::retry::RetryArgs),
     /// List, read and discard dead letters: records that could not be mapped or written.
     DeadLetters(cmd::dead_letters::DeadLettersArgs),
+    /// The run overview in a browser, with retry, discard, pause and run now; /metrics and /healthz.
+    Serve(crate::serve::ServeArgs),
     /// The caches of master data the schemes look up: status, refresh.
     Lookups(cmd::lookups::LookupsArgs),
     /// Serve local sandboxes of 旺店通 openapi2, 旺店通 Qimen and 金蝶云星空 WebAPI.
@@ -156,6 +158,7 @@ pub fn main(registry: Registry) -> ExitCode {
         Command::Status(args) => block_on(cmd::status::run(args, &compiled)),
         Command::Retry(args) => block_on(cmd::retry::run(args, &compiled)),
         Command::DeadLetters(args) => block_on(cmd::dead_letters::run(args, &compiled)),
+        Command::Serve(args) => block_on(crate::serve::run(args, &compiled)),
         Command::Lookups(args) => block_on(cmd::lookups::run(args, &compiled)),
         Command::Sandbox(args) => block_on(async {
             duijie_sandbox::cli::run(*args).await?;

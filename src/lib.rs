@@ -19,6 +19,7 @@
 pub mod cli;
 pub mod cmd;
 mod registry;
+pub mod serve;
 pub mod snapshots;
 
 pub use registry::Registry;

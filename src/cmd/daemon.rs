@@ -16,7 +16,7 @@ use duijie_runtime::config::schedule::{Backfill, Schedule};
 use duijie_runtime::config::SchemeConfig;
 use duijie_runtime::engine::{Engine, RunOptions, Scheme, Shutdown};
 use duijie_runtime::ratelimit::RateLimits;
-use duijie_runtime::state::{DaemonId, RunKind, Store};
+use duijie_runtime::state::{DaemonId, RunKind, SqliteStore, Store};
 
 use super::run::{connect_all, load_config, open_store, report_line, select, shutdown_on_signals};
 
@@ -28,6 +28,11 @@ pub struct DaemonArgs {
     /// The configuration file (default: ./duijie.toml).
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Serve the run overview (`duijie serve`) at ADDR from this process
+    /// too, over the same store; any address but loopback needs
+    /// DUIJIE_SERVE_TOKEN.
+    #[arg(long, value_name = "ADDR")]
+    pub serve: Option<std::net::SocketAddr>,
 }
 
 /// How often the daemon writes its heartbeat in the state store; `status`
@@ -56,6 +61,7 @@ enum Due {
 /// `shutdown`. Times are in the source's zone.
 async fn scheme_loop(
     engine: Arc<Engine>,
+    store: Arc<SqliteStore>,
     scheme: Scheme,
     schedule: Schedule,
     backfill: Option<Backfill>,
@@ -102,6 +108,22 @@ async fn scheme_loop(
             _ = shutdown.wait() => return,
         }
         let started = Utc::now();
+        // A scheme an operator paused waits for its next turn.
+        let (store, name) = (store.clone(), scheme.name.clone());
+        match tokio::task::spawn_blocking(move || store.paused(&name)).await {
+            Ok(Ok(Some(_))) => {
+                match next.1 {
+                    Due::Incremental => last_run = Some(started),
+                    Due::Backfill => last_backfill = Some(started),
+                }
+                tracing::info!(scheme = %scheme.name, "paused: not run");
+                continue;
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(scheme = %scheme.name, error = %e, "could not read whether the scheme is paused; running it")
+            }
+            _ => {}
+        }
         let options = match next.1 {
             Due::Incremental => {
                 last_run = Some(started);
@@ -142,11 +164,38 @@ pub async fn run(args: DaemonArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Resul
         }
         v
     };
-    let limits = RateLimits::new();
+    let token = match args.serve {
+        Some(listen) => crate::serve::token_for(listen)?,
+        None => None,
+    };
+    let limits = Arc::new(RateLimits::new());
     let connected = connect_all(&config, &chosen, schemes, &limits)?;
     let store = open_store(&config)?;
     let shutdown = shutdown_on_signals();
-    let engine = Arc::new(Engine::new(store as Arc<dyn Store>).with_shutdown(shutdown.clone()));
+    // The web server shares the store, the rate limits and the stop.
+    let server = match args.serve {
+        Some(listen) => {
+            let app = Arc::new(crate::serve::App::new(
+                config.clone(),
+                schemes.to_vec(),
+                store.clone(),
+                token,
+                limits.clone(),
+                shutdown.clone(),
+            ));
+            let bound = crate::serve::bind(listen, app).await?;
+            bound.announce();
+            let stop = shutdown.clone();
+            Some(tokio::spawn(async move {
+                if let Err(e) = bound.serve(stop).await {
+                    tracing::error!(error = %format!("{e:#}"), "the web server stopped");
+                }
+            }))
+        }
+        None => None,
+    };
+    let engine =
+        Arc::new(Engine::new(store.clone() as Arc<dyn Store>).with_shutdown(shutdown.clone()));
     eprintln!(
         "duijie daemon: {} scheme(s) ({}); Ctrl-C or SIGTERM stops after the batches in flight",
         connected.len(),
@@ -164,6 +213,7 @@ pub async fn run(args: DaemonArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Resul
     for (scheme, cfg) in connected.into_iter().zip(chosen.iter()) {
         tasks.spawn(scheme_loop(
             engine.clone(),
+            store.clone(),
             scheme,
             cfg.schedule.clone(),
             cfg.backfill.clone(),
@@ -176,6 +226,9 @@ pub async fn run(args: DaemonArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Resul
         }
     }
     heartbeat.stop().await;
+    if let Some(server) = server {
+        let _ = server.await;
+    }
     eprintln!("duijie daemon: stopped");
     Ok(0)
 }

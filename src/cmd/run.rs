@@ -20,7 +20,7 @@ use duijie_runtime::engine::{
     Engine, Progress, RunOptions, RunReport, Scheme, Shutdown, ShutdownTrigger,
 };
 use duijie_runtime::ratelimit::RateLimits;
-use duijie_runtime::state::{RunOutcome, SqliteStore, Store};
+use duijie_runtime::state::{Pause, RunOutcome, SqliteStore, Store};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// Exit status of a run that failed, or of a scheme that could not start.
@@ -469,6 +469,8 @@ pub struct NotStarted {
 pub struct Runs {
     pub reports: Vec<RunReport>,
     pub not_started: Vec<NotStarted>,
+    /// Schemes of `--all` left alone because an operator paused them.
+    pub paused: Vec<Pause>,
 }
 
 impl Runs {
@@ -480,6 +482,18 @@ impl Runs {
             EXIT_FAILED
         }
     }
+}
+
+/// Why a paused scheme does not run.
+pub fn paused_text(p: &Pause) -> String {
+    let zone = duijie_runtime::engine::window::zone(
+        duijie_runtime::engine::window::DEFAULT_UTC_OFFSET_SECS,
+    );
+    format!(
+        "paused by {} at {}: resume it on the scheme's page of `duijie serve`",
+        p.actor,
+        p.at.with_timezone(&zone).format("%Y-%m-%d %H:%M:%S%:z")
+    )
 }
 
 /// Runs schemes of the configuration at `config_path` once, one after the
@@ -515,7 +529,7 @@ pub async fn run_each(
     let limits = RateLimits::new();
     let schemes = connect_all(&config, &chosen, mappers, &limits)?;
     let store = open_store(&config)?;
-    let mut engine = Engine::new(store as Arc<dyn Store>).with_shutdown(shutdown.clone());
+    let mut engine = Engine::new(store.clone() as Arc<dyn Store>).with_shutdown(shutdown.clone());
     if let Some(bars) = Bars::if_terminal() {
         engine = engine.with_progress(bars);
     }
@@ -523,6 +537,17 @@ pub async fn run_each(
     for scheme in &schemes {
         if shutdown.requested() {
             break;
+        }
+        if let Some(p) = store.paused(&scheme.name)? {
+            if all {
+                runs.paused.push(p);
+            } else {
+                runs.not_started.push(NotStarted {
+                    scheme: scheme.name.clone(),
+                    error: paused_text(&p),
+                });
+            }
+            continue;
         }
         match engine.run(scheme, options).await {
             Ok(report) => runs.reports.push(report),
@@ -567,6 +592,13 @@ pub async fn run(args: RunArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Result<i
                 }
                 all.push(v);
             }
+            for p in &runs.paused {
+                let mut v = serde_json::to_value(p)?;
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("outcome".into(), "paused".into());
+                }
+                all.push(v);
+            }
             println!("{}", serde_json::to_string_pretty(&all)?)
         }
         ReportFormat::Text => {
@@ -581,6 +613,9 @@ pub async fn run(args: RunArgs, schemes: &[Arc<dyn Mapper>]) -> anyhow::Result<i
             }
             for n in &runs.not_started {
                 println!("{}: not started\n  {}", n.scheme, n.error);
+            }
+            for p in &runs.paused {
+                println!("{}: not run, {}", p.scheme, paused_text(p));
             }
         }
     }

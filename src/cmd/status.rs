@@ -12,7 +12,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use duijie_maplib::Mapper;
 use duijie_runtime::config::{format_duration, Config, SchemeConfig};
 use duijie_runtime::engine::window::{zone, DEFAULT_UTC_OFFSET_SECS};
-use duijie_runtime::state::{DaemonBeat, RunOutcome, SchemeOverview, SqliteStore, Store};
+use duijie_runtime::state::{DaemonBeat, Pause, RunOutcome, SchemeOverview, SqliteStore, Store};
 use serde::Serialize;
 
 use super::run::{load_config, ReportFormat};
@@ -66,6 +66,9 @@ pub struct SchemeStatus {
     pub next_run: Option<DateTime<Utc>>,
     /// Whether a duijie process is running it right now.
     pub running: bool,
+    /// Whether an operator paused it (the daemon and `run --all` leave it
+    /// alone until resumed).
+    pub paused: Option<Pause>,
     pub overview: SchemeOverview,
     /// The source's zone, seconds east of UTC (how times are shown).
     #[serde(skip)]
@@ -163,6 +166,10 @@ fn scheme_status(
         Some(s) if recorded_running => s.lock_scheme(&cfg.name).is_err(),
         _ => false,
     };
+    let paused = match store {
+        Some(s) => s.paused(&cfg.name)?,
+        None => None,
+    };
     Ok(SchemeStatus {
         lookup_labels: mapper.map_or_else(Vec::new, |m| {
             m.meta()
@@ -172,6 +179,7 @@ fn scheme_status(
                 .collect()
         }),
         running,
+        paused,
         scheme: cfg.name.clone(),
         map: cfg.map.clone(),
         path: super::interpreted::path_word(cfg),
@@ -197,7 +205,19 @@ pub fn collect(
     runs: usize,
 ) -> anyhow::Result<Status> {
     let store = SqliteStore::open_existing(&config.data_dir)?;
-    let known = match &store {
+    collect_from(config, store.as_ref(), only, mappers, runs)
+}
+
+/// The overview as [`collect`] makes it, from a store already open (none:
+/// nothing has run yet).
+pub fn collect_from(
+    config: &Config,
+    store: Option<&SqliteStore>,
+    only: Option<&str>,
+    mappers: &[Arc<dyn Mapper>],
+    runs: usize,
+) -> anyhow::Result<Status> {
+    let known = match store {
         Some(s) => s.daemons()?,
         None => Vec::new(),
     };
@@ -222,7 +242,7 @@ pub fn collect(
     };
     let schemes = chosen
         .into_iter()
-        .map(|cfg| scheme_status(store.as_ref(), cfg, mappers, runs, &daemons))
+        .map(|cfg| scheme_status(store, cfg, mappers, runs, &daemons))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(Status {
         config: config.path.display().to_string(),
@@ -233,13 +253,15 @@ pub fn collect(
     })
 }
 
-fn time(t: DateTime<Utc>, zone: FixedOffset) -> String {
+/// `t` in `zone`, to the second.
+pub fn time(t: DateTime<Utc>, zone: FixedOffset) -> String {
     t.with_timezone(&zone)
         .format("%Y-%m-%d %H:%M:%S")
         .to_string()
 }
 
-fn elapsed(start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> String {
+/// How long from `start` to `end` (`…` while running).
+pub fn elapsed(start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> String {
     match end {
         None => "…".into(),
         Some(e) => {
@@ -309,6 +331,9 @@ pub fn render(status: &Status) -> String {
         }
         if s.running {
             let _ = write!(out, "  [running now]");
+        }
+        if let Some(p) = &s.paused {
+            let _ = write!(out, "  [paused by {} at {} {z}]", p.actor, time(p.at, z));
         }
         let _ = writeln!(out);
         let _ = writeln!(

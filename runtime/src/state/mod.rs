@@ -26,7 +26,9 @@
 mod operate;
 mod sqlite;
 
-pub use operate::{Action, Answer, DeadLetterDetail, DeadLetterInfo, DeadLetterQuery, Discard};
+pub use operate::{
+    Action, Answer, DeadLetterDetail, DeadLetterInfo, DeadLetterQuery, Discard, Pause,
+};
 pub use sqlite::SqliteStore;
 
 use chrono::{DateTime, Utc};

@@ -1,7 +1,9 @@
 //! What operators read and do beside the engine: dead letters listed with
 //! filters, one dead letter in full (its record, its bill, every answer the
 //! target gave), a dead letter discarded on purpose, and the log of such
-//! actions (who, when, what).
+//! actions (who, when, what), and schemes paused by an operator (kept in
+//! that log: a scheme is paused while its last `pause` or `resume` is a
+//! `pause`).
 //!
 //! These are not part of the engine's [`Store`](super::Store): the engine
 //! never needs them. [`SqliteStore`](super::SqliteStore) carries them out,
@@ -90,6 +92,16 @@ pub struct Action {
     /// The dead letter it concerned, if any.
     pub dead_letter: Option<DeadLetterId>,
     pub note: Option<String>,
+}
+
+/// A scheme an operator paused: the daemon and `duijie run` leave it alone
+/// until it is resumed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Pause {
+    pub scheme: String,
+    pub at: DateTime<Utc>,
+    /// Who paused it.
+    pub actor: String,
 }
 
 /// What [`SqliteStore::discard_dead_letter`](super::SqliteStore::discard_dead_letter) did.

@@ -320,6 +320,52 @@ impl SqliteStore {
     pub fn actions(&self, scheme: Option<&str>, limit: usize) -> Result<Vec<Action>> {
         operate::actions(&self.conn(), scheme, limit)
     }
+
+    /// Logs an action of an operator that changes nothing in the store by
+    /// itself (a retry asked for, a run started): who, when, what.
+    pub fn record_action(
+        &self,
+        actor: &str,
+        scheme: &str,
+        action: &str,
+        dead_letter: Option<DeadLetterId>,
+        note: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        self.write(|tx| operate::log_action(tx, actor, scheme, action, dead_letter, note, ms(now)))
+    }
+
+    /// Pauses (`paused`) or resumes `scheme`, with the action logged;
+    /// whether anything changed.
+    pub fn set_paused(
+        &self,
+        scheme: &str,
+        paused: bool,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        self.write(|tx| operate::set_paused(tx, scheme, paused, actor, ms(now)))
+    }
+
+    /// Whether (and by whom) `scheme` is paused.
+    pub fn paused(&self, scheme: &str) -> Result<Option<Pause>> {
+        self.read(|c| operate::paused(c, scheme))
+    }
+
+    /// The runs of `scheme` started at or after `since`, most recent first.
+    pub fn runs_since(&self, scheme: &str, since: DateTime<Utc>) -> Result<Vec<RunSummary>> {
+        self.read(|c| report::runs_since(c, scheme, ms(since)))
+    }
+
+    /// One run by id.
+    pub fn run(&self, id: RunId) -> Result<Option<RunSummary>> {
+        self.read(|c| report::run(c, id))
+    }
+
+    /// The counters of every run of `scheme`, added up.
+    pub fn run_totals(&self, scheme: &str) -> Result<Counts> {
+        self.read(|c| report::run_totals(c, scheme))
+    }
 }
 
 /// Claims and the end of a run are synced commits (see "Durability"); the

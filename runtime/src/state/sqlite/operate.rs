@@ -236,6 +236,45 @@ pub(super) fn actions(
     rows.map(|row| row?).collect()
 }
 
+/// Pauses (`paused`) or resumes `scheme`, logging the action; whether
+/// anything changed (pausing a paused scheme does not). A scheme is paused
+/// while its last `pause` or `resume` in the action log is a `pause`.
+pub(super) fn set_paused(
+    tx: &Transaction<'_>,
+    scheme: &str,
+    paused: bool,
+    actor: &str,
+    now: i64,
+) -> Result<bool> {
+    if self::paused(tx, scheme)?.is_some() == paused {
+        return Ok(false);
+    }
+    let action = if paused { "pause" } else { "resume" };
+    log_action(tx, actor, scheme, action, None, None, now)?;
+    Ok(true)
+}
+
+/// Whether (and by whom) `scheme` is paused: its last `pause` or `resume`
+/// is a `pause`.
+pub(super) fn paused(conn: &Connection, scheme: &str) -> Result<Option<Pause>> {
+    conn.row(
+        "SELECT action, at_ms, actor FROM actions
+         WHERE scheme = ?1 AND action IN ('pause', 'resume') ORDER BY id DESC LIMIT 1",
+        params![scheme],
+        |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get(2)?)),
+    )
+    .optional()?
+    .filter(|(action, _, _)| action == "pause")
+    .map(|(_, at, actor)| {
+        Ok(Pause {
+            scheme: scheme.to_string(),
+            at: from_ms(at)?,
+            actor,
+        })
+    })
+    .transpose()
+}
+
 #[cfg(test)]
 #[path = "operate_tests.rs"]
 mod tests;

@@ -257,3 +257,49 @@ fn the_migration_adds_to_a_store_of_the_previous_version() {
         Discard::Discarded(_)
     ));
 }
+
+#[test]
+fn a_scheme_is_paused_once_resumed_once_and_both_are_logged() {
+    let s = SqliteStore::open_in_memory().unwrap();
+    assert_eq!(s.paused("po").unwrap(), None);
+    assert!(s.set_paused("po", true, "web:127.0.0.1", t(1)).unwrap());
+    // Pausing it again changes nothing and logs nothing.
+    assert!(!s.set_paused("po", true, "web:127.0.0.1", t(2)).unwrap());
+    let p = s.paused("po").unwrap().unwrap();
+    assert_eq!(
+        (p.scheme.as_str(), p.at, p.actor.as_str()),
+        ("po", t(1), "web:127.0.0.1")
+    );
+    assert_eq!(s.paused("other").unwrap(), None);
+    assert!(s.set_paused("po", false, "cli:ops", t(3)).unwrap());
+    assert!(!s.set_paused("po", false, "cli:ops", t(4)).unwrap());
+    assert_eq!(s.paused("po").unwrap(), None);
+    let log: Vec<(String, String)> = s
+        .actions(Some("po"), 10)
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.action, a.actor))
+        .collect();
+    assert_eq!(
+        log,
+        [
+            ("resume".to_string(), "cli:ops".to_string()),
+            ("pause".to_string(), "web:127.0.0.1".to_string())
+        ]
+    );
+}
+
+#[test]
+fn runs_are_read_by_id_since_a_time_and_added_up() {
+    let (s, run) = store_with_letters();
+    let one = s.run(run).unwrap().unwrap();
+    assert_eq!(one.id, run);
+    assert_eq!(s.run(run + 100).unwrap(), None);
+    assert_eq!(s.runs_since("po", t(-10)).unwrap().len(), 1);
+    assert!(s.runs_since("po", t(1_000_000)).unwrap().is_empty());
+    assert_eq!(s.run_totals("po").unwrap(), one.counts);
+    assert_eq!(s.run_totals("other").unwrap(), Counts::default());
+    s.record_action("web:127.0.0.1", "po", "run", None, None, t(5))
+        .unwrap();
+    assert_eq!(s.actions(Some("po"), 1).unwrap()[0].action, "run");
+}

@@ -128,14 +128,57 @@ pub(super) fn record_status(
         .optional()?)
 }
 
+const RUN_COLUMNS: &str = "id, scheme, kind, window_start_ms, window_end_ms, started_ms, ended_ms, outcome, error,
+     n_read, n_mapped, n_skipped, n_unchanged, n_written, n_failed,
+     concurrency_adaptive, write_limit, write_peak, write_overloads, read_limit, read_peak, read_overloads, n_waiting";
+
+/// The runs of `scheme` started at or after `since` (ms), most recent first.
+pub(super) fn runs_since(conn: &Connection, scheme: &str, since: i64) -> Result<Vec<RunSummary>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {RUN_COLUMNS} FROM runs WHERE scheme = ?1 AND started_ms >= ?2 ORDER BY id DESC"
+    ))?;
+    let rows = stmt.query_map(params![scheme, since], |r| Ok(run_summary(r)))?;
+    rows.map(|row| row?).collect()
+}
+
+/// One run by id.
+pub(super) fn run(conn: &Connection, id: RunId) -> Result<Option<RunSummary>> {
+    conn.row(
+        &format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"),
+        params![id],
+        |r| Ok(run_summary(r)),
+    )
+    .optional()?
+    .transpose()
+}
+
+/// The counters of every run of `scheme`, added up.
+pub(super) fn run_totals(conn: &Connection, scheme: &str) -> Result<Counts> {
+    Ok(conn.row(
+        "SELECT COALESCE(SUM(n_read), 0), COALESCE(SUM(n_mapped), 0), COALESCE(SUM(n_skipped), 0),
+             COALESCE(SUM(n_unchanged), 0), COALESCE(SUM(n_written), 0), COALESCE(SUM(n_failed), 0),
+             COALESCE(SUM(n_waiting), 0)
+         FROM runs WHERE scheme = ?1",
+        params![scheme],
+        |r| {
+            Ok(Counts {
+                read: r.get(0)?,
+                mapped: r.get(1)?,
+                skipped: r.get(2)?,
+                unchanged: r.get(3)?,
+                written: r.get(4)?,
+                failed: r.get(5)?,
+                waiting: r.get(6)?,
+            })
+        },
+    )?)
+}
+
 /// The last `n` runs of `scheme`, most recent first.
 fn last_runs_of(conn: &Connection, scheme: &str, n: usize) -> Result<Vec<RunSummary>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, scheme, kind, window_start_ms, window_end_ms, started_ms, ended_ms, outcome, error,
-             n_read, n_mapped, n_skipped, n_unchanged, n_written, n_failed,
-             concurrency_adaptive, write_limit, write_peak, write_overloads, read_limit, read_peak, read_overloads, n_waiting
-         FROM runs WHERE scheme = ?1 ORDER BY id DESC LIMIT ?2",
-    )?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {RUN_COLUMNS} FROM runs WHERE scheme = ?1 ORDER BY id DESC LIMIT ?2"
+    ))?;
     let rows = stmt.query_map(params![scheme, n as i64], |r| Ok(run_summary(r)))?;
     // Each row is read by SQLite, then checked: either can fail.
     rows.map(|row| row?).collect()
