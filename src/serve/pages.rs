@@ -271,6 +271,7 @@ pub async fn overview(State(app): State<Arc<App>>) -> Response {
                 th { "失败 " span.en { "Failed" } }
                 th { "队列 " span.en { "Queue" } }
                 th { "死信 " span.en { "Dead letters" } }
+                th { "待基础资料 " span.en { "Waiting for base data" } }
                 th { "水位 " span.en { "Watermark" } }
                 th { "下次运行 " span.en { "Next run" } }
             } }
@@ -296,6 +297,7 @@ pub async fn overview(State(app): State<Arc<App>>) -> Response {
                         }
                         td.n.queue { (o.queue.total()) }
                         td.n.dead { (o.dead_letters) }
+                        td.n.waiting { (o.waiting) }
                         td { (o.watermark.map_or_else(|| "-".to_string(), |w| time(w, z))) }
                         td { (next_run(s, z)) }
                     }
@@ -444,6 +446,17 @@ pub async fn scheme(
                 dd id="queue" { (format!("{} pending 待发 · {} in flight 发送中 · {} to verify 待核实",
                     o.queue.pending, o.queue.inflight, o.queue.to_verify)) }
                 dt { "死信 " span.en { "Dead letters" } } dd id="dead-count" { (o.dead_letters) }
+                dt { "待基础资料 " span.en { "Waiting for base data" } }
+                dd id="waiting" {
+                    (o.waiting)
+                    @for w in &o.top_waiting {
+                        br;
+                        (format!("{} × {} {} 不在金蝶 ({}.{})", w.count,
+                            s.lookup_labels.iter().find(|(f, _)| *f == w.waiting.form)
+                                .map_or(w.waiting.form.as_str(), |(_, l)| l.as_str()),
+                            w.waiting.key, w.waiting.form, w.waiting.by))
+                    }
+                }
             }
             p {
                 (form(&app, &format!("{base}/run"), html! {}, "立即运行 Run now"))
