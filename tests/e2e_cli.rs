@@ -252,7 +252,7 @@ fn rejected_bills_are_dead_letters_and_retry_writes_them_once_fixed() {
         rejected,
     } = sandbox_lacking_a_material(&docs);
     let dir = TempDir::new("retry");
-    init(dir.path(), &sb.url);
+    init_without_goods(dir.path(), &sb.url);
     let out = run(dir.path(), &["run", "--all"]);
     // Finished, with dead letters: an exit status of its own, and one line
     // for the rejections rather than one log line per bill.

@@ -59,7 +59,7 @@ fn demo_data(anchor: i64) -> (TestSandbox, Vec<(SchemeInfo, Expected)>) {
             );
         }
     }
-    let schemes = [PO, SI, SO, PI, RF, PR]
+    let schemes = [PO, SI, SO, PI, RF, PR, GM]
         .into_iter()
         .map(|s| (s, expected(&sb.control, s)))
         .collect();
@@ -129,6 +129,7 @@ fn demo_syncs_every_scheme_and_status_shows_the_same() {
             .unwrap_or(usize::MAX)
     };
     assert!(at(PO.name) < at(PI.name), "{stdout}");
+    assert!(at(GM.name) < at(PO.name), "materials first: {stdout}");
     for &(scheme, ref e) in &schemes {
         assert!(
             stdout.contains(&report_line(scheme, e)),
