@@ -464,7 +464,7 @@ fn without_a_configuration_or_state_commands_say_what_to_do() {
     let overview = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         overview.matches("runs          none yet").count(),
-        6,
+        7,
         "{overview}"
     );
     assert!(!dir.path().join(".duijie").exists());

@@ -169,7 +169,7 @@ fn demo_syncs_every_scheme_and_status_shows_the_same() {
         &["status", "--config", config_arg, "--format", "json"],
     );
     let st: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(st["schemes"].as_array().unwrap().len(), 6, "{st:#}");
+    assert_eq!(st["schemes"].as_array().unwrap().len(), 7, "{st:#}");
     for &(scheme, ref e) in &schemes {
         let o = overview(&st, scheme);
         let runs = o["runs"].as_array().unwrap();
