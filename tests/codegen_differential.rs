@@ -38,6 +38,7 @@ const SALES_OUT: &str = "wdt_sales_out_to_kingdee";
 const PURCHASE_IN: &str = "wdt_stockin_purchase_to_kingdee";
 const REFUND: &str = "wdt_refund_to_kingdee";
 const PURCHASE_RETURN: &str = "wdt_purchase_return_to_kingdee";
+const GOODS: &str = "wdt_goods_to_kingdee";
 
 fn compiled(name: &str) -> Arc<dyn Mapper> {
     schemes::by_name(name).expect("compiled scheme")
@@ -135,18 +136,42 @@ fn same_with<'r>(
 
 /// The records of an API response (`list_key` at the top or inside a Qimen
 /// `response` envelope).
-fn records<'a>(json: &'a str, list_key: &str) -> Vec<&'a str> {
+/// The records of an answer under `list_key`, as the connectors read them
+/// (`outer/inner`: one record per element of each listed record's `inner`,
+/// the listed record's other fields beside it).
+fn records(json: &str, list_key: &str) -> Vec<String> {
     let top: BTreeMap<&str, &RawValue> = serde_json::from_str(json).unwrap();
-    let list = match top.get(list_key) {
+    let (outer, inner) = match list_key.split_once('/') {
+        Some((o, i)) => (o, Some(i)),
+        None => (list_key, None),
+    };
+    let list = match top.get(outer) {
         Some(list) => *list,
         None => {
-            let inner: BTreeMap<&str, &RawValue> =
+            let envelope: BTreeMap<&str, &RawValue> =
                 serde_json::from_str(top["response"].get()).unwrap();
-            inner[list_key]
+            envelope[outer]
         }
     };
     let items: Vec<&RawValue> = serde_json::from_str(list.get()).unwrap();
-    items.into_iter().map(RawValue::get).collect()
+    let Some(inner) = inner else {
+        return items.into_iter().map(|r| r.get().to_string()).collect();
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let record: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(item.get()).unwrap();
+        for element in record[inner].as_array().unwrap() {
+            let mut merged = element.as_object().unwrap().clone();
+            for (k, v) in &record {
+                if k != inner && !merged.contains_key(k) {
+                    merged.insert(k.clone(), v.clone());
+                }
+            }
+            out.push(serde_json::Value::Object(merged).to_string());
+        }
+    }
+    out
 }
 
 fn fixture(name: &str) -> String {
@@ -189,6 +214,12 @@ const FIXTURES: &[(&str, &str, &str, &str)] = &[
         "maps/wdt_purchase_return_to_kingdee.map",
         "wdt_purchase_return_to_kingdee/answer.json",
         "stockout_list",
+    ),
+    (
+        GOODS,
+        "maps/wdt_goods_to_kingdee.map",
+        "wdt_goods_to_kingdee/answer.json",
+        "goods_list/spec_list",
     ),
 ];
 
@@ -241,12 +272,26 @@ fn library_schemes_map_the_sandbox_documents_the_same_both_ways() {
             docs.len()
         );
     }
+    // The goods archive, one record per spec: every spec but the deleted
+    // one makes a material.
+    let answer = serde_json::json!({"code": 0, "goods_list": control.goods_archive()}).to_string();
+    let specs = records(&answer, "goods_list/spec_list");
+    assert!(specs.len() > 30, "{} specs", specs.len());
+    let (c, i) = (compiled(GOODS), interpreted(GOODS));
+    let mut bills = 0;
+    for record in &specs {
+        if let (Ok(Mapped::Bill { .. }), _) = same_with(GOODS, c.as_ref(), &i, record, &EveryKey) {
+            bills += 1;
+        }
+    }
+    assert_eq!(bills, specs.len() - 1);
     runtime.block_on(sandbox.shutdown());
 }
 
 #[test]
 fn registry_lists_the_compiled_schemes() {
     let all = [
+        GOODS,
         PURCHASE_RETURN,
         PURCHASE,
         REFUND,
@@ -290,7 +335,7 @@ fn fixtures_map_the_same_both_ways() {
         let mut outcomes = Vec::new();
         let master_data = fixture_master_data();
         for record in records(&json, list_key) {
-            let (result, bill) = same_with(name, c.as_ref(), &i, record, &master_data);
+            let (result, bill) = same_with(name, c.as_ref(), &i, &record, &master_data);
             outcomes.push(match result {
                 Ok(Mapped::Bill { .. }) => bill,
                 Ok(Mapped::Skipped { reason, .. }) => format!("skipped: {reason}"),
@@ -321,7 +366,7 @@ fn batch_save_bodies_of_the_fixtures() {
         for record in records(&json, list_key) {
             let mut out = Vec::new();
             if let Ok(Mapped::Bill { .. }) =
-                c.map_record_with(record, &mut out, &fixture_master_data())
+                c.map_record_with(&record, &mut out, &fixture_master_data())
             {
                 bills.push(String::from_utf8(out).unwrap());
             }
@@ -365,7 +410,8 @@ fn preview_of_bad_input_says_what_it_expected() {
 fn preview_of_a_single_record_and_of_a_bad_scheme() {
     let specs = Specs::load_dir(Path::new("specs")).unwrap();
     let json = fixture("wdt_purchase_to_kingdee/answer.json");
-    let one = records(&json, "purchase_list")[0];
+    let all = records(&json, "purchase_list");
+    let one = all[0].as_str();
     let p = cmd::preview::preview(
         Path::new("maps/wdt_purchase_to_kingdee.map"),
         one,

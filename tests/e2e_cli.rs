@@ -252,7 +252,7 @@ fn rejected_bills_are_dead_letters_and_retry_writes_them_once_fixed() {
         rejected,
     } = sandbox_lacking_a_material(&docs);
     let dir = TempDir::new("retry");
-    init(dir.path(), &sb.url);
+    init_without_goods(dir.path(), &sb.url);
     let out = run(dir.path(), &["run", "--all"]);
     // Finished, with dead letters: an exit status of its own, and one line
     // for the rejections rather than one log line per bill.
@@ -464,7 +464,7 @@ fn without_a_configuration_or_state_commands_say_what_to_do() {
     let overview = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         overview.matches("runs          none yet").count(),
-        6,
+        7,
         "{overview}"
     );
     assert!(!dir.path().join(".duijie").exists());

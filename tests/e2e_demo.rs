@@ -59,7 +59,7 @@ fn demo_data(anchor: i64) -> (TestSandbox, Vec<(SchemeInfo, Expected)>) {
             );
         }
     }
-    let schemes = [PO, SI, SO, PI, RF, PR]
+    let schemes = [PO, SI, SO, PI, RF, PR, GM]
         .into_iter()
         .map(|s| (s, expected(&sb.control, s)))
         .collect();
@@ -129,6 +129,7 @@ fn demo_syncs_every_scheme_and_status_shows_the_same() {
             .unwrap_or(usize::MAX)
     };
     assert!(at(PO.name) < at(PI.name), "{stdout}");
+    assert!(at(GM.name) < at(PO.name), "materials first: {stdout}");
     for &(scheme, ref e) in &schemes {
         assert!(
             stdout.contains(&report_line(scheme, e)),
@@ -168,7 +169,7 @@ fn demo_syncs_every_scheme_and_status_shows_the_same() {
         &["status", "--config", config_arg, "--format", "json"],
     );
     let st: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(st["schemes"].as_array().unwrap().len(), 6, "{st:#}");
+    assert_eq!(st["schemes"].as_array().unwrap().len(), 7, "{st:#}");
     for &(scheme, ref e) in &schemes {
         let o = overview(&st, scheme);
         let runs = o["runs"].as_array().unwrap();

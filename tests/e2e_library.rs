@@ -27,7 +27,7 @@ fn every_library_scheme_writes_each_bill_once() {
     let out = run_ok(dir.path(), &["run", "--all"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     let none = BTreeSet::new();
-    for scheme in [PO, SI, SO, PI, RF, PR] {
+    for scheme in [GM, PO, SI, SO, PI, RF, PR] {
         let e = expected(&sb.control, scheme);
         assert!(!e.bills.is_empty(), "{}: {e:?}", scheme.name);
         assert!(

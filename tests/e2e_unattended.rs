@@ -106,7 +106,7 @@ fn run_all_runs_every_scheme_it_can_and_says_which_could_not_start() {
         rejected,
     } = sandbox_lacking_a_material(&docs);
     let dir = TempDir::new("held");
-    init(dir.path(), &sb.url);
+    init_without_goods(dir.path(), &sb.url);
     // Another process holds the purchase-order scheme.
     let locks = dir.path().join(".duijie").join("locks");
     std::fs::create_dir_all(&locks).unwrap();

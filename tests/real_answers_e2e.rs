@@ -35,7 +35,12 @@ fn sent_bills(sb: &TestSandbox) -> (BTreeMap<String, String>, bool) {
             .cloned()
             .unwrap_or_else(|| vec![model.clone()]);
         for bill in list {
-            let number = format!("{form} {}", bill["FBillNo"].as_str().unwrap());
+            // Bills by FBillNo, base data (materials) by FNumber.
+            let number = bill["FBillNo"]
+                .as_str()
+                .or_else(|| bill["FNumber"].as_str())
+                .unwrap();
+            let number = format!("{form} {number}");
             let previous = bills.insert(number.clone(), bill.to_string());
             assert!(previous.is_none(), "{number} sent twice");
         }

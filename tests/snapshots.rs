@@ -13,7 +13,7 @@ fn payloads_match_their_snapshots() {
     match duijie::snapshots::check_compiled(&schemes::registry(), root) {
         Ok(report) => {
             assert!(report.passed(), "{report}");
-            assert_eq!(report.results.len(), 6, "{report}");
+            assert_eq!(report.results.len(), 7, "{report}");
         }
         Err(e) => panic!("{e}"),
     }

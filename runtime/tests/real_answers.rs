@@ -405,10 +405,13 @@ async fn kingdee_confirmation_prompts_name_the_flag_that_lets_them_through() {
     }
     assert_eq!(sb.control().bill_count("STK_MISCELLANEOUS"), 0);
     // With the scheme's options the bills go through.
-    let options = save_options(&[
-        ("InterationFlags".into(), "STK_InvCheckResult".into()),
-        ("IgnoreInterationFlag".into(), true.into()),
-    ]);
+    let options = save_options(
+        "STK_MISCELLANEOUS",
+        &[
+            ("InterationFlags".into(), "STK_InvCheckResult".into()),
+            ("IgnoreInterationFlag".into(), true.into()),
+        ],
+    );
     let outcome = c
         .batch_save("STK_MISCELLANEOUS", &refs, &options)
         .await

@@ -426,3 +426,164 @@ async fn a_purchase_return_needs_its_supplier_and_its_own_bill_type() {
     assert_eq!(v["Result"]["ResponseStatus"]["IsSuccess"], true, "{v}");
     assert_eq!(sb.control().bill_count("PUR_MRB"), 1);
 }
+
+/// Every goods record of `goods_query` in the window, page by page.
+async fn goods_pages(sb: &duijie_sandbox::Sandbox, size: &str) -> (u64, Vec<Value>) {
+    let mut records = Vec::new();
+    let mut total = None;
+    for page in 0.. {
+        let page_no = page.to_string();
+        let mut params = WINDOW.to_vec();
+        params.extend([("page_no", page_no.as_str()), ("page_size", size)]);
+        let v = wdt(sb, "goods_query", &params).await;
+        assert_eq!(v["code"], 0, "{v}");
+        if page == 0 {
+            total = v["total_count"].as_u64();
+        }
+        let list = v["goods_list"].as_array().unwrap_or_else(|| panic!("{v}"));
+        if list.is_empty() {
+            break;
+        }
+        records.extend(list.iter().cloned());
+    }
+    (total.unwrap(), records)
+}
+
+#[tokio::test]
+async fn the_goods_archive_lists_every_spec_the_documents_name() {
+    let sb = start(config()).await;
+    let (total, goods) = goods_pages(&sb, "7").await;
+    assert_eq!(total as usize, goods.len());
+    assert_eq!(goods.len(), sb.control().goods_archive().len());
+    let specs: Vec<&Value> = goods
+        .iter()
+        .flat_map(|g| g["spec_list"].as_array().unwrap())
+        .collect();
+    // Every spec a document names is in the archive, once.
+    let named: std::collections::BTreeSet<String> = sb
+        .control()
+        .library_documents(LibraryKind::PurchaseIn)
+        .iter()
+        .flat_map(|d| d["details_list"].as_array().unwrap().clone())
+        .map(|l| l["spec_no"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!named.is_empty());
+    for n in &named {
+        let found = specs.iter().filter(|s| s["spec_no"] == n.as_str()).count();
+        assert_eq!(found, 1, "{n}");
+    }
+    // Numbers as strings, a goods record with several specs, ordered by
+    // modified time, each goods' modified its latest spec's.
+    let mut last = String::new();
+    for g in &goods {
+        let modified = g["modified"].as_str().unwrap().to_string();
+        assert!(modified >= last, "{g}");
+        let latest = g["spec_list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["spec_modified"].as_str().unwrap())
+            .max()
+            .unwrap();
+        assert_eq!(modified, latest, "{g}");
+        assert_eq!(
+            g["spec_count"].as_str().unwrap(),
+            g["spec_list"].as_array().unwrap().len().to_string()
+        );
+        last = modified;
+    }
+    let g1001 = goods.iter().find(|g| g["goods_no"] == "G1001").unwrap();
+    assert_eq!(g1001["spec_list"].as_array().unwrap().len(), 3, "{g1001}");
+    assert!(specs.iter().all(|s| s["retail_price"].is_string()));
+    // The edge cases: a deleted spec (its deletion time in `deleted`), listed
+    // with its goods; a spec without a bar code.
+    let deleted: Vec<&&Value> = specs.iter().filter(|s| s["deleted"] != "0").collect();
+    assert_eq!(deleted.len(), 1);
+    assert_eq!(deleted[0]["spec_no"], "G1001-03");
+    assert!(!named.contains("G1001-03"));
+    let plain: Vec<&&Value> = specs.iter().filter(|s| s["barcode"] == "").collect();
+    assert_eq!(plain.len(), 1);
+    assert_eq!(plain[0]["spec_no"], "G5002-01");
+    assert!(specs
+        .iter()
+        .filter(|s| s["barcode"] != "")
+        .all(|s| s["barcode"].as_str().unwrap().len() == 13));
+}
+
+#[tokio::test]
+async fn the_goods_query_takes_a_number_instead_of_a_window() {
+    let sb = start(config()).await;
+    let v = wdt(&sb, "goods_query", &[("spec_no", "G1001-02")]).await;
+    assert_eq!(v["code"], 0, "{v}");
+    assert_eq!(v["total_count"], 1, "{v}");
+    assert_eq!(v["goods_list"][0]["goods_no"], "G1001");
+    let v = wdt(&sb, "goods_query", &[("goods_no", "G4002")]).await;
+    assert_eq!(
+        v["goods_list"][0]["spec_list"][0]["spec_no"], "G4002-01",
+        "{v}"
+    );
+    let v = wdt(&sb, "goods_query", &[]).await;
+    assert_ne!(v["code"], 0, "{v}");
+    let v = wdt(
+        &sb,
+        "goods_query",
+        &[
+            ("start_time", "2024-01-01 00:00:00"),
+            ("end_time", "2024-02-15 00:00:00"),
+        ],
+    )
+    .await;
+    assert_ne!(v["code"], 0, "a window of more than 30 days: {v}");
+}
+
+#[tokio::test]
+async fn a_material_model_with_sub_heads_is_saved_with_its_base_unit() {
+    let sb = start(config()).await;
+    let kd = Kd::login(&sb).await;
+    let model = |number: &str, unit: &str| {
+        json!({
+            "FNumber": number,
+            "FName": "纯棉圆领短袖T恤 红色 S",
+            "FSpecification": "红色 S",
+            "FCreateOrgId": {"FNumber": "100"},
+            "FUseOrgId": {"FNumber": "100"},
+            "FMaterialBase": {
+                "FErpClsID": "1",
+                "FBaseUnitId": {"FNumber": unit},
+                "FBARCODE": "6920000019991",
+                "FCategoryID": {"FNUMBER": "CHLB05_SYS"},
+                "FIsInventory": true
+            },
+            "FMaterialStock": {"FStoreUnitID": {"FNumber": unit}}
+        })
+    };
+    let v = kd
+        .call(
+            "BatchSave",
+            &json!({"formid": "BD_MATERIAL", "data": {
+                "Model": [model("G1001-09", "件"), model("G1001-08", "打")],
+                "IsVerifyBaseDataField": true,
+                "IsAutoSubmitAndAudit": true
+            }}),
+        )
+        .await;
+    let status = &v["Result"]["ResponseStatus"];
+    assert_eq!(status["SuccessEntitys"].as_array().unwrap().len(), 1, "{v}");
+    // The unit in the sub-head is verified like one at the top.
+    assert_eq!(status["Errors"][0]["FieldName"], "FBaseUnitId", "{v}");
+    assert_eq!(status["Errors"][0]["DIndex"], 1, "{v}");
+    assert!(sb.control().master_data_contains("BD_MATERIAL", "G1001-09"));
+    let rows = kd
+        .call(
+            "ExecuteBillQuery",
+            &json!({"data": {"FormId": "BD_MATERIAL",
+                "FieldKeys": "FNumber,FBaseUnitId.FNumber,FBARCODE,FErpClsID",
+                "FilterString": "FNumber = 'G1001-09'"}}),
+        )
+        .await;
+    assert_eq!(
+        rows,
+        json!([["G1001-09", "件", "6920000019991", "1"]]),
+        "{rows}"
+    );
+}

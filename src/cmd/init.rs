@@ -26,9 +26,11 @@ pub struct InitArgs {
     pub force: bool,
 }
 
-/// The compiled schemes, as the starter file lists them.
+/// The compiled schemes, as the starter file lists them: in the order their
+/// bills depend on each other (materials first), the order `run --all`
+/// runs them in.
 pub fn starter_schemes(mappers: &[Arc<dyn Mapper>]) -> Vec<StarterScheme> {
-    mappers
+    super::demo::in_dependency_order(mappers)
         .iter()
         .map(|m| {
             let meta = m.meta();

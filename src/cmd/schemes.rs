@@ -225,6 +225,7 @@ mod tests {
             "wdt_stockin_purchase_to_kingdee",
             "wdt_refund_to_kingdee",
             "wdt_purchase_return_to_kingdee",
+            "wdt_goods_to_kingdee",
         ] {
             assert!(names.contains(&name), "{names:?}");
         }

@@ -556,6 +556,9 @@ pub fn number_method(bill: &TargetNode, number_target: Option<&str>) -> TokenStr
             if *optional {
                 let value = of(quote!(value));
                 quote!(self.#ident.as_ref().and_then(|value| #value))
+            } else if matches!(scalar, TargetScalar::Str) {
+                // A required text (FNumber of base data): a plain argument.
+                of(quote!(&self.#ident))
             } else {
                 of(quote!((&self.#ident)))
             }

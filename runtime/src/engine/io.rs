@@ -23,6 +23,17 @@ pub struct SourcePage {
     pub total_count: Option<u64>,
     /// The records, as exact JSON text.
     pub records: Vec<Box<RawValue>>,
+    /// How many of what `total_count` counts the page held, when that is
+    /// not `records.len()` (旺店通 `goods_query` counts goods, each of which
+    /// gives one record per spec).
+    pub listed: Option<u64>,
+}
+
+impl SourcePage {
+    /// The page's length in the units `total_count` counts.
+    pub fn listed(&self) -> u64 {
+        self.listed.unwrap_or(self.records.len() as u64)
+    }
 }
 
 /// Reads pages of one query API.

@@ -67,7 +67,7 @@ impl Engine {
                 );
             }
             let page0 = self.fetch(s, piece_arg, first, page_size, limit).await?;
-            let n0 = page0.records.len() as u64;
+            let n0 = page0.listed();
             self.ingest_page(s, run, pid, page0.records, feed).await?;
             let Some(total) = page0.total_count else {
                 // No total: read on until a short page.
@@ -125,7 +125,7 @@ impl Engine {
                 };
                 let storing = async {
                     while let Some(page) = pages_rx.recv().await {
-                        received += page.records.len() as u64;
+                        received += page.listed();
                         self.ingest_page(s, run, pid, page.records, feed).await?;
                         if self.shutdown.requested() {
                             return Err(Stop::Shutdown);
@@ -176,7 +176,7 @@ impl Engine {
         while last_len >= u64::from(page_size) {
             page_no += 1;
             let page = self.fetch(s, piece, page_no, page_size, limit).await?;
-            last_len = page.records.len() as u64;
+            last_len = page.listed();
             self.ingest_page(s, run, pid, page.records, feed).await?;
             if self.shutdown.requested() {
                 return Err(Stop::Shutdown);
@@ -281,7 +281,7 @@ impl Engine {
                 match &answer {
                     Ok(page) => Outcome::Answered {
                         latency: sent.elapsed(),
-                        measured: page.records.len() >= page_size as usize,
+                        measured: page.listed() >= u64::from(page_size),
                     },
                     Err(e) => overload_or_not(e),
                 },

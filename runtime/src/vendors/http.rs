@@ -59,6 +59,10 @@ pub struct Page {
     /// The records under the list key, each kept as its exact JSON text (the
     /// mapper parses them; numbers never go through a binary float).
     pub records: Vec<Box<RawValue>>,
+    /// How many elements the answer's list had, when that is not the number
+    /// of records (a nested list key makes several records of one element);
+    /// `total_count` counts these.
+    pub listed: Option<u64>,
 }
 
 thread_local! {

@@ -77,7 +77,8 @@ pub fn is_source_answer(source: &duijie_maplib::SourceMeta, body: &str) -> bool 
     >(body) else {
         return false;
     };
-    top.contains_key(source.list_key.as_str()) || ANSWER_KEYS.iter().any(|k| top.contains_key(*k))
+    top.contains_key(wdt_family::split_list_key(&source.list_key).0)
+        || ANSWER_KEYS.iter().any(|k| top.contains_key(*k))
 }
 
 #[cfg(test)]

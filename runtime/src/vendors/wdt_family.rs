@@ -90,12 +90,14 @@ pub fn page_from(
     let total_count = raw_to_value(map, "total_count")
         .as_ref()
         .and_then(http::count_of);
+    let (list_key, nested) = split_list_key(list_key);
     let list = map.get(list_key).filter(|raw| raw.get().trim() != "null");
     let Some(list) = list else {
         if total_count.is_none_or(|t| t == 0) {
             return Ok(Page {
                 total_count,
                 records: Vec::new(),
+                listed: None,
             });
         }
         return Err(Error::malformed(
@@ -111,8 +113,61 @@ pub fn page_from(
             format!("`{prefix}{list_key}` is not a list: {e}"),
         )
     })?;
+    let Some(nested) = nested else {
+        return Ok(Page {
+            total_count,
+            records,
+            listed: None,
+        });
+    };
+    let listed = Some(records.len() as u64);
+    let mut flat = Vec::new();
+    for record in &records {
+        flatten(record, nested, &mut flat).map_err(|e| {
+            Error::malformed(vendor, api, format!("`{prefix}{list_key}[].{nested}`: {e}"))
+        })?;
+    }
     Ok(Page {
         total_count,
-        records,
+        records: flat,
+        listed,
     })
+}
+
+/// `goods_list/spec_list` → (`goods_list`, Some(`spec_list`)): a list key
+/// naming an array inside each listed record makes one record per element
+/// of it (旺店通 `goods_query`: one record per 规格 of each 货品).
+pub fn split_list_key(list_key: &str) -> (&str, Option<&str>) {
+    match list_key.split_once('/') {
+        Some((outer, inner)) => (outer, Some(inner)),
+        None => (list_key, None),
+    }
+}
+
+/// The records of `record`'s array `nested`: each element's fields, then
+/// the record's own fields the element does not have (the array itself
+/// left out), so a spec record carries its goods' name, unit and class.
+/// A record without the array, or with `null` or `[]`, gives none.
+fn flatten(record: &RawValue, nested: &str, out: &mut Vec<Box<RawValue>>) -> Result<(), String> {
+    let outer: serde_json::Map<String, serde_json::Value> = serde_json::from_str(record.get())
+        .map_err(|e| format!("a record is not an object: {e}"))?;
+    let elements = match outer.get(nested) {
+        None | Some(serde_json::Value::Null) => return Ok(()),
+        Some(serde_json::Value::Array(a)) => a,
+        Some(_) => return Err("is not a list".to_owned()),
+    };
+    for element in elements {
+        let serde_json::Value::Object(fields) = element else {
+            return Err("an element is not an object".to_owned());
+        };
+        let mut merged = fields.clone();
+        for (k, v) in &outer {
+            if k != nested && !merged.contains_key(k) {
+                merged.insert(k.clone(), v.clone());
+            }
+        }
+        let text = serde_json::to_string(&merged).map_err(|e| e.to_string())?;
+        out.push(RawValue::from_string(text).map_err(|e| e.to_string())?);
+    }
+    Ok(())
 }

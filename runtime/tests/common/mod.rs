@@ -283,6 +283,7 @@ impl Source for FakeSource {
             Ok(SourcePage {
                 total_count: Some(total),
                 records,
+                listed: None,
             })
         })
     }

@@ -4,7 +4,10 @@
 //! `Audit` move them from created (A) to submitted (B) to audited (C).
 //!
 //! A model is a record's fields:
-//! `{"FNumber":"SKU9","FName":"…","FSpecification":"…","FBaseUnitId":{"FNumber":"Pcs"},"FCreateOrgId":{"FNumber":"100"},"FUseOrgId":{"FNumber":"100"}}`.
+//! `{"FNumber":"SKU9","FName":"…","FSpecification":"…","FBaseUnitId":{"FNumber":"Pcs"},"FCreateOrgId":{"FNumber":"100"},"FUseOrgId":{"FNumber":"100"}}`;
+//! a material's base unit, bar code and 物料属性 may also be in its sub-head
+//! `FMaterialBase` (`"FMaterialBase":{"FBaseUnitId":{"FNumber":"Pcs"},"FBARCODE":"…"}`),
+//! where Kingdee's own Model has them.
 //! Without the form's internal id (`FMATERIALID`, `FSupplierId`, …) it is a
 //! new record: `FNumber` and `FName` are required (`字段“编码”是必填项。`,
 //! `字段“名称”是必填项。`), a number in use answers
@@ -105,6 +108,34 @@ fn unknown_lookups(
         .collect()
 }
 
+/// The sub-heads of a material's Model (`FMaterialBase`: 基本, where
+/// Kingdee's own Model keeps the base unit, bar code and 物料属性;
+/// `FMaterialStock`, `FMaterialPurchase`, `FMaterialSale`): their fields
+/// the record keeps are read as if given at the top (a top-level field wins,
+/// as older integrations send them there).
+fn hoist_sub_heads(schema: &Schema, model: &mut Map<String, Value>) {
+    if schema.form != "BD_MATERIAL" {
+        return;
+    }
+    for head in [
+        "FMaterialBase",
+        "FMaterialStock",
+        "FMaterialPurchase",
+        "FMaterialSale",
+    ] {
+        let Some(Value::Object(sub)) = get_ci(model, head).cloned() else {
+            continue;
+        };
+        for t in schema.texts {
+            if get_ci(model, t.key).is_none() {
+                if let Some(v) = get_ci(&sub, t.key) {
+                    set_ci(model, t.key, v.clone());
+                }
+            }
+        }
+    }
+}
+
 /// Saves one model of `schema`'s form at `now` (unix seconds).
 pub(crate) fn save_one(
     k: &KingdeeState,
@@ -116,6 +147,7 @@ pub(crate) fn save_one(
 ) -> Result<Saved, Vec<FieldError>> {
     let verify = flag(get_ci(data, "IsVerifyBaseDataField"), false);
     let validate = flag(get_ci(data, "ValidateFlag"), true);
+    hoist_sub_heads(schema, &mut model);
     let mut md = k.master_mut();
     if verify {
         let problems = unknown_lookups(&md, schema, &model);

@@ -6,6 +6,7 @@
 //! | `stockin_order_query_purchase` | purchase stock-ins ([`super::purchase_in`]) | `stockin_list` |
 //! | `stockin_order_query_refund` | return stock-ins ([`super::refund`]) | `stockin_list` |
 //! | `stockout_order_query_return` | purchase returns ([`super::purchase_return`]) | `stockout_list` |
+//! | `goods_query` | the goods archive ([`super::goods`], its own rules) | `goods_list` |
 //!
 //! Each checks its business parameters as the general queries do (codes
 //! 1000 and 1001 of [`super`]: page size, time format, window of at most 30
@@ -464,6 +465,9 @@ impl DataSet {
 /// Runs `api` when it is one of the library's openapi2 APIs (after the
 /// call is authenticated): the answer text or its business error.
 pub(crate) fn openapi2(data: &DataSet, api: &str, p: &Params) -> Option<Result<String, BizError>> {
+    if api == "goods_query" {
+        return Some(super::goods::query(&data.generator, p));
+    }
     let answer = match api {
         "stockout_order_query_trade" => {
             Query::parse(p, "stockout_no", 100, 100).map(|q| data.sales_page(&q, false))

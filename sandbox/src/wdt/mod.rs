@@ -22,6 +22,7 @@
 
 pub(crate) mod catalog;
 pub(crate) mod generator;
+pub(crate) mod goods;
 pub(crate) mod index;
 pub(crate) mod library;
 pub(crate) mod openapi2;

@@ -449,10 +449,10 @@ pub fn bill_result(o: BillOutcome) -> BillResult {
         BillOutcome::Unknown { .. } => BillResult::Unknown,
         BillOutcome::Unattributed { message, .. } => BillResult::Unattributed { message },
         BillOutcome::Failed { error, .. } => {
-            let on_number = error
-                .field
-                .as_deref()
-                .is_none_or(|f| f.eq_ignore_ascii_case("FBillNo"));
+            // The number field: a bill's FBillNo, base data's FNumber.
+            let on_number = error.field.as_deref().is_none_or(|f| {
+                f.eq_ignore_ascii_case("FBillNo") || f.eq_ignore_ascii_case("FNumber")
+            });
             match error.kind {
                 BillErrorKind::Duplicate if on_number => BillResult::Duplicate {
                     message: error.message,

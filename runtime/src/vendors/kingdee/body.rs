@@ -14,7 +14,7 @@ use crate::error::{Error, ErrorKind, Vendor};
 /// The options are [`save_options`] of the scheme's. `duijie preview` prints
 /// these, so what is previewed is what is sent.
 pub fn save_requests(target: &TargetMeta, bills: &[&str]) -> Result<Vec<String>, Error> {
-    let options = save_options(&target.options);
+    let options = save_options(&target.form_id, &target.options);
     if target.saves_one_by_one() {
         bills
             .iter()
@@ -165,9 +165,17 @@ pub fn view_body(form_id: &str, number: &str) -> Value {
     })
 }
 
-/// The save options: the client's defaults, then the scheme's.
-pub fn save_options(options: &[(String, Value)]) -> Map<String, Value> {
+/// The save options of `form`: the client's defaults, then the scheme's.
+/// Base data (`BD_…`, numbered by `FNumber`: a material has no `FBillNo`)
+/// asks for its number back instead of `FBillNo`.
+pub fn save_options(form: &str, options: &[(String, Value)]) -> Map<String, Value> {
     let mut m = default_save_options();
+    if form.starts_with("BD_") {
+        m.insert(
+            "NeedReturnFields".to_owned(),
+            Value::Array(vec![Value::from("FNumber")]),
+        );
+    }
     for (k, v) in options {
         // Keys are case-insensitive at the server: replace a default of
         // another case.
@@ -185,9 +193,18 @@ mod tests {
 
     #[test]
     fn scheme_options_override_the_defaults_whatever_their_case() {
-        let m = save_options(&[("isautosubmitandaudit".into(), Value::Bool(true))]);
+        let m = save_options(
+            "PUR_PurchaseOrder",
+            &[("isautosubmitandaudit".into(), Value::Bool(true))],
+        );
         assert_eq!(m.get("isautosubmitandaudit"), Some(&Value::Bool(true)));
         assert!(!m.contains_key("IsAutoSubmitAndAudit"));
-        assert!(m.contains_key("NeedReturnFields"));
+        assert_eq!(m["NeedReturnFields"], serde_json::json!(["FBillNo"]));
+    }
+
+    #[test]
+    fn base_data_asks_for_its_number_back() {
+        let m = save_options("BD_MATERIAL", &[]);
+        assert_eq!(m["NeedReturnFields"], serde_json::json!(["FNumber"]));
     }
 }

@@ -87,7 +87,7 @@ impl Target for KingdeeTarget {
         options: &'a [(String, Value)],
     ) -> BoxFuture<'a, Result<Vec<BillResult>, Error>> {
         Box::pin(async move {
-            let opts = save_options(options);
+            let opts = save_options(form_id, options);
             if self.single && bills.len() == 1 {
                 let o = self.client.save(form_id, bills[0], &opts).await?;
                 return Ok(vec![bill_result(o)]);
@@ -110,10 +110,10 @@ impl Target for KingdeeTarget {
                     .client
                     .execute_bill_query_all(&BillQuery {
                         form_id: form_id.to_string(),
-                        field_keys: vec!["FID".into(), number_field.to_string()],
+                        field_keys: vec![id_field(form_id).into(), number_field.to_string()],
                         filter: number_filter(number_field, chunk),
                         // A stable order, so that pages neither skip nor repeat rows.
-                        order: "FID".into(),
+                        order: id_field(form_id).into(),
                         limit: 2000,
                         ..BillQuery::default()
                     })
@@ -154,8 +154,8 @@ impl Target for KingdeeTarget {
             self.client
                 .execute_bill_query(&BillQuery {
                     form_id: self.check_form.clone(),
-                    field_keys: vec!["FID".into()],
-                    filter: "FID = 0".into(),
+                    field_keys: vec![id_field(&self.check_form).into()],
+                    filter: format!("{} = 0", id_field(&self.check_form)),
                     top: 1,
                     limit: 1,
                     ..BillQuery::default()
@@ -164,6 +164,22 @@ impl Target for KingdeeTarget {
                 .map(|_| ())
         })
     }
+}
+
+/// The internal-id field of `form`: `FID` on bills, the base-data forms' own
+/// key (`FMATERIALID` on 物料, which has no `FID`) on those a scheme writes.
+fn id_field(form: &str) -> &'static str {
+    const BASE_DATA: [(&str, &str); 5] = [
+        ("BD_MATERIAL", "FMATERIALID"),
+        ("BD_Supplier", "FSupplierId"),
+        ("BD_Customer", "FCUSTID"),
+        ("BD_STOCK", "FStockId"),
+        ("BD_UNIT", "FUNITID"),
+    ];
+    BASE_DATA
+        .iter()
+        .find(|(f, _)| f.eq_ignore_ascii_case(form))
+        .map_or("FID", |(_, id)| id)
 }
 
 #[cfg(test)]

@@ -26,6 +26,7 @@ impl Source for QimenSource {
             Ok(SourcePage {
                 total_count: page.total_count,
                 records: page.records,
+                listed: page.listed,
             })
         })
     }

@@ -338,6 +338,41 @@ mod tests {
     }
 
     #[test]
+    fn a_nested_list_key_gives_one_record_per_element() {
+        let body = r#"{"code":0,"total_count":2,"goods_list":[
+            {"goods_no":"G1","goods_name":"T恤","deleted":"0","spec_list":[
+                {"spec_no":"G1-01","deleted":"0"},{"spec_no":"G1-02","deleted":"1700000000"}]},
+            {"goods_no":"G2","goods_name":"围巾","spec_list":[]},
+            {"goods_no":"G3","goods_name":"笔","spec_list":[{"spec_no":"G3-01","goods_name":"自有名"}]}]}"#;
+        let page = parse_response("goods_query", "goods_list/spec_list", body.as_bytes()).unwrap();
+        assert_eq!(page.total_count, Some(2));
+        // Paging counts goods; each spec is a record, its goods' fields beside it.
+        assert_eq!(page.listed, Some(3));
+        let records: Vec<serde_json::Value> = page
+            .records
+            .iter()
+            .map(|r| serde_json::from_str(r.get()).unwrap())
+            .collect();
+        assert_eq!(records.len(), 3);
+        assert_eq!(records[0]["spec_no"], "G1-01");
+        assert_eq!(records[0]["goods_name"], "T恤");
+        assert_eq!(records[1]["deleted"], "1700000000", "the spec's field wins");
+        assert!(records[0].get("spec_list").is_none());
+        assert_eq!(records[2]["goods_name"], "自有名");
+        assert_eq!(records[2]["goods_no"], "G3");
+        let e = parse_response(
+            "goods_query",
+            "goods_list/spec_list",
+            br#"{"code":0,"goods_list":[{"spec_list":"x"}]}"#,
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("goods_list[].spec_list"), "{e}");
+        // A plain list key counts its records.
+        let page = parse_response("a", "l", br#"{"code":0,"l":[{},{}]}"#).unwrap();
+        assert_eq!(page.listed, None);
+    }
+
+    #[test]
     fn api_names_are_checked() {
         assert!(check_api_name(Vendor::Wdt, "purchase_order_query").is_ok());
         assert!(check_api_name(Vendor::Wdt, "../x").is_err());

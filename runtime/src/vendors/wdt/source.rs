@@ -23,6 +23,7 @@ impl Source for WdtSource {
             Ok(SourcePage {
                 total_count: page.total_count,
                 records: page.records,
+                listed: page.listed,
             })
         })
     }
