@@ -8,62 +8,9 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use duijie_sandbox::{DataConfig, MasterData};
+use duijie_sandbox::DataConfig;
 use serde_json::{json, Value};
 use support::*;
-
-/// The materials of a purchase receipt bill.
-fn materials(bill: &Value) -> BTreeSet<String> {
-    bill["FInStockEntry"]
-        .as_array()
-        .map(|lines| {
-            lines
-                .iter()
-                .filter_map(|l| l["FMaterialId"]["FNumber"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The receipts (bill numbers) with a line of one of `missing`.
-fn receipts_with(e: &Expected, missing: &[&str]) -> BTreeSet<String> {
-    e.bills
-        .iter()
-        .filter(|(_, b)| materials(b).iter().any(|m| missing.contains(&m.as_str())))
-        .map(|(n, _)| n.clone())
-        .collect()
-}
-
-/// Two materials each used by some receipts only.
-fn two_materials(e: &Expected) -> (String, String) {
-    let mut found: Vec<String> = Vec::new();
-    for bill in e.bills.values() {
-        for m in materials(bill) {
-            let n = receipts_with(e, &[&m]).len();
-            if n > 0 && n * 4 < e.bills.len() && !found.contains(&m) {
-                found.push(m);
-            }
-        }
-        if found.len() >= 2 {
-            return (found[0].clone(), found[1].clone());
-        }
-    }
-    panic!("no two materials used by a few receipts only");
-}
-
-/// The built-in master data without the materials `missing`.
-fn without(missing: &[&str]) -> MasterData {
-    let builtin = MasterData::builtin();
-    let mut materials = MasterData::empty();
-    for n in builtin.numbers("BD_MATERIAL") {
-        if !missing.contains(&n.as_str()) {
-            materials.insert("BD_MATERIAL", &n);
-        }
-    }
-    let mut m = builtin;
-    m.override_with(materials);
-    m
-}
 
 fn waiting_ids(dir: &std::path::Path) -> BTreeSet<String> {
     let out = run_ok(
@@ -80,10 +27,6 @@ fn waiting_ids(dir: &std::path::Path) -> BTreeSet<String> {
             d["record_id"].as_str().unwrap().to_string()
         })
         .collect()
-}
-
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn save_material(sb: &TestSandbox, number: &str) {
@@ -108,20 +51,20 @@ fn receipts_wait_for_missing_materials_and_are_written_once_they_exist() {
     let probe = TestSandbox::start(docs.clone(), |_| {});
     let pi = expected(&probe.control, PI);
     drop(probe);
-    let (m1, m2) = two_materials(&pi);
+    let (m1, m2) = two_receipt_materials(&pi);
     let waiting_first = receipts_with(&pi, &[&m1, &m2]);
     let waiting_then = receipts_with(&pi, &[&m2]);
     assert!(!waiting_first.is_empty() && waiting_first.len() < pi.bills.len());
-    let sb = TestSandbox::start(docs, |c| c.kingdee.master_data = without(&[&m1, &m2]));
+    let sb = TestSandbox::start(docs, |c| {
+        c.kingdee.master_data = master_data_without_materials(&[&m1, &m2])
+    });
     let dir = TempDir::new("lookups");
     init(dir.path(), &sb.url);
     run_ok(dir.path(), &["run", PO.name]);
 
     // The receipts naming m1 or m2 wait; the others are written; the run
     // succeeded and left no dead letter.
-    let out = run_ok(dir.path(), &["run", PI.name, "--format", "json"]);
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let r = if r.is_array() { r[0].clone() } else { r };
+    let r = run_json(dir.path(), PI);
     assert_eq!(r["outcome"], "succeeded", "{r:#}");
     assert_eq!(
         int(&r["counts"]["waiting"]) as usize,
@@ -186,17 +129,26 @@ fn receipts_wait_for_missing_materials_and_are_written_once_they_exist() {
     // m1 is saved in 金蝶: the next run's refresh finds it and writes the
     // receipts that waited for it alone.
     save_material(&sb, &m1);
-    let out = run_ok(dir.path(), &["run", PI.name, "--format", "json"]);
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let r = if r.is_array() { r[0].clone() } else { r };
+    let r = run_json(dir.path(), PI);
     let now_written = waiting_first.len() - waiting_then.len();
     assert_eq!(int(&r["counts"]["written"]) as usize, now_written, "{r:#}");
     let written: BTreeSet<String> = pi.written().difference(&waiting_then).cloned().collect();
     sb.assert_target_exact(PI, &written);
     assert_eq!(waiting_ids(dir.path()), waiting_then);
 
-    // m2 is saved: `retry --waiting` refreshes and writes the rest now.
+    // m2 is saved while caches refreshed within the hour are used as they
+    // are: a run does not see it and the rest go on waiting; `retry
+    // --waiting` refreshes whatever the setting and writes them now.
+    set_key(
+        dir.path(),
+        &format!("schemes.{}", PI.name),
+        "lookup_refresh",
+        "\"1h\"",
+    );
     save_material(&sb, &m2);
+    let r = run_json(dir.path(), PI);
+    assert_eq!(int(&r["counts"]["written"]), 0, "{r:#}");
+    assert_eq!(waiting_ids(dir.path()), waiting_then);
     run_ok(dir.path(), &["retry", PI.name, "--waiting"]);
     sb.assert_target_exact(PI, &pi.written());
     assert!(waiting_ids(dir.path()).is_empty());
@@ -209,9 +161,7 @@ fn receipts_wait_for_missing_materials_and_are_written_once_they_exist() {
 
     // Nothing is sent twice: a last run writes nothing, and every receipt is
     // in 金蝶 once.
-    let out = run_ok(dir.path(), &["run", PI.name, "--format", "json"]);
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let r = if r.is_array() { r[0].clone() } else { r };
+    let r = run_json(dir.path(), PI);
     assert_eq!(int(&r["counts"]["written"]), 0, "{r:#}");
     assert_final(dir.path(), &sb, PI, &pi, &BTreeSet::new());
     let o = overview(&status(dir.path()), PI).clone();
