@@ -14,10 +14,6 @@ fn json(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(out)))
 }
 
-fn stdout(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// The open dead letters of `SI` listed by `dead-letters --format json`
 /// with `extra` arguments.
 fn listed(dir: &std::path::Path, extra: &[&str]) -> Vec<Value> {

@@ -9,75 +9,10 @@ mod support;
 
 use std::collections::BTreeSet;
 
-use duijie_sandbox::MasterData;
-use serde_json::Value;
 use support::*;
 
 /// The spec of the sandbox's goods archive that 旺店通 has deleted.
 const DELETED_SPEC: &str = "G1001-03";
-
-/// The materials of a purchase receipt bill.
-fn materials(bill: &Value) -> BTreeSet<String> {
-    bill["FInStockEntry"]
-        .as_array()
-        .map(|lines| {
-            lines
-                .iter()
-                .filter_map(|l| l["FMaterialId"]["FNumber"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The receipts (bill numbers) with a line of one of `missing`.
-fn receipts_with(e: &Expected, missing: &[&str]) -> BTreeSet<String> {
-    e.bills
-        .iter()
-        .filter(|(_, b)| materials(b).iter().any(|m| missing.contains(&m.as_str())))
-        .map(|(n, _)| n.clone())
-        .collect()
-}
-
-/// Two materials each used by some receipts only.
-fn two_materials(e: &Expected) -> (String, String) {
-    let mut found: Vec<String> = Vec::new();
-    for bill in e.bills.values() {
-        for m in materials(bill) {
-            let n = receipts_with(e, &[&m]).len();
-            if n > 0 && n * 4 < e.bills.len() && !found.contains(&m) {
-                found.push(m);
-            }
-        }
-        if found.len() >= 2 {
-            return (found[0].clone(), found[1].clone());
-        }
-    }
-    panic!("no two materials used by a few receipts only");
-}
-
-/// The built-in master data without the materials `missing`.
-fn without(missing: &[&str]) -> MasterData {
-    let builtin = MasterData::builtin();
-    let mut materials = MasterData::empty();
-    for n in builtin.numbers("BD_MATERIAL") {
-        if !missing.contains(&n.as_str()) {
-            materials.insert("BD_MATERIAL", &n);
-        }
-    }
-    let mut m = builtin;
-    m.override_with(materials);
-    m
-}
-
-fn run_json(dir: &std::path::Path, scheme: SchemeInfo) -> Value {
-    let out = run_ok(dir, &["run", scheme.name, "--format", "json"]);
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
-    if r.is_array() {
-        r[0].clone()
-    } else {
-        r
-    }
-}
 
 #[test]
 fn the_goods_scheme_saves_missing_materials_once_and_waiting_receipts_follow() {
@@ -97,12 +32,14 @@ fn the_goods_scheme_saves_missing_materials_once_and_waiting_receipts_follow() {
         "{gm:?}"
     );
     assert!(gm.failed.is_empty(), "{gm:?}");
-    let (m1, m2) = two_materials(&pi);
+    let (m1, m2) = two_receipt_materials(&pi);
     assert!(gm.bills.contains_key(&m1) && gm.bills.contains_key(&m2));
     let waiting = receipts_with(&pi, &[&m1, &m2]);
     assert!(!waiting.is_empty() && waiting.len() < pi.bills.len());
 
-    let sb = TestSandbox::start(docs, |c| c.kingdee.master_data = without(&[&m1, &m2]));
+    let sb = TestSandbox::start(docs, |c| {
+        c.kingdee.master_data = master_data_without_materials(&[&m1, &m2])
+    });
     let before = sb.control.master_data_count("BD_MATERIAL");
     assert!(!sb.control.master_data_contains("BD_MATERIAL", &m1));
     let dir = TempDir::new("goods");

@@ -40,6 +40,13 @@ fn checked(app: &App, form: Fields) -> Result<HashMap<String, String>, Refusal> 
     }
 }
 
+/// [`checked`], for an action on the configured scheme `name`.
+fn checked_for(app: &App, form: Fields, name: &str) -> Result<HashMap<String, String>, Refusal> {
+    let fields = checked(app, form)?;
+    scheme_config(app, name)?;
+    Ok(fields)
+}
+
 fn back_to(name: &str) -> Response {
     Redirect::to(&format!("/schemes/{name}")).into_response()
 }
@@ -94,7 +101,7 @@ pub async fn run_now(
     Path(name): Path<String>,
     form: Fields,
 ) -> Response {
-    if let Err(r) = checked(&app, form).and_then(|_| scheme_config(&app, &name).map(|_| ())) {
+    if let Err(r) = checked_for(&app, form, &name) {
         return r.into_response();
     }
     let who = auth::actor(&app, &headers, from);
@@ -130,7 +137,7 @@ async fn set_paused(
     form: Fields,
     paused: bool,
 ) -> Response {
-    if let Err(r) = checked(&app, form).and_then(|_| scheme_config(&app, &name).map(|_| ())) {
+    if let Err(r) = checked_for(&app, form, &name) {
         return r.into_response();
     }
     let who = auth::actor(&app, &headers, from);
@@ -176,7 +183,7 @@ pub async fn retry_one(
     Path((name, id)): Path<(String, i64)>,
     form: Fields,
 ) -> Response {
-    if let Err(r) = checked(&app, form).and_then(|_| scheme_config(&app, &name).map(|_| ())) {
+    if let Err(r) = checked_for(&app, form, &name) {
         return r.into_response();
     }
     let who = auth::actor(&app, &headers, from);
@@ -216,7 +223,7 @@ pub async fn retry_reason(
     Path(name): Path<String>,
     form: Fields,
 ) -> Response {
-    let fields = match checked(&app, form).and_then(|f| scheme_config(&app, &name).map(|_| f)) {
+    let fields = match checked_for(&app, form, &name) {
         Ok(f) => f,
         Err(r) => return r.into_response(),
     };
@@ -268,7 +275,7 @@ pub async fn discard(
     Path((name, id)): Path<(String, i64)>,
     form: Fields,
 ) -> Response {
-    let fields = match checked(&app, form).and_then(|f| scheme_config(&app, &name).map(|_| f)) {
+    let fields = match checked_for(&app, form, &name) {
         Ok(f) => f,
         Err(r) => return r.into_response(),
     };

@@ -347,17 +347,67 @@ pub fn is_base_data(form: &str) -> bool {
 /// line of it are rejected by Kingdee (the stock-in scheme verifies base
 /// data).
 pub fn master_data_without_material(spec_no: &str) -> MasterData {
+    master_data_without_materials(&[spec_no])
+}
+
+/// Built-in master data without the materials `missing`.
+pub fn master_data_without_materials(missing: &[&str]) -> MasterData {
     let builtin = MasterData::builtin();
     let mut materials = MasterData::empty();
     for n in builtin.numbers("BD_MATERIAL") {
-        if n != spec_no {
+        if !missing.contains(&n.as_str()) {
             materials.insert("BD_MATERIAL", &n);
         }
     }
     let mut m = builtin;
     m.override_with(materials);
-    assert!(!m.contains("BD_MATERIAL", spec_no));
+    for spec_no in missing {
+        assert!(!m.contains("BD_MATERIAL", spec_no));
+    }
     m
+}
+
+/// The materials of a purchase receipt bill (`STK_InStock`).
+pub fn receipt_materials(bill: &Value) -> BTreeSet<String> {
+    bill["FInStockEntry"]
+        .as_array()
+        .map(|lines| {
+            lines
+                .iter()
+                .filter_map(|l| l["FMaterialId"]["FNumber"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The purchase receipts (bill numbers) with a line of one of `missing`.
+pub fn receipts_with(e: &Expected, missing: &[&str]) -> BTreeSet<String> {
+    e.bills
+        .iter()
+        .filter(|(_, b)| {
+            receipt_materials(b)
+                .iter()
+                .any(|m| missing.contains(&m.as_str()))
+        })
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
+/// Two materials each used by a few purchase receipts only.
+pub fn two_receipt_materials(e: &Expected) -> (String, String) {
+    let mut found: Vec<String> = Vec::new();
+    for bill in e.bills.values() {
+        for m in receipt_materials(bill) {
+            let n = receipts_with(e, &[&m]).len();
+            if n > 0 && n * 4 < e.bills.len() && !found.contains(&m) {
+                found.push(m);
+            }
+        }
+        if found.len() >= 2 {
+            return (found[0].clone(), found[1].clone());
+        }
+    }
+    panic!("no two materials used by a few receipts only");
 }
 
 // ---------------------------------------------------------------- binary
@@ -409,6 +459,22 @@ pub fn run_ok(dir: &Path, args: &[&str]) -> Output {
         text(&out)
     );
     out
+}
+
+/// The report of `duijie run SCHEME --format json` (which must exit 0).
+pub fn run_json(dir: &Path, scheme: SchemeInfo) -> Value {
+    let out = run_ok(dir, &["run", scheme.name, "--format", "json"]);
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    if r.is_array() {
+        r[0].clone()
+    } else {
+        r
+    }
+}
+
+/// The standard output of `out`, as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// `duijie init --sandbox URL` in `dir`.

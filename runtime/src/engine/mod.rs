@@ -40,8 +40,8 @@ use crate::config::{FirstStart, SchemeConfig};
 use crate::limit::{Concurrency, Limit};
 use crate::ratelimit::Bucket;
 use crate::state::{
-    Counts, DeadLetterFilter, DeadLetterId, DeadStage, IngestOptions, OnChange, RunConcurrency,
-    RunId, RunKind, RunOutcome, Store, StoreError,
+    Counts, DeadLetterFilter, DeadLetterId, IngestOptions, OnChange, RunConcurrency, RunId,
+    RunKind, RunOutcome, Store, StoreError,
 };
 use window::WindowSettings;
 
@@ -323,11 +323,6 @@ pub struct RunOptions {
     /// Re-read from the start of the day this many days ago, without moving
     /// the watermark (`run --backfill-days N`).
     pub backfill_days: Option<u32>,
-}
-
-/// Whether the cache keeps `field`.
-fn c_has(cache: Option<&crate::state::LookupCache>, field: &str) -> bool {
-    cache.is_some_and(|c| c.fields.iter().any(|f| f == field))
 }
 
 /// Which dead letters `retry` takes.
@@ -617,13 +612,9 @@ impl Engine {
             RetrySelection::All => self
                 .store
                 .dead_letters(&scheme.name, &DeadLetterFilter::default())?,
-            RetrySelection::Waiting => self.store.dead_letters(
-                &scheme.name,
-                &DeadLetterFilter {
-                    stage: Some(DeadStage::Wait),
-                    ..DeadLetterFilter::default()
-                },
-            )?,
+            RetrySelection::Waiting => self
+                .store
+                .dead_letters(&scheme.name, &DeadLetterFilter::waiting())?,
             RetrySelection::Ids(ids) => {
                 let mut all = Vec::new();
                 for id in ids {
@@ -713,12 +704,14 @@ impl Engine {
         for w in crate::lookups::wanted(&meta.lookups) {
             if !force {
                 let cache = self.store.lookup_cache(&w.form, &w.by)?;
-                let fresh = cache.as_ref().and_then(|c| c.refreshed).is_some_and(|at| {
-                    let covers = w.fields.iter().all(|f| c_has(cache.as_ref(), f));
-                    covers
-                        && (self.now() - at)
-                            .to_std()
-                            .is_ok_and(|age| age < scheme.settings.lookup_refresh)
+                // Recent, and keeping every field the scheme reads.
+                let fresh = cache.is_some_and(|c| {
+                    w.fields.iter().all(|f| c.fields.contains(f))
+                        && c.refreshed.is_some_and(|at| {
+                            (self.now() - at)
+                                .to_std()
+                                .is_ok_and(|age| age < scheme.settings.lookup_refresh)
+                        })
                 });
                 if fresh {
                     continue;
@@ -780,13 +773,9 @@ impl Engine {
     /// Maps the records waiting for base data again: those the caches now
     /// answer are queued, the others go on waiting.
     async fn remap_waiting(&self, scheme: &Scheme, run: RunId) -> Result<(), Stop> {
-        let letters = self.store.dead_letters(
-            &scheme.name,
-            &DeadLetterFilter {
-                stage: Some(DeadStage::Wait),
-                ..DeadLetterFilter::default()
-            },
-        )?;
+        let letters = self
+            .store
+            .dead_letters(&scheme.name, &DeadLetterFilter::waiting())?;
         if letters.is_empty() {
             return Ok(());
         }

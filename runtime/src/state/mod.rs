@@ -652,6 +652,16 @@ pub struct DeadLetterFilter {
     pub stage: Option<DeadStage>,
 }
 
+impl DeadLetterFilter {
+    /// Every record waiting for base data.
+    pub fn waiting() -> Self {
+        DeadLetterFilter {
+            stage: Some(DeadStage::Wait),
+            ..DeadLetterFilter::default()
+        }
+    }
+}
+
 /// Holds a scheme for one runner; dropping it lets another runner in.
 pub struct SchemeLock {
     _guard: Box<dyn Send + Sync>,

@@ -690,15 +690,7 @@ fn waiting_records_are_parked_apart_from_failures_and_queued_once_they_map() {
     assert!(o.top_reasons.iter().all(|r| !r.reason.contains("SKU1")));
     assert_eq!(o.runs[0].counts.waiting, 2);
     assert_eq!(o.runs[0].counts.failed, 1);
-    let letters = s
-        .dead_letters(
-            "po",
-            &DeadLetterFilter {
-                stage: Some(DeadStage::Wait),
-                ..DeadLetterFilter::default()
-            },
-        )
-        .unwrap();
+    let letters = s.dead_letters("po", &DeadLetterFilter::waiting()).unwrap();
     assert_eq!(letters.len(), 2);
     assert!(letters
         .iter()
@@ -712,15 +704,7 @@ fn waiting_records_are_parked_apart_from_failures_and_queued_once_they_map() {
         t(3),
     );
     assert_eq!((again.waiting, again.queued), (1, 1));
-    let left = s
-        .dead_letters(
-            "po",
-            &DeadLetterFilter {
-                stage: Some(DeadStage::Wait),
-                ..DeadLetterFilter::default()
-            },
-        )
-        .unwrap();
+    let left = s.dead_letters("po", &DeadLetterFilter::waiting()).unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].record_id.as_deref(), Some("A"));
     assert_eq!(left[0].occurrences, 2);

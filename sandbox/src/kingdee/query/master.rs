@@ -17,14 +17,13 @@
 //! so paging through a million records costs one pass, not one per page.
 
 use std::cell::RefCell;
-use std::cmp::Ordering;
 use std::sync::Mutex;
 
 use serde_json::Value;
 
 use super::error::unknown_field;
 use super::filter::{eval, fields_of, parse_filter};
-use super::{compare_values, QueryError, QueryRequest};
+use super::{compare_keys, QueryError, QueryRequest};
 use crate::clock::fmt_cst;
 use crate::masterdata::schema::{schema_of, Schema};
 use crate::masterdata::table::{Table, CREATE_ORG, FIRST_TEXT, NAME, USE_ORG};
@@ -292,16 +291,7 @@ impl QueryRequest {
             .map(|p| (order.iter().map(|(c, _)| reader.value(p, *c)).collect(), p))
             .collect();
         // Stable: equal keys keep id order.
-        keyed.sort_by(|(a, _), (b, _)| {
-            for ((x, y), (_, desc)) in a.iter().zip(b).zip(&order) {
-                let o = compare_values(x, y);
-                let o = if *desc { o.reverse() } else { o };
-                if o != Ordering::Equal {
-                    return o;
-                }
-            }
-            Ordering::Equal
-        });
+        keyed.sort_by(|(a, _), (b, _)| compare_keys(a, b, &order));
         Ok(keyed
             .into_iter()
             .take(top)

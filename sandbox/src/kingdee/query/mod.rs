@@ -64,6 +64,19 @@ fn compare_values(a: &Value, b: &Value) -> Ordering {
     }
 }
 
+/// Rows' sort keys compared in `OrderString` order, each ascending or
+/// descending (the second of each `order` pair).
+pub(crate) fn compare_keys<T>(a: &[Value], b: &[Value], order: &[(T, bool)]) -> Ordering {
+    for ((x, y), (_, desc)) in a.iter().zip(b).zip(order) {
+        let o = compare_values(x, y);
+        let o = if *desc { o.reverse() } else { o };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    Ordering::Equal
+}
+
 /// A parsed `ExecuteBillQuery` request.
 #[derive(Debug)]
 pub(crate) struct QueryRequest {
@@ -278,16 +291,7 @@ impl QueryRequest {
             return Ok(answer);
         }
         // A stable sort: equal keys keep save (then entry) order.
-        keyed.sort_by(|(a, _), (b, _)| {
-            for ((x, y), (_, desc)) in a.iter().zip(b).zip(&order) {
-                let o = compare_values(x, y);
-                let o = if *desc { o.reverse() } else { o };
-                if o != Ordering::Equal {
-                    return o;
-                }
-            }
-            Ordering::Equal
-        });
+        keyed.sort_by(|(a, _), (b, _)| compare_keys(a, b, &order));
         Ok(keyed
             .into_iter()
             .take(top)
